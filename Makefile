@@ -1,0 +1,52 @@
+# Two front doors: `make run` and `make test`. Both bootstrap what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+APT_PACKAGES := chromium
+
+.PHONY: run test test-fast lint package bench clean deps-python deps-node deps-system
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	# botbuilder-testing pins pytest~=8.3 in its metadata; its real needs are in our dev extras.
+	$(PY) -m pip install -q --no-deps 'botbuilder-testing>=4.17.0'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps-python: $(VENV)/.installed
+deps-node: node_modules/.installed
+
+# Debian packages the end-to-end tests need (Chromium for Playwright).
+deps-system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: deps-python deps-node
+	BOT_DEV_MODE=true $(BIN)/trivselsbot migrate
+	$(BIN)/trivselsbot dev
+
+test: deps-python deps-node deps-system
+	$(BIN)/ruff check bot dialogs storage manifest tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+test-fast: deps-python
+	$(BIN)/pytest -q -m "not e2e"
+
+package: deps-python
+	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
+
+clean:
+	rm -rf $(VENV) node_modules data manifest/build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,126 @@
+"""Configuration, read once at start-up from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
+# Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
+DEV_ONLY_SECRET = "dev-only-secret-never-use-in-production-0123456789"
+
+
+class ConfigurationError(Exception):
+    """Raised with one line that names the setting and says what to do."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot. Microsoft's standard names for credentials, BOT_* for our own."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL")
+    app_id: str = Field("", validation_alias="MicrosoftAppId")
+    app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
+    app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
+        "SingleTenant", validation_alias="MicrosoftAppType"
+    )
+    app_tenant_id: str = Field("", validation_alias="MicrosoftAppTenantId")
+    anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
+    min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
+    dev_mode: bool = Field(False, validation_alias="BOT_DEV_MODE")
+    demo_all_roles: bool = Field(False, validation_alias="BOT_DEMO_ALL_ROLES")
+    hr_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BOT_HR_ADMINS"
+    )
+    host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
+    port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
+    default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="BOT_LOG_LEVEL"
+    )
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _k_at_least_three(cls, value: int) -> int:
+        if value < 3:
+            raise ValueError("must be at least 3: smaller groups make single answers traceable")
+        return value
+
+    @field_validator("hr_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_or_dev_mode(self) -> Settings:
+        if not self.app_id:
+            if not self.dev_mode:
+                raise ValueError(
+                    "MicrosoftAppId is empty: set the bot's credentials, or BOT_DEV_MODE=true "
+                    "for local development without authentication"
+                )
+        else:
+            if self.app_type != "UserAssignedMSI" and not self.app_password.get_secret_value():
+                raise ValueError(
+                    f"MicrosoftAppPassword is required when MicrosoftAppType={self.app_type}"
+                )
+            if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
+                raise ValueError(
+                    f"MicrosoftAppTenantId is required when MicrosoftAppType={self.app_type}"
+                )
+        secret = self.anonymity_secret.get_secret_value()
+        if not secret:
+            if not self.dev_mode:
+                raise ValueError(
+                    "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
+        elif len(secret) < 32:
+            raise ValueError("BOT_ANONYMITY_SECRET must be at least 32 characters long")
+        if self.demo_all_roles and not self.dev_mode:
+            raise ValueError(
+                "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
+            )
+        return self
+
+    @property
+    def authentication_enabled(self) -> bool:
+        """Empty app id turns off the SDK's authentication entirely: only ever in dev mode."""
+        return bool(self.app_id)
+
+
+_ALIASES = {
+    name: (field.validation_alias if isinstance(field.validation_alias, str) else name)
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        setting = _ALIASES.get(location, location)
+        message = first["msg"].removeprefix("Value error, ")
+        if setting:
+            raise ConfigurationError(f"Invalid configuration: {setting}: {message}") from None
+        raise ConfigurationError(f"Invalid configuration: {message}") from None

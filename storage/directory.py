@@ -1,0 +1,249 @@
+"""The recipient directory and team rosters: who the bot may message, and in which teams.
+
+This is the only place that knows people by id. It records who can be *asked*; rule 9 of the
+design forbids it from ever learning who answered or what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import SessionFactory
+from storage.models import Conversation, Membership, Recipient, Unit, utcnow
+from storage.values import ConversationKind, Person, UnitInfo
+
+
+def _unit_info(unit: Unit) -> UnitInfo:
+    return UnitInfo(
+        id=unit.id, name=unit.name, teams_team_id=unit.teams_team_id, parent_id=unit.parent_id
+    )
+
+
+async def _upsert_person(session: AsyncSession, person: Person) -> Recipient:
+    """Insert or refresh a person; fields we do not learn this time are kept, not blanked."""
+    row = await session.get(Recipient, person.user_id)
+    if row is None:
+        row = Recipient(user_id=person.user_id, app_installed=False, blocked=False)
+        session.add(row)
+    for field in ("aad_object_id", "name", "tenant_id", "locale"):
+        value = getattr(person, field)
+        if value:
+            setattr(row, field, value)
+    row.updated_at = utcnow()
+    await session.flush()  # memberships reference this row; no ORM relationship orders them for us
+    return row
+
+
+async def _team_unit(session: AsyncSession, team_id: str) -> Unit | None:
+    result = await session.execute(select(Unit).where(Unit.teams_team_id == team_id))
+    return result.scalar_one_or_none()
+
+
+class Directory:
+    """Service over the directory tables; each method is one transaction."""
+
+    def __init__(self, factory: SessionFactory) -> None:
+        self._factory = factory
+
+    async def remember_personal_chat(
+        self, person: Person, conversation_id: str, reference_json: str, service_url: str | None
+    ) -> bool:
+        """Store the 1:1 conversation reference; returns True when the app was not installed before."""
+        async with self._factory.begin() as session:
+            row = await _upsert_person(session, person)
+            newly_installed = not row.app_installed
+            row.personal_conversation_id = conversation_id
+            row.personal_reference = reference_json
+            row.service_url = service_url or row.service_url
+            row.app_installed = True
+            row.blocked = False
+            await self._upsert_conversation(
+                session,
+                conversation_id,
+                ConversationKind.PERSONAL,
+                person.tenant_id,
+                reference_json,
+                None,
+            )
+            return newly_installed
+
+    async def forget_personal_chat(self, user_id: str) -> None:
+        """The person removed the app: stop messaging them, keep no reference to their chat."""
+        async with self._factory.begin() as session:
+            row = await session.get(Recipient, user_id)
+            if row is None:
+                return
+            if row.personal_conversation_id:
+                await session.execute(
+                    delete(Conversation).where(Conversation.id == row.personal_conversation_id)
+                )
+            row.app_installed = False
+            row.personal_conversation_id = None
+            row.personal_reference = None
+            row.updated_at = utcnow()
+
+    async def remember_conversation(
+        self,
+        conversation_id: str,
+        kind: ConversationKind,
+        tenant_id: str | None,
+        reference_json: str,
+        team_id: str | None = None,
+    ) -> bool:
+        """Store a group chat or channel reference; True when the bot was not installed there before."""
+        async with self._factory.begin() as session:
+            unit_id = None
+            if team_id:
+                unit = await _team_unit(session, team_id)
+                unit_id = unit.id if unit else None
+            return await self._upsert_conversation(
+                session, conversation_id, kind, tenant_id, reference_json, unit_id
+            )
+
+    @staticmethod
+    async def _upsert_conversation(
+        session: AsyncSession,
+        conversation_id: str,
+        kind: ConversationKind,
+        tenant_id: str | None,
+        reference_json: str,
+        unit_id: str | None,
+    ) -> bool:
+        row = await session.get(Conversation, conversation_id)
+        newly_installed = row is None or not row.installed
+        if row is None:
+            row = Conversation(id=conversation_id, kind=kind.value)
+            session.add(row)
+        row.tenant_id = tenant_id or row.tenant_id
+        row.reference = reference_json
+        row.unit_id = unit_id or row.unit_id
+        row.installed = True
+        row.updated_at = utcnow()
+        return newly_installed
+
+    async def forget_conversation(self, conversation_id: str) -> None:
+        """The bot was removed from a group chat or channel."""
+        async with self._factory.begin() as session:
+            row = await session.get(Conversation, conversation_id)
+            if row is not None:
+                row.installed = False
+                row.updated_at = utcnow()
+
+    async def install_team(
+        self, team_id: str, name: str | None, tenant_id: str | None, service_url: str | None
+    ) -> UnitInfo:
+        """A team installed the bot: it becomes (or again is) a unit."""
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is None:
+                unit = Unit(teams_team_id=team_id, name=name or team_id)
+                session.add(unit)
+            if name:
+                unit.name = name
+            unit.tenant_id = tenant_id or unit.tenant_id
+            unit.service_url = service_url or unit.service_url
+            unit.bot_installed = True
+            unit.updated_at = utcnow()
+            await session.flush()
+            return _unit_info(unit)
+
+    async def uninstall_team(self, team_id: str) -> None:
+        """The team removed the bot: keep the unit (its history), drop the roster we can no longer use."""
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is None:
+                return
+            unit.bot_installed = False
+            unit.updated_at = utcnow()
+            await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
+            await session.execute(
+                delete(Conversation).where(
+                    Conversation.unit_id == unit.id, Conversation.kind == ConversationKind.CHANNEL
+                )
+            )
+
+    async def rename_team(self, team_id: str, name: str) -> None:
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is not None and name:
+                unit.name = name
+                unit.updated_at = utcnow()
+
+    async def sync_roster(self, team_id: str, members: Iterable[Person]) -> int:
+        """Replace the team's roster with the full member list Teams gave us; returns its size."""
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is None:
+                raise LookupError(f"team {team_id!r} is not installed")
+            await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
+            seen: set[str] = set()
+            for person in members:
+                if person.user_id in seen:
+                    continue
+                seen.add(person.user_id)
+                await _upsert_person(session, person)
+                session.add(Membership(unit_id=unit.id, user_id=person.user_id))
+            return len(seen)
+
+    async def add_members(self, team_id: str, members: Iterable[Person]) -> None:
+        """Members joined the team."""
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is None:
+                return
+            for person in members:
+                await _upsert_person(session, person)
+                if await session.get(Membership, (unit.id, person.user_id)) is None:
+                    session.add(Membership(unit_id=unit.id, user_id=person.user_id))
+
+    async def remove_members(self, team_id: str, user_ids: Iterable[str]) -> None:
+        """Members left the team: they are no longer asked for its pulses."""
+        ids = list(user_ids)
+        async with self._factory.begin() as session:
+            unit = await _team_unit(session, team_id)
+            if unit is None or not ids:
+                return
+            await session.execute(
+                delete(Membership).where(Membership.unit_id == unit.id, Membership.user_id.in_(ids))
+            )
+
+    async def roster(self, team_id: str) -> list[Person]:
+        """Current members of a team, sorted by name for stable display."""
+        async with self._factory() as session:
+            result = await session.execute(
+                select(Recipient)
+                .join(Membership, Membership.user_id == Recipient.user_id)
+                .join(Unit, Unit.id == Membership.unit_id)
+                .where(Unit.teams_team_id == team_id)
+                .order_by(Recipient.name, Recipient.user_id)
+            )
+            return [
+                Person(
+                    user_id=row.user_id,
+                    aad_object_id=row.aad_object_id,
+                    name=row.name,
+                    tenant_id=row.tenant_id,
+                    locale=row.locale,
+                )
+                for row in result.scalars()
+            ]
+
+    async def units_of(self, user_id: str) -> list[UnitInfo]:
+        """The units a person belongs to."""
+        async with self._factory() as session:
+            result = await session.execute(
+                select(Unit)
+                .join(Membership, Membership.unit_id == Unit.id)
+                .where(Membership.user_id == user_id)
+                .order_by(Unit.name)
+            )
+            return [_unit_info(unit) for unit in result.scalars()]
+
+    async def personal_reference(self, user_id: str) -> str | None:
+        """The stored 1:1 conversation reference, for proactive messages."""
+        async with self._factory() as session:
+            row = await session.get(Recipient, user_id)
+            return row.personal_reference if row and row.app_installed and not row.blocked else None

@@ -1,0 +1,73 @@
+"""The recipient directory and rosters, on a real migrated SQLite database."""
+
+from __future__ import annotations
+
+from storage.db import SessionFactory
+from storage.directory import Directory
+from storage.roles import Roles
+from storage.values import ConversationKind, Person, Role
+
+TEAM = "19:team@thread.tacv2"
+
+
+def person(n: int, **extra: str) -> Person:
+    return Person(user_id=f"29:u{n}", aad_object_id=f"aad-{n}", name=f"P {n}", **extra)
+
+
+async def test_personal_install_is_new_once(session_factory: SessionFactory) -> None:
+    directory = Directory(session_factory)
+    assert await directory.remember_personal_chat(person(1), "a:c1", '{"ref": 1}', "http://s/")
+    assert not await directory.remember_personal_chat(person(1), "a:c1", '{"ref": 2}', "http://s/")
+    assert await directory.personal_reference("29:u1") == '{"ref": 2}'
+    await directory.forget_personal_chat("29:u1")
+    assert await directory.personal_reference("29:u1") is None
+    assert await directory.remember_personal_chat(person(1), "a:c1", '{"ref": 3}', "http://s/")
+
+
+async def test_roster_sync_add_remove(session_factory: SessionFactory) -> None:
+    directory = Directory(session_factory)
+    unit = await directory.install_team(TEAM, "Team Nord", "t1", "http://s/")
+    assert await directory.sync_roster(TEAM, [person(n) for n in range(1, 7)]) == 6
+    assert [p.user_id for p in await directory.roster(TEAM)] == [f"29:u{n}" for n in range(1, 7)]
+    await directory.add_members(TEAM, [person(7)])
+    await directory.add_members(TEAM, [person(7)])  # idempotent
+    await directory.remove_members(TEAM, ["29:u1", "29:u2"])
+    assert {p.user_id for p in await directory.roster(TEAM)} == {f"29:u{n}" for n in range(3, 8)}
+    # A full sync replaces, it does not append.
+    assert await directory.sync_roster(TEAM, [person(3), person(3), person(4)]) == 2
+    assert len(await directory.roster(TEAM)) == 2
+    assert [u.id for u in await directory.units_of("29:u3")] == [unit.id]
+
+
+async def test_roster_keeps_known_fields(session_factory: SessionFactory) -> None:
+    directory = Directory(session_factory)
+    await directory.install_team(TEAM, "Team", None, None)
+    await directory.remember_personal_chat(person(1, locale="en-US"), "a:c1", "{}", None)
+    await directory.sync_roster(TEAM, [Person(user_id="29:u1")])
+    (member,) = await directory.roster(TEAM)
+    assert member.aad_object_id == "aad-1" and member.locale == "en-US"
+
+
+async def test_team_uninstall_keeps_unit_drops_roster(session_factory: SessionFactory) -> None:
+    directory = Directory(session_factory)
+    first = await directory.install_team(TEAM, "Team", None, None)
+    await directory.remember_conversation(TEAM, ConversationKind.CHANNEL, "t", "{}", TEAM)
+    await directory.sync_roster(TEAM, [person(1)])
+    await directory.uninstall_team(TEAM)
+    assert await directory.roster(TEAM) == []
+    again = await directory.install_team(TEAM, "Team renamed", None, None)
+    assert again.id == first.id and again.name == "Team renamed"
+    assert await directory.remember_conversation(TEAM, ConversationKind.CHANNEL, "t", "{}", TEAM)
+
+
+async def test_roles(session_factory: SessionFactory) -> None:
+    directory = Directory(session_factory)
+    unit = await directory.install_team(TEAM, "Team", None, None)
+    roles = Roles(session_factory, hr_admins=["aad-hr"])
+    assert await roles.roles_of("aad-1") == {Role.EMPLOYEE}
+    assert await roles.roles_of(None) == {Role.EMPLOYEE}
+    assert await roles.roles_of("aad-hr") == {Role.EMPLOYEE, Role.HR}
+    await roles.assign_leader(unit.id, "aad-2")
+    await roles.assign_leader(unit.id, "aad-2")
+    assert await roles.roles_of("aad-2") == {Role.EMPLOYEE, Role.LEADER}
+    assert await Roles(session_factory, [], demo_all_roles=True).roles_of("x") == set(Role)
