@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 from botbuilder.core import ConversationState
@@ -12,71 +16,137 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
 from bot.messages_endpoint import MAX_BODY_BYTES, messages_handler
+from bot.outbox_worker import OutboxWorker
 from bot.router import Router
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.state_storage import SqlStorage
 from bot.teams_handler import TrivselsbotHandler
+from dialogs.outbox_messages import render
 from dialogs.turn import Services
-from storage.db import create_engine, create_session_factory
+from storage.answers import Answers
+from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.directory import Directory
 from storage.migrate import upgrade
+from storage.models import utcnow
+from storage.outbox import Outbox
+from storage.privacy import Privacy
+from storage.question_bank import default_bank
 from storage.roles import Roles
+from storage.rounds import Rounds
+from storage.schedules import Schedules
 
 log = logging.getLogger(__name__)
 
+
+@dataclass
+class Runtime:
+    """What lives as long as the app: the database, the services and the background workers."""
+
+    engine: AsyncEngine
+    services: Services
+    outbox: Outbox
+    worker: OutboxWorker
+    scheduler: Scheduler
+    messages: Callable[[web.Request], object]
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
 SETTINGS = web.AppKey("settings", Settings)
-SERVICES = web.AppKey("services", Services)
-ENGINE = web.AppKey("engine", AsyncEngine)
-MESSAGES = web.AppKey("messages", object)
 
 
-def build_services(settings: Settings, factory) -> Services:  # type: ignore[no-untyped-def]
+def build_services(
+    settings: Settings, factory: SessionFactory, now: Callable[[], datetime] = utcnow
+) -> Services:
+    bank = default_bank()
+    secret = settings.anonymity_secret.get_secret_value()
     return Services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),
+        rounds=Rounds(factory, bank, secret),
+        answers=Answers(factory, bank, secret),
+        privacy=Privacy(factory, secret),
+        bank=bank,
         min_group_size=settings.min_group_size,
         default_language=settings.default_language,
+        pulse_open_days=settings.pulse_open_days,
+        pulse_reminder_hours=settings.pulse_reminder_hours,
+        now=now,
     )
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Engines and services live in cleanup_ctx so they are created on start and disposed on stop."""
+def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
+    """Engines, services and workers live in cleanup_ctx: created on start, stopped on shutdown."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     adapter = create_adapter(settings)
 
-    async def database(app: web.Application) -> AsyncIterator[None]:
+    async def runtime(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         await upgrade(engine)
         factory = create_session_factory(engine)
-        services = build_services(settings, factory)
-        app[SERVICES] = services
-        app[ENGINE] = engine
-        conversation_state = ConversationState(SqlStorage(factory))
-        bot = TrivselsbotHandler(services, Router(), conversation_state)
-        app[MESSAGES] = messages_handler(adapter, bot)
+        services = build_services(settings, factory, now)
+        outbox = Outbox(factory)
+
+        async def render_job(job):  # type: ignore[no-untyped-def]
+            return await render(job, services)
+
+        worker = OutboxWorker(
+            outbox,
+            services.directory,
+            adapter,
+            settings.app_id,
+            render_job,
+            settings.send_rate_per_second,
+            settings.send_concurrency,
+            settings.outbox_poll_seconds,
+        )
+        scheduler = Scheduler(
+            services.rounds,
+            Schedules(factory, services.rounds),
+            settings.scheduler_interval_seconds,
+            now,
+            worker.wake,
+        )
+        bot = TrivselsbotHandler(
+            services, Router(), ConversationState(SqlStorage(factory)), on_queued=worker.wake
+        )
+        app[RUNTIME] = Runtime(
+            engine, services, outbox, worker, scheduler, messages_handler(adapter, bot)
+        )
+        tasks = []
+        if settings.background_workers:
+            tasks = [
+                asyncio.create_task(worker.run(), name="outbox-worker"),
+                asyncio.create_task(scheduler.run(), name="scheduler"),
+            ]
         log.info(
             "startup",
             extra={
                 "dev_mode": settings.dev_mode,
                 "authentication": settings.authentication_enabled,
                 "database": engine.dialect.name,
+                "background_workers": settings.background_workers,
             },
         )
         yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()
         log.info("shutdown")
 
-    app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(runtime)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        handler = request.app[MESSAGES]
-        return await handler(request)  # type: ignore[operator,no-any-return]
+        return await request.app[RUNTIME].messages(request)  # type: ignore[no-any-return,misc]
 
     async def healthz(request: web.Request) -> web.Response:
         """Healthy means the database answers; a load balancer takes the replica out otherwise."""
         try:
-            async with request.app[ENGINE].connect() as connection:
+            async with request.app[RUNTIME].engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             log.exception("healthz.database_unavailable")

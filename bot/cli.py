@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=3978)
     dev.add_argument("--playground-port", type=int, default=56150)
     dev.set_defaults(func=cmd_dev)
+    from bot.cli_pulse import add_commands
+
+    add_commands(sub, _settings_or_exit)
     return parser
 
 

@@ -35,7 +35,14 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("botbuilder", "botframework", "msrest", "aiohttp.access", "aiosqlite"):
+    for noisy in (
+        "botbuilder",
+        "botframework",
+        "msrest",
+        "aiohttp.access",
+        "aiosqlite",
+        "sqlalchemy",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # urllib3's retry warnings carry connector URLs with conversation ids.
     logging.getLogger("urllib3").setLevel(logging.ERROR)

@@ -8,7 +8,10 @@ from typing import Any
 
 from dialogs.commands import Command, parse_command
 from dialogs.help_flow import show_help, show_help_not_understood
+from dialogs.cards.pulse import ANSWER_ACTION
 from dialogs.i18n import t
+from dialogs.my_data_flow import show_my_data
+from dialogs.pulse_flow import START_ACTION, answer_pulse, start_pulse, start_pulse_menu
 from dialogs.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -22,9 +25,15 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[Command, Step] = {
             Command.HELP: show_help,
+            Command.MY_DATA: show_my_data,
+            Command.START_PULSE: start_pulse_menu,
             Command.UNKNOWN: show_help_not_understood,
         }
-        self.actions: dict[str, Step] = {"help": show_help}
+        self.actions: dict[str, Step] = {
+            "help": show_help,
+            ANSWER_ACTION: answer_pulse,
+            START_ACTION: start_pulse,
+        }
 
     async def dispatch(self, turn: Turn) -> None:
         value: Any = turn.activity.value

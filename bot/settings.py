@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
     port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
+    pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
+    pulse_reminder_hours: int = Field(
+        24, ge=0, le=24 * 14, validation_alias="BOT_PULSE_REMINDER_HOURS"
+    )
+    scheduler_interval_seconds: float = Field(
+        30.0, gt=0, le=3600, validation_alias="BOT_SCHEDULER_INTERVAL_SECONDS"
+    )
+    outbox_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias="BOT_OUTBOX_POLL_SECONDS")
+    send_rate_per_second: float = Field(
+        25.0, gt=0, le=50, validation_alias="BOT_SEND_RATE_PER_SECOND"
+    )
+    send_concurrency: int = Field(4, ge=1, le=32, validation_alias="BOT_SEND_CONCURRENCY")
+    background_workers: bool = Field(True, validation_alias="BOT_BACKGROUND_WORKERS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="BOT_LOG_LEVEL"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -22,11 +23,16 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
     """Thin: membership and installation events update the directory; messages go to the router."""
 
     def __init__(
-        self, services: Services, router: Router, conversation_state: ConversationState
+        self,
+        services: Services,
+        router: Router,
+        conversation_state: ConversationState,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._services = services
         self._router = router
         self._conversation_state = conversation_state
+        self._on_queued = on_queued
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Dialog state is saved to the database after every turn, so another replica can continue."""
@@ -36,9 +42,13 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
     # --- messages and card submissions ---------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await self._remember_conversation(turn_context)
+        # A card submission may be an answer: touching the directory then (even a timestamp)
+        # would record who answered when. Only plain messages refresh the conversation reference.
+        if not turn_context.activity.value:
+            await self._remember_conversation(turn_context)
         turn = await self._turn(turn_context)
         await self._router.dispatch(turn)
+        self._on_queued()  # a step may have queued messages (e.g. HR started a pulse)
 
     async def _turn(self, context: TurnContext) -> Turn:
         activity = context.activity

@@ -10,6 +10,7 @@ from enum import StrEnum
 class Command(StrEnum):
     HELP = "help"
     MY_DATA = "my_data"
+    START_PULSE = "start_pulse"
     UNKNOWN = "unknown"
 
 
@@ -26,6 +27,9 @@ SYNONYMS: dict[str, Command] = {
     "hello": Command.HELP,
     "mine data": Command.MY_DATA,
     "my data": Command.MY_DATA,
+    "start puls": Command.START_PULSE,
+    "start pulse": Command.START_PULSE,
+    "start mini-trivsel": Command.START_PULSE,
 }
 
 

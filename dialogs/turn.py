@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from dialogs.i18n import Language
+from storage.answers import Answers
 from storage.directory import Directory
+from storage.privacy import Privacy
+from storage.question_bank import QuestionBank
 from storage.roles import Roles
+from storage.rounds import Rounds
 from storage.values import ConversationKind, Person, Role
 
 
@@ -19,8 +25,15 @@ class Services:
 
     directory: Directory
     roles: Roles
+    rounds: Rounds
+    answers: Answers
+    privacy: Privacy
+    bank: QuestionBank
     min_group_size: int
     default_language: Language
+    pulse_open_days: int
+    pulse_reminder_hours: int
+    now: Callable[[], datetime]
 
 
 @dataclass(frozen=True)

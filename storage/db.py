@@ -52,3 +52,19 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     """Sessions do not expire on commit so services can return loaded values after committing."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_insert(dialect_name: str) -> Any:
+    """The dialect's INSERT that knows ON CONFLICT; both dialects spell the clause the same way."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect_name == "sqlite":
+        return sqlite.insert
+    if dialect_name == "postgresql":
+        return postgresql.insert
+    raise NotImplementedError(f"unsupported database {dialect_name!r}")
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """dialect_insert for the database this session talks to."""
+    return dialect_insert(session.get_bind().dialect.name)

@@ -53,6 +53,16 @@ class Directory:
     ) -> bool:
         """Store the 1:1 conversation reference; returns True when the app was not installed before."""
         async with self._factory.begin() as session:
+            existing = await session.get(Recipient, person.user_id)
+            if (
+                existing is not None
+                and existing.app_installed
+                and not existing.blocked
+                and existing.personal_conversation_id == conversation_id
+                and existing.personal_reference == reference_json
+                and (person.locale is None or existing.locale == person.locale)
+            ):
+                return False  # nothing new: no write, not even a timestamp
             row = await _upsert_person(session, person)
             newly_installed = not row.app_installed
             row.personal_conversation_id = conversation_id
@@ -239,6 +249,14 @@ class Directory:
                 .join(Membership, Membership.unit_id == Unit.id)
                 .where(Membership.user_id == user_id)
                 .order_by(Unit.name)
+            )
+            return [_unit_info(unit) for unit in result.scalars()]
+
+    async def installed_units(self) -> list[UnitInfo]:
+        """Teams the bot is installed in, for HR to choose from."""
+        async with self._factory() as session:
+            result = await session.execute(
+                select(Unit).where(Unit.bot_installed.is_(True)).order_by(Unit.name)
             )
             return [_unit_info(unit) for unit in result.scalars()]
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import String, Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, dialect_insert
 from storage.models import StateDocument
 
 _TABLE = cast(Table, StateDocument.__table__)
@@ -76,13 +75,7 @@ def new_etag() -> str:
 
 
 def _insert_for(connection: AsyncConnection) -> Any:
-    """The dialect's INSERT that knows ON CONFLICT; both dialects spell the clause the same way."""
-    name = connection.dialect.name
-    if name == "sqlite":
-        return sqlite.insert
-    if name == "postgresql":
-        return postgresql.insert
-    raise NotImplementedError(f"state documents are not supported on {name!r}")
+    return dialect_insert(connection.dialect.name)
 
 
 def _validate(item: DocumentWrite) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from storage.db import create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import Base
+from storage.schema import Base
 
 
 def _schema(connection: Connection) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from storage.values import Role
 ROLE_COMMANDS: dict[Role, list[str]] = {
     Role.EMPLOYEE: ["help.cmd.answer", "help.cmd.my_data", "help.cmd.help"],
     Role.LEADER: [],
-    Role.HR: [],
+    Role.HR: ["help.cmd.start_pulse"],
 }
 
 

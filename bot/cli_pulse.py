@@ -1,0 +1,178 @@
+"""`trivselsbot units` and `trivselsbot pulse …`: HR's command line for rounds and schedules."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.errors import DomainError
+from storage.migrate import upgrade
+from storage.models import Membership, Unit, utcnow
+from storage.question_bank import default_bank
+from storage.rounds import Rounds
+from storage.schedules import Cadence, Schedules
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[int]]) -> int:
+    async def main() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            factory = create_session_factory(engine)
+            rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
+            return await work(factory, rounds)
+        except DomainError as error:
+            print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+async def _resolve_unit(factory: SessionFactory, args: argparse.Namespace) -> Unit | None:
+    async with factory() as session:
+        if args.unit:
+            return await session.get(Unit, args.unit)
+        query = select(Unit).where((Unit.teams_team_id == args.team) | (Unit.name == args.team))
+        return (await session.execute(query)).scalars().first()
+
+
+def cmd_units(settings: Settings, _args: argparse.Namespace) -> int:
+    async def work(factory: SessionFactory, _rounds: Rounds) -> int:
+        async with factory() as session:
+            rows = await session.execute(
+                select(Unit, func.count(Membership.user_id))
+                .outerjoin(Membership, Membership.unit_id == Unit.id)
+                .group_by(Unit.id)
+                .order_by(Unit.name)
+            )
+            for unit, members in rows:
+                state = "installed" if unit.bot_installed else "not installed"
+                print(
+                    f"{unit.id}  {unit.name!r}  members={members}  {state}  team={unit.teams_team_id}"
+                )
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(factory: SessionFactory, rounds: Rounds) -> int:
+        unit = await _resolve_unit(factory, args)
+        if unit is None:
+            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
+            return 1
+        now = utcnow()
+        closes = now + timedelta(days=args.days or settings.pulse_open_days)
+        remind = closes - timedelta(hours=settings.pulse_reminder_hours)
+        created = await rounds.create(unit.id, now, closes, remind, "hr", args.items or None)
+        opened = await rounds.open_due(now)
+        count = next((r.eligible_count for r in opened if r.id == created.id), 0)
+        print(
+            f"Round {created.id} opened for {unit.name!r}: {count} people asked, items {created.items}"
+        )
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_pulse_close(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(_factory: SessionFactory, rounds: Rounds) -> int:
+        closed = await rounds.close(args.round)
+        print(
+            f"Round {args.round} closed." if closed else f"Round {args.round} was already closed."
+        )
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_pulse_list(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(factory: SessionFactory, rounds: Rounds) -> int:
+        unit = await _resolve_unit(factory, args)
+        if unit is None:
+            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
+            return 1
+        for info in await rounds.for_unit(unit.id):
+            print(
+                f"{info.id}  #{info.sequence}  {info.state.value:9}  opens {info.opens_at:%Y-%m-%d %H:%M}"
+                f"  closes {info.closes_at:%Y-%m-%d %H:%M} UTC  asked={info.eligible_count}"
+            )
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(factory: SessionFactory, rounds: Rounds) -> int:
+        unit = await _resolve_unit(factory, args)
+        if unit is None:
+            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
+            return 1
+        cadence = Cadence(
+            cadence_days=args.every,
+            weekday=WEEKDAYS.index(args.weekday),
+            local_time=args.time,
+            open_days=args.days or settings.pulse_open_days,
+            reminder_hours=settings.pulse_reminder_hours,
+            skip_holidays=not args.include_holidays,
+        )
+        first = await Schedules(factory, rounds).set(unit.id, cadence, utcnow())
+        print(
+            f"{unit.name!r}: every {args.every} days; first round opens {first:%Y-%m-%d %H:%M %Z}"
+        )
+        return 0
+
+    return _run(settings, work)
+
+
+def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+    """Register the commands; each one reads settings only when it runs."""
+
+    def bind(
+        handler: Callable[[Settings, argparse.Namespace], int],
+    ) -> Callable[[argparse.Namespace], None]:
+        def run(args: argparse.Namespace) -> None:
+            raise SystemExit(handler(settings_or_exit(), args))
+
+        return run
+
+    units = sub.add_parser("units", help="list units (teams) with their ids")
+    units.set_defaults(func=bind(cmd_units))
+    pulse = sub.add_parser("pulse", help="start, close, list or schedule pulse rounds")
+    actions = pulse.add_subparsers(dest="action", required=True)
+
+    def target(parser: argparse.ArgumentParser) -> None:
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--team", help="Teams team id or unit name")
+        group.add_argument("--unit", help="unit id (see `trivselsbot units`)")
+
+    start = actions.add_parser("start", help="open a round now and ask every member")
+    target(start)
+    start.add_argument("--days", type=int, help="days the round stays open")
+    start.add_argument("--items", nargs="*", help="3-5 question bank item ids (default: rotation)")
+    start.set_defaults(func=bind(cmd_pulse_start))
+    close = actions.add_parser("close", help="close a round now (results are released)")
+    close.add_argument("round")
+    close.set_defaults(func=bind(cmd_pulse_close))
+    listing = actions.add_parser("list", help="rounds of a unit")
+    target(listing)
+    listing.set_defaults(func=bind(cmd_pulse_list))
+    schedule = actions.add_parser("schedule", help="set a unit's cadence")
+    target(schedule)
+    schedule.add_argument("--every", type=int, default=14, help="days between rounds")
+    schedule.add_argument("--weekday", choices=WEEKDAYS, default="mon")
+    schedule.add_argument("--time", default="09:00", help="local time, Europe/Copenhagen")
+    schedule.add_argument("--days", type=int, help="days each round stays open")
+    schedule.add_argument("--include-holidays", action="store_true")
+    schedule.set_defaults(func=bind(cmd_pulse_schedule))

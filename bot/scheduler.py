@@ -1,0 +1,57 @@
+"""The clock of the bot: creates rounds from schedules, opens, reminds and closes them on time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from storage.rounds import Rounds
+from storage.schedules import Schedules
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        rounds: Rounds,
+        schedules: Schedules,
+        interval_seconds: float,
+        now: Callable[[], datetime],
+        on_queued: Callable[[], None],
+    ) -> None:
+        self._rounds = rounds
+        self._schedules = schedules
+        self._interval = interval_seconds
+        self._now = now
+        self._on_queued = on_queued
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler.tick_failed")
+            await asyncio.sleep(self._interval)
+
+    async def tick(self) -> None:
+        """One pass; every step is idempotent, so a crash mid-way is repaired by the next pass."""
+        now = self._now()
+        created = await self._schedules.create_due_rounds(now)
+        opened = await self._rounds.open_due(now)
+        reminders = await self._rounds.enqueue_due_reminders(now)
+        closed = await self._rounds.close_due(now)
+        if opened or reminders:
+            self._on_queued()
+        if created or opened or reminders or closed:
+            log.info(
+                "scheduler.tick",
+                extra={
+                    "created": len(created),
+                    "opened": len(opened),
+                    "reminders": reminders,
+                    "closed": len(closed),
+                },
+            )

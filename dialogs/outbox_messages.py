@@ -1,0 +1,35 @@
+"""What each kind of outbox row becomes in the recipient's chat, in the recipient's language."""
+
+from __future__ import annotations
+
+from botbuilder.schema import Activity
+
+from dialogs.cards.common import card_activity
+from dialogs.cards.pulse import pulse_card
+from dialogs.i18n import language_for
+from dialogs.turn import Services
+from storage.errors import RoundNotFound
+from storage.outbox import OutboxJob
+from storage.outbox_models import OutboxKind
+from storage.pulse_models import RoundState
+
+
+async def render(job: OutboxJob, services: Services) -> Activity | None:
+    """The activity to send, or None when there is nothing to send any more (round closed)."""
+    if job.kind in (OutboxKind.PULSE, OutboxKind.REMINDER):
+        try:
+            pulse = await services.rounds.get(job.subject_id)
+        except RoundNotFound:
+            return None
+        if pulse.state is not RoundState.OPEN:
+            return None
+        language = language_for(job.locale, services.default_language)
+        card = pulse_card(
+            pulse,
+            services.bank,
+            language,
+            services.min_group_size,
+            reminder=job.kind is OutboxKind.REMINDER,
+        )
+        return card_activity(card)
+    return None

@@ -1,0 +1,109 @@
+"""Answering a pulse, and HR starting one now. Each refusal is polite and changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from dialogs.cards.common import adaptive_card, card_activity, heading, paragraph, submit
+from dialogs.cards.pulse import COMMENT_INPUT, answers_from, thanks_card
+from dialogs.dates import local_datetime
+from dialogs.i18n import t
+from dialogs.turn import Turn
+from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.values import Role
+
+log = logging.getLogger(__name__)
+
+START_ACTION = "pulse.start"
+
+
+async def answer_pulse(turn: Turn) -> None:
+    """Count the answer, then replace the card with the neutral thanks card (rule 8)."""
+    value: dict[str, Any] = turn.activity.value
+    round_id = value.get("round")
+    try:
+        if not isinstance(round_id, str) or not round_id:
+            raise RoundNotFound("missing")
+        await turn.services.answers.submit(
+            round_id,
+            turn.person.user_id,
+            answers_from(value),
+            value.get(COMMENT_INPUT),
+            turn.services.now(),
+        )
+    except DomainError as refusal:
+        log.info("pulse.refused", extra={"reason": refusal.code})
+        await turn.context.send_activity(t(turn.language, f"pulse.refused.{refusal.code}"))
+        return
+    log.info("pulse.answered")
+    await _replace_card(turn)
+
+
+async def _replace_card(turn: Turn) -> None:
+    """The answered card becomes the thanks card; without a card id, the thanks is a new message."""
+    thanks: Activity = card_activity(thanks_card(turn.language))
+    card_id = turn.activity.reply_to_id
+    if card_id:
+        thanks.id = card_id
+        try:
+            await turn.context.update_activity(thanks)
+            return
+        except Exception:  # the card may be gone; the answer is counted either way
+            log.warning("pulse.card_update_failed")
+        thanks.id = None
+    await turn.context.send_activity(thanks)
+
+
+async def start_pulse_menu(turn: Turn) -> None:
+    """HR: pick a team to send a pulse to now."""
+    if Role.HR not in turn.roles:
+        await turn.context.send_activity(t(turn.language, "error.not_allowed"))
+        return
+    units = await turn.services.directory.installed_units()
+    if not units:
+        await turn.context.send_activity(t(turn.language, "pulse_start.none"))
+        return
+    language = turn.language
+    card = adaptive_card(
+        [
+            heading(t(language, "pulse_start.title")),
+            paragraph(t(language, "pulse_start.pick", days=turn.services.pulse_open_days)),
+        ],
+        [submit(unit.name, START_ACTION, unit=unit.id) for unit in units],
+    )
+    await turn.context.send_activity(card_activity(card))
+
+
+async def start_pulse(turn: Turn) -> None:
+    """HR pressed a team: schedule a round that opens now, and open it straight away."""
+    if Role.HR not in turn.roles:
+        await turn.context.send_activity(t(turn.language, "error.not_allowed"))
+        return
+    unit_id = turn.activity.value.get("unit")
+    services = turn.services
+    now = services.now()
+    closes = now + timedelta(days=services.pulse_open_days)
+    remind = closes - timedelta(hours=services.pulse_reminder_hours)
+    try:
+        if not isinstance(unit_id, str):
+            raise UnitNotFound("missing")
+        created = await services.rounds.create(unit_id, now, closes, remind, "hr")
+    except UnitNotFound:
+        await turn.context.send_activity(t(turn.language, "pulse_start.unknown_unit"))
+        return
+    opened = await services.rounds.open_due(now)
+    count = next((r.eligible_count for r in opened if r.id == created.id), 0) or 0
+    log.info("pulse.started", extra={"recipients": count})
+    await turn.context.send_activity(
+        t(
+            turn.language,
+            "pulse_start.started",
+            count=count,
+            team=created.unit_name,
+            closes=local_datetime(closes, turn.language),
+        )
+    )

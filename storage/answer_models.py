@@ -1,0 +1,71 @@
+"""The anonymous side: aggregate counters, comments and participation hashes.
+
+Rules 1 and 2 of the design are enforced by the shape of these tables: no user id, no
+conversation id, no timestamp; rows that exist once per answer have random keys and are stored
+in key order (`WITHOUT ROWID` on SQLite), so neither an id nor the physical order of the rows
+tells who came first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+
+KEY_ORDERED = {"sqlite_with_rowid": False}
+
+
+class AnswerCount(Base):
+    """round × item × value → how many chose it. Counters, never answers."""
+
+    __tablename__ = "answer_counts"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = KEY_ORDERED
+
+
+class RoundResponses(Base):
+    """How many people answered a round: the number k is checked against."""
+
+    __tablename__ = "round_responses"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    responses: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = KEY_ORDERED
+
+
+class AnonymousComment(Base):
+    """A free-text comment: round and text only, under a random key."""
+
+    __tablename__ = "anonymous_comments"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = KEY_ORDERED
+
+
+class Participation(Base):
+    """HMAC(secret, round ∥ user): refuses a second answer and targets reminders; deleted at close."""
+
+    __tablename__ = "participation"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = KEY_ORDERED

@@ -1,0 +1,57 @@
+"""Pulse rounds and schedules: when a unit is asked what. Nothing about who answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, new_id
+
+
+class RoundState(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PulseRound(Base):
+    """One pulse for one unit. `eligible_count` is a number taken at opening, never a list of people."""
+
+    __tablename__ = "pulse_rounds"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    items: Mapped[str] = mapped_column(Text)  # JSON list of question bank item ids
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    eligible_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(10), default=RoundState.SCHEDULED.value, index=True)
+    reminder_enqueued: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(10))  # "schedule" or "hr"
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),
+    )
+
+
+class PulseSchedule(Base):
+    """A unit's cadence: e.g. every 14 days, Monday 09:00 Europe/Copenhagen, open for 5 days."""
+
+    __tablename__ = "pulse_schedules"
+
+    unit_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    cadence_days: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # "09:00", Europe/Copenhagen
+    open_days: Mapped[int] = mapped_column(Integer)
+    reminder_hours: Mapped[int] = mapped_column(Integer)
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_opening_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,272 @@
+"""Pulse rounds through their life: scheduled → open (people are asked) → closed (results out).
+
+Rule 5: results are released at close, not live; rule 2: participation hashes die at close.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import SessionFactory
+from storage.errors import InvalidTemplate, RoundNotFound, UnitNotFound
+from storage.models import Membership, Unit
+from storage.outbox import enqueue
+from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
+from storage.participation import forget_participation, not_participated
+from storage.pulse_models import PulseRound, RoundState
+from storage.question_bank import QuestionBank, default_template
+
+MIN_ITEMS, MAX_ITEMS = 3, 5
+
+
+class RoundInfo(BaseModel):
+    """A round as the rest of the bot sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    unit_id: str
+    unit_name: str
+    sequence: int
+    items: list[str]
+    opens_at: datetime
+    closes_at: datetime
+    remind_at: datetime | None
+    state: RoundState
+    eligible_count: int | None
+
+
+def round_items(pulse: PulseRound) -> list[str]:
+    items = json.loads(pulse.items)
+    assert isinstance(items, list)
+    return [str(item) for item in items]
+
+
+def _info(pulse: PulseRound, unit_name: str) -> RoundInfo:
+    return RoundInfo(
+        id=pulse.id,
+        unit_id=pulse.unit_id,
+        unit_name=unit_name,
+        sequence=pulse.sequence,
+        items=round_items(pulse),
+        opens_at=pulse.opens_at,
+        closes_at=pulse.closes_at,
+        remind_at=pulse.remind_at,
+        state=RoundState(pulse.state),
+        eligible_count=pulse.eligible_count,
+    )
+
+
+def check_template(bank: QuestionBank, items: list[str]) -> list[str]:
+    """A pulse asks 3–5 distinct items from the bank: short enough for under a minute."""
+    if not MIN_ITEMS <= len(items) <= MAX_ITEMS or len(set(items)) != len(items):
+        raise InvalidTemplate(f"a pulse needs {MIN_ITEMS}-{MAX_ITEMS} distinct items")
+    for item_id in items:
+        try:
+            bank.item(item_id)
+        except KeyError:
+            raise InvalidTemplate(f"unknown item {item_id!r}") from None
+    return items
+
+
+class Rounds:
+    """Service for creating, opening, reminding and closing rounds; each step is one transaction."""
+
+    def __init__(self, factory: SessionFactory, bank: QuestionBank, secret: str) -> None:
+        self._factory = factory
+        self._bank = bank
+        self._secret = secret
+
+    async def create(
+        self,
+        unit_id: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        remind_at: datetime | None,
+        origin: str,
+        items: list[str] | None = None,
+    ) -> RoundInfo:
+        """Schedule a round; its items default to the rotating template for the unit's next number."""
+        async with self._factory.begin() as session:
+            return await self.create_in(
+                session, unit_id, opens_at, closes_at, remind_at, origin, items
+            )
+
+    async def create_in(
+        self,
+        session: AsyncSession,
+        unit_id: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        remind_at: datetime | None,
+        origin: str,
+        items: list[str] | None = None,
+    ) -> RoundInfo:
+        """As create(), inside the caller's transaction (the scheduler advances its slot in the same one)."""
+        if closes_at <= opens_at:
+            raise InvalidTemplate("a round must close after it opens")
+        if remind_at is not None and not opens_at <= remind_at < closes_at:
+            remind_at = None
+        unit = await session.get(Unit, unit_id)
+        if unit is None:
+            raise UnitNotFound(unit_id)
+        last = await session.scalar(
+            select(func.max(PulseRound.sequence)).where(PulseRound.unit_id == unit_id)
+        )
+        sequence = (last or 0) + 1
+        chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
+        pulse = PulseRound(
+            unit_id=unit_id,
+            sequence=sequence,
+            items=json.dumps(chosen),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            remind_at=remind_at,
+            state=RoundState.SCHEDULED.value,
+            reminder_enqueued=False,
+            origin=origin,
+        )
+        session.add(pulse)
+        await session.flush()
+        return _info(pulse, unit.name)
+
+    async def get(self, round_id: str) -> RoundInfo:
+        async with self._factory() as session:
+            row = (
+                await session.execute(
+                    select(PulseRound, Unit.name)
+                    .join(Unit, Unit.id == PulseRound.unit_id)
+                    .where(PulseRound.id == round_id)
+                )
+            ).first()
+            if row is None:
+                raise RoundNotFound(round_id)
+            return _info(row[0], row[1])
+
+    async def for_unit(self, unit_id: str) -> list[RoundInfo]:
+        async with self._factory() as session:
+            rows = await session.execute(
+                select(PulseRound, Unit.name)
+                .join(Unit, Unit.id == PulseRound.unit_id)
+                .where(PulseRound.unit_id == unit_id)
+                .order_by(PulseRound.sequence)
+            )
+            return [_info(pulse, name) for pulse, name in rows]
+
+    async def open_rounds_of_member(self, user_id: str) -> list[RoundInfo]:
+        async with self._factory() as session:
+            rows = await session.execute(
+                select(PulseRound, Unit.name)
+                .join(Unit, Unit.id == PulseRound.unit_id)
+                .join(Membership, Membership.unit_id == PulseRound.unit_id)
+                .where(Membership.user_id == user_id, PulseRound.state == RoundState.OPEN.value)
+                .order_by(PulseRound.closes_at)
+            )
+            return [_info(pulse, name) for pulse, name in rows]
+
+    async def open_due(self, now: datetime) -> list[RoundInfo]:
+        """Open every scheduled round whose time has come, and ask every member of its unit."""
+        opened = []
+        for round_id in await self._due_ids(RoundState.SCHEDULED, PulseRound.opens_at, now):
+            async with self._factory.begin() as session:
+                pulse = await self._locked(session, round_id, RoundState.SCHEDULED)
+                if pulse is None:
+                    continue
+                members = list(
+                    (
+                        await session.execute(
+                            select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
+                        )
+                    ).scalars()
+                )
+                pulse.state = RoundState.OPEN.value
+                pulse.eligible_count = len(members)
+                await enqueue(session, OutboxKind.PULSE, pulse.id, members, now)
+                unit = await session.get(Unit, pulse.unit_id)
+                opened.append(_info(pulse, unit.name if unit else ""))
+        return opened
+
+    async def enqueue_due_reminders(self, now: datetime) -> int:
+        """One reminder, to those who have not answered; returns how many were queued."""
+        queued = 0
+        ids = await self._due_ids(RoundState.OPEN, PulseRound.remind_at, now, reminder=True)
+        for round_id in ids:
+            async with self._factory.begin() as session:
+                pulse = await self._locked(session, round_id, RoundState.OPEN)
+                if pulse is None or pulse.reminder_enqueued:
+                    continue
+                members = (
+                    await session.execute(
+                        select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
+                    )
+                ).scalars()
+                missing = await not_participated(session, self._secret, pulse.id, members)
+                await enqueue(session, OutboxKind.REMINDER, pulse.id, missing, now)
+                pulse.reminder_enqueued = True
+                queued += len(missing)
+        return queued
+
+    async def close_due(self, now: datetime) -> list[RoundInfo]:
+        """Close rounds whose time is up."""
+        closed = []
+        for round_id in await self._due_ids(RoundState.OPEN, PulseRound.closes_at, now):
+            info = await self.close(round_id)
+            if info:
+                closed.append(info)
+        return closed
+
+    async def close(self, round_id: str) -> RoundInfo | None:
+        """Close now: forget participation and reminder targets, expire undelivered invitations."""
+        async with self._factory.begin() as session:
+            pulse = await self._locked(session, round_id, None)
+            if pulse is None:
+                raise RoundNotFound(round_id)
+            if pulse.state == RoundState.CLOSED.value:
+                return None
+            pulse.state = RoundState.CLOSED.value
+            await forget_participation(session, pulse.id)
+            await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.kind == OutboxKind.REMINDER.value,
+                    OutboxMessage.subject_id == pulse.id,
+                )
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.kind == OutboxKind.PULSE.value,
+                    OutboxMessage.subject_id == pulse.id,
+                    OutboxMessage.state == DeliveryState.PENDING.value,
+                )
+                .values(state=DeliveryState.EXPIRED.value, last_error="round closed")
+            )
+            unit = await session.get(Unit, pulse.unit_id)
+            return _info(pulse, unit.name if unit else "")
+
+    async def _due_ids(
+        self, state: RoundState, column: Any, now: datetime, reminder: bool = False
+    ) -> list[str]:
+        async with self._factory() as session:
+            query = select(PulseRound.id).where(
+                PulseRound.state == state.value,
+                column <= now,
+            )
+            if reminder:
+                query = query.where(PulseRound.reminder_enqueued.is_(False))
+            return list((await session.execute(query)).scalars())
+
+    @staticmethod
+    async def _locked(
+        session: AsyncSession, round_id: str, state: RoundState | None
+    ) -> PulseRound | None:
+        """Re-read the round under a row lock (PostgreSQL) so two replicas never both act on it."""
+        query = select(PulseRound).where(PulseRound.id == round_id).with_for_update()
+        if state is not None:
+            query = query.where(PulseRound.state == state.value)
+        return (await session.execute(query)).scalar_one_or_none()
