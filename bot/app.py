@@ -86,7 +86,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         await upgrade(engine)
         factory = create_session_factory(engine)
         services = build_services(settings, factory, now)
-        outbox = Outbox(factory)
+        outbox = Outbox(factory, now)
 
         async def render_job(job):  # type: ignore[no-untyped-def]
             return await render(job, services)

@@ -28,7 +28,6 @@ from msrest.exceptions import ClientRequestError
 
 from bot.rate_limit import TokenBucket
 from storage.directory import Directory
-from storage.models import utcnow
 from storage.outbox import Outbox, OutboxJob
 from storage.values import Person
 
@@ -80,6 +79,7 @@ class OutboxWorker:
         self._render = render
         self._bucket = TokenBucket(rate_per_second, burst=max(1, concurrency))
         self._concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
         self._poll = poll_seconds
         self._wake = asyncio.Event()
 
@@ -93,7 +93,7 @@ class OutboxWorker:
             log.warning("outbox.recovered_in_flight", extra={"count": recovered})
         while True:
             try:
-                jobs = await self._outbox.claim_due(utcnow(), self._concurrency * 4)
+                jobs = await self._outbox.claim_due(self._concurrency * 4)
             except Exception:
                 log.exception("outbox.claim_failed")
                 jobs = []
@@ -104,13 +104,11 @@ class OutboxWorker:
                 except TimeoutError:
                     pass
                 continue
-            slots = asyncio.Semaphore(self._concurrency)
+            await asyncio.gather(*(self._deliver_in_slot(job) for job in jobs))
 
-            async def deliver(job: OutboxJob) -> None:
-                async with slots:
-                    await self.deliver(job)
-
-            await asyncio.gather(*(deliver(job) for job in jobs))
+    async def _deliver_in_slot(self, job: OutboxJob) -> None:
+        async with self._slots:
+            await self.deliver(job)
 
     async def deliver(self, job: OutboxJob) -> None:
         """Send one row and settle it; never raises."""

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dialogs.cards.pulse import ANSWER_ACTION
 from dialogs.commands import Command, parse_command
 from dialogs.help_flow import show_help, show_help_not_understood
-from dialogs.cards.pulse import ANSWER_ACTION
 from dialogs.i18n import t
 from dialogs.my_data_flow import show_my_data
 from dialogs.pulse_flow import START_ACTION, answer_pulse, start_pulse, start_pulse_menu

@@ -49,9 +49,9 @@ class Scheduler:
             log.info(
                 "scheduler.tick",
                 extra={
-                    "created": len(created),
-                    "opened": len(opened),
+                    "rounds_created": len(created),
+                    "rounds_opened": len(opened),
                     "reminders": reminders,
-                    "closed": len(closed),
+                    "rounds_closed": len(closed),
                 },
             )

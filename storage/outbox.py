@@ -7,7 +7,7 @@ uncertain, the one duplicate no HTTP sender can rule out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -69,11 +69,13 @@ async def enqueue(
 class Outbox:
     """Claiming and settling rows; the sending itself is bot/'s job."""
 
-    def __init__(self, factory: SessionFactory) -> None:
+    def __init__(self, factory: SessionFactory, now: Callable[[], datetime] = utcnow) -> None:
         self._factory = factory
+        self._now = now
 
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxJob]:
+    async def claim_due(self, limit: int) -> list[OutboxJob]:
         """Take up to `limit` due rows; with PostgreSQL, replicas skip each other's rows."""
+        now = self._now()
         async with self._factory.begin() as session:
             ids = list(
                 (
@@ -132,7 +134,7 @@ class Outbox:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == job_id)
-                .values(updated_at=utcnow(), **values)
+                .values(updated_at=self._now(), **values)
             )
 
     async def mark_sent(self, job_id: str) -> None:
@@ -146,7 +148,7 @@ class Outbox:
         await self._settle(
             job.id,
             state=DeliveryState.PENDING.value,
-            next_attempt_at=utcnow() + delay,
+            next_attempt_at=self._now() + delay,
             last_error=reason[:200],
         )
 
@@ -164,7 +166,7 @@ class Outbox:
                 update(OutboxMessage)
                 .where(OutboxMessage.id == job.id)
                 .values(
-                    state=DeliveryState.BLOCKED.value, last_error="blocked", updated_at=utcnow()
+                    state=DeliveryState.BLOCKED.value, last_error="blocked", updated_at=self._now()
                 )
             )
             await session.execute(
@@ -177,7 +179,7 @@ class Outbox:
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.state == DeliveryState.SENDING.value)
-                .values(state=DeliveryState.PENDING.value, uncertain=True, updated_at=utcnow())
+                .values(state=DeliveryState.PENDING.value, uncertain=True, updated_at=self._now())
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 

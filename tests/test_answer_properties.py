@@ -47,7 +47,7 @@ async def test_counters_equal_distinct_valid_first_answers(tmp_path: Path, seque
         expected: Counter[tuple[str, int]] = Counter()
         answered: set[int] = set()
         for s in sequence:
-            answers: dict[str, object] = dict(zip(pulse.items, s["values"]))
+            answers: dict[str, object] = dict(zip(pulse.items, s["values"], strict=True))
             if s["drop_item"]:
                 answers.pop(pulse.items[0])
             valid = (

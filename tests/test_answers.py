@@ -73,11 +73,11 @@ async def test_one_answer_moves_each_item_by_one(session_factory, pulse) -> None
         session_factory,
         pulse,
         1,
-        {i: v for i, v in zip(pulse.items, [1, 2, 3, 4, 5])},
+        {i: v for i, v in zip(pulse.items, [1, 2, 3, 4, 5], strict=True)},
         comment="  Mere tid til makkerskab  ",
     )
     assert await counts(session_factory, pulse.id) == {
-        (item, value): 1 for item, value in zip(pulse.items, [1, 2, 3, 4, 5])
+        (item, value): 1 for item, value in zip(pulse.items, [1, 2, 3, 4, 5], strict=True)
     }
     async with session_factory() as session:
         assert await session.scalar(select(RoundResponses.responses)) == 1

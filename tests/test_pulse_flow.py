@@ -1,0 +1,229 @@
+"""A whole pulse round through the real pipeline, and the anonymity rules checked on what it left.
+
+Six people in a team; HR starts a pulse in chat; the outbox worker delivers the card to each
+person's 1:1 chat (creating it); five answer through Action.Submit; the cards are replaced; one
+reminder goes to the sixth; the round closes. Then the database, the logs and every outgoing
+activity are searched for anything that ties a person to an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import RUNTIME, create_app
+from storage.outbox_models import OutboxKind
+from tests.conftest import make_settings
+from tests.support import activities as A
+from tests.support.clock import Clock
+from tests.support.db_inspection import changed_tables, tables
+from tests.support.mock_connector import MockConnector, Sent, teams_member
+
+TEAM = "19:team-1@thread.tacv2"
+PEOPLE = range(1, 7)
+ANSWER_TABLES = {"answer_counts", "round_responses", "anonymous_comments", "participation"}
+# Distinct answers per person, so any leak of a value would be attributable.
+CHOICES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
+COMMENTS = {n: f"KOMMENTAR-{n}-æøå" for n in CHOICES}
+
+
+def personal(n: int) -> str:
+    return f"a:personal-29:user-{n}"
+
+
+def cards_to(connector: MockConnector, n: int) -> list[Sent]:
+    return [
+        s
+        for s in connector.sent
+        if s.conversation_id == personal(n)
+        and s.kind in ("send", "reply")
+        and s.activity.get("attachments")
+    ]
+
+
+def card_of(sent: Sent) -> dict[str, Any]:
+    return sent.activity["attachments"][0]["content"]
+
+
+@pytest.fixture
+async def world(db_path, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
+    clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    settings = make_settings(
+        db_path,
+        BOT_HR_ADMINS="aad-0099",
+        BOT_SCHEDULER_INTERVAL_SECONDS=0.1,
+        BOT_OUTBOX_POLL_SECONDS=0.05,
+        BOT_SEND_RATE_PER_SECOND=50,
+        BOT_PULSE_OPEN_DAYS=3,
+        BOT_PULSE_REMINDER_HOURS=24,
+    )
+    connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
+    app = create_app(settings, now=clock)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield {"client": client, "clock": clock, "app": app}
+
+
+async def post(client: TestClient, activity: dict[str, Any]) -> None:
+    response = await client.post("/api/messages", json=activity)
+    assert response.status == 201, await response.text()
+
+
+async def hr_message(connector: MockConnector, **kwargs: Any) -> dict[str, Any]:
+    activity = A.message(connector.url, 99, **kwargs)
+    return activity
+
+
+async def start_pulse_as_hr(client: TestClient, connector: MockConnector) -> str:
+    await post(client, await hr_message(connector, text="start puls"))
+    menu = await connector.wait_for(lambda s: s.conversation_id == "a:personal-99")
+    buttons = card_of(menu)["actions"]
+    assert [b["title"] for b in buttons] == ["Hjemmeplejen Nord"]
+    await post(client, await hr_message(connector, value=buttons[0]["data"]))
+    started = await connector.wait_for(lambda s: "sendt til" in (s.activity.get("text") or ""))
+    assert "Mini-trivsel er sendt til 6 personer i Hjemmeplejen Nord" in started.activity["text"]
+    return started.activity["text"]
+
+
+async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
+    async def loop() -> None:
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+async def answer(client: TestClient, connector: MockConnector, n: int, value: int) -> Sent:
+    card = cards_to(connector, n)[0]
+    content = card_of(card)
+    data = dict(content["actions"][0]["data"])
+    for element in content["body"]:
+        if element["type"] == "Input.ChoiceSet":
+            data[element["id"]] = str(value)
+    data["comment"] = COMMENTS.get(n, "sent kommentar")
+    activity = A.message(connector.url, n, value=data, reply_to_id=card.activity_id)
+    activity["conversation"]["id"] = personal(n)
+    await post(client, activity)
+    return card
+
+
+async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
+    world, connector: MockConnector, db_path, production_logging
+) -> None:
+    client, clock = world["client"], world["clock"]
+    caplog = production_logging  # the bot's own logging set-up, at its most talkative
+    await post(client, A.team_install(connector.url))
+    await start_pulse_as_hr(client, connector)
+
+    # The worker delivers one card to each of the six, creating their 1:1 chats.
+    await wait_until(lambda: all(len(cards_to(connector, n)) == 1 for n in PEOPLE))
+    first = card_of(cards_to(connector, 1)[0])
+    assert first["version"] == "1.5"
+    assert first["body"][0]["text"] == "Mini-trivsel · Hjemmeplejen Nord"
+    assert sum(e["type"] == "Input.ChoiceSet" for e in first["body"]) == 5
+    runtime = world["app"][RUNTIME]
+    (unit,) = await runtime.services.directory.installed_units()
+    (round_info,) = await runtime.services.rounds.for_unit(unit.id)
+    assert await runtime.outbox.counts(OutboxKind.PULSE, round_info.id) == {"sent": 6}
+
+    before = tables(db_path)
+    sent_before = len(connector.sent)
+    identifiers = {f"29:user-{n}" for n in PEOPLE} | {f"aad-{n:04d}" for n in PEOPLE}
+    identifiers |= {f"Person {n}" for n in PEOPLE} | {personal(n) for n in PEOPLE}
+    identifiers |= {cards_to(connector, n)[0].activity_id for n in PEOPLE}
+
+    caplog.clear()
+    if True:
+        await asyncio.gather(*(answer(client, connector, n, v) for n, v in CHOICES.items()))
+        await wait_until(lambda: len(connector.activities(lambda s: s.kind == "update")) == 5)
+        # Pressing again is refused politely and changes nothing.
+        middle = tables(db_path)
+        await answer(client, connector, 1, 5)
+        refusal = await connector.wait_for(
+            lambda s: "allerede svaret" in (s.activity.get("text") or "")
+        )
+        assert refusal.conversation_id == personal(1)
+        assert tables(db_path) == middle
+    answering_logs = list(caplog.records)
+    after = tables(db_path)
+
+    # --- Rule 1: only the anonymous tables changed when people answered. -----------------------
+    assert changed_tables(before, after) == ANSWER_TABLES
+    for name in ANSWER_TABLES:
+        table = after[name]
+        assert "WITHOUT ROWID" in table["sql"].upper(), f"{name} would keep arrival order"
+        for column, declared in table["columns"].items():
+            assert "DATE" not in declared.upper() and "TIME" not in declared.upper(), (name, column)
+        for row in table["rows"]:
+            text = json.dumps(row, ensure_ascii=False, default=str)
+            assert not any(identifier in text for identifier in identifiers), (name, row)
+    # The counters hold exactly the five answers; comments are there without anything else.
+    counts = {(r[1], r[2]): r[3] for r in after["answer_counts"]["rows"]}
+    assert set(counts.values()) == {1} and len(counts) == 25
+    assert sorted(r[2] for r in after["anonymous_comments"]["rows"]) == sorted(COMMENTS.values())
+    assert after["round_responses"]["rows"][0][1] == 5
+    # No other table holds a comment anywhere, nor an answer-bearing column.
+    for name, table in after.items():
+        if name in ANSWER_TABLES:
+            continue
+        dump = json.dumps(table["rows"], ensure_ascii=False, default=str)
+        assert not any(comment in dump for comment in COMMENTS.values()), name
+
+    # --- Rule 8: the chat shows nothing the person chose. --------------------------------------
+    updates = connector.activities(lambda s: s.kind == "update")
+    assert {u.activity_id for u in updates} == {
+        cards_to(connector, n)[0].activity_id for n in CHOICES
+    }
+    contents = {
+        json.dumps(u.activity["attachments"][0]["content"], sort_keys=True, ensure_ascii=False)
+        for u in updates
+    }
+    assert len(contents) == 1, "the thanks card must be identical whatever was answered"
+    (thanks,) = contents
+    assert "Tak — dit svar er registreret anonymt" in thanks
+    for sent in connector.sent[sent_before:]:
+        dump = json.dumps(sent.activity, ensure_ascii=False)
+        assert not any(comment in dump for comment in COMMENTS.values())
+        assert "Helt enig" not in dump and "Delvis uenig" not in dump and "q_" not in dump
+
+    # --- Logs: nothing about who, nothing about what. -----------------------------------------
+    assert answering_logs, "the turns did log"
+    for record in answering_logs:
+        dump = json.dumps(record.__dict__, ensure_ascii=False, default=str)
+        assert not any(identifier in dump for identifier in identifiers), dump[:300]
+        assert not any(comment in dump for comment in COMMENTS.values()), dump[:300]
+        assert '"q_' not in dump
+
+    # --- Reminder: one, only to the person who has not answered. -------------------------------
+    clock.advance(days=2, hours=1)  # past closes - 24h
+    await wait_until(lambda: len(cards_to(connector, 6)) == 2)
+    reminder = card_of(cards_to(connector, 6)[1])
+    assert reminder["body"][0]["text"].startswith("Påmindelse")
+    assert all(len(cards_to(connector, n)) == 1 for n in CHOICES)
+
+    # --- Rule 7: "mine data" is true. ---------------------------------------------------------
+    mine = A.message(connector.url, 1, "mine data")
+    mine["conversation"]["id"] = personal(1)
+    await post(client, mine)
+    answer_card = await connector.wait_for(
+        lambda s: "Det gemmer jeg om dig" in json.dumps(s.activity, ensure_ascii=False)
+    )
+    assert "svaret på 1 af 1 åbne" in json.dumps(answer_card.activity, ensure_ascii=False)
+
+    # --- Rule 2 and 5: closing deletes participation and the reminder targets. -----------------
+    clock.advance(days=1)
+    await wait_until(lambda: tables(db_path)["pulse_rounds"]["rows"][0][8] == "closed")
+    closed = tables(db_path)
+    assert closed["participation"]["rows"] == []
+    assert [r for r in closed["outbox"]["rows"] if r[1] == "reminder"] == []
+    # After closing, a late answer is refused politely.
+    await answer(client, connector, 6, 3)
+    late = await connector.wait_for(lambda s: "lukket" in (s.activity.get("text") or ""))
+    assert late.conversation_id == personal(6)
+    assert tables(db_path)["answer_counts"]["rows"] == closed["answer_counts"]["rows"]
