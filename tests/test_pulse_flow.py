@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -86,8 +85,8 @@ async def start_pulse_as_hr(client: TestClient, connector: MockConnector) -> str
     buttons = card_of(menu)["actions"]
     assert [b["title"] for b in buttons] == ["Hjemmeplejen Nord"]
     await post(client, await hr_message(connector, value=buttons[0]["data"]))
-    started = await connector.wait_for(lambda s: "sendt til" in (s.activity.get("text") or ""))
-    assert "Mini-trivsel er sendt til 6 personer i Hjemmeplejen Nord" in started.activity["text"]
+    started = await connector.wait_for(lambda s: "på vej til" in (s.activity.get("text") or ""))
+    assert "Mini-trivsel er på vej til 6 personer i Hjemmeplejen Nord" in started.activity["text"]
     return started.activity["text"]
 
 

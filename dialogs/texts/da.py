@@ -65,7 +65,7 @@ TEXTS: dict[str, str] = {
     "pulse_start.title": "Start mini-trivsel nu",
     "pulse_start.pick": "Vælg det team, der skal have en mini-trivsel nu. Den er åben i {days} dage.",
     "pulse_start.none": "Jeg er ikke installeret i noget team endnu. Tilføj mig til et team i Teams først.",
-    "pulse_start.started": "Mini-trivsel er sendt til {count} personer i {team}. Den lukker {closes}.",
+    "pulse_start.started": "Mini-trivsel er på vej til {count} personer i {team}. Den lukker {closes}.",
     "pulse_start.unknown_unit": "Det team kender jeg ikke (længere). Skriv **start puls** for at vælge igen.",
     "help.cmd.start_pulse": "**start puls** — send en mini-trivsel til et team nu",
     # My data

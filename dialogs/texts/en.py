@@ -65,7 +65,7 @@ TEXTS: dict[str, str] = {
     "pulse_start.title": "Start a pulse check now",
     "pulse_start.pick": "Choose the team that should get a pulse check now. It stays open for {days} days.",
     "pulse_start.none": "I'm not installed in any team yet. Add me to a team in Teams first.",
-    "pulse_start.started": "The pulse check was sent to {count} people in {team}. It closes {closes}.",
+    "pulse_start.started": "The pulse check is on its way to {count} people in {team}. It closes {closes}.",
     "pulse_start.unknown_unit": "I don't know that team (any more). Type **start pulse** to choose again.",
     "help.cmd.start_pulse": "**start pulse** — send a pulse check to a team now",
     # My data

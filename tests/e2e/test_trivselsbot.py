@@ -1,0 +1,168 @@
+"""Trivselsbot itself in the Agents Playground: installation, roster, help, and a pulse round.
+
+The bot runs as a process in dev mode on an SQLite file; the Playground is its Teams client and
+connector. What a person sees is checked in headless Chromium; the database is read directly.
+The Playground's client sends locale en-US with messages, so the bot answers those in English;
+events without a locale get Danish, the default.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import BotSpec, PlaygroundClient
+
+pytestmark = pytest.mark.e2e
+
+TEAM_ID = "team-id"
+
+
+@pytest.fixture(scope="module")
+def db_file(e2e_dir: Path) -> Path:
+    return e2e_dir / "trivselsbot.db"
+
+
+@pytest.fixture(scope="module")
+def bot_spec(db_file: Path) -> BotSpec:
+    return BotSpec.trivselsbot(
+        db_file,
+        BOT_ANONYMITY_SECRET="e2e-secret-0123456789-0123456789-xyz",
+        BOT_DEMO_ALL_ROLES="true",
+        BOT_OUTBOX_POLL_SECONDS="0.2",
+        BOT_SCHEDULER_INTERVAL_SECONDS="0.5",
+    )
+
+
+def query(db_file: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_file) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+async def ensure_team_installed(pg: PlaygroundClient) -> None:
+    await pg.add_bot_to_team()
+
+
+async def test_adding_the_bot_to_the_team_welcomes_and_reads_the_six_members(
+    pg: PlaygroundClient, db_file: Path
+) -> None:
+    pg.mark()
+    await ensure_team_installed(pg)
+    welcome = await pg.wait_for_text("My Team", conversation=TEAM_ID)
+    # This event carries no locale: Danish, the default.
+    assert "Hej My Team!" in welcome.all_text and "Dine svar er anonyme" in welcome.all_text
+    roster = query(
+        db_file,
+        "SELECT r.user_id, r.name FROM unit_members m JOIN units u ON u.id = m.unit_id "
+        "JOIN recipients r ON r.user_id = m.user_id WHERE u.teams_team_id = ?",
+        TEAM_ID,
+    )
+    expected = {(p.id, p.name) for p in pg.config.people}
+    assert set(roster) == expected and len(roster) == 6
+    # Teams also sends installationUpdate for the same installation: no second welcome.
+    pg.mark()
+    await pg.install_in_team()
+    await pg.expect_silence(lambda e: e.conversation_id == TEAM_ID, seconds=1.5)
+
+
+async def test_installing_in_personal_chat_welcomes(pg: PlaygroundClient, db_file: Path) -> None:
+    pg.mark()
+    await pg.install_personal()
+    welcome = await pg.wait_for_text("Trivselsbot", conversation=pg.config.personal_chat_id)
+    assert "Your answers are anonymous" in welcome.all_text
+    (installed,) = query(
+        db_file, "SELECT app_installed FROM recipients WHERE user_id = ?", "user-id-0"
+    )
+    assert installed == (1,)
+
+
+async def test_help_in_personal_chat_shows_the_help_card(browser) -> None:
+    result = await browser(
+        [
+            {"action": "open"},
+            {"action": "send", "text": "help"},
+            {"action": "wait_text", "text": "Here's what I can help with", "timeout": 15000},
+            {"action": "wait_text", "text": "my data"},
+            {"action": "screenshot", "path": "help-card.png"},
+            {"action": "cards", "name": "cards"},
+        ]
+    )
+    help_card = next(c for c in result["results"]["cards"] if "help with" in json.dumps(c))
+    assert "Nobody can see what you answered" in json.dumps(help_card)
+
+
+async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
+    pg: PlaygroundClient, browser, db_file: Path
+) -> None:
+    await ensure_team_installed(pg)
+    pg.mark()
+    steps: list[dict[str, Any]] = [
+        {"action": "open"},
+        {"action": "send", "text": "start pulse"},
+        {"action": "wait_text", "text": "Start a pulse check now", "timeout": 15000},
+        {"action": "click", "text": "My Team", "card": "Start a pulse check now"},
+        {
+            "action": "wait_text",
+            "text": "The pulse check is on its way to 6 people",
+            "timeout": 15000,
+        },
+        {"action": "wait_text", "text": "Pulse check · My Team", "timeout": 20000},
+    ]
+    steps += [
+        {"action": "choose", "choice": "Somewhat agree", "group": n, "card": "Pulse check"}
+        for n in range(4)
+    ]
+    steps += [
+        {"action": "choose", "choice": "Strongly agree", "group": 4, "card": "Pulse check"},
+        {"action": "screenshot", "path": "pulse-card.png", "fullPage": True},
+        {"action": "click", "text": "Send anonymously", "card": "Pulse check"},
+        {"action": "wait_text", "text": "Thank you — your answer was recorded anonymously"},
+        {"action": "wait_gone", "text": "Send anonymously"},
+        {"action": "screenshot", "path": "thanks-card.png", "fullPage": True},
+        {"action": "dump_text", "name": "chat"},
+    ]
+    result = await browser(steps)
+    chat = result["results"]["chat"]
+    assert "Somewhat agree" not in chat and "Strongly agree" not in chat  # nothing chosen shows
+
+    # The card as it arrived, and its replacement, as the Playground's WebSocket saw them.
+    card = await pg.wait_for_text("Pulse check · My Team", conversation=pg.config.personal_chat_id)
+    update = await pg.wait_for(
+        lambda e: e.action == "updateMessage" and e.message_id == card.message_id
+    )
+    assert "Thank you — your answer was recorded anonymously" in update.all_text
+
+    (round_id,) = query(db_file, "SELECT id FROM pulse_rounds WHERE state = 'open'")[0]
+    items = json.loads(
+        query(db_file, "SELECT items FROM pulse_rounds WHERE id = ?", round_id)[0][0]
+    )
+    counts = query(
+        db_file, "SELECT item_id, value, count FROM answer_counts WHERE round_id = ?", round_id
+    )
+    assert sorted(counts) == sorted([(i, 4, 1) for i in items[:4]] + [(items[4], 5, 1)])
+    assert query(db_file, "SELECT responses FROM round_responses WHERE round_id = ?", round_id) == [
+        (1,)
+    ]
+
+    # Pressing again (the same card, the same answers) is refused politely and changes nothing.
+    pg.mark()
+    value = {"action": "pulse.answer", "round": round_id, **{f"q_{i}": "4" for i in items}}
+    await pg.submit(pg.config.personal_chat_id, card.message_id, value)
+    refusal = await pg.wait_for_text("already answered", conversation=pg.config.personal_chat_id)
+    assert "can't be changed" in refusal.all_text
+    assert sorted(
+        query(
+            db_file, "SELECT item_id, value, count FROM answer_counts WHERE round_id = ?", round_id
+        )
+    ) == sorted(counts)
+    assert query(db_file, "SELECT count(*) FROM participation WHERE round_id = ?", round_id) == [
+        (1,)
+    ]
+    # Nothing in the anonymous tables names the person who answered.
+    for table in ("answer_counts", "round_responses", "anonymous_comments", "participation"):
+        for row in query(db_file, f"SELECT * FROM {table}"):
+            assert "user-id-0" not in json.dumps(row) and "Alex" not in json.dumps(row)

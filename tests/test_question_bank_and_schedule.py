@@ -1,0 +1,143 @@
+"""The question bank's content rules, the rotation, Danish holidays and schedules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from storage.db import SessionFactory
+from storage.holidays import danish_holidays, easter_sunday, next_working_day
+from storage.pulse_models import RoundState
+from storage.question_bank import (
+    SOCIAL_CAPITAL,
+    default_bank,
+    default_template,
+    load_bank,
+    rotation_length,
+)
+from storage.rounds import Rounds
+from storage.schedules import Cadence, Schedules, first_opening
+from tests.conftest import TEST_SECRET
+from tests.support.pulse_fixtures import team_with_members
+
+BANK = default_bank()
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+def test_bank_covers_every_dimension_in_both_languages() -> None:
+    per_dimension = {d: len(BANK.by_dimension(d)) for d in BANK.dimensions}
+    for dimension in SOCIAL_CAPITAL:
+        assert per_dimension[dimension] >= 3, dimension
+    assert per_dimension["wellbeing"] >= 1 and per_dimension["workload"] >= 1
+    for item in BANK.items:
+        assert item.text.da and item.text.en and item.text.da != item.text.en
+        scale = BANK.scales[item.scale]
+        assert len(scale.labels["da"]) == len(scale.labels["en"]) == len(scale.values())
+    danish = " ".join(item.text.da for item in BANK.items)
+    assert "æ" in danish and "ø" in danish and "å" in danish
+
+
+def test_broken_bank_is_refused(tmp_path: Path) -> None:
+    text = Path("storage/content/question_bank.yaml").read_text(encoding="utf-8")
+    (tmp_path / "bank.yaml").write_text(text.replace("id: tk2", "id: tk1"), encoding="utf-8")
+    with pytest.raises(ValidationError, match="duplicate item ids"):
+        load_bank(tmp_path / "bank.yaml")
+
+
+@given(start=st.integers(0, 500))
+def test_rotation_covers_every_dimension_each_round_and_every_item_in_a_cycle(start: int) -> None:
+    length = rotation_length(BANK)
+    seen: set[str] = set()
+    for sequence in range(start, start + length):
+        items = default_template(BANK, sequence)
+        assert 3 <= len(items) <= 5 and len(set(items)) == len(items)
+        dimensions = {BANK.item(i).dimension for i in items}
+        assert set(SOCIAL_CAPITAL) <= dimensions
+        seen |= set(items)
+    assert seen == {item.id for item in BANK.items}
+
+
+def test_every_item_at_least_once_per_quarter_at_a_fortnightly_cadence() -> None:
+    rounds_per_quarter = 91 // 14  # the fewest fortnightly rounds any quarter holds
+    assert rotation_length(BANK) <= rounds_per_quarter
+
+
+def test_easter_and_holidays() -> None:
+    assert easter_sunday(2026) == date(2026, 4, 5)
+    assert easter_sunday(2027) == date(2027, 3, 28)
+    holidays = danish_holidays(2026)
+    assert date(2026, 4, 2) in holidays  # skærtorsdag
+    assert date(2026, 5, 14) in holidays  # Kristi himmelfartsdag
+    assert date(2026, 5, 25) in holidays  # 2. pinsedag
+    assert date(2026, 5, 1) not in holidays  # store bededag is gone since 2024
+    assert date(2023, 5, 5) in danish_holidays(2023)  # … but it was one in 2023
+    assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 28)
+
+
+def test_first_opening_is_local_time_and_skips_holidays() -> None:
+    cadence = Cadence(cadence_days=14, weekday=0, local_time="09:00")
+    # Sunday 29 March 2026, the day summer time starts: Monday 30 March at 09:00 local time.
+    opening = first_opening(cadence, datetime(2026, 3, 29, 12, 0, tzinfo=UTC))
+    assert opening.astimezone(CPH).replace(tzinfo=None) == datetime(2026, 3, 30, 9, 0)
+    # Monday 6 April 2026 is 2. påskedag: the round opens Tuesday at 09:00.
+    easter = first_opening(cadence, datetime(2026, 4, 3, 12, 0, tzinfo=UTC))
+    assert easter.astimezone(CPH).replace(tzinfo=None) == datetime(2026, 4, 7, 9, 0)
+    with pytest.raises(ValidationError):
+        Cadence(local_time="25:00")
+
+
+async def test_schedule_creates_each_round_once_and_skips_holidays(
+    session_factory: SessionFactory,
+) -> None:
+    unit = await team_with_members(session_factory, "19:s", range(1, 6))
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    schedules = Schedules(session_factory, rounds)
+    start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # a Friday
+    first = await schedules.set(unit, Cadence(cadence_days=14, weekday=0), start)
+    assert first.astimezone(CPH).replace(tzinfo=None) == datetime(2026, 3, 23, 9, 0)
+    moment = start
+    created_at = []
+    while moment < start + timedelta(days=60):
+        for info in await schedules.create_due_rounds(moment):
+            created_at.append(info.opens_at.astimezone(CPH).replace(tzinfo=None))
+        assert await schedules.create_due_rounds(moment) == []  # idempotent
+        moment += timedelta(hours=6)
+    # 23 March, 6 April is 2. påskedag → Tuesday 7 April, then back on the grid: 20 April, …
+    assert created_at == [
+        datetime(2026, 3, 23, 9, 0),
+        datetime(2026, 4, 7, 9, 0),
+        datetime(2026, 4, 20, 9, 0),
+        datetime(2026, 5, 4, 9, 0),
+        datetime(2026, 5, 18, 9, 0),
+    ]
+    infos = await rounds.for_unit(unit)
+    assert [i.sequence for i in infos] == [1, 2, 3, 4, 5]
+    assert all(i.state is RoundState.SCHEDULED for i in infos)
+    assert infos[0].items != infos[1].items  # the rotation moves on
+    assert all(i.closes_at - i.opens_at == timedelta(days=5) for i in infos)
+    assert all(i.remind_at == i.closes_at - timedelta(hours=24) for i in infos)
+
+
+async def test_round_lifecycle_counts_eligible_at_opening(session_factory: SessionFactory) -> None:
+    unit = await team_with_members(session_factory, "19:l", range(1, 8))
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    info = await rounds.create(unit, now, now + timedelta(days=2), now + timedelta(days=1), "hr")
+    assert info.state is RoundState.SCHEDULED and info.eligible_count is None
+    assert await rounds.open_due(now - timedelta(minutes=1)) == []
+    (opened,) = await rounds.open_due(now)
+    assert opened.eligible_count == 7 and opened.state is RoundState.OPEN
+    assert await rounds.open_due(now) == []
+    assert await rounds.enqueue_due_reminders(now) == 0
+    assert await rounds.enqueue_due_reminders(now + timedelta(days=1)) == 7
+    assert await rounds.enqueue_due_reminders(now + timedelta(days=1)) == 0  # only one reminder
+    assert await rounds.close_due(now + timedelta(days=1)) == []
+    (closed,) = await rounds.close_due(now + timedelta(days=2))
+    assert closed.state is RoundState.CLOSED
+    assert await rounds.close(closed.id) is None
