@@ -21,7 +21,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+    # "heads": work on parallel branches stays upgradable until a merge revision joins them.
+    command.upgrade(alembic_config(connection), "heads")
 
 
 def _current(connection: Connection) -> str | None:

@@ -47,37 +47,63 @@ async def ensure_team_installed(pg: PlaygroundClient) -> None:
     await pg.add_bot_to_team()
 
 
-async def test_adding_the_bot_to_the_team_welcomes_and_reads_the_six_members(
-    pg: PlaygroundClient, db_file: Path
+async def test_installing_in_personal_chat_and_team_welcomes_and_reads_the_roster(
+    browser, db_file: Path
 ) -> None:
-    pg.mark()
-    await ensure_team_installed(pg)
-    welcome = await pg.wait_for_text("My Team", conversation=TEAM_ID)
-    # This event carries no locale: Danish, the default.
-    assert "Hej My Team!" in welcome.all_text and "Dine svar er anonyme" in welcome.all_text
+    """What a person sees: the UI installs the app where it is first opened, and the bot greets."""
+    result = await browser(
+        [
+            {"action": "open"},  # installs in the personal chat
+            {"action": "wait_text", "text": "Hi, I'm Trivselsbot", "timeout": 15000},
+            {"action": "wait_text", "text": "Your answers are anonymous"},
+            {"action": "screenshot", "path": "welcome-personal.png"},
+            {"action": "select", "conversation": "General"},  # installs in the team
+            {"action": "wait_text", "text": "Hi My Team!", "timeout": 15000},
+            {"action": "screenshot", "path": "welcome-team.png"},
+        ]
+    )
+    assert result["ok"]
+    (installed,) = query(
+        db_file, "SELECT app_installed FROM recipients WHERE user_id = ?", "user-id-0"
+    )
+    assert installed == (1,)
     roster = query(
         db_file,
         "SELECT r.user_id, r.name FROM unit_members m JOIN units u ON u.id = m.unit_id "
         "JOIN recipients r ON r.user_id = m.user_id WHERE u.teams_team_id = ?",
         TEAM_ID,
     )
-    expected = {(p.id, p.name) for p in pg.config.people}
-    assert set(roster) == expected and len(roster) == 6
-    # Teams also sends installationUpdate for the same installation: no second welcome.
+    assert len(roster) == 6
+
+
+async def test_the_six_mock_users_are_in_the_roster_and_no_second_welcome(
+    pg: PlaygroundClient, db_file: Path
+) -> None:
     pg.mark()
+    await ensure_team_installed(pg)  # Teams sends several events for one installation
     await pg.install_in_team()
-    await pg.expect_silence(lambda e: e.conversation_id == TEAM_ID, seconds=1.5)
-
-
-async def test_installing_in_personal_chat_welcomes(pg: PlaygroundClient, db_file: Path) -> None:
-    pg.mark()
     await pg.install_personal()
-    welcome = await pg.wait_for_text("Trivselsbot", conversation=pg.config.personal_chat_id)
-    assert "Your answers are anonymous" in welcome.all_text
-    (installed,) = query(
-        db_file, "SELECT app_installed FROM recipients WHERE user_id = ?", "user-id-0"
+    await pg.expect_silence(lambda e: e.action == "createMessage", seconds=1.5)
+    roster = query(
+        db_file,
+        "SELECT r.user_id, r.name, r.aad_object_id FROM unit_members m "
+        "JOIN units u ON u.id = m.unit_id JOIN recipients r ON r.user_id = m.user_id "
+        "WHERE u.teams_team_id = ?",
+        TEAM_ID,
     )
-    assert installed == (1,)
+    assert {(user_id, name) for user_id, name, _ in roster} == {
+        (p.id, p.name) for p in pg.config.people
+    }
+    assert all(aad for _, _, aad in roster)
+
+
+async def test_a_team_without_locale_is_welcomed_in_danish(pg: PlaygroundClient) -> None:
+    """The event Teams sends when a bot is added carries no locale: Danish, the default."""
+    pg.mark()
+    await pg.remove_bot_from_team()
+    await pg.add_bot_to_team()
+    welcome = await pg.wait_for_text("My Team", conversation=TEAM_ID)
+    assert "Hej My Team!" in welcome.all_text and "Dine svar er anonyme" in welcome.all_text
 
 
 async def test_help_in_personal_chat_shows_the_help_card(browser) -> None:
