@@ -33,6 +33,9 @@ class PulseRound(Base):
     state: Mapped[str] = mapped_column(String(10), default=RoundState.SCHEDULED.value, index=True)
     reminder_enqueued: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(10))  # "schedule" or "hr"
+    # The unit and its ancestors when the round closed (JSON list, the unit first): results keep
+    # the hierarchy they were released under, so moving a team later cannot create a difference.
+    ancestry: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),

@@ -63,6 +63,17 @@ def _info(pulse: PulseRound, unit_name: str) -> RoundInfo:
     )
 
 
+async def unit_ancestry(session: AsyncSession, unit_id: str) -> list[str]:
+    """The unit and its ancestors up to the root (cycles in a broken hierarchy are cut)."""
+    chain: list[str] = []
+    current: str | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        unit = await session.get(Unit, current)
+        current = unit.parent_id if unit else None
+    return chain
+
+
 def check_template(bank: QuestionBank, items: list[str]) -> list[str]:
     """A pulse asks 3–5 distinct items from the bank: short enough for under a minute."""
     if not MIN_ITEMS <= len(items) <= MAX_ITEMS or len(set(items)) != len(items):
@@ -230,6 +241,7 @@ class Rounds:
             if pulse.state == RoundState.CLOSED.value:
                 return None
             pulse.state = RoundState.CLOSED.value
+            pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
             await forget_participation(session, pulse.id)
             await session.execute(
                 delete(OutboxMessage).where(

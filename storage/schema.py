@@ -1,7 +1,14 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from storage import answer_models, models, outbox_models, pulse_models
+from storage import answer_models, models, outbox_models, pulse_models, summary_models
 from storage.models import Base
 
-__all__ = ["Base", "answer_models", "models", "outbox_models", "pulse_models"]
+__all__ = [
+    "Base",
+    "answer_models",
+    "models",
+    "outbox_models",
+    "pulse_models",
+    "summary_models",
+]
 metadata = Base.metadata
