@@ -86,11 +86,11 @@ def _build(rounds: Sequence[RoundFacts], k: int) -> tuple[Release, set[str]]:
         chain = [_unit_key(u) for u in facts.ancestry if u in consistent]
         release.sizes[key] = facts.responses
         release.parents[key] = chain[0] if chain else None
-        for index, unit in enumerate(chain):
-            release.sizes[unit] = release.sizes.get(unit, 0) + facts.responses
-            release.parents[unit] = chain[index + 1] if index + 1 < len(chain) else None
-    for unit in changed:
-        release.reasons[_unit_key(unit)] = Suppression.HIERARCHY_CHANGED
+        for index, node in enumerate(chain):
+            release.sizes[node] = release.sizes.get(node, 0) + facts.responses
+            release.parents[node] = chain[index + 1] if index + 1 < len(chain) else None
+    for unit_id in changed:
+        release.reasons[_unit_key(unit_id)] = Suppression.HIERARCHY_CHANGED
     return release, changed
 
 
