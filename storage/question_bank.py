@@ -60,22 +60,27 @@ class QuestionBank(BaseModel):
     scales: dict[str, Scale]
     dimensions: dict[str, Texts]
     items: list[Item]
+    follow_up: Item | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> QuestionBank:
-        ids = [item.id for item in self.items]
+        ids = [item.id for item in self.all_items()]
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate item ids: {sorted(duplicates)}")
-        for item in self.items:
+        for item in self.all_items():
             if item.dimension not in self.dimensions:
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
             if item.scale not in self.scales:
                 raise ValueError(f"item {item.id}: unknown scale {item.scale!r}")
         return self
 
+    def all_items(self) -> list[Item]:
+        """The rotating items plus the follow-up item, which is only ever added on purpose."""
+        return [*self.items, *([self.follow_up] if self.follow_up else [])]
+
     def item(self, item_id: str) -> Item:
-        for item in self.items:
+        for item in self.all_items():
             if item.id == item_id:
                 return item
         raise KeyError(item_id)

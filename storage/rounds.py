@@ -21,6 +21,7 @@ from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.participation import forget_participation, not_participated
 from storage.pulse_models import PulseRound, RoundState
 from storage.question_bank import QuestionBank, default_template
+from storage.summary_models import AgreedAction
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
 
@@ -75,8 +76,10 @@ async def unit_ancestry(session: AsyncSession, unit_id: str) -> list[str]:
 
 
 def check_template(bank: QuestionBank, items: list[str]) -> list[str]:
-    """A pulse asks 3–5 distinct items from the bank: short enough for under a minute."""
-    if not MIN_ITEMS <= len(items) <= MAX_ITEMS or len(set(items)) != len(items):
+    """A pulse asks 3–5 distinct items from the bank (plus the follow-up item): under a minute."""
+    follow_up = bank.follow_up.id if bank.follow_up else None
+    regular = [item for item in items if item != follow_up]
+    if not MIN_ITEMS <= len(regular) <= MAX_ITEMS or len(set(items)) != len(items):
         raise InvalidTemplate(f"a pulse needs {MIN_ITEMS}-{MAX_ITEMS} distinct items")
     for item_id in items:
         try:
@@ -132,6 +135,8 @@ class Rounds:
         )
         sequence = (last or 0) + 1
         chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
+        if await self._take_follow_up(session, unit_id) and self._bank.follow_up:
+            chosen = [*chosen, self._bank.follow_up.id]
         pulse = PulseRound(
             unit_id=unit_id,
             sequence=sequence,
@@ -146,6 +151,16 @@ class Rounds:
         session.add(pulse)
         await session.flush()
         return _info(pulse, unit.name)
+
+    @staticmethod
+    async def _take_follow_up(session: AsyncSession, unit_id: str) -> bool:
+        """Agreed actions waiting for a follow-up question; the next round asks it once."""
+        result = await session.execute(
+            update(AgreedAction)
+            .where(AgreedAction.unit_id == unit_id, AgreedAction.follow_up_pending.is_(True))
+            .values(follow_up_pending=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, round_id: str) -> RoundInfo:
         async with self._factory() as session:

@@ -1,0 +1,537 @@
+"""Leader summaries: released results, their trend, the parent unit, the baseline, agreed actions.
+
+Every figure here comes through `storage.disclosure.release`; a figure it does not show is
+returned only as the reason it is hidden. Results of rounds that are still open are never read.
+
+Score: for each question, the mean answer rescaled to 0–100, (mean − min) / (max − min) × 100
+(reversed for the rare question where lower is better); a dimension's score is the mean of its
+questions' scores.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
+from storage.db import SessionFactory
+from storage.disclosure import NodeKey, Release, RoundFacts, Suppression, release
+from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.models import Unit, utcnow
+from storage.pulse_models import PulseRound, RoundState
+from storage.question_bank import QuestionBank
+from storage.summary_models import AgreedAction, Baseline
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+TREND_ROUNDS = 4
+MAX_ACTION_LENGTH = 500
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+
+
+class RoundStillOpen(DomainError):
+    code = "round_still_open"
+
+
+class EmptyAction(DomainError):
+    code = "empty_action"
+
+
+def period_of(moment: datetime) -> str:
+    """The calendar month (Copenhagen time) a round's results belong to, e.g. '2026-11'."""
+    local = moment.astimezone(COPENHAGEN)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=COPENHAGEN)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=COPENHAGEN)
+    return start, end
+
+
+class DimensionResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    dimension: str
+    score: float
+    distribution: list[int]  # answers per scale position, lowest first
+
+
+class Figures(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    responses: int
+    eligible: int
+    dimensions: list[DimensionResult]
+
+    @property
+    def response_rate(self) -> float:
+        return self.responses / self.eligible if self.eligible else 0.0
+
+    def weakest(self) -> str | None:
+        ranked = [d for d in self.dimensions if d.dimension != "follow_up"]
+        return min(ranked, key=lambda d: d.score).dimension if ranked else None
+
+
+class TrendPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str  # round number or month
+    closes_at: datetime
+    scores: dict[str, float]
+
+
+class Comparison(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unit_name: str
+    period: str
+    scores: dict[str, float] | None
+    suppressed: Suppression | None
+
+
+class Summary(BaseModel):
+    """One released (or explained-as-hidden) result, ready for a card or an export."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit_id: str
+    unit_name: str
+    round_id: str | None
+    sequence: int | None
+    period: str
+    closes_at: datetime | None
+    figures: Figures | None
+    suppressed: Suppression | None
+    comments: list[str] = []
+    trend: list[TrendPoint] = []
+    parent: Comparison | None = None
+    baseline: dict[str, float] = {}
+    baseline_source: str | None = None
+    actions: list[str] = []
+
+
+class Choice(BaseModel):
+    """Something a viewer may ask a summary of: a closed round, or a unit's month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit_id: str
+    unit_name: str
+    round_id: str | None
+    sequence: int | None
+    period: str
+    closes_at: datetime | None
+
+
+def item_score(bank: QuestionBank, item_id: str, counts: dict[int, int]) -> float | None:
+    total = sum(counts.values())
+    if not total:
+        return None
+    scale = bank.scale_of(item_id)
+    mean = sum(value * count for value, count in counts.items()) / total
+    score = (mean - scale.min) / (scale.max - scale.min) * 100
+    return score if bank.item(item_id).higher_is_better else 100 - score
+
+
+def figures_from(
+    bank: QuestionBank, counts: dict[str, dict[int, int]], responses: int, eligible: int
+) -> Figures:
+    """Counters in, dimension scores and distributions out (the formula in the module docstring)."""
+    per_dimension: dict[str, list[float]] = defaultdict(list)
+    distributions: dict[str, list[int]] = {}
+    for item_id, values in counts.items():
+        try:
+            item = bank.item(item_id)
+        except KeyError:  # an item retired from the bank: its counts stay, it is not scored
+            continue
+        score = item_score(bank, item_id, values)
+        if score is None:
+            continue
+        per_dimension[item.dimension].append(score)
+        scale = bank.scale_of(item_id)
+        row = distributions.setdefault(item.dimension, [0] * len(scale.values()))
+        for position, value in enumerate(scale.values()):
+            if position < len(row):
+                row[position] += values.get(value, 0)
+    order = list(bank.dimensions)
+    dimensions = [
+        DimensionResult(
+            dimension=dimension,
+            score=round(sum(scores) / len(scores), 1),
+            distribution=distributions[dimension],
+        )
+        for dimension, scores in sorted(per_dimension.items(), key=lambda kv: order.index(kv[0]))
+    ]
+    return Figures(responses=responses, eligible=eligible, dimensions=dimensions)
+
+
+class Summaries:
+    """Read side of results; every method takes the units the viewer may see."""
+
+    def __init__(
+        self,
+        factory: SessionFactory,
+        bank: QuestionBank,
+        k: int,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._factory = factory
+        self._bank = bank
+        self._k = k
+        self._now = now
+
+    # --- the release of a period -------------------------------------------------------------
+
+    async def _period_release(
+        self, session: AsyncSession, period: str
+    ) -> tuple[Release, dict[str, PulseRound]]:
+        start, end = period_bounds(period)
+        rows = (
+            await session.execute(
+                select(PulseRound, RoundResponses.responses)
+                .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+                .where(PulseRound.closes_at >= start, PulseRound.closes_at < end)
+            )
+        ).all()
+        closed = {p.id: p for p, _ in rows if p.state == RoundState.CLOSED.value}
+        facts = [
+            RoundFacts(
+                round_id=p.id,
+                ancestry=json.loads(p.ancestry) if p.ancestry else [p.unit_id],
+                responses=responses or 0,
+            )
+            for p, responses in rows
+            if p.id in closed
+        ]
+        complete = self._now() >= end and len(closed) == len(rows)
+        return release(facts, self._k, period_complete=complete), closed
+
+    async def _figures(self, session: AsyncSession, rounds: Collection[PulseRound]) -> Figures:
+        ids = [p.id for p in rounds]
+        counts: dict[str, dict[int, int]] = defaultdict(dict)
+        result = await session.execute(
+            select(AnswerCount.item_id, AnswerCount.value, func.sum(AnswerCount.count))
+            .where(AnswerCount.round_id.in_(ids))
+            .group_by(AnswerCount.item_id, AnswerCount.value)
+        )
+        for item_id, value, count in result:
+            counts[item_id][value] = int(count)
+        responses = await session.scalar(
+            select(func.coalesce(func.sum(RoundResponses.responses), 0)).where(
+                RoundResponses.round_id.in_(ids)
+            )
+        )
+        eligible = sum(p.eligible_count or 0 for p in rounds)
+        return figures_from(self._bank, counts, int(responses or 0), eligible)
+
+    # --- what a viewer may choose -------------------------------------------------------------
+
+    async def choices(self, visible_units: Collection[str], limit: int = 12) -> list[Choice]:
+        """Closed rounds of visible units, newest first, plus months of units above teams."""
+        async with self._factory() as session:
+            rows = (
+                await session.execute(
+                    select(PulseRound, Unit.name)
+                    .join(Unit, Unit.id == PulseRound.unit_id)
+                    .where(
+                        PulseRound.unit_id.in_(list(visible_units)),
+                        PulseRound.state == RoundState.CLOSED.value,
+                    )
+                    .order_by(PulseRound.closes_at.desc())
+                    .limit(limit)
+                )
+            ).all()
+            choices = [
+                Choice(
+                    unit_id=p.unit_id,
+                    unit_name=name,
+                    round_id=p.id,
+                    sequence=p.sequence,
+                    period=period_of(p.closes_at),
+                    closes_at=p.closes_at,
+                )
+                for p, name in rows
+            ]
+            parents = (
+                await session.execute(
+                    select(Unit).where(
+                        Unit.id.in_(list(visible_units)), Unit.teams_team_id.is_(None)
+                    )
+                )
+            ).scalars()
+            months = sorted({c.period for c in choices}, reverse=True)[:3]
+            for unit in parents:
+                for period in months:
+                    choices.append(
+                        Choice(
+                            unit_id=unit.id,
+                            unit_name=unit.name,
+                            round_id=None,
+                            sequence=None,
+                            period=period,
+                            closes_at=None,
+                        )
+                    )
+            return choices
+
+    async def latest_closed_round(self, visible_units: Collection[str]) -> str | None:
+        choices = await self.choices(visible_units, limit=1)
+        return choices[0].round_id if choices else None
+
+    # --- summaries ------------------------------------------------------------------------------
+
+    async def round_summary(self, round_id: str, visible_units: Collection[str]) -> Summary:
+        """A team's round: shown when it closed with at least k answers, otherwise the reason."""
+        async with self._factory() as session:
+            pulse = await session.get(PulseRound, round_id)
+            if pulse is None:
+                raise RoundNotFound(round_id)
+            if pulse.unit_id not in visible_units:
+                raise NotAllowed(round_id)
+            if pulse.state != RoundState.CLOSED.value:
+                raise RoundStillOpen(round_id)  # rule 5: nothing before the round closes
+            unit = await session.get(Unit, pulse.unit_id)
+            period = period_of(pulse.closes_at)
+            decision, _ = await self._period_release(session, period)
+            key: NodeKey = ("round", pulse.id)
+            shown = decision.is_shown(key)
+            figures = await self._figures(session, [pulse]) if shown else None
+            comments: list[str] = []
+            if shown:
+                comments = list(
+                    (
+                        await session.execute(
+                            select(AnonymousComment.text).where(
+                                AnonymousComment.round_id == pulse.id
+                            )
+                        )
+                    ).scalars()
+                )
+                random.SystemRandom().shuffle(comments)  # rule 6: no order to read anything from
+            ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
+            baseline, source = await self._baseline(session, pulse.unit_id)
+            return Summary(
+                unit_id=pulse.unit_id,
+                unit_name=unit.name if unit else "",
+                round_id=pulse.id,
+                sequence=pulse.sequence,
+                period=period,
+                closes_at=pulse.closes_at,
+                figures=figures,
+                suppressed=None if shown else decision.reason(key) or Suppression.TOO_FEW,
+                comments=comments,
+                trend=await self._round_trend(session, pulse),
+                parent=await self._parent(session, ancestry, period),
+                baseline=baseline,
+                baseline_source=source,
+                actions=await self._actions(session, pulse.unit_id),
+            )
+
+    async def period_summary(
+        self, unit_id: str, period: str, visible_units: Collection[str]
+    ) -> Summary:
+        """A unit above the teams for one month: the aggregate of everything below it."""
+        if unit_id not in visible_units:
+            raise NotAllowed(unit_id)
+        async with self._factory() as session:
+            unit = await session.get(Unit, unit_id)
+            if unit is None:
+                raise UnitNotFound(unit_id)
+            figures, reason = await self._unit_period(session, unit_id, period)
+            baseline, source = await self._baseline(session, unit_id)
+            return Summary(
+                unit_id=unit_id,
+                unit_name=unit.name,
+                round_id=None,
+                sequence=None,
+                period=period,
+                closes_at=None,
+                figures=figures,
+                suppressed=reason,
+                parent=await self._parent(session, [unit_id, *self._parent_chain(unit)], period),
+                baseline=baseline,
+                baseline_source=source,
+                actions=await self._actions(session, unit_id),
+            )
+
+    @staticmethod
+    def _parent_chain(unit: Unit) -> list[str]:
+        return [unit.parent_id] if unit.parent_id else []
+
+    async def _unit_period(
+        self, session: AsyncSession, unit_id: str, period: str
+    ) -> tuple[Figures | None, Suppression | None]:
+        decision, closed = await self._period_release(session, period)
+        key: NodeKey = ("unit", unit_id)
+        if not decision.is_shown(key):
+            return None, decision.reason(key) or Suppression.TOO_FEW
+        inside = [
+            p
+            for p in closed.values()
+            if unit_id in (json.loads(p.ancestry) if p.ancestry else [p.unit_id])
+        ]
+        return await self._figures(session, inside), None
+
+    async def _round_trend(self, session: AsyncSession, pulse: PulseRound) -> list[TrendPoint]:
+        """The unit's last released rounds up to this one, oldest first."""
+        earlier = (
+            await session.execute(
+                select(PulseRound)
+                .where(
+                    PulseRound.unit_id == pulse.unit_id,
+                    PulseRound.state == RoundState.CLOSED.value,
+                    PulseRound.closes_at <= pulse.closes_at,
+                )
+                .order_by(PulseRound.closes_at.desc())
+                .limit(TREND_ROUNDS)
+            )
+        ).scalars()
+        points = []
+        for other in earlier:
+            decision, _ = await self._period_release(session, period_of(other.closes_at))
+            if not decision.is_shown(("round", other.id)):
+                continue
+            figures = await self._figures(session, [other])
+            points.append(
+                TrendPoint(
+                    label=str(other.sequence),
+                    closes_at=other.closes_at,
+                    scores={d.dimension: d.score for d in figures.dimensions},
+                )
+            )
+        return list(reversed(points))
+
+    async def _parent(
+        self, session: AsyncSession, ancestry: list[str], period: str
+    ) -> Comparison | None:
+        """The parent unit's aggregate for the newest finished month up to `period`."""
+        if len(ancestry) < 2:
+            return None
+        parent = await session.get(Unit, ancestry[1])
+        if parent is None:
+            return None
+        candidate = period
+        last: Comparison | None = None
+        for _ in range(3):
+            figures, reason = await self._unit_period(session, parent.id, candidate)
+            scores = {d.dimension: d.score for d in figures.dimensions} if figures else None
+            comparison = Comparison(
+                unit_name=parent.name, period=candidate, scores=scores, suppressed=reason
+            )
+            if figures is not None:
+                return comparison
+            last = last or comparison
+            start, _ = period_bounds(candidate)
+            candidate = period_of(start - timedelta(days=1))
+        return last
+
+    async def _baseline(
+        self, session: AsyncSession, unit_id: str
+    ) -> tuple[dict[str, float], str | None]:
+        rows = (
+            await session.execute(select(Baseline).where(Baseline.unit_id == unit_id))
+        ).scalars()
+        baseline = {}
+        source = None
+        for row in rows:
+            baseline[row.dimension] = row.score
+            source = row.source
+        return baseline, source
+
+    async def _actions(self, session: AsyncSession, unit_id: str) -> list[str]:
+        rows = await session.execute(
+            select(AgreedAction.text)
+            .where(AgreedAction.unit_id == unit_id)
+            .order_by(AgreedAction.agreed_on.desc())
+            .limit(5)
+        )
+        return list(rows.scalars())
+
+    # --- from results to action -----------------------------------------------------------
+
+    async def record_action(
+        self, unit_id: str, round_id: str | None, text: str, visible_units: Collection[str]
+    ) -> None:
+        """A leader records what the team agreed; the unit's next pulse asks if it happened."""
+        if unit_id not in visible_units:
+            raise NotAllowed(unit_id)
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            raise EmptyAction(unit_id)
+        async with self._factory.begin() as session:
+            if await session.get(Unit, unit_id) is None:
+                raise UnitNotFound(unit_id)
+            if round_id is not None:
+                pulse = await session.get(PulseRound, round_id)
+                if pulse is None or pulse.unit_id != unit_id:
+                    raise RoundNotFound(round_id)
+            local_today: date = self._now().astimezone(COPENHAGEN).date()
+            session.add(
+                AgreedAction(
+                    unit_id=unit_id,
+                    round_id=round_id,
+                    text=cleaned[:MAX_ACTION_LENGTH],
+                    agreed_on=local_today,
+                    follow_up_pending=True,
+                )
+            )
+
+    # --- export for HR --------------------------------------------------------------------------
+
+    async def export_rows(self, visible_units: Collection[str]) -> list[dict[str, object]]:
+        """The same released figures the cards show, one row per figure and dimension."""
+        rows: list[dict[str, object]] = []
+        async with self._factory() as session:
+            periods = sorted(
+                {
+                    period_of(p.closes_at)
+                    for p in (
+                        await session.execute(
+                            select(PulseRound).where(PulseRound.state == RoundState.CLOSED.value)
+                        )
+                    ).scalars()
+                }
+            )
+            names = {u.id: u.name for u in (await session.execute(select(Unit))).scalars()}
+            for period in periods:
+                decision, closed = await self._period_release(session, period)
+                for kind, key in sorted(decision.shown):
+                    figures: Figures | None
+                    if kind == "round":
+                        pulse = closed[key]
+                        if pulse.unit_id not in visible_units:
+                            continue
+                        figures = await self._figures(session, [pulse])
+                        unit_id, label = pulse.unit_id, f"round {pulse.sequence}"
+                    else:
+                        if key not in visible_units:
+                            continue
+                        figures, _ = await self._unit_period(session, key, period)
+                        unit_id, label = key, "month"
+                    if figures is None:
+                        continue
+                    for dimension in figures.dimensions:
+                        rows.append(
+                            {
+                                "period": period,
+                                "unit": names.get(unit_id, unit_id),
+                                "figure": label,
+                                "responses": figures.responses,
+                                "eligible": figures.eligible,
+                                "dimension": dimension.dimension,
+                                "score": dimension.score,
+                            }
+                        )
+        return rows
