@@ -37,7 +37,8 @@ run: deps-python deps-node
 	$(BIN)/trivselsbot dev
 
 test: deps-python deps-node deps-system
-	$(BIN)/ruff check bot dialogs storage manifest tests
+	$(BIN)/ruff check bot dialogs storage manifest tests bench
+	$(BIN)/ruff format --check bot dialogs storage manifest tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q

@@ -11,30 +11,42 @@ from datetime import datetime
 
 from aiohttp import web
 from botbuilder.core import ConversationState
+from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
+from bot.admin_api import ADMIN, AdminContext, add_admin_routes
+from bot.delivery_status import DeliveryStatusReporter
 from bot.messages_endpoint import MAX_BODY_BYTES, messages_handler
-from bot.outbox_worker import OutboxWorker
+from bot.outbox_worker import OutboxWorker, WorkerConfig
+from bot.proactive import ProactiveSender
+from bot.prompt_runtime import build_prompt_services, seed_starter_library, start_prompt_tasks
+from bot.rate_limit import Pacer
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.state_storage import SqlStorage
 from bot.teams_handler import TrivselsbotHandler
 from dialogs.outbox_messages import render
+from dialogs.prompt_messages import render_channel_post
 from dialogs.turn import Services
 from storage.answers import Answers
+from storage.closing_note import ClosingNotes
 from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.delivery import Deliveries
 from storage.directory import Directory
+from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import utcnow
-from storage.outbox import Outbox
+from storage.outbox import Outbox, OutboxJob
 from storage.privacy import Privacy
 from storage.question_bank import default_bank
 from storage.roles import Roles
 from storage.rounds import Rounds
 from storage.schedules import Schedules
+from storage.send_control import SendControl
+from storage.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +76,13 @@ def build_services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),
         rounds=Rounds(factory, bank, secret),
+        prompts=build_prompt_services(settings, factory, Rounds(factory, bank, secret), now),
         answers=Answers(factory, bank, secret),
         privacy=Privacy(factory, secret),
+        deliveries=Deliveries(factory, now),
+        hierarchy=Hierarchy(factory),
+        closing_notes=ClosingNotes(factory, settings.min_group_size),
+        summaries=Summaries(factory, bank, settings.min_group_size, now),
         bank=bank,
         min_group_size=settings.min_group_size,
         default_language=settings.default_language,
@@ -73,6 +90,54 @@ def build_services(
         pulse_reminder_hours=settings.pulse_reminder_hours,
         now=now,
     )
+
+
+def build_worker(
+    settings: Settings,
+    factory: SessionFactory,
+    services: Services,
+    sender: ProactiveSender,
+    now: Callable[[], datetime] = utcnow,
+) -> OutboxWorker:
+    """The outbox worker and HR's status reporter: the same code in the app and `trivselsbot worker`."""
+
+    async def render_job(job: OutboxJob) -> Activity | None:
+        return await render(job, services)
+
+    config = WorkerConfig(
+        rate_per_second=settings.send_rate_per_second,
+        concurrency=settings.send_concurrency,
+        poll_seconds=settings.outbox_poll_seconds,
+        timeout_seconds=settings.send_timeout_seconds,
+        retry_base_seconds=settings.send_retry_base_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        throttle_pause_seconds=settings.send_throttle_pause_seconds,
+        status_seconds=settings.delivery_status_seconds,
+    )
+    pacer = Pacer(config.rate_per_second)
+    reporter = DeliveryStatusReporter(services.deliveries, sender, pacer)
+    return OutboxWorker(
+        Outbox(factory, now),
+        SendControl(factory, now),
+        services.directory,
+        sender,
+        render_job,
+        config,
+        pacer=pacer,
+        report=reporter.tick,
+        now=now,
+    )
+
+
+async def stop_worker(worker: OutboxWorker, task: asyncio.Task[None], grace: float) -> None:
+    """Let the sends in flight settle (at most one timeout), so a clean stop leaves none in doubt."""
+    worker.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace + 2)
+    except (TimeoutError, asyncio.CancelledError):
+        task.cancel()
+    except Exception:
+        log.exception("outbox.worker_crashed")
 
 
 def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
@@ -86,21 +151,10 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         await upgrade(engine)
         factory = create_session_factory(engine)
         services = build_services(settings, factory, now)
+        await seed_starter_library(services.prompts.library)
         outbox = Outbox(factory, now)
-
-        async def render_job(job):  # type: ignore[no-untyped-def]
-            return await render(job, services)
-
-        worker = OutboxWorker(
-            outbox,
-            services.directory,
-            adapter,
-            settings.app_id,
-            render_job,
-            settings.send_rate_per_second,
-            settings.send_concurrency,
-            settings.outbox_poll_seconds,
-        )
+        sender = ProactiveSender(adapter, settings.app_id, settings.send_timeout_seconds)
+        worker = build_worker(settings, factory, services, sender, now)
         scheduler = Scheduler(
             services.rounds,
             Schedules(factory, services.rounds),
@@ -114,12 +168,21 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         app[RUNTIME] = Runtime(
             engine, services, outbox, worker, scheduler, messages_handler(adapter, bot)
         )
+        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
         tasks = []
         if settings.background_workers:
             tasks = [
                 asyncio.create_task(worker.run(), name="outbox-worker"),
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
+            tasks += start_prompt_tasks(
+                settings,
+                services.prompts,
+                sender,
+                lambda round_id: render_channel_post(round_id, services),
+                now,
+                worker.wake,
+            )
         log.info(
             "startup",
             extra={
@@ -131,10 +194,14 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         )
         yield
         for task in tasks:
+            if task.get_name() == "outbox-worker":
+                await stop_worker(worker, task, settings.send_timeout_seconds)
+        for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await sender.close()
         await engine.dispose()
         log.info("shutdown")
 
@@ -155,4 +222,5 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    add_admin_routes(app, settings)
     return app

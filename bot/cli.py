@@ -98,8 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--playground-port", type=int, default=56150)
     dev.set_defaults(func=cmd_dev)
     from bot.cli_pulse import add_commands
+    from bot.cli_results import add_commands as add_result_commands
 
     add_commands(sub, _settings_or_exit)
+    add_result_commands(sub, _settings_or_exit)
+    from bot.cli_worker import add_commands as add_worker_command
+
+    add_worker_command(sub, _settings_or_exit)
+    from bot.cli_units import add_commands as add_unit_commands
+
+    add_unit_commands(sub, _settings_or_exit)
+    from bot.cli_prompts import add_commands as add_prompt_commands
+
+    add_prompt_commands(sub, _settings_or_exit)
     return parser
 
 

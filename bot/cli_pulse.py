@@ -147,8 +147,7 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
 
         return run
 
-    units = sub.add_parser("units", help="list units (teams) with their ids")
-    units.set_defaults(func=bind(cmd_units))
+    # `units` (this listing, and the hierarchy commands) is registered by bot/cli_units.py.
     pulse = sub.add_parser("pulse", help="start, close, list or schedule pulse rounds")
     actions = pulse.add_subparsers(dest="action", required=True)
 

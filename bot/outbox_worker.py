@@ -1,185 +1,480 @@
-"""Proactive delivery: sends outbox rows through the Bot Framework, at the rate Teams allows.
+"""Proactive delivery: sends outbox rows through the Bot Connector, at the rate Teams allows.
 
-The worker claims rows before sending and settles them right after; every failure is classified
-once here: 429 waits for Retry-After, 412/5xx/timeouts back off with jitter, 403 MessageWritesBlocked
-means the person removed the app, anything else is a recorded failure.
+- One process sends at a time, the holder of the send lease (storage/send_control.py); others are
+  hot standbys. The lease makes the per-tenant rate exact across replicas and decides who may
+  recover rows a dead sender left 'sending'.
+- A row is marked 'sending' in its send slot just before its request (only the pacer's short
+  wait comes between) and settled right after it, so a crash leaves at most one row per slot in
+  doubt.
+- Every failure is classified once, here: 429 honours Retry-After for its tenant and slows the
+  tenant down; repeated 429s pause *all* sends, stored in the database; 412, 5xx, 401, timeouts
+  and dropped connections back off exponentially with jitter up to MAX_ATTEMPTS; 403
+  MessageWritesBlocked blocks the person for every later item; other answers fail for good with
+  the status and Teams' error code as the reason.
+Logs carry counts, kinds and status codes only: never a user id, a conversation id or a text.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import os
 import random
+import socket
+import time
+import traceback
+import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-import aiohttp
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
-    Activity,
-    ChannelAccount,
-    ConversationParameters,
-    ConversationReference,
-    ErrorResponseException,
-)
+from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
+from requests import exceptions as requests_errors
 
-from bot.rate_limit import TokenBucket
+from bot.proactive import ProactiveSender, reference_from_json, reference_to_json
+from bot.rate_limit import Pacer
 from storage.directory import Directory
+from storage.models import utcnow
 from storage.outbox import Outbox, OutboxJob
+from storage.send_control import SendControl
 from storage.values import Person
 
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[OutboxJob], Awaitable[Activity | None]]
-RETRYABLE_STATUS = {408, 412, 429, 500, 502, 503, 504}
+
+# Statuses worth another try: 408/504 timeouts, 412 concurrent operations on one conversation,
+# 401 a token that expired in flight, and every 5xx. 429 has its own path.
+RETRYABLE_STATUS = {401, 408, 412}
+THROTTLE_BURST = 3  # this many 429s ...
+THROTTLE_WINDOW = 10.0  # ... within this many seconds pause every send
+PAUSE_CAP_SECONDS = 660.0  # Company Communicator's fixed pause is 11 minutes; ours ends there
+DEFER_AFTER = 1.0  # a conversation that must wait longer waits in the database, not in a slot
+BACKOFF_CAP_SECONDS = 600.0
+PROGRESS_EVERY = 10.0
 
 
-def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
-    """Exponential backoff with full jitter, so retries from many rows do not arrive together."""
-    return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1))))
+@dataclass(frozen=True)
+class WorkerConfig:
+    """The knobs, from Settings (BOT_SEND_*, BOT_OUTBOX_*, BOT_DELIVERY_STATUS_SECONDS)."""
+
+    rate_per_second: float = 25.0
+    concurrency: int = 8
+    poll_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+    retry_base_seconds: float = 2.0
+    lease_seconds: float = 30.0
+    throttle_pause_seconds: float = 60.0
+    status_seconds: float = 5.0
 
 
-def _retry_after(error: ErrorResponseException) -> timedelta | None:
+def backoff(tries: int, base: float, cap: float = BACKOFF_CAP_SECONDS) -> timedelta:
+    """Exponential backoff with 'equal jitter': it always grows, and retries of many rows spread."""
+    ceiling = min(cap, base * 2 ** max(0, tries - 1))
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+def _retry_after(error: ErrorResponseException) -> float | None:
     headers = getattr(error.response, "headers", None) or {}
     value = headers.get("Retry-After") if hasattr(headers, "get") else None
     try:
-        return timedelta(seconds=float(value)) if value is not None else None
+        return max(0.0, float(value)) if value is not None else None
     except ValueError:
-        return None
+        return None  # an HTTP date: rare from Teams; the backoff applies instead
 
 
 def _error_code(error: ErrorResponseException) -> str:
+    """Teams' error code (e.g. MessageWritesBlocked, ConversationNotFound) from the error body."""
     detail = getattr(getattr(error, "error", None), "error", None)
     code = getattr(detail, "code", None)
     if code:
-        return str(code)
+        return str(code)[:60]
     text = getattr(error.response, "text", "") or ""
     return "MessageWritesBlocked" if "MessageWritesBlocked" in text else ""
+
+
+def _transport_failure(error: Exception) -> tuple[str, bool]:
+    """(reason, may have arrived). A request that never left cannot be a duplicate; one that
+    timed out waiting for an answer, or whose connection dropped after sending, may be."""
+    inner = error.__context__ if isinstance(error, ClientRequestError) else error
+    text = f"{type(inner).__name__} {inner}"
+    if isinstance(inner, requests_errors.ConnectTimeout):
+        return "connect timeout", False
+    if isinstance(inner, requests_errors.Timeout | TimeoutError):
+        return "timeout", True
+    if "NewConnectionError" in text or "Connection refused" in text:
+        return "connection refused", False
+    return "connection dropped", True
+
+
+def _where(error: BaseException) -> str:
+    """Where an unexpected error happened, without its message (which may hold ids)."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    return " < ".join(
+        f"{os.path.basename(f.filename)}:{f.lineno}:{f.name}" for f in reversed(frames)
+    )
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def add(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
 
 
 class OutboxWorker:
     def __init__(
         self,
         outbox: Outbox,
+        control: SendControl,
         directory: Directory,
-        adapter: CloudAdapter,
-        app_id: str,
+        sender: ProactiveSender,
         render: Renderer,
-        rate_per_second: float,
-        concurrency: int,
-        poll_seconds: float,
+        config: WorkerConfig,
+        pacer: Pacer | None = None,
+        report: Callable[[], Awaitable[None]] | None = None,
+        now: Callable[[], datetime] = utcnow,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._outbox = outbox
+        self._control = control
         self._directory = directory
-        self._adapter = adapter
-        self._app_id = app_id
+        self._sender = sender
         self._render = render
-        self._bucket = TokenBucket(rate_per_second, burst=max(1, concurrency))
-        self._concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
-        self._poll = poll_seconds
+        self._config = config
+        self.pacer = pacer or Pacer(config.rate_per_second, clock)
+        self._report = report
+        self._now = now
+        self._clock = clock
+        self._slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
+        self._holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease_deadline = 0.0
+        self._recovered = False
+        self._paused_until = 0.0
+        self._recent_429: deque[float] = deque()
+        self._renders: dict[tuple[str, str, str | None], Activity | None] = {}
+        self._stopping = False
+        self.stats = _Stats()
+
+    # --- lifecycle ---------------------------------------------------------------------------
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Start no new send; run() returns once the requests in flight are settled."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        recovered = await self._outbox.recover_in_flight()
-        if recovered:
-            log.warning("outbox.recovered_in_flight", extra={"count": recovered})
+        helpers = [
+            asyncio.create_task(self._lease_loop(), name="outbox-lease"),
+            asyncio.create_task(self._report_loop(), name="outbox-status"),
+            asyncio.create_task(self._progress_loop(), name="outbox-progress"),
+        ]
+        try:
+            await self._send_loop()
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            if self._lease_deadline:
+                try:
+                    await self._control.release(self._holder)
+                except Exception:
+                    log.warning("outbox.lease_release_failed")
+            self._lease_deadline = 0.0
+            self._log_progress()
+
+    def holds_lease(self) -> bool:
+        """True while this process may start a send: its lease outlives any request it starts."""
+        margin = self._config.timeout_seconds + 1.0
+        return self._recovered and self._clock() < self._lease_deadline - margin
+
+    async def _lease_loop(self) -> None:
+        lease_seconds = self._config.lease_seconds
         while True:
+            started = self._clock()
             try:
-                jobs = await self._outbox.claim_due(self._concurrency * 4)
-            except Exception:
-                log.exception("outbox.claim_failed")
+                lease = await self._control.hold(self._holder, lease_seconds)
+                if lease is None:
+                    if self._lease_deadline:
+                        log.warning("outbox.lease_lost")
+                    self._lease_deadline = 0.0
+                    self._recovered = False
+                else:
+                    if lease.took_over:
+                        self._recovered = False
+                    if not self._recovered:
+                        recovered = await self._outbox.recover_in_flight()
+                        self._recovered = True
+                        log.info("outbox.lease_taken", extra={"recovered_in_flight": recovered})
+                    self._lease_deadline = started + lease_seconds
+                    self._sync_pause(lease.throttled_until)
+                    self._wake.set()
+            except Exception as error:
+                log.error("outbox.lease_failed", extra={"error": type(error).__name__})
+            leader = self._lease_deadline > 0
+            await asyncio.sleep(lease_seconds / 6 if leader else max(0.2, lease_seconds / 3))
+
+    async def _report_loop(self) -> None:
+        while self._report is not None:
+            await asyncio.sleep(self._config.status_seconds)
+            if self.holds_lease():
+                try:
+                    await self._report()
+                except Exception as error:
+                    log.error(
+                        "delivery_status.failed",
+                        extra={"error": type(error).__name__, "where": _where(error)},
+                    )
+
+    async def _progress_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            self._log_progress()
+
+    def _log_progress(self) -> None:
+        if self.stats.counts:
+            log.info("outbox.progress", extra=dict(self.stats.counts))
+            self.stats.counts.clear()
+
+    # --- the global pause ----------------------------------------------------------------------
+
+    def _sync_pause(self, until: datetime | None) -> None:
+        """Adopt a pause from the database (set before a restart, or by the previous holder)."""
+        if until is None:
+            return
+        remaining = (until - self._now()).total_seconds()
+        if remaining > 0:
+            self._paused_until = max(self._paused_until, self._clock() + remaining)
+
+    def pause_remaining(self) -> float:
+        return max(0.0, self._paused_until - self._clock())
+
+    async def _wait_out_pause(self) -> None:
+        while not self._stopping:
+            paused = self.pause_remaining()
+            if paused <= 0:
+                return
+            await asyncio.sleep(min(paused, 1.0))
+
+    async def _note_429(self, retry_after: float | None) -> None:
+        """Count 429s; THROTTLE_BURST of them within THROTTLE_WINDOW pause every send."""
+        now = self._clock()
+        self._recent_429.append(now)
+        while self._recent_429 and self._recent_429[0] < now - THROTTLE_WINDOW:
+            self._recent_429.popleft()
+        if len(self._recent_429) < THROTTLE_BURST or self.pause_remaining() > 0:
+            return
+        self._recent_429.clear()
+        until = await self._control.pause(
+            self._config.throttle_pause_seconds, retry_after or 0.0, PAUSE_CAP_SECONDS
+        )
+        self._sync_pause(until)
+        self.stats.add("pauses")
+        log.warning("outbox.paused", extra={"seconds": round(self.pause_remaining(), 1)})
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def _idle(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    def _batch_size(self) -> int:
+        """About two seconds of sending, so a batch's tail leaves few slots idle."""
+        return int(min(1000, max(self._config.concurrency * 4, self._config.rate_per_second * 2)))
+
+    async def _send_loop(self) -> None:
+        while not self._stopping:
+            if not self.holds_lease():
+                await self._idle(min(self._config.poll_seconds, 0.5))
+                continue
+            paused = self.pause_remaining()
+            if paused > 0:
+                await self._idle(min(paused, 1.0))
+                continue
+            try:
+                jobs = await self._outbox.due(self._batch_size())
+            except Exception as error:
+                log.error("outbox.claim_failed", extra={"error": type(error).__name__})
                 jobs = []
             if not jobs:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll)
-                except TimeoutError:
-                    pass
+                await self._idle(self._config.poll_seconds)
                 continue
+            self._renders.clear()
             await asyncio.gather(*(self._deliver_in_slot(job) for job in jobs))
 
     async def _deliver_in_slot(self, job: OutboxJob) -> None:
         async with self._slots:
+            if self._stopping or not self.holds_lease():
+                return  # stays pending: the next holder (or this one, later) sends it
             await self.deliver(job)
 
+    async def _rendered(self, job: OutboxJob) -> Activity | None:
+        """Render once per item and language per batch: a push is thousands of the same card."""
+        key = (job.kind.value, job.subject_id, job.locale)
+        if key not in self._renders:
+            self._renders[key] = await self._render(job)
+        return self._renders[key]
+
+    @staticmethod
+    def _conversation_key(job: OutboxJob) -> str:
+        return job.conversation_id or f"new:{job.user_id}"
+
     async def deliver(self, job: OutboxJob) -> None:
-        """Send one row and settle it; never raises."""
+        """Pace, send and settle one row; never raises (a database hiccup leaves it pending)."""
         try:
-            activity = await self._render(job)
-            if activity is None:
-                await self._outbox.mark_expired(job.id)
+            await self._deliver(job)
+        except Exception as error:
+            log.error(
+                "outbox.deliver_failed",
+                extra={
+                    "kind": job.kind.value,
+                    "error": type(error).__name__,
+                    "where": _where(error),
+                },
+            )
+
+    async def _deliver(self, job: OutboxJob) -> None:
+        try:
+            activity = await self._rendered(job)
+        except Exception as error:
+            log.error(
+                "outbox.render_failed", extra={"kind": job.kind.value, "where": _where(error)}
+            )
+            await self._outbox.defer(
+                job.id, backoff(job.attempts + 1, self._config.retry_base_seconds)
+            )
+            return
+        if activity is None:
+            await self._outbox.mark_expired(job.id)
+            self.stats.add("expired")
+            return
+        key = self._conversation_key(job)
+        delay = self.pacer.conversation_delay(key)
+        if delay > DEFER_AFTER:
+            await self._outbox.defer(job.id, timedelta(seconds=delay))
+            self.stats.add("deferred")
+            return
+        await self._wait_out_pause()
+        if self._stopping or not self.holds_lease():
+            return
+        tries = await self._outbox.start(job.id)
+        if tries is None:
+            return  # closed or taken meanwhile
+        # Paced after the row is marked, so nothing (not even a commit) comes between the slot
+        # the pacer hands out and the request leaving: Teams measures arrivals, not intentions.
+        await self.pacer.acquire(job.tenant_id, key)
+        if self._stopping or not self.holds_lease() or self.pause_remaining() > 0:
+            await self._outbox.unstart(job.id)  # not sent: pending again, no try counted
+            return
+        settle = await self._send_and_classify(job, tries, activity)
+        for wait in (0.2, 1.0, 3.0, None):
+            try:
+                await settle()
                 return
-            await self._bucket.acquire()
+            except Exception as error:
+                # The request is done; losing its outcome would send it again after a takeover.
+                log.warning("outbox.settle_retry", extra={"error": type(error).__name__})
+                if wait is None:
+                    raise
+                await asyncio.sleep(wait)
+
+    async def _send_and_classify(
+        self, job: OutboxJob, tries: int, activity: Activity
+    ) -> Callable[[], Awaitable[object]]:
+        """Send, and return how to record the outcome (so recording can be retried alone)."""
+        base = self._config.retry_base_seconds
+        outbox = self._outbox
+        try:
             await self._send(job, activity)
         except ErrorResponseException as error:
-            await self._settle_http_error(job, error)
-        except (aiohttp.ClientError, ClientRequestError, OSError, TimeoutError) as error:
-            await self._outbox.mark_retry(job, backoff(job.attempts), type(error).__name__)
-        except Exception as error:
-            log.exception("outbox.send_crashed", extra={"kind": job.kind.value})
-            await self._outbox.mark_retry(job, backoff(job.attempts), type(error).__name__)
-        else:
-            await self._outbox.mark_sent(job.id)
-            log.info(
-                "outbox.sent", extra={"kind": job.kind.value, "uncertain_retry": job.attempts > 1}
+            return await self._classify_http_error(job, tries, error)
+        except (ClientRequestError, OSError, TimeoutError) as error:
+            reason, maybe_arrived = _transport_failure(error)
+            self.stats.add("retried")
+            return lambda: outbox.mark_retry(
+                job, tries, backoff(tries, base), reason, uncertain=maybe_arrived
             )
+        except _NoAddress:
+            self.stats.add("failed")
+            return lambda: outbox.mark_failed(job.id, "no conversation and no service URL")
+        except Exception as error:
+            log.error(
+                "outbox.send_crashed",
+                extra={
+                    "kind": job.kind.value,
+                    "error": type(error).__name__,
+                    "where": _where(error),
+                },
+            )
+            self.stats.add("retried")
+            name = type(error).__name__
+            return lambda: outbox.mark_retry(job, tries, backoff(tries, base), name, uncertain=True)
+        self.pacer.tenant(job.tenant_id).accepted()
+        self.stats.add("sent")
+        return lambda: outbox.mark_sent(job.id)
 
     async def _send(self, job: OutboxJob, activity: Activity) -> None:
-        async def send(context: TurnContext) -> None:
-            await context.send_activity(activity)
-
         if job.personal_reference:
-            reference = ConversationReference().deserialize(json.loads(job.personal_reference))
-            await self._adapter.continue_conversation(reference, send, self._app_id)
-            return
-        if not job.service_url:
-            raise LookupError("no conversation and no service URL for this person")
-        await self._create_and_send(job, send)
-
-    async def _create_and_send(
-        self, job: OutboxJob, send: Callable[[TurnContext], Awaitable[None]]
-    ) -> None:
-        """First message to someone who never opened the bot: create the 1:1 chat once, keep it."""
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=f"28:{self._app_id}" if self._app_id else None),
-            members=[ChannelAccount(id=job.user_id)],
-            tenant_id=job.tenant_id,
-            channel_data={"tenant": {"id": job.tenant_id}} if job.tenant_id else None,
-        )
-
-        async def remember_and_send(context: TurnContext) -> None:
-            activity = context.activity
-            reference = json.dumps(TurnContext.get_conversation_reference(activity).serialize())
+            reference = reference_from_json(job.personal_reference)
+        else:
+            if not job.service_url:
+                raise _NoAddress()
+            # First message to someone who never opened the bot: create the 1:1 chat once, keep it.
+            reference = await self._sender.create_personal(
+                job.service_url, job.tenant_id, job.user_id
+            )
             await self._directory.remember_personal_chat(
                 Person(user_id=job.user_id, tenant_id=job.tenant_id),
-                activity.conversation.id,
-                reference,
-                activity.service_url,
+                reference.conversation.id,
+                reference_to_json(reference),
+                reference.service_url,
             )
-            await send(context)
+            await self.pacer.acquire(job.tenant_id, reference.conversation.id)
+        await self._sender.send(reference, activity)
 
-        await self._adapter.create_conversation(
-            self._app_id, remember_and_send, parameters, "msteams", job.service_url, None
-        )
-
-    async def _settle_http_error(self, job: OutboxJob, error: ErrorResponseException) -> None:
-        status = getattr(error.response, "status_code", 0) or 0
+    async def _classify_http_error(
+        self, job: OutboxJob, tries: int, error: ErrorResponseException
+    ) -> Callable[[], Awaitable[object]]:
+        status = int(getattr(error.response, "status_code", 0) or 0)
         code = _error_code(error)
+        reason = f"{status} {code}".strip()
+        base = self._config.retry_base_seconds
+        outbox = self._outbox
+        log.debug("outbox.http_error", extra={"status": status, "code": code})
         if status == 403 and code == "MessageWritesBlocked":
-            await self._outbox.mark_blocked(job)
-        elif status == 429:
-            await self._outbox.mark_retry(job, _retry_after(error) or backoff(job.attempts), "429")
-        elif status in RETRYABLE_STATUS:
-            await self._outbox.mark_retry(job, backoff(job.attempts), str(status))
-        else:
-            await self._outbox.mark_failed(job.id, f"{status} {code}".strip())
-        log.info("outbox.http_error", extra={"status": status, "code": code})
+            self.stats.add("blocked")
+            return lambda: outbox.mark_blocked(job)
+        if status == 429:
+            retry_after = _retry_after(error)
+            tenant = self.pacer.tenant(job.tenant_id)
+            tenant.throttled()
+            if retry_after:
+                tenant.hold(retry_after)
+            delay = (
+                timedelta(seconds=retry_after + random.uniform(0, 1))
+                if retry_after is not None
+                else backoff(tries, base)
+            )
+            self.stats.add("throttled")
+            await self._note_429(retry_after)
+            return lambda: outbox.mark_retry(job, tries, delay, "429", throttled=True)
+        if status in RETRYABLE_STATUS or status >= 500:
+            self.stats.add("retried")
+            return lambda: outbox.mark_retry(job, tries, backoff(tries, base), reason)
+        self.stats.add("failed")
+        return lambda: outbox.mark_failed(job.id, reason)
+
+
+class _NoAddress(Exception):
+    """Neither a stored 1:1 chat nor a service URL to create one: nothing can reach this person."""

@@ -1,28 +1,150 @@
-"""A token bucket: the sender never exceeds the per-tenant rate Teams allows."""
+"""Pacing proactive sends to the limits Teams documents, measured as Teams measures them.
+
+- Per app per tenant: at most `rate` requests per second (BOT_SEND_RATE_PER_SECOND, 25 by
+  default against the documented 30): requests are spaced 1/rate apart *and* no 1-second window
+  ever holds more than `rate`, so there is no burst above the configured figure at all.
+- Per conversation (send and create): 7 per second, 8 per 2 seconds, 60 per 30 seconds.
+Windows are padded (5% per conversation, 2% per tenant), because what counts is when requests
+*arrive*, and the network can bring two of them closer together than they left.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
+from collections.abc import Callable
+
+# The platform's own numbers (PLATFORM-NOTES.md): per bot per conversation.
+CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0))
+WINDOW_MARGIN = 1.05
+TENANT_WINDOW_MARGIN = 1.02
+Clock = Callable[[], float]
 
 
-class TokenBucket:
-    """`rate` tokens per second, at most `burst` at once; acquire() waits for a token."""
+class SlidingWindows:
+    """At most `limit` events in any `seconds`-long window, for each (limit, seconds) pair."""
 
-    def __init__(self, rate: float, burst: int = 1) -> None:
+    def __init__(
+        self,
+        limits: tuple[tuple[int, float], ...],
+        clock: Clock = time.monotonic,
+        margin: float = WINDOW_MARGIN,
+    ) -> None:
+        self._limits = tuple((n, s * margin) for n, s in limits)
+        self._events: deque[float] = deque(maxlen=max(n for n, _ in limits))
+        self._clock = clock
+
+    def delay(self) -> float:
+        """Seconds until one more event fits every window (0 when it fits now)."""
+        now = self._clock()
+        wait = 0.0
+        for limit, seconds in self._limits:
+            if len(self._events) >= limit:
+                wait = max(wait, self._events[-limit] + seconds - now)
+        return max(0.0, wait)
+
+    def record(self) -> None:
+        self._events.append(self._clock())
+
+    @property
+    def last(self) -> float | None:
+        return self._events[-1] if self._events else None
+
+
+class TenantPacer:
+    """One tenant's budget: evenly spaced requests, a hard cap per second, and a hold for
+    Retry-After. After a 429 the rate drops to 3/4 and creeps back by 1% of the configured rate
+    per accepted request (additive increase, multiplicative decrease), so a tenant whose budget
+    someone else is using settles below the limit instead of being throttled again and again."""
+
+    def __init__(self, rate: float, clock: Clock = time.monotonic) -> None:
+        self._configured = rate
         self._rate = rate
-        self._burst = burst
-        self._tokens = float(burst)
-        self._updated = time.monotonic()
+        self._clock = clock
+        self._window = SlidingWindows(
+            ((max(1, math.floor(rate)), 1.0),), clock, TENANT_WINDOW_MARGIN
+        )
+        self._next = 0.0
+        self._held_until = 0.0
         self._lock = asyncio.Lock()
 
+    @property
+    def rate(self) -> float:
+        return self._rate
+
     async def acquire(self) -> None:
+        """Wait for this tenant's next request slot (callers queue in order)."""
         async with self._lock:
             while True:
-                now = time.monotonic()
-                self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self._rate)
+                now = self._clock()
+                wait = max(self._next - now, self._held_until - now, self._window.delay())
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            now = self._clock()
+            self._next = max(now, self._next) + 1.0 / self._rate
+            self._window.record()
+
+    def hold(self, seconds: float) -> None:
+        """Teams said Retry-After: nothing more to this tenant until then."""
+        self._held_until = max(self._held_until, self._clock() + seconds)
+
+    def throttled(self) -> None:
+        self._rate = max(1.0, self._rate * 0.75)
+
+    def accepted(self) -> None:
+        if self._rate < self._configured:
+            self._rate = min(self._configured, self._rate + self._configured * 0.01)
+
+
+class Pacer:
+    """Every limit in one place: the worker and the status reporter both go through it."""
+
+    def __init__(self, rate: float, clock: Clock = time.monotonic) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._tenants: dict[str, TenantPacer] = {}
+        self._conversations: dict[str, SlidingWindows] = {}
+
+    def tenant(self, tenant_id: str | None) -> TenantPacer:
+        key = tenant_id or ""
+        pacer = self._tenants.get(key)
+        if pacer is None:
+            pacer = self._tenants[key] = TenantPacer(self._rate, self._clock)
+        return pacer
+
+    def _conversation(self, key: str) -> SlidingWindows:
+        windows = self._conversations.get(key)
+        if windows is None:
+            if len(self._conversations) > 10_000:
+                self._forget_idle()
+            windows = self._conversations[key] = SlidingWindows(CONVERSATION_LIMITS, self._clock)
+        return windows
+
+    def _forget_idle(self) -> None:
+        """Conversations quiet for longer than the longest window cannot limit anything."""
+        horizon = self._clock() - max(s for _, s in CONVERSATION_LIMITS) * WINDOW_MARGIN
+        for key in [k for k, w in self._conversations.items() if (w.last or 0) < horizon]:
+            del self._conversations[key]
+
+    def conversation_delay(self, key: str) -> float:
+        return self._conversation(key).delay()
+
+    async def acquire(self, tenant_id: str | None, conversation: str) -> None:
+        """Wait until one request to `conversation` in `tenant_id` is within every limit."""
+        windows = self._conversation(conversation)
+        await _sleep_off(windows.delay)
+        await self.tenant(tenant_id).acquire()
+        await _sleep_off(windows.delay)  # another slot may have used the conversation meanwhile
+        windows.record()
+
+
+async def _sleep_off(delay: Callable[[], float]) -> None:
+    """Sleep until `delay()` says zero; it is asked again after each sleep."""
+    while True:
+        wait = delay()
+        if wait <= 0:
+            return
+        await asyncio.sleep(wait)

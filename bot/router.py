@@ -6,13 +6,36 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dialogs.cards.prompts import (
+    CREATE_ACTION,
+    FORM_ACTION,
+    LIBRARY_ACTION,
+    MENU_ACTION,
+    PRIVATE_CARD_ACTION,
+    PUBLISH_ACTION,
+    PUBLISH_FORM_ACTION,
+    REFLECT_ACTION,
+)
 from dialogs.cards.pulse import ANSWER_ACTION
+from dialogs.cards.summary import RECORD_ACTION, SHOW_ACTION
+from dialogs.cards.unit import PICK_ACTION, SAVE_ACTION
 from dialogs.commands import Command, parse_command
 from dialogs.help_flow import show_help, show_help_not_understood
 from dialogs.i18n import t
 from dialogs.my_data_flow import show_my_data
+from dialogs.prompt_admin_flow import (
+    create_prompt,
+    publish,
+    show_hr_menu,
+    show_library,
+    show_prompt_form,
+    show_publish_form,
+)
 from dialogs.pulse_flow import START_ACTION, answer_pulse, start_pulse, start_pulse_menu
+from dialogs.reflection_flow import answer_reflection, send_private_card
+from dialogs.summary_flow import record_action, show_chosen_summary, show_summary
 from dialogs.turn import Turn
+from dialogs.unit_flow import edit_unit, save_unit, unit_menu
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +50,32 @@ class Router:
             Command.HELP: show_help,
             Command.MY_DATA: show_my_data,
             Command.START_PULSE: start_pulse_menu,
+            Command.UNIT: unit_menu,
+            Command.SUMMARY: show_summary,
+            Command.ACTION: show_summary,
+            Command.HR_MENU: show_hr_menu,
+            Command.NEW_PROMPT: show_prompt_form,
+            Command.PUBLISH: show_publish_form,
+            Command.PROMPT_LIBRARY: show_library,
             Command.UNKNOWN: show_help_not_understood,
         }
         self.actions: dict[str, Step] = {
             "help": show_help,
             ANSWER_ACTION: answer_pulse,
             START_ACTION: start_pulse,
+            MENU_ACTION: show_hr_menu,
+            FORM_ACTION: show_prompt_form,
+            CREATE_ACTION: create_prompt,
+            LIBRARY_ACTION: show_library,
+            PUBLISH_FORM_ACTION: show_publish_form,
+            PUBLISH_ACTION: publish,
+            REFLECT_ACTION: answer_reflection,
+            PRIVATE_CARD_ACTION: send_private_card,
+            PICK_ACTION: edit_unit,
+            SAVE_ACTION: save_unit,
+            SHOW_ACTION: show_chosen_summary,
+            RECORD_ACTION: record_action,
+            "summary": show_summary,
         }
 
     async def dispatch(self, turn: Turn) -> None:

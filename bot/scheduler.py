@@ -43,7 +43,7 @@ class Scheduler:
         opened = await self._rounds.open_due(now)
         reminders = await self._rounds.enqueue_due_reminders(now)
         closed = await self._rounds.close_due(now)
-        if opened or reminders:
+        if opened or reminders or closed:  # closing queues the note to every member
             self._on_queued()
         if created or opened or reminders or closed:
             log.info(

@@ -44,18 +44,46 @@ class Settings(BaseSettings):
     pulse_reminder_hours: int = Field(
         24, ge=0, le=24 * 14, validation_alias="BOT_PULSE_REMINDER_HOURS"
     )
+    prompt_open_days: int = Field(7, ge=1, le=30, validation_alias="BOT_PROMPT_OPEN_DAYS")
+    # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
+    admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
     scheduler_interval_seconds: float = Field(
         30.0, gt=0, le=3600, validation_alias="BOT_SCHEDULER_INTERVAL_SECONDS"
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias="BOT_OUTBOX_POLL_SECONDS")
+    # Proactive delivery (bot/outbox_worker.py). Teams allows about 30 requests/s per app per
+    # tenant; more than that is refused outside dev mode (where tests and benchmarks use a mock).
     send_rate_per_second: float = Field(
-        25.0, gt=0, le=50, validation_alias="BOT_SEND_RATE_PER_SECOND"
+        25.0, gt=0, le=2000, validation_alias="BOT_SEND_RATE_PER_SECOND"
     )
-    send_concurrency: int = Field(4, ge=1, le=32, validation_alias="BOT_SEND_CONCURRENCY")
+    send_concurrency: int = Field(8, ge=1, le=32, validation_alias="BOT_SEND_CONCURRENCY")
+    send_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, validation_alias="BOT_SEND_TIMEOUT_SECONDS"
+    )
+    send_retry_base_seconds: float = Field(
+        2.0, gt=0, le=600, validation_alias="BOT_SEND_RETRY_BASE_SECONDS"
+    )
+    send_throttle_pause_seconds: float = Field(
+        60.0, gt=0, le=3600, validation_alias="BOT_SEND_THROTTLE_PAUSE_SECONDS"
+    )
+    outbox_lease_seconds: float = Field(
+        30.0, gt=0, le=600, validation_alias="BOT_OUTBOX_LEASE_SECONDS"
+    )
+    delivery_status_seconds: float = Field(
+        5.0, gt=0, le=300, validation_alias="BOT_DELIVERY_STATUS_SECONDS"
+    )
     background_workers: bool = Field(True, validation_alias="BOT_BACKGROUND_WORKERS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="BOT_LOG_LEVEL"
     )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and (len(token) < 32 or token != token.strip()):
+            raise ValueError("must be at least 32 characters without surrounding spaces, or empty")
+        return value
 
     @field_validator("min_group_size")
     @classmethod
@@ -107,6 +135,16 @@ class Settings(BaseSettings):
             self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
         elif len(secret) < 32:
             raise ValueError("BOT_ANONYMITY_SECRET must be at least 32 characters long")
+        if self.send_rate_per_second > 30 and not self.dev_mode:
+            raise ValueError(
+                "BOT_SEND_RATE_PER_SECOND above 30 would exceed what Teams allows per app per "
+                "tenant (only a mock connector in dev mode may take more)"
+            )
+        if self.outbox_lease_seconds < 2 * self.send_timeout_seconds + 1:
+            raise ValueError(
+                "BOT_OUTBOX_LEASE_SECONDS must be more than twice BOT_SEND_TIMEOUT_SECONDS, so a "
+                "send started under a lease ends before another worker may take it over"
+            )
         if self.demo_all_roles and not self.dev_mode:
             raise ValueError(
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"

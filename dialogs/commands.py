@@ -11,6 +11,13 @@ class Command(StrEnum):
     HELP = "help"
     MY_DATA = "my_data"
     START_PULSE = "start_pulse"
+    UNIT = "unit"
+    SUMMARY = "summary"
+    ACTION = "action"
+    HR_MENU = "hr_menu"
+    NEW_PROMPT = "new_prompt"
+    PUBLISH = "publish"
+    PROMPT_LIBRARY = "prompt_library"
     UNKNOWN = "unknown"
 
 
@@ -30,6 +37,30 @@ SYNONYMS: dict[str, Command] = {
     "start puls": Command.START_PULSE,
     "start pulse": Command.START_PULSE,
     "start mini-trivsel": Command.START_PULSE,
+    "hr": Command.HR_MENU,
+    "hr-menu": Command.HR_MENU,
+    "hr menu": Command.HR_MENU,
+    "ny prompt": Command.NEW_PROMPT,
+    "new prompt": Command.NEW_PROMPT,
+    "udgiv": Command.PUBLISH,
+    "udgiv prompt": Command.PUBLISH,
+    "publish": Command.PUBLISH,
+    "publish prompt": Command.PUBLISH,
+    "prompts": Command.PROMPT_LIBRARY,
+    "prompt-bibliotek": Command.PROMPT_LIBRARY,
+    "promptbibliotek": Command.PROMPT_LIBRARY,
+    "prompt library": Command.PROMPT_LIBRARY,
+    "enhed": Command.UNIT,
+    "enheder": Command.UNIT,
+    "unit": Command.UNIT,
+    "units": Command.UNIT,
+    "resumé": Command.SUMMARY,
+    "resume": Command.SUMMARY,
+    "summary": Command.SUMMARY,
+    "handling": Command.ACTION,
+    "handlinger": Command.ACTION,
+    "action": Command.ACTION,
+    "actions": Command.ACTION,
 }
 
 

@@ -6,7 +6,9 @@ from botbuilder.schema import Activity
 
 from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import pulse_card
+from dialogs.closing_note import closing_note_activity
 from dialogs.i18n import language_for
+from dialogs.prompt_messages import render_prompt, render_prompt_closed
 from dialogs.turn import Services
 from storage.errors import RoundNotFound
 from storage.outbox import OutboxJob
@@ -32,4 +34,10 @@ async def render(job: OutboxJob, services: Services) -> Activity | None:
             reminder=job.kind is OutboxKind.REMINDER,
         )
         return card_activity(card)
+    if job.kind is OutboxKind.PROMPT:
+        return await render_prompt(job, services)
+    if job.kind is OutboxKind.ROUND_CLOSED:
+        return await render_prompt_closed(job, services) or await closing_note_activity(
+            job, services
+        )
     return None

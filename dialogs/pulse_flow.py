@@ -11,9 +11,11 @@ from botbuilder.schema import Activity
 from dialogs.cards.common import adaptive_card, card_activity, heading, paragraph, submit
 from dialogs.cards.pulse import COMMENT_INPUT, answers_from, thanks_card
 from dialogs.dates import local_datetime
+from dialogs.delivery_flow import show_delivery_status
 from dialogs.i18n import t
 from dialogs.turn import Turn
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.outbox_models import OutboxKind
 from storage.values import Role
 
 log = logging.getLogger(__name__)
@@ -107,3 +109,4 @@ async def start_pulse(turn: Turn) -> None:
             closes=local_datetime(closes, turn.language),
         )
     )
+    await show_delivery_status(turn, OutboxKind.PULSE, created.id, created.unit_name)

@@ -10,12 +10,17 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from dialogs.i18n import Language
+from dialogs.prompt_services import PromptServices
 from storage.answers import Answers
+from storage.closing_note import ClosingNotes
+from storage.delivery import Deliveries
 from storage.directory import Directory
+from storage.hierarchy import Hierarchy
 from storage.privacy import Privacy
 from storage.question_bank import QuestionBank
 from storage.roles import Roles
 from storage.rounds import Rounds
+from storage.summaries import Summaries
 from storage.values import ConversationKind, Person, Role
 
 
@@ -28,6 +33,11 @@ class Services:
     rounds: Rounds
     answers: Answers
     privacy: Privacy
+    prompts: PromptServices  # the prompt library, publishing and reflections
+    deliveries: Deliveries  # HR's delivery status of a push
+    hierarchy: Hierarchy
+    closing_notes: ClosingNotes
+    summaries: Summaries
     bank: QuestionBank
     min_group_size: int
     default_language: Language

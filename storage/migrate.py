@@ -28,7 +28,9 @@ def _upgrade(connection: Connection) -> None:
 def _current(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(connection).get_current_revision()
+    # Sorted and joined, so a database on parallel branches compares equal to head_revision().
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 async def upgrade(engine: AsyncEngine) -> None:
@@ -44,7 +46,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def head_revision() -> str | None:
-    """The newest revision the code knows."""
+    """The newest revision the code knows ("0003,0004" while parallel branches await a merge)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return ",".join(sorted(heads)) or None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, new_id, utcnow
@@ -17,7 +17,7 @@ from storage.models import Base, new_id, utcnow
 
 class DeliveryState(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"
+    SENDING = "sending"  # an HTTP request may be on its way: at most one per send slot
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"  # the person removed or blocked the app: never retried
@@ -27,6 +27,8 @@ class DeliveryState(StrEnum):
 class OutboxKind(StrEnum):
     PULSE = "pulse"
     REMINDER = "reminder"
+    PROMPT = "prompt"  # a dialogue prompt to answer with a reflection
+    ROUND_CLOSED = "round_closed"  # the note to every member: the result is out, ask your leader
 
 
 class OutboxMessage(Base):
@@ -37,7 +39,8 @@ class OutboxMessage(Base):
     subject_id: Mapped[str] = mapped_column(String(32))  # e.g. the round id
     user_id: Mapped[str] = mapped_column(ForeignKey("recipients.user_id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(10), default=DeliveryState.PENDING.value)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # HTTP tries, 429s included
+    throttles: Mapped[int] = mapped_column(Integer, default=0)  # of those, answered with 429
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -48,3 +51,41 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_subject", "kind", "subject_id"),
     )
+
+
+class OutboxControl(Base):
+    """One row shared by every worker process: who may send now, and the global 429 pause.
+
+    Only the lease holder sends, so the per-tenant rate holds across replicas without a shared
+    counter, and rows left 'sending' are recovered only by the process that takes the lease over.
+    The pause survives restarts because a restarted worker must not hammer a throttled tenant.
+    """
+
+    __tablename__ = "outbox_control"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lease_holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    throttled_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    throttle_strikes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryWatch(Base):
+    """A push whose delivery status card HR is watching: where the card is, until nothing is pending.
+
+    It holds the chat of the HR person who started the push (rule 9: who asked), never anything
+    about recipients; the row is deleted when the final report has been shown.
+    """
+
+    __tablename__ = "delivery_watches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(200))  # e.g. the team name, shown on the card
+    language: Mapped[str] = mapped_column(String(5))
+    reference: Mapped[str] = mapped_column(Text)  # HR's conversation reference (JSON)
+    activity_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    shown: Mapped[str | None] = mapped_column(String(200), nullable=True)  # counts last shown
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

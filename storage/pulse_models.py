@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, new_id
@@ -58,3 +58,9 @@ class PulseSchedule(Base):
     skip_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     next_opening_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def is_pulse_round() -> ColumnElement[bool]:
+    """Pulse rounds count up from 1; reflection (prompt) rounds use negative numbers and never
+    enter pulse scores, trends or exports."""
+    return PulseRound.sequence > 0

@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.closing_note import enqueue_closing_notes
 from storage.db import SessionFactory
 from storage.errors import InvalidTemplate, RoundNotFound, UnitNotFound
-from storage.models import Membership, Unit
+from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.participation import forget_participation, not_participated
-from storage.pulse_models import PulseRound, RoundState
+from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
 from storage.summary_models import AgreedAction
 
@@ -131,7 +132,9 @@ class Rounds:
         if unit is None:
             raise UnitNotFound(unit_id)
         last = await session.scalar(
-            select(func.max(PulseRound.sequence)).where(PulseRound.unit_id == unit_id)
+            select(func.max(PulseRound.sequence)).where(
+                PulseRound.unit_id == unit_id, is_pulse_round()
+            )
         )
         sequence = (last or 0) + 1
         chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
@@ -242,12 +245,12 @@ class Rounds:
         """Close rounds whose time is up."""
         closed = []
         for round_id in await self._due_ids(RoundState.OPEN, PulseRound.closes_at, now):
-            info = await self.close(round_id)
+            info = await self.close(round_id, now)
             if info:
                 closed.append(info)
         return closed
 
-    async def close(self, round_id: str) -> RoundInfo | None:
+    async def close(self, round_id: str, now: datetime | None = None) -> RoundInfo | None:
         """Close now: forget participation and reminder targets, expire undelivered invitations."""
         async with self._factory.begin() as session:
             pulse = await self._locked(session, round_id, None)
@@ -257,6 +260,7 @@ class Rounds:
                 return None
             pulse.state = RoundState.CLOSED.value
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
+            await enqueue_closing_notes(session, pulse, now or utcnow())
             await forget_participation(session, pulse.id)
             await session.execute(
                 delete(OutboxMessage).where(

@@ -1,6 +1,13 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from storage import answer_models, models, outbox_models, pulse_models, summary_models
+from storage import (
+    answer_models,
+    models,
+    outbox_models,
+    prompt_models,
+    pulse_models,
+    summary_models,
+)
 from storage.models import Base
 
 __all__ = [
@@ -8,6 +15,7 @@ __all__ = [
     "answer_models",
     "models",
     "outbox_models",
+    "prompt_models",
     "pulse_models",
     "summary_models",
 ]

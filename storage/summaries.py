@@ -26,8 +26,10 @@ from storage.db import SessionFactory
 from storage.disclosure import NodeKey, Release, RoundFacts, Suppression, release
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
-from storage.pulse_models import PulseRound, RoundState
+from storage.prompt_models import PromptRound
+from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank
+from storage.reflections import ReleasedReflections, released_reflections
 from storage.summary_models import AgreedAction, Baseline
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -133,6 +135,18 @@ class Choice(BaseModel):
     sequence: int | None
     period: str
     closes_at: datetime | None
+    prompt_text: dict[str, str] | None = None  # a reflection round: the prompt, per language
+
+
+class ReflectionSummary(BaseModel):
+    """A reflection round as a leader sees it: the texts and ratings, or why they are hidden."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit_name: str
+    prompt_text: dict[str, str]
+    closes_at: datetime
+    released: ReleasedReflections | None
 
 
 def item_score(bank: QuestionBank, item_id: str, counts: dict[int, int]) -> float | None:
@@ -202,7 +216,11 @@ class Summaries:
             await session.execute(
                 select(PulseRound, RoundResponses.responses)
                 .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
-                .where(PulseRound.closes_at >= start, PulseRound.closes_at < end)
+                .where(
+                    PulseRound.closes_at >= start,
+                    PulseRound.closes_at < end,
+                    is_pulse_round(),
+                )
             )
         ).all()
         closed = {p.id: p for p, _ in rows if p.state == RoundState.CLOSED.value}
@@ -248,6 +266,7 @@ class Summaries:
                     .where(
                         PulseRound.unit_id.in_(list(visible_units)),
                         PulseRound.state == RoundState.CLOSED.value,
+                        is_pulse_round(),
                     )
                     .order_by(PulseRound.closes_at.desc())
                     .limit(limit)
@@ -271,7 +290,32 @@ class Summaries:
                     )
                 )
             ).scalars()
+            reflections = (
+                await session.execute(
+                    select(PulseRound, Unit.name, PromptRound)
+                    .join(Unit, Unit.id == PulseRound.unit_id)
+                    .join(PromptRound, PromptRound.round_id == PulseRound.id)
+                    .where(
+                        PulseRound.unit_id.in_(list(visible_units)),
+                        PulseRound.state == RoundState.CLOSED.value,
+                    )
+                    .order_by(PulseRound.closes_at.desc())
+                    .limit(limit)
+                )
+            ).all()
             months = sorted({c.period for c in choices}, reverse=True)[:3]
+            choices += [
+                Choice(
+                    unit_id=p.unit_id,
+                    unit_name=name,
+                    round_id=p.id,
+                    sequence=None,
+                    period=period_of(p.closes_at),
+                    closes_at=p.closes_at,
+                    prompt_text={"da": prompt.text_da, "en": prompt.text_en},
+                )
+                for p, name, prompt in reflections
+            ]
             for unit in parents:
                 for period in months:
                     choices.append(
@@ -287,8 +331,35 @@ class Summaries:
             return choices
 
     async def latest_closed_round(self, visible_units: Collection[str]) -> str | None:
-        choices = await self.choices(visible_units, limit=1)
-        return choices[0].round_id if choices else None
+        pulses = [c for c in await self.choices(visible_units, limit=1) if c.prompt_text is None]
+        return pulses[0].round_id if pulses else None
+
+    async def reflection_summary(
+        self, round_id: str, visible_units: Collection[str]
+    ) -> ReflectionSummary:
+        """Reflections of a closed prompt round, released only when at least k answered."""
+        async with self._factory() as session:
+            row = (
+                await session.execute(
+                    select(PulseRound, Unit.name, PromptRound)
+                    .join(Unit, Unit.id == PulseRound.unit_id)
+                    .join(PromptRound, PromptRound.round_id == PulseRound.id)
+                    .where(PulseRound.id == round_id)
+                )
+            ).first()
+        if row is None:
+            raise RoundNotFound(round_id)
+        pulse, unit_name, prompt = row
+        if pulse.unit_id not in visible_units:
+            raise NotAllowed(round_id)
+        if pulse.state != RoundState.CLOSED.value:
+            raise RoundStillOpen(round_id)
+        return ReflectionSummary(
+            unit_name=unit_name,
+            prompt_text={"da": prompt.text_da, "en": prompt.text_en},
+            closes_at=pulse.closes_at,
+            released=await released_reflections(self._factory, round_id, self._k),
+        )
 
     # --- summaries ------------------------------------------------------------------------------
 
@@ -296,7 +367,7 @@ class Summaries:
         """A team's round: shown when it closed with at least k answers, otherwise the reason."""
         async with self._factory() as session:
             pulse = await session.get(PulseRound, round_id)
-            if pulse is None:
+            if pulse is None or pulse.sequence <= 0:  # unknown, or a reflection round
                 raise RoundNotFound(round_id)
             if pulse.unit_id not in visible_units:
                 raise NotAllowed(round_id)
@@ -393,6 +464,7 @@ class Summaries:
                     PulseRound.unit_id == pulse.unit_id,
                     PulseRound.state == RoundState.CLOSED.value,
                     PulseRound.closes_at <= pulse.closes_at,
+                    is_pulse_round(),
                 )
                 .order_by(PulseRound.closes_at.desc())
                 .limit(TREND_ROUNDS)

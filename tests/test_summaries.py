@@ -46,8 +46,14 @@ async def run_round(
     members = await _members(factory, unit_id)
     for user_id, value in zip(members, answers, strict=False):
         await submit_answer(
-            factory, BANK, TEST_SECRET, info.id, user_id, {i: value for i in info.items},
-            f"kommentar {value}" if comments else None, OPENS + timedelta(hours=1),
+            factory,
+            BANK,
+            TEST_SECRET,
+            info.id,
+            user_id,
+            {i: value for i in info.items},
+            f"kommentar {value}" if comments else None,
+            OPENS + timedelta(hours=1),
         )
     await rounds.close(info.id)
     return info.id
@@ -60,7 +66,9 @@ async def _members(factory: SessionFactory, unit_id: str) -> list[str]:
 
     async with factory() as session:
         rows = await session.execute(
-            select(Membership.user_id).where(Membership.unit_id == unit_id).order_by(Membership.user_id)
+            select(Membership.user_id)
+            .where(Membership.unit_id == unit_id)
+            .order_by(Membership.user_id)
         )
         return list(rows.scalars())
 
@@ -148,7 +156,9 @@ async def test_department_waits_for_month_end_and_uses_complementary_suppression
     period = period_of(CLOSES)
     visible = {a, b, c, dept}
     during = Summaries(session_factory, BANK, 5, Clock(CLOSES + timedelta(days=1)))
-    assert (await during.period_summary(dept, period, visible)).suppressed is Suppression.PERIOD_OPEN
+    assert (
+        await during.period_summary(dept, period, visible)
+    ).suppressed is Suppression.PERIOD_OPEN
     after = Summaries(session_factory, BANK, 5, Clock(datetime(2026, 12, 1, tzinfo=UTC)))
     summary = await after.period_summary(dept, period, visible)
     # 14 answers, but 14 − 6 − 6 = 2 would be team c: the department is suppressed too.
@@ -186,3 +196,21 @@ async def test_recorded_action_adds_the_follow_up_to_the_next_pulse(
     assert following.items[-1] == "fu1" and len(following.items) == 6
     after = await rounds.create(unit, CLOSES, CLOSES + timedelta(days=3), None, "hr")
     assert "fu1" not in after.items  # asked once per recorded action
+
+
+async def test_hr_csv_export_holds_only_released_figures(
+    session_factory: SessionFactory, db_path
+) -> None:
+    from bot.cli_results import export_csv
+    from tests.conftest import make_settings
+
+    a = await team_with_members(session_factory, "19:ea", range(1, 8), name="Team A")
+    c = await team_with_members(session_factory, "19:ec", range(20, 24), name="Team C")
+    await run_round(session_factory, a, [4] * 5)
+    await run_round(session_factory, c, [1, 1, 1])
+    text = await export_csv(make_settings(db_path))
+    lines = text.strip().splitlines()
+    assert lines[0] == "period,unit,figure,responses,eligible,dimension,score"
+    assert len(lines) == 1 + 5  # five dimensions of Team A's round
+    assert all(",Team A,round 1,5,7," in line for line in lines[1:])
+    assert "Team C" not in text

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from dialogs.cards.common import Card, adaptive_card, heading, paragraph
+from dialogs.cards.common import Card, adaptive_card, heading, paragraph, submit
 from dialogs.i18n import Language, t
 from storage.values import Role
 
 # What each role can do, by text key; later features add their lines here.
 ROLE_COMMANDS: dict[Role, list[str]] = {
-    Role.EMPLOYEE: ["help.cmd.answer", "help.cmd.my_data", "help.cmd.help"],
-    Role.LEADER: [],
-    Role.HR: ["help.cmd.start_pulse"],
+    Role.EMPLOYEE: ["help.cmd.answer", "help.cmd.reflect", "help.cmd.my_data", "help.cmd.help"],
+    Role.LEADER: ["help.cmd.summary", "help.cmd.action"],
+    Role.HR: [
+        "help.cmd.start_pulse",
+        "help.cmd.hr",
+        "help.cmd.new_prompt",
+        "help.cmd.publish",
+        "help.cmd.unit",
+    ],
 }
 
 
@@ -37,4 +43,7 @@ def help_card(
     if in_channel:
         body.append(paragraph(t(language, "help.team_note")))
     body.append(paragraph(t(language, "help.anonymous", k=k), isSubtle=True, spacing="Medium"))
-    return adaptive_card(body)
+    actions = []
+    if Role.LEADER in roles or Role.HR in roles:
+        actions.append(submit(t(language, "help.button_summary"), "summary"))
+    return adaptive_card(body, actions)

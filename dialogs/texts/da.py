@@ -84,10 +84,323 @@ TEXTS: dict[str, str] = {
         "**Dine svar** er gemt uden navn, id eller tidspunkt — kun som tal lagt sammen med de "
         "andres. Derfor kan ingen, heller ikke jeg, finde, ændre eller slette netop dine svar."
     ),
+    # Units and leaders (HR)
+    "help.cmd.unit": "**enhed** — flyt en enhed i organisationen, eller tilføj og fjern ledere",
+    "unit.title": "Enheder og ledere",
+    "unit.intro": "Vælg den enhed, du vil ændre. Du kan flytte den i organisationen og tilføje eller fjerne ledere.",
+    "unit.pick_label": "Enhed",
+    "unit.pick_required": "Vælg en enhed.",
+    "unit.pick_submit": "Vælg",
+    "unit.none": (
+        "Der er ingen enheder endnu. Tilføj mig til et team i Teams, eller indlæs organisationen "
+        "med `trivselsbot units import`."
+    ),
+    "unit.edit_title": "Enhed · {unit}",
+    "unit.parent_fact": "Hører under",
+    "unit.leaders_fact": "Ledere",
+    "unit.no_leaders": "ingen endnu",
+    "unit.top": "Øverste niveau (ingen overordnet enhed)",
+    "unit.parent_label": "Hører under",
+    "unit.member_label": "Tilføj en leder blandt enhedens medlemmer",
+    "unit.member_placeholder": "Vælg en person",
+    "unit.aad_label": "… eller tilføj en leder med AAD-objekt-id",
+    "unit.aad_placeholder": "fx 0b6f3c1e-8a2d-4f5e-9c7b-1d2e3f4a5b6c",
+    "unit.remove_label": "Fjern en leder",
+    "unit.remove_placeholder": "Vælg en leder",
+    "unit.file_hint": "Hele organisationen kan også indlæses fra en fil med `trivselsbot units import`.",
+    "unit.save": "Gem ændringen",
+    "unit.person_unknown": "{aad} (kender jeg ikke fra Teams endnu)",
+    "unit.unchanged": "Ingen ændringer — {unit} var allerede sat sådan op.",
+    "unit.moved": "{unit} hører nu under {parent}.",
+    "unit.moved_top": "{unit} ligger nu på øverste niveau uden en overordnet enhed.",
+    "unit.leader_added": "{person} er nu leder for {unit} og kan se resuméer for enheden og alt under den.",
+    "unit.leader_removed": "{person} er ikke længere leder for {unit}.",
+    "unit.not_allowed": "Det er kun HR, der kan ændre enheder og ledere. Skal noget rettes, så skriv til HR.",
+    "unit.unknown": "Den enhed kender jeg ikke (længere). Skriv **enhed** for at vælge igen. Intet er ændret.",
+    "unit.cycle": (
+        "Det kan ikke lade sig gøre: en enhed kan ikke høre under sig selv eller under en af sine "
+        "egne underenheder. Intet er ændret."
+    ),
+    "unit.invalid_leader": (
+        "Det ligner ikke et AAD-objekt-id (ét ord uden mellemrum, komma eller semikolon). "
+        "Intet er ændret."
+    ),
+    "unit.refused": "Ændringen kunne ikke gennemføres. Intet er ændret — skriv **enhed** for at prøve igen.",
+    # The note to every member when a round closes
+    "round_closed.result_ready": (
+        "Mini-trivsel i {team} er slut, og jeres fælles resultat er klar 🌱 Din leder har det med "
+        "som oplæg til jeres næste teammøde — spørg gerne, hvornår I skal tale om det sammen. "
+        "Tak til alle, der var med!"
+    ),
+    "round_closed.too_few": (
+        "Mini-trivsel i {team} er slut. Der kom for få svar til at vise et resultat denne gang — "
+        "tak til jer, der svarede. Vi ses til næste runde 🌱"
+    ),
+    # Delivery status of a push (HR): counts and reasons only
+    "delivery.title": "Udsendelse til {team}",
+    "delivery.report_title": "Leveringsrapport: {team}",
+    "delivery.sent": "Leveret",
+    "delivery.pending": "Venter",
+    "delivery.failed": "Ikke leveret",
+    "delivery.total": "I alt",
+    "delivery.running": "Kortet opdateres løbende, mens beskederne bliver sendt.",
+    "delivery.reasons": "Ikke leveret, og hvorfor:",
+    "delivery.reason.blocked": "har fjernet eller blokeret appen",
+    "delivery.reason.closed": "lukkede, før beskeden nåede frem",
+    "delivery.reason.not_found": "chatten findes ikke længere",
+    "delivery.reason.gave_up": "opgivet efter {detail}",
+    "delivery.uncertain": "{count} kan have fået beskeden to gange, fordi afsendelsen blev afbrudt undervejs.",
+    "delivery.counts_only": "Kun tal: hverken hvem der fik beskeden, eller hvem der svarer, vises nogensinde.",
+    "delivery.done": "Udsendelsen til {team} er færdig: {sent} af {total} har fået beskeden, {failed} ikke leveret.",
+    # Prompts on the four themes, HR's prompt library and publishing (issue 5)
+    "theme.blik_for_borgeren": "Blik for borgeren",
+    "theme.digitale_muligheder": "Digitale muligheder",
+    "theme.attraktiv_arbejdsplads": "En attraktiv arbejdsplads",
+    "theme.staerk_fortaelling": "En stærk fortælling",
+    "help.cmd.reflect": "Svar på et spørgsmål til refleksion, når det dukker op — med et par ord og/eller en vurdering. Også det er anonymt",
+    "help.cmd.hr": "**hr** — HR-menuen: prompt-biblioteket og udgivelser",
+    "help.cmd.new_prompt": "**ny prompt** — skriv et nyt spørgsmål til refleksion",
+    "help.cmd.publish": "**udgiv** — send en prompt eller en mini-trivsel til teams nu eller fast",
+    "prompt_admin.not_hr": "Det er kun HR og MED-sekretariatet, der kan arbejde med prompt-biblioteket og udgivelser. Skriv **hjælp** for at se, hvad du kan.",
+    "prompt_admin.personal_only": "HR-menuen og formularerne bruges i din personlige chat med mig, ikke i en kanal eller gruppechat.",
+    "hr_menu.title": "HR-menu",
+    "hr_menu.intro": "Her holder du prompt-biblioteket ved lige og sender prompts og mini-trivsel ud. Aktive prompts pr. tema:",
+    "hr_menu.theme_line": "{theme}: {count}",
+    "hr_menu.scheduled": "Faste udgivelser lige nu: {count}.",
+    "hr_menu.new_prompt": "Ny prompt",
+    "hr_menu.publish": "Udgiv",
+    "hr_menu.library": "Se biblioteket",
+    "prompt_form.title": "Ny prompt",
+    "prompt_form.intro": "Et spørgsmål til refleksion på et af de fire temaer. Skriv det på dansk og engelsk — kort, konkret og venligt.",
+    "prompt_form.required": "Udfyld venligst dette felt.",
+    "prompt_form.rating_hint": "Vil du også have en vurdering fra 1 til 5? Skriv så spørgsmålet på begge sprog — ellers lad felterne stå tomme.",
+    "prompt_form.state_active": "Aktiv — kan udgives med det samme",
+    "prompt_form.state_draft": "Kladde — gemmes, men udgives ikke endnu",
+    "prompt_form.placeholder_text_da": "Fx: Hvornår har du sidst oplevet, at vi gjorde noget lettere for en borger?",
+    "prompt_form.placeholder_text_en": "På engelsk, fx: When did you last see us make something easier for a citizen?",
+    "prompt_form.placeholder_rating_da": "Fx: Hvor godt lykkes vi med det?",
+    "prompt_form.placeholder_rating_en": "På engelsk, fx: How well do we manage?",
+    "prompt_form.save": "Gem prompt",
+    "prompt_form.invalid": "Prompten er ikke gemt. Ret venligst:\n{problems}",
+    "prompt_form.already_saved": "Den prompt er allerede gemt — jeg har ikke lavet en kopi.",
+    "prompt.field.form": "Formularen",
+    "prompt.field.id": "Id",
+    "prompt.field.theme": "Tema",
+    "prompt.field.text": "Spørgsmålet",
+    "prompt.field.text.da": "Spørgsmålet på dansk",
+    "prompt.field.text.en": "Spørgsmålet på engelsk",
+    "prompt.field.rating": "Vurderingsspørgsmålet",
+    "prompt.field.rating.da": "Vurderingsspørgsmål på dansk (valgfrit, 1–5)",
+    "prompt.field.rating.en": "Vurderingsspørgsmål på engelsk (valgfrit, 1–5)",
+    "prompt.field.state": "Status",
+    "prompt.problem.missing": "mangler",
+    "prompt.problem.empty": "er tom",
+    "prompt.problem.too_long": "er for lang",
+    "prompt.problem.invalid_choice": "er ikke et af valgene",
+    "prompt.problem.not_text": "skal være tekst",
+    "prompt.problem.wrong_type": "har en forkert form",
+    "prompt.problem.out_of_range": "ligger uden for det tilladte",
+    "prompt.problem.not_a_number": "skal være et tal",
+    "prompt.problem.invalid": "er ikke gyldig",
+    "prompt.state.active": "aktiv",
+    "prompt.state.draft": "kladde",
+    "prompt.state.retired": "udgået",
+    "prompt_saved.title": "Prompten er gemt ✔",
+    "prompt_saved.summary": "{theme} · {state} · id {id}",
+    "prompt_saved.rating": "Vurdering (1–5): {question}",
+    "prompt_saved.publish": "Udgiv nu",
+    "library.title": "Prompt-biblioteket (aktive prompts)",
+    "library.more": "… og {count} mere (se dem alle med `trivselsbot prompts list`).",
+    "library.empty": "Ingen aktive prompts på dette tema endnu.",
+    "publish.title": "Udgiv en prompt eller en mini-trivsel",
+    "publish.field.form": "Formularen",
+    "publish.field.id": "Formularen",
+    "publish.field.content": "Hvad skal ud?",
+    "publish.field.prompt_id": "Prompten",
+    "publish.field.theme": "Temaet",
+    "publish.field.units": "Til hvem?",
+    "publish.field.delivery": "Hvordan?",
+    "publish.field.when": "Hvornår?",
+    "publish.field.schedule": "Hvornår?",
+    "publish.field.schedule.every_days": "Hvornår?",
+    "publish.field.weekday": "Ugedag (ved fast udgivelse)",
+    "publish.field.schedule.weekday": "Ugedag",
+    "publish.field.time": "Klokkeslæt (dansk tid)",
+    "publish.field.schedule.time": "Klokkeslæt",
+    "publish.field.open_days": "Åben i antal dage",
+    "publish.content_theme": "Næste prompt fra «{theme}» (skifter hver gang)",
+    "publish.content_pulse": "Mini-trivsel (puls)",
+    "publish.all_units": "Hele organisationen",
+    "publish.delivery_personal": "Til hver medarbejders personlige chat (anonyme svar)",
+    "publish.delivery_channel": "I teamets kanal, til fælles dialog (svar gives stadig anonymt i den personlige chat)",
+    "publish.when_now": "Nu",
+    "publish.when_7": "Hver uge",
+    "publish.when_14": "Hver 14. dag",
+    "publish.when_28": "Hver 4. uge",
+    "publish.hint": "Faste udgivelser rykkes til næste hverdag, hvis de lander på en weekend eller helligdag. Vælger du et overordnet niveau, kommer alle teams under det med.",
+    "publish.submit": "Udgiv",
+    "publish.invalid": "Der er ikke udgivet noget. Ret venligst:\n{problems}",
+    "publish.already_done": "Den udgivelse er allerede sendt afsted — jeg har ikke sendt den igen.",
+    "publish.refused.prompt_not_found": "Den prompt kan jeg ikke finde (længere). Intet er udgivet.",
+    "publish.refused.prompt_not_active": "Prompten er en kladde eller udgået, så den kan ikke udgives. Gør den aktiv først. Intet er udgivet.",
+    "publish.refused.no_active_prompt": "Der er ingen aktive prompts på det tema endnu. Intet er udgivet.",
+    "publish.refused.other": "Det kunne jeg desværre ikke udgive. Intet er sendt.",
+    "publish.done_title": "Udgivet ✔",
+    "publish.sent": "{what} er på vej til {count} personer i {team}.",
+    "publish.posted": "{what} er lagt i kanalen hos {team} ({count} medlemmer kan svare).",
+    "publish.scheduled": "{what} er planlagt. Første gang: {first}.",
+    "publish.skipped_no_channel": "{team}: ikke sendt — jeg kender ikke teamets kanal endnu. Tilføj mig til teamet igen.",
+    "publish.skipped_not_installed": "{team}: ikke sendt — jeg er ikke installeret i teamet.",
+    "publish.nothing": "Der var ingen teams at sende til.",
+    "reflection.title": "Til refleksion · {theme}",
+    "reflection.rating_low": "slet ikke",
+    "reflection.rating_high": "i høj grad",
+    "reflection.text_label": "Din refleksion (valgfri, anonym)",
+    "reflection.text_placeholder": "Et par ord er nok. Skriv ikke navne — teksten vises for teamet uden afsender.",
+    "reflection.anonymous": (
+        "Dit svar er anonymt: jeg gemmer det uden navn og tidspunkt. Lederen ser svarene samlet, "
+        "når runden er lukket og mindst {k} har svaret."
+    ),
+    "reflection.closes": "Du kan svare indtil {closes}.",
+    "reflection.submit": "Send anonymt",
+    "reflection.personal_only": "Svar i din personlige chat med mig — så er det kun dig, der ser kortet.",
+    "reflection.refused.round_not_found": "Det spørgsmål kan jeg ikke finde — måske er kortet for gammelt. Intet er gemt.",
+    "reflection.refused.round_not_open": "Det spørgsmål er ikke åbnet endnu. Intet er gemt.",
+    "reflection.refused.round_closed": "Runden er desværre lukket, så dit svar kom ikke med. Tak for viljen!",
+    "reflection.refused.not_a_member": "Det spørgsmål er til et andet team end dit, så jeg kan ikke tage imod dit svar. Intet er gemt.",
+    "reflection.refused.already_answered": (
+        "Du har allerede svaret på dette spørgsmål — tak! Et svar kan ikke ændres, for jeg ved ikke, "
+        "hvilket svar der var dit."
+    ),
+    "reflection.refused.invalid_answer": "Noget i kortet var ikke, som det skulle være. Prøv igen. Intet er gemt.",
+    "reflection.refused.comment_too_long": "Din refleksion er for lang (højst 500 tegn). Forkort den, og prøv igen. Intet er gemt.",
+    "reflection.refused.empty_reflection": "Skriv et par ord eller giv en vurdering, før du sender. Intet er gemt.",
+    "reflection.private_refused": "Det kort kan jeg ikke sende dig — enten er runden lukket, eller du har allerede svaret.",
+    "reflection_closed.result_ready": (
+        "Refleksionsrunden i {team} er slut, og jeres svar er samlet 🌱 Din leder tager dem med som "
+        "oplæg til jeres næste teammøde. Tak til alle, der var med!"
+    ),
+    "reflection_closed.too_few": (
+        "Refleksionsrunden i {team} er slut. Der kom for få svar til, at de kan vises denne gang — "
+        "tak til jer, der svarede."
+    ),
+    "channel_prompt.title": "Til fælles dialog · {theme}",
+    "channel_prompt.body": "Tag en snak om det på jeres næste team- eller MED-møde. Vil du først tænke over det selv, så svar anonymt — lederen får svarene med til mødet.",
+    "channel_prompt.private": (
+        "Tryk på knappen, så sender jeg dig spørgsmålet i din personlige chat med mig. Der svarer "
+        "du anonymt; svarene vises først, når mindst {k} har svaret. Kommer der intet kort, har du "
+        "allerede svaret, eller runden er lukket."
+    ),
+    "channel_prompt.button": "Svar anonymt",
+    "pulse_announcement.title": "Mini-trivsel er åben · {team}",
+    "pulse_announcement.body": (
+        "I har fået en kort mini-trivsel i jeres personlige chat med mig. Det tager under et minut, "
+        "og det er anonymt: resultatet vises kun, når mindst {k} har svaret."
+    ),
     # Dates (Europe/Copenhagen)
     "date.weekdays": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
     "date.months": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "date.format": "{weekday} d. {day}. {month} kl. {time}",
+    # Leader summary
+    "summary.title_round": "Resumé · {unit} · runde {sequence}",
+    "summary.title_period": "Resumé · {unit} · {month}",
+    "summary.closed_on": "Runden lukkede {date}.",
+    "summary.responses": "{responses} af {eligible} svarede ({rate} %).",
+    "summary.suppressed.too_few": (
+        "For få svar til at vise et resultat: færre end {k} har svaret. Det beskytter "
+        "anonymiteten, så der vises hverken tal eller kommentarer."
+    ),
+    "summary.suppressed.complementary": (
+        "Skjult, fordi tallet ellers kunne trækkes fra et andet tal, der vises, og afsløre en "
+        "gruppe på færre end {k}."
+    ),
+    "summary.suppressed.period_open": (
+        "Vises, når måneden er slut — ellers kunne tallet sammenlignes med et tidligere og "
+        "afsløre enkelte svar."
+    ),
+    "summary.suppressed.hierarchy_changed": "Vises ikke, fordi enheden skiftede plads i organisationen i løbet af måneden.",
+    "summary.scores_title": "Score pr. dimension (0–100)",
+    "summary.score_line": "{score} · svar fra lav til høj: {distribution}",
+    "summary.trend_title": "Udvikling over de seneste runder",
+    "summary.compare_title": "Sammenligning",
+    "summary.compare_parent": "{unit} ({month})",
+    "summary.compare_hidden": "{unit}: {reason}",
+    "summary.baseline": "Seneste store måling",
+    "summary.comments_title": "Anonyme kommentarer (i tilfældig rækkefølge)",
+    "summary.no_comments": "Ingen kommentarer denne gang.",
+    "summary.dialogue_title": "Forslag til dialog på næste team- eller MED-møde: {dimension}",
+    "summary.actions_title": "Aftalte handlinger",
+    "summary.record_action": "Registrér aftalt handling",
+    "summary.action_label": "Hvad aftalte I?",
+    "summary.action_placeholder": "Fx: Vi holder et kort tavlemøde hver mandag kl. 9",
+    "summary.action_submit": "Gem handling",
+    "summary.action_saved": (
+        "Handlingen er gemt for {unit}. Næste mini-trivsel spørger teamet: »Har vi fulgt op på "
+        "det, vi aftalte?«"
+    ),
+    "summary.action_empty": "Skriv den aftalte handling i feltet, før du gemmer. Intet er gemt.",
+    "summary.choose_other": "Vælg en anden enhed eller runde",
+    "summary.choose_label": "Enhed og runde",
+    "summary.choose_submit": "Vis resumé",
+    "summary.round_label": "{unit} — runde {sequence} (lukket {date})",
+    "summary.period_label": "{unit} — {month}",
+    "summary.reflection_title": "Refleksioner · {unit}",
+    "summary.reflection_label": "{unit} — refleksion (lukket {date})",
+    "summary.reflection_responses": "{responses} svarede. Refleksionerne står i tilfældig rækkefølge, uden navn og tidspunkt.",
+    "summary.ratings": "Vurderinger fra 1 til 5: {distribution}",
+    "summary.no_reflections": "Ingen skrev en refleksion denne gang.",
+    "summary.none": (
+        "Der er endnu ingen lukkede runder for de enheder, du kan se. Resultatet vises, når en "
+        "runde er lukket."
+    ),
+    "summary.not_leader": (
+        "Resuméer er for ledere og HR. Spørg din leder om jeres resultat — det er godt stof til "
+        "næste teammøde."
+    ),
+    "summary.not_allowed": "Det resumé har du ikke adgang til. Du kan se de enheder, du er leder for, og dem under dem.",
+    "summary.still_open": (
+        "Runden er stadig åben. Resultatet vises, når den lukker — så ingen kan følge med i, "
+        "hvem der lige har svaret."
+    ),
+    "summary.unknown": "Det resumé kan jeg ikke finde. Skriv **resumé** for at vælge igen.",
+    "help.cmd.summary": "**resumé** — dit teams resultater og forslag til dialog på næste møde",
+    "help.cmd.action": "**handling** — registrér en handling, teamet har aftalt",
+    "help.button_summary": "Resumé",
+    # Dialogue questions per dimension, for the next team or MED meeting
+    "dialogue.trust_colleagues": (
+        "Hvornår har vi sidst kunnet regne med hinanden, da det gjaldt? Hvad gjorde det muligt?|"
+        "Hvad skal der til, for at man tør sige sin ærlige mening her?|"
+        "Hvordan tager vi imod en kollega, der siger: »Det gik galt for mig«?"
+    ),
+    "dialogue.trust_management": (
+        "Hvilke beslutninger vil vi gerne høres om, før de bliver truffet?|"
+        "Hvad kan ledelsen gøre, så vi oplever, at informationen er til at stole på?|"
+        "Hvordan kan vi tage en bekymring op, uden at den bliver en konflikt?"
+    ),
+    "dialogue.justice": (
+        "Hvordan fordeler vi opgaverne i dag — og hvad ville føles mere retfærdigt?|"
+        "Hvornår har du sidst fået anerkendelse for dit arbejde, og hvordan kom den?|"
+        "Hvad sker der med vores forslag, når vi har sagt dem højt?"
+    ),
+    "dialogue.cooperation": (
+        "Hvor oplever vi, at samarbejdet med andre afdelinger gør en forskel for borgeren?|"
+        "Hvordan hjælper vi hinanden, når det brænder på — og hvem bliver glemt?|"
+        "Hvad er vores kerneopgave med vores egne ord?"
+    ),
+    "dialogue.wellbeing": (
+        "Hvad giver dig energi på arbejdet lige nu — og hvad tager den?|"
+        "Hvad er én lille ting, vi kunne ændre allerede i næste uge?|"
+        "Hvordan kan vi se, at en kollega ikke har det godt, og hvad gør vi så?"
+    ),
+    "dialogue.workload": (
+        "Hvilke opgaver kunne vi lade være med at løse, eller løse enklere?|"
+        "Hvornår oplever du, at tiden slår til — hvad er anderledes de dage?|"
+        "Hvordan siger vi til, når vi har for meget, uden at det falder tilbage på den enkelte?"
+    ),
+    "dialogue.follow_up": (
+        "Hvad har vi fået gjort af det, vi aftalte?|Hvad stod i vejen for resten?|"
+        "Skal aftalen justeres, fastholdes eller afsluttes?"
+    ),
     # Errors
     "error.generic": (
         "Beklager, noget gik galt hos mig. Prøv igen om lidt — hvis det bliver ved, så sig det til "

@@ -84,10 +84,323 @@ TEXTS: dict[str, str] = {
         "**Your answers** are stored without name, id or time — only as numbers added to everyone "
         "else's. So nobody, not even I, can find, change or delete your answers in particular."
     ),
+    # Units and leaders (HR)
+    "help.cmd.unit": "**unit** — move a unit in the organisation, or add and remove leaders",
+    "unit.title": "Units and leaders",
+    "unit.intro": "Choose the unit you want to change. You can move it in the organisation and add or remove leaders.",
+    "unit.pick_label": "Unit",
+    "unit.pick_required": "Please choose a unit.",
+    "unit.pick_submit": "Choose",
+    "unit.none": (
+        "There are no units yet. Add me to a team in Teams, or load the organisation with "
+        "`trivselsbot units import`."
+    ),
+    "unit.edit_title": "Unit · {unit}",
+    "unit.parent_fact": "Part of",
+    "unit.leaders_fact": "Leaders",
+    "unit.no_leaders": "none yet",
+    "unit.top": "Top level (no parent unit)",
+    "unit.parent_label": "Part of",
+    "unit.member_label": "Add a leader from the unit's members",
+    "unit.member_placeholder": "Choose a person",
+    "unit.aad_label": "… or add a leader by AAD object id",
+    "unit.aad_placeholder": "e.g. 0b6f3c1e-8a2d-4f5e-9c7b-1d2e3f4a5b6c",
+    "unit.remove_label": "Remove a leader",
+    "unit.remove_placeholder": "Choose a leader",
+    "unit.file_hint": "The whole organisation can also be loaded from a file with `trivselsbot units import`.",
+    "unit.save": "Save the change",
+    "unit.person_unknown": "{aad} (not seen in Teams yet)",
+    "unit.unchanged": "No changes — {unit} was already set up like that.",
+    "unit.moved": "{unit} is now part of {parent}.",
+    "unit.moved_top": "{unit} is now at the top level, without a parent unit.",
+    "unit.leader_added": "{person} now leads {unit} and can see summaries for it and everything below it.",
+    "unit.leader_removed": "{person} no longer leads {unit}.",
+    "unit.not_allowed": "Only HR can change units and leaders. If something needs fixing, please contact HR.",
+    "unit.unknown": "I don't know that unit (any more). Type **unit** to choose again. Nothing was changed.",
+    "unit.cycle": (
+        "That isn't possible: a unit can't be part of itself or of one of its own sub-units. "
+        "Nothing was changed."
+    ),
+    "unit.invalid_leader": (
+        "That doesn't look like an AAD object id (one word without spaces, commas or semicolons). "
+        "Nothing was changed."
+    ),
+    "unit.refused": "The change couldn't be made. Nothing was changed — type **unit** to try again.",
+    # The note to every member when a round closes
+    "round_closed.result_ready": (
+        "The pulse check for {team} has finished and your team's shared result is ready 🌱 Your "
+        "leader has it as input for your next team meeting — feel free to ask when you'll talk "
+        "about it together. Thanks to everyone who took part!"
+    ),
+    "round_closed.too_few": (
+        "The pulse check for {team} has finished. Too few answered to show a result this time — "
+        "thank you to those of you who did. See you in the next round 🌱"
+    ),
+    # Delivery status of a push (HR): counts and reasons only
+    "delivery.title": "Sending to {team}",
+    "delivery.report_title": "Delivery report: {team}",
+    "delivery.sent": "Delivered",
+    "delivery.pending": "Waiting",
+    "delivery.failed": "Not delivered",
+    "delivery.total": "Total",
+    "delivery.running": "This card updates while the messages go out.",
+    "delivery.reasons": "Not delivered, and why:",
+    "delivery.reason.blocked": "removed or blocked the app",
+    "delivery.reason.closed": "closed before the message arrived",
+    "delivery.reason.not_found": "the chat no longer exists",
+    "delivery.reason.gave_up": "gave up after {detail}",
+    "delivery.uncertain": "{count} may have received the message twice, because sending was interrupted.",
+    "delivery.counts_only": "Numbers only: who received the message, or who answers, is never shown.",
+    "delivery.done": "Sending to {team} is done: {sent} of {total} received the message, {failed} not delivered.",
+    # Prompts on the four themes, HR's prompt library and publishing (issue 5)
+    "theme.blik_for_borgeren": "Eyes on the citizen",
+    "theme.digitale_muligheder": "Digital opportunities",
+    "theme.attraktiv_arbejdsplads": "An attractive workplace",
+    "theme.staerk_fortaelling": "A strong story",
+    "help.cmd.reflect": "Answer a reflection question when it appears — with a few words and/or a rating. That is anonymous too",
+    "help.cmd.hr": "**hr** — the HR menu: the prompt library and publishing",
+    "help.cmd.new_prompt": "**new prompt** — write a new reflection question",
+    "help.cmd.publish": "**publish** — send a prompt or a pulse check to teams, now or regularly",
+    "prompt_admin.not_hr": "Only HR and the MED secretariat can work with the prompt library and publishing. Type **help** to see what you can do.",
+    "prompt_admin.personal_only": "The HR menu and its forms are used in your personal chat with me, not in a channel or group chat.",
+    "hr_menu.title": "HR menu",
+    "hr_menu.intro": "Here you keep the prompt library up to date and send out prompts and pulse checks. Active prompts per theme:",
+    "hr_menu.theme_line": "{theme}: {count}",
+    "hr_menu.scheduled": "Regular publications right now: {count}.",
+    "hr_menu.new_prompt": "New prompt",
+    "hr_menu.publish": "Publish",
+    "hr_menu.library": "Show the library",
+    "prompt_form.title": "New prompt",
+    "prompt_form.intro": "A reflection question on one of the four themes. Write it in Danish and English — short, concrete and friendly.",
+    "prompt_form.required": "Please fill in this field.",
+    "prompt_form.rating_hint": "Would you also like a rating from 1 to 5? Then write the question in both languages — otherwise leave these fields empty.",
+    "prompt_form.state_active": "Active — can be published right away",
+    "prompt_form.state_draft": "Draft — saved, but not published yet",
+    "prompt_form.placeholder_text_da": "In Danish, e.g. Hvornår har du sidst oplevet, at vi gjorde noget lettere for en borger?",
+    "prompt_form.placeholder_text_en": "E.g. When did you last see us make something easier for a citizen?",
+    "prompt_form.placeholder_rating_da": "In Danish, e.g. Hvor godt lykkes vi med det?",
+    "prompt_form.placeholder_rating_en": "E.g. How well do we manage?",
+    "prompt_form.save": "Save prompt",
+    "prompt_form.invalid": "The prompt was not saved. Please correct:\n{problems}",
+    "prompt_form.already_saved": "That prompt is already saved — I didn't make a copy.",
+    "prompt.field.form": "The form",
+    "prompt.field.id": "Id",
+    "prompt.field.theme": "Theme",
+    "prompt.field.text": "The question",
+    "prompt.field.text.da": "The question in Danish",
+    "prompt.field.text.en": "The question in English",
+    "prompt.field.rating": "The rating question",
+    "prompt.field.rating.da": "Rating question in Danish (optional, 1–5)",
+    "prompt.field.rating.en": "Rating question in English (optional, 1–5)",
+    "prompt.field.state": "Status",
+    "prompt.problem.missing": "is missing",
+    "prompt.problem.empty": "is empty",
+    "prompt.problem.too_long": "is too long",
+    "prompt.problem.invalid_choice": "is not one of the choices",
+    "prompt.problem.not_text": "must be text",
+    "prompt.problem.wrong_type": "has the wrong shape",
+    "prompt.problem.out_of_range": "is out of range",
+    "prompt.problem.not_a_number": "must be a number",
+    "prompt.problem.invalid": "is not valid",
+    "prompt.state.active": "active",
+    "prompt.state.draft": "draft",
+    "prompt.state.retired": "retired",
+    "prompt_saved.title": "The prompt is saved ✔",
+    "prompt_saved.summary": "{theme} · {state} · id {id}",
+    "prompt_saved.rating": "Rating (1–5): {question}",
+    "prompt_saved.publish": "Publish now",
+    "library.title": "The prompt library (active prompts)",
+    "library.more": "… and {count} more (see them all with `trivselsbot prompts list`).",
+    "library.empty": "No active prompts on this theme yet.",
+    "publish.title": "Publish a prompt or a pulse check",
+    "publish.field.form": "The form",
+    "publish.field.id": "The form",
+    "publish.field.content": "What should go out?",
+    "publish.field.prompt_id": "The prompt",
+    "publish.field.theme": "The theme",
+    "publish.field.units": "To whom?",
+    "publish.field.delivery": "How?",
+    "publish.field.when": "When?",
+    "publish.field.schedule": "When?",
+    "publish.field.schedule.every_days": "When?",
+    "publish.field.weekday": "Weekday (for regular publishing)",
+    "publish.field.schedule.weekday": "Weekday",
+    "publish.field.time": "Time of day (Danish time)",
+    "publish.field.schedule.time": "Time of day",
+    "publish.field.open_days": "Open for this many days",
+    "publish.content_theme": "Next prompt from «{theme}» (changes every time)",
+    "publish.content_pulse": "Pulse check (mini-trivsel)",
+    "publish.all_units": "The whole organisation",
+    "publish.delivery_personal": "To each employee's personal chat (anonymous answers)",
+    "publish.delivery_channel": "In the team's channel, for a shared dialogue (answers are still given anonymously in the personal chat)",
+    "publish.when_now": "Now",
+    "publish.when_7": "Every week",
+    "publish.when_14": "Every other week",
+    "publish.when_28": "Every four weeks",
+    "publish.hint": "Regular publications move to the next working day when they fall on a weekend or a public holiday. If you choose a higher level, every team below it is included.",
+    "publish.submit": "Publish",
+    "publish.invalid": "Nothing was published. Please correct:\n{problems}",
+    "publish.already_done": "That publication has already gone out — I didn't send it again.",
+    "publish.refused.prompt_not_found": "I can't find that prompt (any more). Nothing was published.",
+    "publish.refused.prompt_not_active": "That prompt is a draft or retired, so it can't be published. Make it active first. Nothing was published.",
+    "publish.refused.no_active_prompt": "There are no active prompts on that theme yet. Nothing was published.",
+    "publish.refused.other": "Sorry, I couldn't publish that. Nothing was sent.",
+    "publish.done_title": "Published ✔",
+    "publish.sent": "{what} is on its way to {count} people in {team}.",
+    "publish.posted": "{what} is posted in the channel of {team} ({count} members can answer).",
+    "publish.scheduled": "{what} is scheduled. First time: {first}.",
+    "publish.skipped_no_channel": "{team}: not sent — I don't know the team's channel yet. Add me to the team again.",
+    "publish.skipped_not_installed": "{team}: not sent — I'm not installed in the team.",
+    "publish.nothing": "There were no teams to send to.",
+    "reflection.title": "For reflection · {theme}",
+    "reflection.rating_low": "not at all",
+    "reflection.rating_high": "very much",
+    "reflection.text_label": "Your reflection (optional, anonymous)",
+    "reflection.text_placeholder": "A few words are enough. Please don't write names — the text is shown to the team without a sender.",
+    "reflection.anonymous": (
+        "Your answer is anonymous: I store it without name or time. Your leader sees the answers "
+        "together once the round has closed and at least {k} have answered."
+    ),
+    "reflection.closes": "You can answer until {closes}.",
+    "reflection.submit": "Send anonymously",
+    "reflection.personal_only": "Please answer in your personal chat with me — there only you see the card.",
+    "reflection.refused.round_not_found": "I can't find that question — the card may be too old. Nothing was saved.",
+    "reflection.refused.round_not_open": "That question hasn't opened yet. Nothing was saved.",
+    "reflection.refused.round_closed": "Sorry, the round has closed, so your answer wasn't included. Thanks anyway!",
+    "reflection.refused.not_a_member": "That question belongs to another team, so I can't accept your answer. Nothing was saved.",
+    "reflection.refused.already_answered": (
+        "You have already answered this question — thank you! An answer can't be changed, because "
+        "I don't know which answer was yours."
+    ),
+    "reflection.refused.invalid_answer": "Something in the card wasn't right. Please try again. Nothing was saved.",
+    "reflection.refused.comment_too_long": "Your reflection is too long (500 characters at most). Please shorten it and try again. Nothing was saved.",
+    "reflection.refused.empty_reflection": "Please write a few words or give a rating before you send. Nothing was saved.",
+    "reflection.private_refused": "I can't send you that card — either the round has closed or you have already answered.",
+    "reflection_closed.result_ready": (
+        "The reflection round in {team} has ended and your answers are gathered 🌱 Your leader "
+        "brings them to your next team meeting as a starting point. Thanks to everyone who took part!"
+    ),
+    "reflection_closed.too_few": (
+        "The reflection round in {team} has ended. Too few answered for the answers to be shown this "
+        "time — thank you to those who did."
+    ),
+    "channel_prompt.title": "For a shared dialogue · {theme}",
+    "channel_prompt.body": "Talk about it at your next team or MED meeting. If you'd like to think it over on your own first, answer anonymously — your leader brings the answers to the meeting.",
+    "channel_prompt.private": (
+        "Press the button and I'll send you the question in your personal chat with me. There you "
+        "answer anonymously; the answers are shown only once at least {k} have answered. If no card "
+        "arrives, you have already answered or the round has closed."
+    ),
+    "channel_prompt.button": "Answer anonymously",
+    "pulse_announcement.title": "The pulse check is open · {team}",
+    "pulse_announcement.body": (
+        "You have each received a short pulse check in your personal chat with me. It takes less "
+        "than a minute and it's anonymous: the result is only shown once at least {k} have answered."
+    ),
     # Dates (Europe/Copenhagen)
     "date.weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     "date.months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "date.format": "{weekday} {day} {month} at {time}",
+    # Leader summary
+    "summary.title_round": "Summary · {unit} · round {sequence}",
+    "summary.title_period": "Summary · {unit} · {month}",
+    "summary.closed_on": "The round closed {date}.",
+    "summary.responses": "{responses} of {eligible} answered ({rate} %).",
+    "summary.suppressed.too_few": (
+        "Too few answers to show a result: fewer than {k} answered. This protects anonymity, so "
+        "neither figures nor comments are shown."
+    ),
+    "summary.suppressed.complementary": (
+        "Hidden, because it could otherwise be subtracted from another figure that is shown and "
+        "reveal a group of fewer than {k}."
+    ),
+    "summary.suppressed.period_open": (
+        "Shown when the month is over — otherwise it could be compared with an earlier figure and "
+        "reveal single answers."
+    ),
+    "summary.suppressed.hierarchy_changed": "Not shown, because the unit moved in the organisation during the month.",
+    "summary.scores_title": "Score per dimension (0–100)",
+    "summary.score_line": "{score} · answers from low to high: {distribution}",
+    "summary.trend_title": "Trend over the latest rounds",
+    "summary.compare_title": "Comparison",
+    "summary.compare_parent": "{unit} ({month})",
+    "summary.compare_hidden": "{unit}: {reason}",
+    "summary.baseline": "Latest big survey",
+    "summary.comments_title": "Anonymous comments (in random order)",
+    "summary.no_comments": "No comments this time.",
+    "summary.dialogue_title": "Suggested questions for your next team or MED meeting: {dimension}",
+    "summary.actions_title": "Agreed actions",
+    "summary.record_action": "Record an agreed action",
+    "summary.action_label": "What did you agree?",
+    "summary.action_placeholder": "E.g.: We hold a short stand-up every Monday at 9",
+    "summary.action_submit": "Save action",
+    "summary.action_saved": (
+        'The action was saved for {unit}. The next pulse check asks the team: "Have we followed '
+        'up on what we agreed?"'
+    ),
+    "summary.action_empty": "Please write the agreed action in the field before saving. Nothing was saved.",
+    "summary.choose_other": "Choose another unit or round",
+    "summary.choose_label": "Unit and round",
+    "summary.choose_submit": "Show summary",
+    "summary.round_label": "{unit} — round {sequence} (closed {date})",
+    "summary.period_label": "{unit} — {month}",
+    "summary.reflection_title": "Reflections · {unit}",
+    "summary.reflection_label": "{unit} — reflection (closed {date})",
+    "summary.reflection_responses": "{responses} answered. The reflections are in random order, without name or time.",
+    "summary.ratings": "Ratings from 1 to 5: {distribution}",
+    "summary.no_reflections": "Nobody wrote a reflection this time.",
+    "summary.none": (
+        "There are no closed rounds yet for the units you can see. Results are shown once a round "
+        "has closed."
+    ),
+    "summary.not_leader": (
+        "Summaries are for leaders and HR. Ask your leader about your team's result — it's good "
+        "material for the next team meeting."
+    ),
+    "summary.not_allowed": "You don't have access to that summary. You can see the units you lead and those below them.",
+    "summary.still_open": (
+        "The round is still open. The result is shown when it closes — so nobody can follow who "
+        "just answered."
+    ),
+    "summary.unknown": "I can't find that summary. Type **summary** to choose again.",
+    "help.cmd.summary": "**summary** — your team's results and questions for the next meeting",
+    "help.cmd.action": "**action** — record an action the team agreed on",
+    "help.button_summary": "Summary",
+    # Dialogue questions per dimension, for the next team or MED meeting
+    "dialogue.trust_colleagues": (
+        "When could we last count on each other when it really mattered? What made it possible?|"
+        "What does it take for people to dare give their honest opinion here?|"
+        'How do we respond when a colleague says: "This went wrong for me"?'
+    ),
+    "dialogue.trust_management": (
+        "Which decisions do we want to be heard on before they are made?|"
+        "What can management do so that we feel the information can be trusted?|"
+        "How can we raise a concern without it turning into a conflict?"
+    ),
+    "dialogue.justice": (
+        "How do we share out tasks today — and what would feel fairer?|"
+        "When did you last get recognition for your work, and how did it come?|"
+        "What happens to our suggestions once we have said them out loud?"
+    ),
+    "dialogue.cooperation": (
+        "Where does cooperation with other units make a difference for the citizen?|"
+        "How do we help each other when things get busy — and who gets forgotten?|"
+        "What is our core task, in our own words?"
+    ),
+    "dialogue.wellbeing": (
+        "What gives you energy at work right now — and what drains it?|"
+        "What is one small thing we could change as soon as next week?|"
+        "How can we tell that a colleague is not doing well, and what do we do then?"
+    ),
+    "dialogue.workload": (
+        "Which tasks could we stop doing, or do more simply?|"
+        "When does the time feel enough — what is different on those days?|"
+        "How do we say we have too much, without it falling back on the individual?"
+    ),
+    "dialogue.follow_up": (
+        "What have we done of what we agreed?|What stood in the way of the rest?|"
+        "Should the agreement be adjusted, kept or ended?"
+    ),
     # Errors
     "error.generic": (
         "Sorry, something went wrong on my side. Please try again in a moment — if it keeps "

@@ -206,6 +206,11 @@ class Driver {
     const name = step.choice;
     // `group` picks the n-th choice set of the card, for cards whose questions share labels.
     const scope = step.group !== undefined ? card.getByRole('radiogroup').nth(step.group) : card;
+    // `position` picks the n-th option of the group instead of a title (scales differ per question).
+    if (step.position !== undefined) {
+      await scope.getByRole('radio').nth(step.position).check();
+      return { chose: step.position, kind: 'radio' };
+    }
     const radio = scope.getByRole('radio', { name, exact: true });
     if (await radio.count()) { await radio.first().check(); return { chose: name, kind: 'radio' }; }
     const box = card.getByRole('checkbox', { name, exact: true });

@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.Column(
             "unit_id", sa.String(32), sa.ForeignKey("units.id", ondelete="CASCADE"), nullable=False
         ),
-        sa.Column(
-            "round_id", sa.String(32), sa.ForeignKey("pulse_rounds.id", ondelete="SET NULL")
-        ),
+        sa.Column("round_id", sa.String(32), sa.ForeignKey("pulse_rounds.id", ondelete="SET NULL")),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("agreed_on", sa.Date, nullable=False),
         sa.Column("follow_up_pending", sa.Boolean, nullable=False),
@@ -35,7 +33,10 @@ def upgrade() -> None:
     op.create_table(
         "baselines",
         sa.Column(
-            "unit_id", sa.String(32), sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+            "unit_id",
+            sa.String(32),
+            sa.ForeignKey("units.id", ondelete="CASCADE"),
+            primary_key=True,
         ),
         sa.Column("dimension", sa.String(40), primary_key=True),
         sa.Column("score", sa.Float, nullable=False),

@@ -1,0 +1,125 @@
+"""Throughput of the outbox worker against the throttling mock connector, next to its ceiling.
+
+    .venv/bin/python -m bench.fanout                     # the three standard runs
+    .venv/bin/python -m bench.fanout --people 600 --rate 30 --ceiling 30
+
+Each run seeds an SQLite file with a team of N people and an open pulse (every 10th person without
+a 1:1 chat, so the worker creates it first), starts `trivselsbot worker` as its own process, as in
+production, and measures at the mock: requests and deliveries per second from the first to the last
+request, their ratio to the ceiling, 429s, and the most requests in any one-second window.
+Nothing is asserted: the figures depend on the machine (tests assert the limits, not the speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storage.db import create_engine, create_session_factory  # noqa: E402
+from storage.delivery import Deliveries  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.outbox_models import OutboxKind  # noqa: E402
+from tests.conftest import TEST_SECRET  # noqa: E402
+from tests.support import fanout  # noqa: E402
+from tests.support.throttling_connector import ThrottlingConnector, max_in_window  # noqa: E402
+
+STANDARD = [
+    # people, configured rate, the mock's ceiling per tenant
+    (250, 25.0, 30.0),  # the default setting against Teams' documented 30/s
+    (300, 30.0, 30.0),  # configured right at the ceiling
+    (3000, 1000.0, 1000.0),  # a ceiling far above what one process can send: the worker's own limit
+]
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`trivselsbot worker` as its own process, as in production."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT, start_new_session=True
+    )
+
+
+async def one_run(people: int, rate: float, ceiling: float, concurrency: int) -> dict[str, float]:
+    mock = await ThrottlingConnector(tenant_rate=ceiling).start()
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "bench.db"
+        engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+        await upgrade(engine)
+        factory = create_session_factory(engine)
+        round_id = await fanout.seed_push(factory, mock.url, people, new_every=10)
+        env = {
+            **os.environ,
+            "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+            "BOT_DEV_MODE": "true",
+            "BOT_ANONYMITY_SECRET": TEST_SECRET,
+            "BOT_SEND_RATE_PER_SECOND": str(rate),
+            "BOT_SEND_CONCURRENCY": str(concurrency),
+            "BOT_OUTBOX_POLL_SECONDS": "0.1",
+            "BOT_OUTBOX_LEASE_SECONDS": "30",
+            "BOT_LOG_LEVEL": "WARNING",
+        }
+        process = start_worker(env)
+        try:
+            deliveries = Deliveries(factory)
+            while True:
+                if not (await deliveries.report(OutboxKind.PULSE, round_id)).pending:
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            await engine.dispose()
+            await mock.stop()
+    times = sorted(mock.times())
+    span = times[-1] - times[0]
+    sends = sum(mock.delivered.values())
+    return {
+        "people": people,
+        "rate": rate,
+        "ceiling": ceiling,
+        "seconds": span,
+        "requests_per_s": len(times) / span,
+        "messages_per_s": sends / span,
+        "ratio": len(times) / span / ceiling,
+        "throttled": mock.statuses().get(429, 0),
+        "max_1s": max_in_window(times, 1.0),
+        "duplicates": mock.duplicates(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int)
+    parser.add_argument("--rate", type=float)
+    parser.add_argument("--ceiling", type=float)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    runs = STANDARD
+    if args.people or args.rate or args.ceiling:
+        rate = args.rate or 25.0
+        runs = [(args.people or 300, rate, args.ceiling or rate)]
+    print(
+        f"{'people':>6} {'rate':>6} {'ceiling':>7} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
+        f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4}"
+    )
+    for people, rate, ceiling in runs:
+        r = asyncio.run(one_run(people, rate, ceiling, args.concurrency))
+        print(
+            f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {r['seconds']:>7.1f} "
+            f"{r['requests_per_s']:>7.1f} {r['messages_per_s']:>7.1f} {r['ratio']:>11.2f} "
+            f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,428 @@
+"""HR's admin HTTP API under /admin/: the prompt library and publishing, with a bearer token.
+
+Off unless BOT_ADMIN_TOKEN is set (then every /admin/ path answers 404). The token is compared in
+constant time; a missing or wrong token is 401. Bodies are validated by the same storage models as
+the chat form and the CLI, so a 400 names the field (and for imports the entry) and nothing is
+written. One table of routes feeds both the router and the OpenAPI document (bot/admin_openapi.py),
+so the two cannot drift apart. Logs hold the route and the status, never a body.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from bot.settings import Settings
+from dialogs.prompt_services import PromptServices
+from storage.directory import Directory
+from storage.errors import DomainError, UnitNotFound
+from storage.prompt_models import PromptState, Theme
+from storage.prompts import (
+    ImportResult,
+    InvalidPrompts,
+    Issue,
+    PromptExists,
+    PromptIn,
+    PromptNotFound,
+    PromptPatch,
+    PromptView,
+    dump_library,
+    issues_from,
+    parse_library,
+    validate_entries,
+    validate_prompt,
+)
+from storage.publishing import (
+    NoActivePrompt,
+    PromptNotActive,
+    PublicationExists,
+    PublicationIn,
+    PublicationNotFound,
+    PublicationView,
+    PublishResult,
+)
+from storage.values import UnitInfo
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class AdminContext:
+    """What the API's handlers use; set by the app's runtime once the database is up."""
+
+    prompts: PromptServices
+    directory: Directory
+    now: Callable[[], datetime]
+    wake: Callable[[], None]  # something was queued: the outbox worker looks now
+
+
+ADMIN = web.AppKey("admin", AdminContext)
+
+
+class ApiError(Exception):
+    """Raised inside a handler, turned into a JSON error response once, at the edge."""
+
+    def __init__(self, status: int, error: str, issues: list[Issue] | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.issues = issues or []
+
+    def response(self) -> web.Response:
+        body: dict[str, Any] = {"error": self.error}
+        if self.issues:
+            body["issues"] = [issue.model_dump() for issue in self.issues]
+        return web.json_response(body, status=self.status)
+
+
+def _json(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> web.Response:
+    if isinstance(model, BaseModel):
+        data: Any = model.model_dump(mode="json")
+    else:
+        data = model
+    return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+async def _body(request: web.Request) -> Any:
+    try:
+        return json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "body is not valid JSON") from None
+
+
+def _invalid(issues: list[Issue]) -> ApiError:
+    return ApiError(400, "invalid", issues)
+
+
+def _one_issue(field: str, code: str, message: str) -> ApiError:
+    return _invalid([Issue(field=field, code=code, message=message)])
+
+
+def _context(request: web.Request) -> AdminContext:
+    return request.app[ADMIN]
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+
+async def list_prompts(request: web.Request) -> web.Response:
+    """GET /admin/prompts?theme=&state="""
+    filters: dict[str, Any] = {}
+    for name, kind in (("theme", Theme), ("state", PromptState)):
+        value = request.query.get(name)
+        if value:
+            try:
+                filters[name] = kind(value)
+            except ValueError:
+                allowed = ", ".join(member.value for member in kind)
+                raise _one_issue(name, "invalid_choice", f"must be one of {allowed}") from None
+    prompts = await _context(request).prompts.library.list_prompts(**filters)
+    return _json({"prompts": [p.model_dump(mode="json") for p in prompts]})
+
+
+async def create_prompt(request: web.Request) -> web.Response:
+    try:
+        prompt = validate_prompt(await _body(request))
+        created = await _context(request).prompts.library.create(prompt)
+    except InvalidPrompts as error:
+        raise _invalid(error.issues) from None
+    except PromptExists:
+        raise ApiError(409, "a prompt with this id exists; use PATCH to change it") from None
+    return _json(created, 201)
+
+
+async def get_prompt(request: web.Request) -> web.Response:
+    return _json(await _context(request).prompts.library.get(request.match_info["prompt_id"]))
+
+
+async def update_prompt(request: web.Request) -> web.Response:
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise _one_issue("", "wrong_type", "must be a JSON object of the fields to change")
+    try:
+        patch = PromptPatch.model_validate(body)
+        updated = await _context(request).prompts.library.update(
+            request.match_info["prompt_id"], patch
+        )
+    except ValidationError as error:
+        raise _invalid(issues_from(error)) from None
+    except InvalidPrompts as error:
+        raise _invalid(error.issues) from None
+    return _json(updated)
+
+
+async def retire_prompt(request: web.Request) -> web.Response:
+    return _json(await _context(request).prompts.library.retire(request.match_info["prompt_id"]))
+
+
+async def import_prompts(request: web.Request) -> web.Response:
+    """All or nothing: JSON `{"prompts": [...]}`, or the YAML export format (Content-Type *yaml*)."""
+    try:
+        if "yaml" in request.headers.get("Content-Type", ""):
+            try:
+                text = (await request.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _one_issue("", "not_yaml", "body is not UTF-8 text") from None
+            prompts = parse_library(text)
+        else:
+            body = await _body(request)
+            entries = body.get("prompts") if isinstance(body, dict) else None
+            if not isinstance(entries, list) or not entries:
+                raise _one_issue("prompts", "missing", 'expected {"prompts": [ ... ]}')
+            prompts = validate_entries(entries)
+        result = await _context(request).prompts.library.import_prompts(prompts)
+    except InvalidPrompts as error:
+        raise _invalid(error.issues) from None
+    return _json(result)
+
+
+async def export_prompts(request: web.Request) -> web.Response:
+    prompts = await _context(request).prompts.library.list_prompts()
+    return web.Response(text=dump_library(prompts), content_type="application/yaml")
+
+
+# --- units and publishing ------------------------------------------------------------------------
+
+
+async def list_units(request: web.Request) -> web.Response:
+    units = await _context(request).directory.installed_units()
+    return _json({"units": [u.model_dump(mode="json") for u in units]})
+
+
+async def publish(request: web.Request) -> web.Response:
+    context = _context(request)
+    body = await _body(request)
+    try:
+        order = PublicationIn.model_validate(body)
+    except ValidationError as error:
+        raise _invalid(issues_from(error)) from None
+    try:
+        result = await context.prompts.publisher.publish(order, context.now())
+    except UnitNotFound as error:
+        raise _one_issue("units", "unknown_unit", f"no unit with id {error}") from None
+    except PromptNotFound as error:
+        raise _one_issue("prompt_id", "unknown_prompt", f"no prompt with id {error}") from None
+    except PromptNotActive:
+        raise _one_issue("prompt_id", "not_active", "only active prompts are published") from None
+    except NoActivePrompt:
+        raise _one_issue("theme", "no_active_prompt", "the theme has no active prompt") from None
+    except PublicationExists:
+        raise ApiError(409, "this publication id was used already") from None
+    context.wake()
+    log.info("admin.published", extra={"rounds": len(result.rounds)})
+    return _json(result, 201)
+
+
+async def list_publications(request: web.Request) -> web.Response:
+    everything = request.query.get("all", "").lower() in ("1", "true", "yes")
+    views = await _context(request).prompts.publisher.list_publications(active_only=not everything)
+    return _json({"publications": [v.model_dump(mode="json") for v in views]})
+
+
+async def cancel_publication(request: web.Request) -> web.Response:
+    publisher = _context(request).prompts.publisher
+    return _json(await publisher.cancel(request.match_info["publication_id"]))
+
+
+# --- the route table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: how it is routed and how the OpenAPI document describes it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    request: type[BaseModel] | str | None = None  # a model, or a media type for raw bodies
+    response: type[BaseModel] | str | None = None
+    status: int = 200
+    query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    yaml_body: bool = False  # also takes the YAML export format
+
+
+class PromptList(BaseModel):
+    prompts: list[PromptView]
+
+
+class ImportBody(BaseModel):
+    prompts: list[PromptIn]
+
+
+class UnitList(BaseModel):
+    units: list[UnitInfo]
+
+
+class PublicationList(BaseModel):
+    publications: list[PublicationView]
+
+
+class ErrorBody(BaseModel):
+    error: str
+    issues: list[Issue] = []
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "/admin/prompts",
+        list_prompts,
+        "List prompts in theme order",
+        response=PromptList,
+        query=(("theme", "only this theme"), ("state", "only this state")),
+    ),
+    Route(
+        "POST",
+        "/admin/prompts",
+        create_prompt,
+        "Create a prompt (an id is made when none is given)",
+        request=PromptIn,
+        response=PromptView,
+        status=201,
+    ),
+    Route(
+        "GET",
+        "/admin/prompts/export",
+        export_prompts,
+        "Export the library as YAML",
+        response="application/yaml",
+    ),
+    Route(
+        "POST",
+        "/admin/prompts/import",
+        import_prompts,
+        "Import prompts, all or nothing (JSON, or the YAML export format); known ids are updated",
+        request=ImportBody,
+        response=ImportResult,
+        yaml_body=True,
+    ),
+    Route("GET", "/admin/prompts/{prompt_id}", get_prompt, "One prompt", response=PromptView),
+    Route(
+        "PATCH",
+        "/admin/prompts/{prompt_id}",
+        update_prompt,
+        "Change some fields of a prompt (`rating: null` removes the rating question)",
+        request=PromptPatch,
+        response=PromptView,
+    ),
+    Route(
+        "POST",
+        "/admin/prompts/{prompt_id}/retire",
+        retire_prompt,
+        "Retire a prompt: kept for history, never published again",
+        response=PromptView,
+    ),
+    Route(
+        "GET",
+        "/admin/units",
+        list_units,
+        "Units (teams) the bot is installed in",
+        response=UnitList,
+    ),
+    Route(
+        "POST",
+        "/admin/publications",
+        publish,
+        "Publish a prompt, the next prompt of a theme, or a pulse: now, once later, or on a cadence",
+        request=PublicationIn,
+        response=PublishResult,
+        status=201,
+    ),
+    Route(
+        "GET",
+        "/admin/publications",
+        list_publications,
+        "Scheduled publications (all=true: also finished ones)",
+        response=PublicationList,
+        query=(("all", "true: include finished and cancelled publications"),),
+    ),
+    Route(
+        "DELETE",
+        "/admin/publications/{publication_id}",
+        cancel_publication,
+        "Cancel a schedule; rounds already open run to their end",
+        response=PublicationView,
+    ),
+)
+
+NOT_FOUND: dict[type[DomainError], str] = {
+    PromptNotFound: "no such prompt",
+    PublicationNotFound: "no such publication",
+}
+
+
+def _guarded(handler: Handler, token: str) -> Handler:
+    """Disabled → 404; no or wrong bearer token → 401; typed errors → their JSON status."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not token:
+            return web.json_response({"error": "the admin API is disabled"}, status=404)
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            status = 401
+            response = web.json_response(
+                {"error": "missing bearer token"},
+                status=status,
+                headers={"WWW-Authenticate": 'Bearer realm="trivselsbot-admin"'},
+            )
+        elif not hmac.compare_digest(given.strip().encode(), token.encode()):
+            status = 401
+            response = web.json_response(
+                {"error": "invalid token"},
+                status=status,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        else:
+            try:
+                response = await handler(request)
+            except ApiError as error:
+                response = error.response()
+            except DomainError as error:
+                message = next(
+                    (m for kind, m in NOT_FOUND.items() if isinstance(error, kind)), None
+                )
+                response = web.json_response(
+                    {"error": message or error.code}, status=404 if message else 400
+                )
+            status = response.status
+        route = request.match_info.route.resource
+        log.info(
+            "admin.request",
+            extra={
+                "method": request.method,
+                "route": route.canonical if route else "",
+                "status": status,
+            },
+        )
+        return response
+
+    return guarded
+
+
+def add_admin_routes(app: web.Application, settings: Settings) -> None:
+    """Register /admin/ (and its OpenAPI document); all of it answers 404 without a token."""
+    from bot.admin_openapi import openapi_document
+
+    token = settings.admin_token.get_secret_value()
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, _guarded(route.handler, token))
+    document = openapi_document(ROUTES, ErrorBody)
+
+    async def openapi(_request: web.Request) -> web.Response:
+        """The API's description is public when the API is on: it holds no data, only shapes."""
+        if not token:
+            return web.json_response({"error": "the admin API is disabled"}, status=404)
+        return web.json_response(document)
+
+    app.router.add_get("/admin/openapi.json", openapi)

@@ -1,0 +1,98 @@
+"""The OpenAPI 3.1 document of the admin API, built from its route table and its pydantic models.
+
+Schemas come from the same models that validate the requests, so the document says what the code
+accepts; paths come from the same table that registers the routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+if TYPE_CHECKING:
+    from bot.admin_api import Route
+
+REF = "#/components/schemas/{model}"
+ERRORS = {
+    "400": "Invalid input: `issues` names each field (and for imports the entry and line)",
+    "401": "Missing or wrong bearer token",
+    "404": "Not found, or the admin API is disabled (no BOT_ADMIN_TOKEN)",
+    "409": "Conflict: the id is taken",
+}
+
+
+def _content(kind: type[BaseModel] | str) -> dict[str, Any]:
+    if isinstance(kind, str):
+        return {kind: {"schema": {"type": "string"}}}
+    return {"application/json": {"schema": {"$ref": REF.format(model=kind.__name__)}}}
+
+
+def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> dict[str, Any]:
+    models: list[type[BaseModel]] = [error_model]
+    for route in routes:
+        for kind in (route.request, route.response):
+            if isinstance(kind, type) and kind not in models:
+                models.append(kind)
+    _, schemas = models_json_schema([(model, "validation") for model in models], ref_template=REF)
+    error = {
+        code: {"description": text, "content": _content(error_model)}
+        for code, text in ERRORS.items()
+    }
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "summary": route.summary,
+            "operationId": route.handler.__name__,
+            "security": [{"bearer": []}],
+            "responses": {
+                str(route.status): {
+                    "description": "OK",
+                    **({"content": _content(route.response)} if route.response else {}),
+                },
+                **error,
+            },
+        }
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", route.path)
+        ]
+        parameters += [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": text,
+                "schema": {"type": "string"},
+            }
+            for name, text in route.query
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        if route.request is not None:
+            content = _content(route.request)
+            if route.yaml_body:
+                content["application/yaml"] = {"schema": {"type": "string"}}
+            operation["requestBody"] = {"required": True, "content": content}
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Trivselsbot admin API",
+            "version": "1",
+            "description": (
+                "HR's API for the prompt library and publishing. Every call needs "
+                "`Authorization: Bearer <BOT_ADMIN_TOKEN>`. Texts are Danish first, English too."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas.get("$defs", {}),
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

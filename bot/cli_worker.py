@@ -1,0 +1,64 @@
+"""`trivselsbot worker`: the outbox worker on its own, without the HTTP server.
+
+Run it next to (or instead of the background worker in) `trivselsbot run` to scale delivery apart
+from turns; replicas are safe together, because only the holder of the send lease sends. SIGTERM
+or Ctrl-C stops it cleanly: no new sends, the ones in flight settle, the lease is handed on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+async def run_worker(settings: Settings) -> None:
+    from bot.adapter import create_adapter
+    from bot.app import build_services, build_worker, stop_worker
+    from bot.proactive import ProactiveSender
+    from storage.db import create_engine, create_session_factory
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    sender = ProactiveSender(
+        create_adapter(settings), settings.app_id, settings.send_timeout_seconds
+    )
+    try:
+        await upgrade(engine)
+        factory = create_session_factory(engine)
+        worker = build_worker(settings, factory, build_services(settings, factory), sender)
+        task = asyncio.create_task(worker.run(), name="outbox-worker")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        log.info("worker.started", extra={"database": engine.dialect.name})
+        await asyncio.wait(
+            [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+        await stop_worker(worker, task, settings.send_timeout_seconds)
+        log.info("worker.stopped")
+    finally:
+        await sender.close()
+        await engine.dispose()
+
+
+def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
+    def cmd_worker(_args: argparse.Namespace) -> None:
+        from bot.logging_setup import configure_logging
+
+        settings = settings_or_exit()
+        configure_logging(settings.log_level)
+        asyncio.run(run_worker(settings))
+
+    worker = sub.add_parser(
+        "worker", help="run only the outbox worker (proactive delivery), no HTTP server"
+    )
+    worker.set_defaults(func=cmd_worker)

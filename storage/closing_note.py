@@ -1,0 +1,68 @@
+"""The note every member of a team gets when its round closes: the result is out, ask your leader.
+
+Employees see no unit results, so the note carries no figure and nothing about who answered. It
+goes to every member alike, answered or not, and says one thing besides the team's name: whether
+enough answered for a result. That is the same decision disclosure makes for the round's figures
+(`storage.disclosure.release`), so the note never promises a result the leader cannot see.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.answer_models import RoundResponses
+from storage.db import SessionFactory
+from storage.disclosure import RoundFacts, release
+from storage.models import Membership, Unit
+from storage.outbox import enqueue
+from storage.outbox_models import OutboxKind
+from storage.pulse_models import PulseRound, RoundState
+
+
+class ClosingNote(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unit_name: str
+    enough_answers: bool
+
+
+async def enqueue_closing_notes(session: AsyncSession, pulse: PulseRound, now: datetime) -> None:
+    """One outbox row per member of the round's unit, inside the transaction that closes it."""
+    members = await session.execute(
+        select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
+    )
+    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now)
+
+
+class ClosingNotes:
+    """What the note says, read when it is sent (the round is closed, so nothing changes any more)."""
+
+    def __init__(self, factory: SessionFactory, min_group_size: int) -> None:
+        self._factory = factory
+        self._k = min_group_size
+
+    async def note(self, round_id: str) -> ClosingNote | None:
+        """None unless the round exists and is closed."""
+        async with self._factory() as session:
+            row = (
+                await session.execute(
+                    select(PulseRound, Unit.name, RoundResponses.responses)
+                    .join(Unit, Unit.id == PulseRound.unit_id)
+                    .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+                    .where(PulseRound.id == round_id)
+                )
+            ).first()
+        if row is None or row[0].state != RoundState.CLOSED.value:
+            return None
+        pulse, unit_name, responses = row
+        ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
+        facts = RoundFacts(round_id=pulse.id, ancestry=ancestry, responses=responses or 0)
+        decision = release([facts], self._k, period_complete=False)
+        return ClosingNote(
+            unit_name=unit_name, enough_answers=decision.is_shown(("round", pulse.id))
+        )

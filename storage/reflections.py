@@ -1,0 +1,212 @@
+"""Reflections on a prompt: written exactly like pulse answers, into the same anonymous tables.
+
+A prompt round is a `pulse_rounds` row, so a reflection is: the participation hash claimed first
+(rule 2), then the rating as a counter under the item id "rating" (`answer_counts`), the text as an
+anonymous comment under a random key (`anonymous_comments`), and the round's response count
+(`round_responses`), all in ONE transaction. Nothing else is written, so no table learns who
+answered, what, or when within the round (rule 1).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.db import SessionFactory, insert_for
+from storage.errors import (
+    AlreadyAnswered,
+    CommentTooLong,
+    DomainError,
+    InvalidAnswer,
+    NotAMember,
+    RoundClosed,
+    RoundNotFound,
+    RoundNotOpen,
+)
+from storage.models import Membership
+from storage.participation import participation_key
+from storage.prompt_models import PromptRound
+from storage.pulse_models import PulseRound, RoundState
+
+RATING_ITEM = "rating"  # the item id of a prompt's 1–5 rating in answer_counts
+RATING_VALUES = range(1, 6)
+MAX_REFLECTION_LENGTH = 500
+
+
+class EmptyReflection(DomainError):
+    """Neither a text nor a rating: there is nothing to record, and the answer is not used up."""
+
+    code = "empty_reflection"
+
+
+def clean_text(text: object) -> str | None:
+    """A short free text: trimmed, empty means none, bounded so a card cannot flood the table."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise InvalidAnswer("reflection must be text")
+    cleaned = text.strip()
+    if len(cleaned) > MAX_REFLECTION_LENGTH:
+        raise CommentTooLong(f"{len(cleaned)} > {MAX_REFLECTION_LENGTH}")
+    return cleaned or None
+
+
+def clean_rating(rating: object, asked: bool) -> int | None:
+    """1–5 when the prompt asks for a rating; a card sends strings and "" for "not chosen"."""
+    if rating is None or rating == "":
+        return None
+    if not asked or isinstance(rating, bool):
+        raise InvalidAnswer("no rating was asked" if not asked else "not a number")
+    if isinstance(rating, str) and rating.strip().isdigit():
+        rating = int(rating.strip())
+    if not isinstance(rating, int) or rating not in RATING_VALUES:
+        raise InvalidAnswer("rating out of range")
+    return rating
+
+
+async def submit_reflection(
+    factory: SessionFactory,
+    secret: str,
+    round_id: str,
+    user_id: str,
+    rating: object,
+    text: object,
+    now: datetime,
+) -> None:
+    """Record one person's reflection on one prompt round, or raise why not (nothing written)."""
+    cleaned = clean_text(text)
+    async with factory.begin() as session:
+        insert = insert_for(session)
+        # As in storage.answers: the first statement is the write that serialises one person's
+        # racing submissions; every refusal below rolls it back with the rest.
+        try:
+            claimed = await session.execute(
+                insert(Participation)
+                .values(round_id=round_id, key=participation_key(secret, round_id, user_id))
+                .on_conflict_do_nothing()
+            )
+        except IntegrityError:  # foreign key: no such round
+            raise RoundNotFound(round_id) from None
+        prompt_round = await session.get(PromptRound, round_id)
+        pulse = await session.get(PulseRound, round_id)
+        if prompt_round is None or pulse is None:  # a pulse round is answered on its own card
+            raise RoundNotFound(round_id)
+        if pulse.state == RoundState.SCHEDULED.value or now < pulse.opens_at:
+            raise RoundNotOpen(round_id)
+        if pulse.state == RoundState.CLOSED.value or now >= pulse.closes_at:
+            raise RoundClosed(round_id)
+        if await session.get(Membership, (pulse.unit_id, user_id)) is None:
+            raise NotAMember(round_id)
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise AlreadyAnswered(round_id)
+        value = clean_rating(rating, asked=prompt_round.rating_da is not None)
+        if value is None and cleaned is None:
+            raise EmptyReflection(round_id)
+        if value is not None:
+            await session.execute(
+                insert(AnswerCount)
+                .values(round_id=round_id, item_id=RATING_ITEM, value=value, count=1)
+                .on_conflict_do_update(
+                    index_elements=["round_id", "item_id", "value"],
+                    set_={"count": AnswerCount.count + 1},
+                )
+            )
+        await session.execute(
+            insert(RoundResponses)
+            .values(round_id=round_id, responses=1)
+            .on_conflict_do_update(
+                index_elements=["round_id"], set_={"responses": RoundResponses.responses + 1}
+            )
+        )
+        if cleaned:
+            session.add(
+                AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=cleaned)
+            )
+
+
+class ReleasedReflections(BaseModel):
+    """What a leader may see of a closed prompt round that reached k: texts and the rating spread."""
+
+    model_config = ConfigDict(frozen=True)
+
+    round_id: str
+    prompt_id: str
+    responses: int
+    eligible: int | None
+    texts: list[str]  # random order, no time, no author (rule 6)
+    ratings: dict[int, int] | None  # value → count; None when the prompt asked no rating
+
+
+async def released_reflections(
+    factory: SessionFactory, round_id: str, k: int
+) -> ReleasedReflections | None:
+    """The reflections of a prompt round, or None while they may not be shown.
+
+    None unless the round is a prompt round, it has closed (rule 5), and at least k people answered
+    (rules 3 and 6). Summaries across several rounds must still apply the differencing rule (4).
+    """
+    async with factory() as session:
+        row = (
+            await session.execute(
+                select(PulseRound, PromptRound)
+                .join(PromptRound, PromptRound.round_id == PulseRound.id)
+                .where(PulseRound.id == round_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        pulse, prompt_round = row
+        if pulse.state != RoundState.CLOSED.value:
+            return None
+        responses = await session.scalar(
+            select(RoundResponses.responses).where(RoundResponses.round_id == round_id)
+        )
+        if (responses or 0) < k:
+            return None
+        texts = list(
+            (
+                await session.execute(
+                    select(AnonymousComment.text).where(AnonymousComment.round_id == round_id)
+                )
+            ).scalars()
+        )
+        ratings = None
+        if prompt_round.rating_da is not None:
+            counted = await session.execute(
+                select(AnswerCount.value, AnswerCount.count).where(
+                    AnswerCount.round_id == round_id, AnswerCount.item_id == RATING_ITEM
+                )
+            )
+            found = {int(value): int(count) for value, count in counted.all()}
+            ratings = {value: found.get(value, 0) for value in RATING_VALUES}
+    random.SystemRandom().shuffle(texts)
+    return ReleasedReflections(
+        round_id=round_id,
+        prompt_id=prompt_round.prompt_id,
+        responses=int(responses or 0),
+        eligible=pulse.eligible_count,
+        texts=texts,
+        ratings=ratings,
+    )
+
+
+class Reflections:
+    """The reflection service as flows see it: the secret is bound here, not passed around."""
+
+    def __init__(self, factory: SessionFactory, secret: str) -> None:
+        self._factory = factory
+        self._secret = secret
+
+    async def submit(
+        self, round_id: str, user_id: str, rating: object, text: object, now: datetime
+    ) -> None:
+        await submit_reflection(self._factory, self._secret, round_id, user_id, rating, text, now)
+
+    async def released(self, round_id: str, k: int) -> ReleasedReflections | None:
+        return await released_reflections(self._factory, round_id, k)

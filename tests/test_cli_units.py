@@ -1,0 +1,73 @@
+"""`trivselsbot units …` and `trivselsbot baseline import` as HR runs them: real processes, real files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import TEST_SECRET
+from tests.support.db_inspection import tables
+
+
+def trivselsbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(
+        BOT_DEV_MODE="true",
+        BOT_ANONYMITY_SECRET=TEST_SECRET,
+        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_import_export_and_bad_files_exit_1_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "org.yaml").write_text(
+        "units:\n  - {key: Aarhus Kommune, name: Aarhus Kommune, leaders: [aad-1]}\n",
+        encoding="utf-8",
+    )
+    done = trivselsbot(tmp_path, "units", "import", "org.yaml")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Imported 1 units from org.yaml: 1 new")
+    before = tables(tmp_path / "cli.db")
+
+    (tmp_path / "bad.csv").write_text(
+        "key,name,parent\nCentre,Centre,Aarhus Kommune\nTeam,Team,Nowhere\n", encoding="utf-8"
+    )
+    done = trivselsbot(tmp_path, "units", "import", "bad.csv")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "Nothing was imported from bad.csv: line 3: field 'parent': unknown unit 'Nowhere' "
+        "(not in the file or the bot)"
+    ]
+    (tmp_path / "scores.csv").write_text(
+        "unit,dimension,score\nAarhus Kommune,justice,70\nAarhus Kommune,trust,101\n",
+        encoding="utf-8",
+    )
+    done = trivselsbot(tmp_path, "baseline", "import", "scores.csv")
+    assert done.returncode == 1
+    assert done.stderr.startswith("Nothing was imported from scores.csv: line 3: field 'score'")
+    assert tables(tmp_path / "cli.db") == before
+
+    done = trivselsbot(tmp_path, "units", "export")
+    assert yaml.safe_load(done.stdout) == {
+        "units": [
+            {
+                "key": "Aarhus Kommune",
+                "name": "Aarhus Kommune",
+                "parent": None,
+                "leaders": ["aad-1"],
+            }
+        ]
+    }
+    done = trivselsbot(tmp_path, "units")
+    assert "'Aarhus Kommune'  members=0" in done.stdout

@@ -1,0 +1,182 @@
+"""The leader's summary through the real pipeline: who may ask, what the card shows, actions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import RUNTIME, create_app
+from storage.answers import submit_answer
+from storage.question_bank import default_bank
+from storage.roles import Roles
+from tests.conftest import TEST_SECRET, make_settings
+from tests.support import activities as A
+from tests.support.mock_connector import MockConnector, Sent, teams_member
+
+TEAM = "19:team-1@thread.tacv2"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def world(db_path, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
+    settings = make_settings(db_path, BOT_BACKGROUND_WORKERS=False)
+    connector.members[TEAM] = [teams_member(n) for n in range(1, 8)]
+    app = create_app(settings, now=lambda: NOW)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        await post(client, A.team_install(connector.url))
+        runtime = app[RUNTIME]
+        (unit,) = await runtime.services.directory.installed_units()
+        await Roles(runtime.services.rounds._factory, []).assign_leader(unit.id, "aad-0001")
+        yield {"client": client, "services": runtime.services, "unit": unit.id}
+
+
+async def post(client: TestClient, activity: dict[str, Any]) -> None:
+    response = await client.post("/api/messages", json=activity)
+    assert response.status == 201
+
+
+async def closed_round(services, unit: str, answers: int, close: bool = True) -> str:  # noqa: ANN001
+    info = await services.rounds.create(
+        unit, NOW - timedelta(days=3), NOW - timedelta(hours=1), None, "hr"
+    )
+    await services.rounds.open_due(NOW - timedelta(days=3))
+    for n in range(1, answers + 1):
+        await submit_answer(
+            services.rounds._factory,
+            default_bank(),
+            TEST_SECRET,
+            info.id,
+            f"29:user-{n}",
+            {item: 2 if item.startswith("rf") else 4 for item in info.items},
+            f"kommentar fra runden {n}",
+            NOW - timedelta(days=2),
+        )
+    if close:
+        await services.rounds.close(info.id)
+    return info.id
+
+
+def text_of(sent: Sent) -> str:
+    return json.dumps(sent.activity, ensure_ascii=False)
+
+
+async def ask(client, connector: MockConnector, n: int, **kwargs: Any) -> Sent:  # noqa: ANN001
+    before = len(connector.sent)
+    await post(client, A.message(connector.url, n, **kwargs))
+    return await connector.wait_for(lambda s: connector.sent.index(s) >= before)
+
+
+async def test_leader_gets_scores_comments_and_dialogue_questions(world, connector) -> None:
+    await closed_round(world["services"], world["unit"], 5)
+    reply = text_of(await ask(world["client"], connector, 1, text="resumé"))
+    assert "Resumé · Hjemmeplejen Nord · runde 1" in reply
+    assert "5 af 7 svarede (71 %)" in reply
+    assert "Chart.HorizontalBar" in reply and "Retfærdighed" in reply
+    assert "kommentar fra runden 3" in reply
+    # Justice was answered lowest (2 of 5 = 25): the dialogue questions are about it.
+    assert "Forslag til dialog på næste team- eller MED-møde: Retfærdighed" in reply
+    assert "Registrér aftalt handling" in reply
+
+
+async def test_below_k_says_too_few_and_shows_nothing(world, connector) -> None:
+    await closed_round(world["services"], world["unit"], 3)
+    reply = text_of(await ask(world["client"], connector, 1, text="summary", locale="en-US"))
+    assert "Too few answers to show a result" in reply
+    assert "kommentar fra runden" not in reply and "Chart.HorizontalBar" not in reply
+
+
+async def test_an_employee_gets_no_results(world, connector) -> None:
+    await closed_round(world["services"], world["unit"], 5)
+    reply = text_of(await ask(world["client"], connector, 2, text="resumé"))
+    assert "Resuméer er for ledere og HR" in reply
+    assert "kommentar" not in reply
+
+
+async def test_open_rounds_and_forged_choices_are_refused(world, connector) -> None:
+    services, client = world["services"], world["client"]
+    open_id = await closed_round(services, world["unit"], 5, close=False)
+    reply = text_of(
+        await ask(
+            client, connector, 1, value={"action": "summary.show", "choice": f"round:{open_id}"}
+        )
+    )
+    assert "Runden er stadig åben" in reply
+    reply = text_of(
+        await ask(
+            client, connector, 1, value={"action": "summary.show", "choice": "round:" + "0" * 32}
+        )
+    )
+    assert "Det resumé kan jeg ikke finde" in reply
+    reply = text_of(await ask(client, connector, 1, value={"action": "summary.show", "choice": 7}))
+    assert "Det resumé kan jeg ikke finde" in reply
+
+
+async def test_a_leader_cannot_open_another_units_summary(world, connector) -> None:
+    services, client = world["services"], world["client"]
+    other = await services.directory.install_team(
+        "19:other", "Andet team", "tenant-1", connector.url
+    )
+    await services.directory.sync_roster("19:other", [])
+    round_id = await services.rounds.create(
+        other.id, NOW - timedelta(days=2), NOW - timedelta(hours=1), None, "hr"
+    )
+    await services.rounds.close(round_id.id)
+    reply = text_of(
+        await ask(
+            client, connector, 1, value={"action": "summary.show", "choice": f"round:{round_id.id}"}
+        )
+    )
+    assert "Det resumé har du ikke adgang til" in reply
+    reply = text_of(
+        await ask(
+            client,
+            connector,
+            1,
+            value={"action": "summary.action", "unit": other.id, "round": None, "action_text": "x"},
+        )
+    )
+    assert "Det resumé har du ikke adgang til" in reply
+
+
+async def test_recording_an_action_and_the_follow_up(world, connector) -> None:
+    services, client = world["services"], world["client"]
+    round_id = await closed_round(services, world["unit"], 5)
+    empty = text_of(
+        await ask(
+            client,
+            connector,
+            1,
+            value={
+                "action": "summary.action",
+                "unit": world["unit"],
+                "round": round_id,
+                "action_text": "   ",
+            },
+        )
+    )
+    assert "Intet er gemt" in empty
+    saved = text_of(
+        await ask(
+            client,
+            connector,
+            1,
+            value={
+                "action": "summary.action",
+                "unit": world["unit"],
+                "round": round_id,
+                "action_text": "Tavlemøde hver mandag",
+            },
+        )
+    )
+    assert "Handlingen er gemt for Hjemmeplejen Nord" in saved
+    card = text_of(await ask(client, connector, 1, text="resumé"))
+    assert "Aftalte handlinger" in card and "Tavlemøde hver mandag" in card
+    following = await services.rounds.create(
+        world["unit"], NOW, NOW + timedelta(days=3), None, "hr"
+    )
+    assert following.items[-1] == "fu1"
