@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.cli_common import binder
 from bot.prompt_runtime import build_prompt_services, seed_starter_library
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
@@ -168,13 +169,7 @@ def _aware(value: str) -> str:
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
     """Register `prompts list|import|export|publish`; each reads settings only when it runs."""
 
-    def bind(
-        handler: Callable[[Settings, argparse.Namespace], int],
-    ) -> Callable[[argparse.Namespace], None]:
-        def run(args: argparse.Namespace) -> None:
-            raise SystemExit(handler(settings_or_exit(), args))
-
-        return run
+    bind = binder(settings_or_exit)
 
     prompts = sub.add_parser("prompts", help="the prompt library: list, import, export, publish")
     actions = prompts.add_subparsers(dest="action", required=True)

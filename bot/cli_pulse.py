@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.cli_common import binder
 from bot.settings import Settings
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.errors import DomainError
@@ -139,13 +140,7 @@ def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
     """Register the commands; each one reads settings only when it runs."""
 
-    def bind(
-        handler: Callable[[Settings, argparse.Namespace], int],
-    ) -> Callable[[argparse.Namespace], None]:
-        def run(args: argparse.Namespace) -> None:
-            raise SystemExit(handler(settings_or_exit(), args))
-
-        return run
+    bind = binder(settings_or_exit)
 
     # `units` (this listing, and the hierarchy commands) is registered by bot/cli_units.py.
     pulse = sub.add_parser("pulse", help="start, close, list or schedule pulse rounds")

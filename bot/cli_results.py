@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.cli_common import binder
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -57,8 +58,4 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
         "export", help="CSV of every released figure (suppressed ones left out)"
     )
     export.add_argument("file", nargs="?", help="write here instead of standard output")
-
-    def run(args: argparse.Namespace) -> None:
-        raise SystemExit(cmd_export(settings_or_exit(), args))
-
-    export.set_defaults(func=run)
+    export.set_defaults(func=binder(settings_or_exit)(cmd_export))

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.cli_common import binder
 from bot.cli_pulse import cmd_units
 from bot.settings import Settings
 from storage.baselines import Baselines, InvalidBaselines
@@ -128,13 +129,7 @@ def cmd_baseline_show(settings: Settings, args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
     """Register `units` (listing by default) and `baseline`; settings are read only when run."""
 
-    def bind(
-        handler: Callable[[Settings, argparse.Namespace], int],
-    ) -> Callable[[argparse.Namespace], None]:
-        def run(args: argparse.Namespace) -> None:
-            raise SystemExit(handler(settings_or_exit(), args))
-
-        return run
+    bind = binder(settings_or_exit)
 
     units = sub.add_parser(
         "units", help="list units; import, export or change the hierarchy and its leaders"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from botbuilder.schema import Activity, ErrorResponseException
 
+from bot.periodic import run_every
 from bot.proactive import ProactiveSender, reference_from_json
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
@@ -139,12 +140,7 @@ class PublicationClock:
         self._on_queued = on_queued
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("publications.tick_failed")
-            await asyncio.sleep(self._interval)
+        await run_every(self._interval, self.tick, "publications")
 
     async def tick(self) -> None:
         """One pass; idempotent (a publication's slot is advanced in the transaction that uses it)."""

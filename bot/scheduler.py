@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.periodic import run_every
 from storage.rounds import Rounds
 from storage.schedules import Schedules
 
@@ -29,12 +29,7 @@ class Scheduler:
         self._on_queued = on_queued
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("scheduler.tick_failed")
-            await asyncio.sleep(self._interval)
+        await run_every(self._interval, self.tick, "scheduler")
 
     async def tick(self) -> None:
         """One pass; every step is idempotent, so a crash mid-way is repaired by the next pass."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
 from storage.db import SessionFactory, insert_for
@@ -63,6 +64,63 @@ def validate_answers(
     return values
 
 
+async def claim_answer(
+    session: AsyncSession, secret: str, round_id: str, user_id: str, now: datetime
+) -> PulseRound:
+    """Rules 1 and 2 for any answer: claim the participation hash, then check round and person.
+
+    The first statement is a write: SQLite takes its write lock here, so the checks read the
+    newest state and two racing submissions of one person serialise on this row. Every refusal
+    raised here or later in the caller's transaction rolls the claim back with the rest.
+    """
+    insert = insert_for(session)
+    try:
+        claimed = await session.execute(
+            insert(Participation)
+            .values(round_id=round_id, key=participation_key(secret, round_id, user_id))
+            .on_conflict_do_nothing()
+        )
+    except IntegrityError:  # foreign key: no such round
+        raise RoundNotFound(round_id) from None
+    pulse = await session.get(PulseRound, round_id)
+    if pulse is None:
+        raise RoundNotFound(round_id)
+    if pulse.state == RoundState.SCHEDULED.value or now < pulse.opens_at:
+        raise RoundNotOpen(round_id)
+    if pulse.state == RoundState.CLOSED.value or now >= pulse.closes_at:
+        raise RoundClosed(round_id)
+    if await session.get(Membership, (pulse.unit_id, user_id)) is None:
+        raise NotAMember(round_id)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyAnswered(round_id)
+    return pulse
+
+
+async def count_answer(
+    session: AsyncSession, round_id: str, values: Mapping[str, int], comment: str | None
+) -> None:
+    """Add one answer to the counters and keep its comment under a random key, nothing more."""
+    insert = insert_for(session)
+    for item_id, value in values.items():
+        await session.execute(
+            insert(AnswerCount)
+            .values(round_id=round_id, item_id=item_id, value=value, count=1)
+            .on_conflict_do_update(
+                index_elements=["round_id", "item_id", "value"],
+                set_={"count": AnswerCount.count + 1},
+            )
+        )
+    await session.execute(
+        insert(RoundResponses)
+        .values(round_id=round_id, responses=1)
+        .on_conflict_do_update(
+            index_elements=["round_id"], set_={"responses": RoundResponses.responses + 1}
+        )
+    )
+    if comment:
+        session.add(AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=comment))
+
+
 async def submit_answer(
     factory: SessionFactory,
     bank: QuestionBank,
@@ -76,47 +134,11 @@ async def submit_answer(
     """Record one person's answer to one round, or raise the reason it is refused (nothing written)."""
     text = clean_comment(comment)
     async with factory.begin() as session:
-        insert = insert_for(session)
-        # The first statement is a write: SQLite takes its write lock here, so the checks below
-        # read the newest state and two racing submissions of one person serialise on this row.
-        try:
-            claimed = await session.execute(
-                insert(Participation)
-                .values(round_id=round_id, key=participation_key(secret, round_id, user_id))
-                .on_conflict_do_nothing()
-            )
-        except IntegrityError:  # foreign key: no such round
-            raise RoundNotFound(round_id) from None
-        pulse = await session.get(PulseRound, round_id)
-        if pulse is None:
+        pulse = await claim_answer(session, secret, round_id, user_id, now)
+        if pulse.sequence <= 0:  # a reflection round is answered on its own card
             raise RoundNotFound(round_id)
-        if pulse.state == RoundState.SCHEDULED.value or now < pulse.opens_at:
-            raise RoundNotOpen(round_id)
-        if pulse.state == RoundState.CLOSED.value or now >= pulse.closes_at:
-            raise RoundClosed(round_id)
-        if await session.get(Membership, (pulse.unit_id, user_id)) is None:
-            raise NotAMember(round_id)
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise AlreadyAnswered(round_id)
         values = validate_answers(bank, round_items(pulse), raw_answers)
-        for item_id, value in values.items():
-            await session.execute(
-                insert(AnswerCount)
-                .values(round_id=round_id, item_id=item_id, value=value, count=1)
-                .on_conflict_do_update(
-                    index_elements=["round_id", "item_id", "value"],
-                    set_={"count": AnswerCount.count + 1},
-                )
-            )
-        await session.execute(
-            insert(RoundResponses)
-            .values(round_id=round_id, responses=1)
-            .on_conflict_do_update(
-                index_elements=["round_id"], set_={"responses": RoundResponses.responses + 1}
-            )
-        )
-        if text:
-            session.add(AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=text))
+        await count_answer(session, round_id, values, text)
 
 
 class Answers:

@@ -10,27 +10,20 @@ answered, what, or when within the round (rule 1).
 from __future__ import annotations
 
 import random
-import secrets
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
-from storage.db import SessionFactory, insert_for
+from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
+from storage.answers import claim_answer, count_answer
+from storage.db import SessionFactory
 from storage.errors import (
-    AlreadyAnswered,
     CommentTooLong,
     DomainError,
     InvalidAnswer,
-    NotAMember,
-    RoundClosed,
     RoundNotFound,
-    RoundNotOpen,
 )
-from storage.models import Membership
-from storage.participation import participation_key
 from storage.prompt_models import PromptRound
 from storage.pulse_models import PulseRound, RoundState
 
@@ -82,52 +75,16 @@ async def submit_reflection(
     """Record one person's reflection on one prompt round, or raise why not (nothing written)."""
     cleaned = clean_text(text)
     async with factory.begin() as session:
-        insert = insert_for(session)
-        # As in storage.answers: the first statement is the write that serialises one person's
-        # racing submissions; every refusal below rolls it back with the rest.
-        try:
-            claimed = await session.execute(
-                insert(Participation)
-                .values(round_id=round_id, key=participation_key(secret, round_id, user_id))
-                .on_conflict_do_nothing()
-            )
-        except IntegrityError:  # foreign key: no such round
-            raise RoundNotFound(round_id) from None
+        await claim_answer(session, secret, round_id, user_id, now)
         prompt_round = await session.get(PromptRound, round_id)
-        pulse = await session.get(PulseRound, round_id)
-        if prompt_round is None or pulse is None:  # a pulse round is answered on its own card
+        if prompt_round is None:  # a pulse round is answered on its own card
             raise RoundNotFound(round_id)
-        if pulse.state == RoundState.SCHEDULED.value or now < pulse.opens_at:
-            raise RoundNotOpen(round_id)
-        if pulse.state == RoundState.CLOSED.value or now >= pulse.closes_at:
-            raise RoundClosed(round_id)
-        if await session.get(Membership, (pulse.unit_id, user_id)) is None:
-            raise NotAMember(round_id)
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise AlreadyAnswered(round_id)
         value = clean_rating(rating, asked=prompt_round.rating_da is not None)
         if value is None and cleaned is None:
             raise EmptyReflection(round_id)
-        if value is not None:
-            await session.execute(
-                insert(AnswerCount)
-                .values(round_id=round_id, item_id=RATING_ITEM, value=value, count=1)
-                .on_conflict_do_update(
-                    index_elements=["round_id", "item_id", "value"],
-                    set_={"count": AnswerCount.count + 1},
-                )
-            )
-        await session.execute(
-            insert(RoundResponses)
-            .values(round_id=round_id, responses=1)
-            .on_conflict_do_update(
-                index_elements=["round_id"], set_={"responses": RoundResponses.responses + 1}
-            )
+        await count_answer(
+            session, round_id, {RATING_ITEM: value} if value is not None else {}, cleaned
         )
-        if cleaned:
-            session.add(
-                AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=cleaned)
-            )
 
 
 class ReleasedReflections(BaseModel):

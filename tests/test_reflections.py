@@ -230,3 +230,16 @@ async def test_the_leader_summary_offers_released_reflections_and_never_mixes_th
     assert await summaries.export_rows({unit_id}) == []
     below_k = await summaries.reflection_summary(prompt_round, {unit_id})
     assert below_k.released is None  # three answers: nothing shown
+
+
+async def test_a_reflection_round_cannot_be_answered_as_a_pulse(
+    session_factory, prompt_round
+) -> None:
+    from storage.answers import submit_answer
+
+    before = await snapshot(session_factory)
+    with pytest.raises(RoundNotFound):
+        await submit_answer(
+            session_factory, default_bank(), TEST_SECRET, prompt_round, "29:user-1", {}, "x", NOW
+        )
+    assert await snapshot(session_factory) == before

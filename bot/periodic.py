@@ -1,0 +1,21 @@
+"""Background loops that must survive their own errors: one failed pass never stops the next."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+async def run_every(
+    interval_seconds: float, tick: Callable[[], Awaitable[None]], name: str
+) -> None:
+    """Call `tick` every `interval_seconds` until cancelled, logging (never raising) its failures."""
+    while True:
+        try:
+            await tick()
+        except Exception:
+            log.exception(f"{name}.tick_failed")
+        await asyncio.sleep(interval_seconds)
