@@ -123,6 +123,9 @@ async def test_hr_creates_a_prompt_with_the_card_publishes_it_and_a_reflection_i
         {"action": "click", "text": "Publish", "card": "Publish a prompt or a pulse check"},
         {"action": "wait_text", "text": "is on its way to 6 people in My Team", "timeout": 15000},
         {"action": "wait_text", "text": "For reflection · Digital opportunities", "timeout": 20000},
+        # HR's delivery status card is updated in place while the push runs; the Playground
+        # re-renders the chat on each update, which clears half-filled cards: answer after it.
+        {"action": "wait_text", "text": "Sending to My Team is done", "timeout": 30000},
         {"action": "choose", "choice": "4", "card": "For reflection"},
         {
             "action": "fill",

@@ -138,6 +138,9 @@ async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
             "timeout": 15000,
         },
         {"action": "wait_text", "text": "Pulse check · My Team", "timeout": 20000},
+        # HR's delivery status card is updated in place while the push runs; the Playground
+        # re-renders the chat on each update, which clears half-filled cards: answer after it.
+        {"action": "wait_text", "text": "Sending to My Team is done", "timeout": 30000},
     ]
     steps += [
         {"action": "choose", "choice": "Somewhat agree", "group": n, "card": "Pulse check"}
@@ -284,6 +287,9 @@ async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
         {"action": "wait_text", "text": "Start a pulse check now", "timeout": 15000},
         {"action": "click", "text": "My Team", "card": "Start a pulse check now"},
         {"action": "wait_text", "text": "Pulse check · My Team", "timeout": 20000},
+        # HR's delivery status card is updated in place while the push runs; the Playground
+        # re-renders the chat on each update, which clears half-filled cards: answer after it.
+        {"action": "wait_text", "text": "Sending to My Team is done", "timeout": 30000},
     ]
     steps += [
         {"action": "choose", "position": 1, "group": n, "card": "Pulse check"} for n in range(5)
