@@ -135,7 +135,11 @@ async def test_hr_creates_a_prompt_with_the_card_publishes_it_and_a_reflection_i
         },
         {"action": "screenshot", "path": "reflection-card.png", "fullPage": True},
         {"action": "click", "text": "Send anonymously", "card": "For reflection"},
-        {"action": "wait_text", "text": "Thank you — your answer was recorded anonymously"},
+        {
+            "action": "wait_text",
+            "text": "Thank you — your answer was recorded anonymously",
+            "timeout": 20000,
+        },
         {"action": "wait_gone", "text": "Send anonymously"},
         {"action": "screenshot", "path": "thanks-card.png", "fullPage": True},
         {"action": "dump_text", "name": "chat"},

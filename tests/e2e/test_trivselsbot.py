@@ -150,7 +150,11 @@ async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
         {"action": "choose", "choice": "Strongly agree", "group": 4, "card": "Pulse check"},
         {"action": "screenshot", "path": "pulse-card.png", "fullPage": True},
         {"action": "click", "text": "Send anonymously", "card": "Pulse check"},
-        {"action": "wait_text", "text": "Thank you — your answer was recorded anonymously"},
+        {
+            "action": "wait_text",
+            "text": "Thank you — your answer was recorded anonymously",
+            "timeout": 20000,
+        },
         {"action": "wait_gone", "text": "Send anonymously"},
         {"action": "screenshot", "path": "thanks-card.png", "fullPage": True},
         {"action": "dump_text", "name": "chat"},
@@ -296,7 +300,11 @@ async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
     ]
     steps += [
         {"action": "click", "text": "Send anonymously", "card": "Pulse check"},
-        {"action": "wait_text", "text": "Thank you — your answer was recorded anonymously"},
+        {
+            "action": "wait_text",
+            "text": "Thank you — your answer was recorded anonymously",
+            "timeout": 20000,
+        },
     ]
     await browser(steps)
     ((second_id, second_items),) = query(
