@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-APT_PACKAGES := chromium
+APT_PACKAGES := chromium postgresql
 
 .PHONY: run test test-fast lint package bench clean deps-python deps-node deps-system
 
@@ -23,7 +23,9 @@ node_modules/.installed: package.json package-lock.json
 deps-python: $(VENV)/.installed
 deps-node: node_modules/.installed
 
-# Debian packages the end-to-end tests need (Chromium for Playwright).
+# Debian packages the tests need: Chromium for Playwright (end-to-end), PostgreSQL for the storage
+# tests on both backends. The suite starts its own throwaway server from
+# /usr/lib/postgresql/<version>/bin (tests/support/postgres.py); the system cluster is not used.
 deps-system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

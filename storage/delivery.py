@@ -83,15 +83,18 @@ class Deliveries:
                     OutboxMessage.state == DeliveryState.SENT.value,
                 )
             )
-            reasons = dict(
-                (
-                    await session.execute(
-                        select(func.coalesce(OutboxMessage.last_error, "?"), func.count())
-                        .where(*of_item, OutboxMessage.state.in_(_FAILED))
-                        .group_by(func.coalesce(OutboxMessage.last_error, "?"))
-                    )
-                ).all()
-            )
+            # Grouped by the plain column: PostgreSQL cannot match coalesce(col, $1) in the select
+            # list with coalesce(col, $4) in GROUP BY, since each literal is its own parameter.
+            reasons: dict[str, int] = {}
+            for reason, n in (
+                await session.execute(
+                    select(OutboxMessage.last_error, func.count())
+                    .where(*of_item, OutboxMessage.state.in_(_FAILED))
+                    .group_by(OutboxMessage.last_error)
+                )
+            ).all():
+                key = "?" if reason is None else str(reason)
+                reasons[key] = reasons.get(key, 0) + int(n)
         count = {state: int(states.get(state.value, 0)) for state in DeliveryState}
         return DeliveryReport(
             total=sum(count.values()),
@@ -101,7 +104,7 @@ class Deliveries:
             blocked=count[DeliveryState.BLOCKED],
             expired=count[DeliveryState.EXPIRED],
             uncertain=int(uncertain or 0),
-            reasons={str(reason): int(n) for reason, n in reasons.items()},
+            reasons=reasons,
         )
 
     async def watch(

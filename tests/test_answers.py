@@ -1,4 +1,4 @@
-"""The answer write path on a real SQLite database: what counts, what is refused, what is kept."""
+"""The answer write path on real SQLite and PostgreSQL databases: what counts, what is refused, what is kept."""
 
 from __future__ import annotations
 

@@ -1,26 +1,100 @@
-"""With an app id configured, every unauthenticated request is refused with 401 and changes nothing."""
+"""With an app id configured, only a valid Bot Framework token gets a turn; anything else is 401 and
+changes nothing.
+
+Tokens are signed with RSA keys this test makes. The SDK's own validation runs unchanged
+(JwtTokenExtractor: issuer, key id, endorsements, algorithm, signature, expiry; then the audience and
+serviceurl checks): we only replace the network fetch of the Bot Framework OpenID metadata, so the
+key set it finds is ours, published under the channel's metadata URL with the `msteams` endorsement.
+The bot's own outbound token (to call the connector) is stubbed, as it would come from Entra ID.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
 
+import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from bot.app import create_app
 from storage.models import Recipient
 from tests.conftest import make_settings
 from tests.support import activities as A
+from tests.support.db_inspection import tables
 from tests.support.mock_connector import MockConnector
 from tests.test_bot_turns import rows
 
+APP_ID = "00000000-0000-0000-0000-0000000000aa"
+OTHER_APP_ID = "00000000-0000-0000-0000-0000000000bb"
+ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+CHANNEL_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+
+SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+UNPUBLISHED_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+SKYPE_ONLY_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _jwk(key: rsa.RSAPrivateKey, kid: str, endorsements: list[str]) -> dict[str, Any]:
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    return {**jwk, "kid": kid, "use": "sig", "endorsements": endorsements}
+
+
+PUBLISHED_KEYS = [
+    _jwk(SIGNING_KEY, "test-key", ["msteams", "webchat"]),
+    _jwk(SKYPE_ONLY_KEY, "skype-key", ["skype"]),
+]
+
 
 @pytest.fixture
-async def secured(db_path) -> AsyncIterator[TestClient]:
+def test_key_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK finds our keys at the channel metadata URL and no keys anywhere else."""
+
+    async def refresh(self: _OpenIdMetadata) -> None:
+        self.keys = list(PUBLISHED_KEYS) if self.url == CHANNEL_METADATA_URL else []
+        self.last_updated = datetime.now()
+
+    monkeypatch.setattr(_OpenIdMetadata, "_refresh", refresh)
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    monkeypatch.setattr(
+        MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: "outbound"
+    )
+
+
+def token(
+    service_url: str,
+    *,
+    key: rsa.RSAPrivateKey = SIGNING_KEY,
+    kid: str = "test-key",
+    **claims: Any,
+) -> str:
+    now = int(time.time())
+    payload: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": APP_ID,
+        "serviceurl": service_url,
+        "nbf": now - 60,
+        "iat": now - 60,
+        "exp": now + 3600,
+    }
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
+
+
+@pytest.fixture
+async def secured(db_path, test_key_set: None) -> AsyncIterator[TestClient]:
     settings = make_settings(
         db_path,
         BOT_DEV_MODE=False,
-        MicrosoftAppId="00000000-0000-0000-0000-0000000000aa",
+        MicrosoftAppId=APP_ID,
         MicrosoftAppPassword="not-a-real-password",
         MicrosoftAppTenantId="11111111-1111-1111-1111-111111111111",
     )
@@ -29,26 +103,70 @@ async def secured(db_path) -> AsyncIterator[TestClient]:
         yield client
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [
-        None,
-        "Bearer",
-        "Bearer not-a-jwt",
-        "Basic dXNlcjpwYXNz",
-        # A well-formed JWT with an unsigned ("none") algorithm and the right audience.
-        "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
-        "eyJpc3MiOiJodHRwczovL2FwaS5ib3RmcmFtZXdvcmsuY29tIiwiYXVkIjoiMDAwMDAwMDAtMDAwMC0wMDAw"
-        "LTAwMDAtMDAwMDAwMDAwMGFhIn0.",
-    ],
-)
-async def test_unauthenticated_requests_get_401_and_change_nothing(
-    secured: TestClient, connector: MockConnector, db_path, authorization: str | None
+async def test_a_valid_channel_token_gets_its_turn(
+    secured: TestClient, connector: MockConnector, db_path
 ) -> None:
-    headers = {"Authorization": authorization} if authorization else {}
+    response = await secured.post(
+        "/api/messages",
+        json=A.personal_install(connector.url, 1),
+        headers={"Authorization": f"Bearer {token(connector.url)}"},
+    )
+    assert response.status == 201
+    assert len(await rows(db_path, Recipient)) == 1
+    assert connector.sent, "the welcome was sent through the connector"
+
+
+EXPIRED = {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}
+BAD_TOKENS: dict[str, Callable[[str], str | None]] = {
+    "no header": lambda url: None,
+    "bearer without token": lambda url: "Bearer",
+    "not a jwt": lambda url: "Bearer not-a-jwt",
+    "basic auth": lambda url: "Basic dXNlcjpwYXNz",
+    # A well-formed JWT with an unsigned ("none") algorithm and the right audience.
+    "alg none": lambda url: (
+        "Bearer "
+        + jwt.encode({"iss": ISSUER, "aud": APP_ID, "serviceurl": url}, None, algorithm="none")
+    ),
+    "expired": lambda url: f"Bearer {token(url, **EXPIRED)}",
+    "not yet valid": lambda url: f"Bearer {token(url, nbf=int(time.time()) + 3600)}",
+    "another app id": lambda url: f"Bearer {token(url, aud=OTHER_APP_ID)}",
+    "no audience": lambda url: f"Bearer {token(url, aud=None)}",
+    "forged signature": lambda url: f"Bearer {token(url, key=UNPUBLISHED_KEY)}",
+    "unknown key id": lambda url: f"Bearer {token(url, key=UNPUBLISHED_KEY, kid='nope')}",
+    "key not endorsed for msteams": lambda url: (
+        f"Bearer {token(url, key=SKYPE_ONLY_KEY, kid='skype-key')}"
+    ),
+    "wrong issuer": lambda url: f"Bearer {token(url, iss='https://evil.example.com')}",
+    "emulator issuer": lambda url: (
+        "Bearer "
+        + token(
+            url,
+            iss="https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/",
+            ver="1.0",
+            appid=APP_ID,
+        )
+    ),
+    "serviceurl of another host": lambda url: (
+        f"Bearer {token(url, serviceurl='https://evil.example.com/')}"
+    ),
+    "no serviceurl": lambda url: f"Bearer {token(url, serviceurl=None)}",
+}
+
+
+@pytest.mark.parametrize("authorization", list(BAD_TOKENS.values()), ids=list(BAD_TOKENS))
+async def test_bad_tokens_get_401_and_change_nothing(
+    secured: TestClient,
+    connector: MockConnector,
+    db_path,
+    authorization: Callable[[str], str | None],
+) -> None:
+    before = tables(db_path)
+    header = authorization(connector.url)
+    headers = {"Authorization": header} if header is not None else {}
     response = await secured.post(
         "/api/messages", json=A.personal_install(connector.url, 1), headers=headers
     )
     assert response.status == 401
+    assert tables(db_path) == before
     assert await rows(db_path, Recipient) == []
     assert connector.sent == []

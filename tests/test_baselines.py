@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from storage.baselines import Baselines, BaselineScore, InvalidBaselines
 from storage.db import SessionFactory
 from storage.directory import Directory
 from storage.question_bank import default_bank
-from tests.support.db_inspection import tables
+from tests.support.db_inspection import snapshot
 
 TEAM = "19:team-1@thread.tacv2"
 
@@ -71,16 +69,15 @@ BAD = [
 async def test_bad_lines_are_named_and_nothing_is_imported(
     session_factory: SessionFactory,
     units: dict[str, str],
-    db_path: Path,
     text: str,
     expected: list[str],
 ) -> None:
     baselines = Baselines(session_factory, default_bank())
     await baselines.import_csv("unit,dimension,score\nHjemmeplejen Nord,workload,55\n", "old")
-    before = tables(db_path)
+    before = await snapshot(session_factory)
     with pytest.raises(InvalidBaselines) as raised:
         await baselines.import_csv(text, "new")
     (problem,) = raised.value.problems
     for fragment in expected:
         assert fragment in problem, problem
-    assert tables(db_path) == before
+    assert await snapshot(session_factory) == before

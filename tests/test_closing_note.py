@@ -70,9 +70,10 @@ async def notes(factory: SessionFactory, services: Any, round_id: str) -> dict[s
 
 
 async def test_members_get_the_note_in_their_language_and_nothing_else(
-    session_factory: SessionFactory, db_path: Path
+    session_factory: SessionFactory, database_url: str, tmp_path: Path
 ) -> None:
-    services = build_services(make_settings(db_path), session_factory, now=lambda: NOW)
+    settings = make_settings(tmp_path / "unused.db", BOT_DATABASE_URL=database_url)
+    services = build_services(settings, session_factory, now=lambda: NOW)
     answers = Answers(session_factory, default_bank(), TEST_SECRET)
     enough = await open_round(session_factory, await team(session_factory, TEAM, "Nord", {6}))
     few_unit = await team(session_factory, "19:team-2@thread.tacv2", "Syd", {2})

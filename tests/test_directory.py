@@ -1,4 +1,4 @@
-"""The recipient directory and rosters, on a real migrated SQLite database."""
+"""The recipient directory and rosters, on real migrated SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from storage.errors import UnitNotFound
 from storage.hierarchy import Hierarchy, HierarchyCycle, InvalidHierarchy, InvalidLeader
 from storage.hierarchy_file import export_hierarchy, import_hierarchy, parse_file
 from storage.models import RoleAssignment, Unit
-from tests.support.db_inspection import tables
+from tests.support.db_inspection import snapshot
 
 TEAM_1, TEAM_2, TEAM_3 = (f"19:team-{n}@thread.tacv2" for n in (1, 2, 3))
 
@@ -71,7 +71,7 @@ async def org(session_factory: SessionFactory, tmp_path: Path) -> dict[str, Unit
 
 
 async def test_yaml_import_builds_the_tree_and_export_reimports_as_no_change(
-    session_factory: SessionFactory, org: dict[str, Unit], tmp_path: Path, db_path: Path
+    session_factory: SessionFactory, org: dict[str, Unit], tmp_path: Path
 ) -> None:
     assert org["Hjemmeplejen Nord"].parent_id == org["Ældreområdet"].id
     assert org["Ældreområdet"].parent_id == org["Aarhus Kommune"].id
@@ -86,11 +86,12 @@ async def test_yaml_import_builds_the_tree_and_export_reimports_as_no_change(
         "parent": None,
         "leaders": ["aad-director"],
     }
-    before = tables(db_path)
+    before = await snapshot(session_factory)
     report = await load(session_factory, write(tmp_path, "again.yaml", exported))
     assert (report.created, report.moved, report.renamed, report.leaders_changed) == ([], 0, 0, 0)
-    assert {n: t["rows"] for n, t in tables(db_path).items() if n != "units"} == {
-        n: t["rows"] for n, t in before.items() if n != "units"
+    after = await snapshot(session_factory)
+    assert {n: rows for n, rows in after.items() if n != "units"} == {
+        n: rows for n, rows in before.items() if n != "units"
     }
 
 
@@ -172,28 +173,27 @@ async def test_bad_files_name_line_and_field_and_change_nothing(
     session_factory: SessionFactory,
     org: dict[str, Unit],
     tmp_path: Path,
-    db_path: Path,
     name: str,
     text: str,
     expected: list[str],
 ) -> None:
-    before = tables(db_path)
+    before = await snapshot(session_factory)
     with pytest.raises(InvalidHierarchy) as raised:
         await load(session_factory, write(tmp_path, name, text))
     first = raised.value.problems[0]
     for fragment in expected:
         assert fragment in first, first
-    assert tables(db_path) == before
+    assert await snapshot(session_factory) == before
 
 
 async def test_a_good_entry_before_a_bad_one_is_not_imported(
-    session_factory: SessionFactory, org: dict[str, Unit], tmp_path: Path, db_path: Path
+    session_factory: SessionFactory, org: dict[str, Unit], tmp_path: Path
 ) -> None:
-    before = tables(db_path)
+    before = await snapshot(session_factory)
     text = "key,name,parent,leaders\nNy enhed,Ny enhed,Aarhus Kommune,aad-x\nB,B,Nowhere,\n"
     with pytest.raises(InvalidHierarchy):
         await load(session_factory, write(tmp_path, "half.csv", text))
-    assert tables(db_path) == before
+    assert await snapshot(session_factory) == before
 
 
 async def test_a_name_two_units_share_must_be_an_id(
@@ -246,11 +246,11 @@ async def test_a_cycle_in_the_database_cannot_make_a_reader_loop(
 
 
 async def test_single_changes_are_checked_and_all_or_nothing(
-    session_factory: SessionFactory, org: dict[str, Unit], db_path: Path
+    session_factory: SessionFactory, org: dict[str, Unit]
 ) -> None:
     hierarchy = Hierarchy(session_factory)
     team, centre, top = (org[n].id for n in ("Hjemmeplejen Nord", "Ældreområdet", "Aarhus Kommune"))
-    before = tables(db_path)
+    before = await snapshot(session_factory)
     with pytest.raises(HierarchyCycle):
         await hierarchy.set_parent(centre, team)
     with pytest.raises(HierarchyCycle):
@@ -259,7 +259,7 @@ async def test_single_changes_are_checked_and_all_or_nothing(
         await hierarchy.set_parent(team, "no-such-unit")
     with pytest.raises(InvalidLeader):
         await hierarchy.apply_change(team, parent_id=top, add=["aad-ok", "not ok"])
-    assert tables(db_path) == before
+    assert await snapshot(session_factory) == before
 
     moved = await hierarchy.set_parent(team, top)
     assert moved.moved and moved.new_parent and moved.new_parent.name == "Aarhus Kommune"

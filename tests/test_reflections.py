@@ -1,4 +1,4 @@
-"""Prompt rounds and reflections on a real SQLite database: the pulse's anonymous write path, reused.
+"""Prompt rounds and reflections on real SQLite and PostgreSQL databases: the pulse's anonymous write path, reused.
 
 A reflection counts once, is refused for the reasons a pulse answer is refused, changes nothing
 when refused, and is shown to nobody before the round has closed with at least k answers.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from botbuilder.core import ConversationState, StoreItem, TurnContext
@@ -42,22 +41,18 @@ BASE_TEST_NAMES = sorted(
 EXPECTED_BASE_TEST_COUNT = 11
 
 
-def database_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
-
-
 class Database:
-    """One replica's view of a database file: its own engine, session factory and SqlStorage."""
+    """One replica's view of a database: its own engine, session factory and SqlStorage."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.engine: AsyncEngine = create_engine(database_url(path))
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_engine(url)
         self.factory: SessionFactory = create_session_factory(self.engine)
         self.storage = SqlStorage(self.factory)
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        database = cls(path)
+    async def open(cls, url: str) -> Database:
+        database = cls(url)
         await upgrade(database.engine)
         return database
 
@@ -66,13 +61,9 @@ class Database:
 
 
 @pytest.fixture
-async def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state.db"
-
-
-@pytest.fixture
-async def database(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """On SQLite and on PostgreSQL (conftest's database_url is parametrized over both)."""
+    database = await Database.open(database_url)
     yield database
     await database.close()
 
@@ -232,9 +223,9 @@ async def test_state_saved_twice_in_one_turn_does_not_conflict_with_itself(
 
 
 async def test_two_replicas_see_each_others_writes_and_refuse_stale_etags(
-    database: Database, db_path: Path
+    database: Database, database_url: str
 ) -> None:
-    other = await Database.open(db_path)
+    other = await Database.open(database_url)
     try:
         a, b = database.storage, other.storage
         await a.write({"shared": {"n": 1}})
@@ -260,9 +251,9 @@ async def test_two_replicas_see_each_others_writes_and_refuse_stale_etags(
 
 
 async def test_exactly_one_of_many_concurrent_conditional_writers_wins(
-    database: Database, db_path: Path
+    database: Database, database_url: str
 ) -> None:
-    other = await Database.open(db_path)
+    other = await Database.open(database_url)
     try:
         await database.storage.write({"race": {"winner": None}})
         etag = (await database.storage.read(["race"]))["race"]["e_tag"]
@@ -285,9 +276,9 @@ async def test_exactly_one_of_many_concurrent_conditional_writers_wins(
 
 
 async def test_concurrent_creators_of_a_missing_key_get_one_winner(
-    database: Database, db_path: Path
+    database: Database, database_url: str
 ) -> None:
-    other = await Database.open(db_path)
+    other = await Database.open(database_url)
     try:
         factories = [database.factory, other.factory]
 
@@ -307,13 +298,13 @@ async def test_concurrent_creators_of_a_missing_key_get_one_winner(
         await other.close()
 
 
-async def test_state_survives_a_restart(db_path: Path) -> None:
-    first = await Database.open(db_path)
+async def test_state_survives_a_restart(database_url: str) -> None:
+    first = await Database.open(database_url)
     await first.storage.write({"plain": {"n": 1}, "item": StoreItem(name="kept", e_tag="*")})
     before = await first.storage.read(["plain", "item"])
     await first.close()
 
-    second = await Database.open(db_path)  # a new process: new engine, migrations are a no-op
+    second = await Database.open(database_url)  # a new process: new engine, migrations are a no-op
     try:
         after = await second.storage.read(["plain", "item"])
         assert after["plain"] == before["plain"]
@@ -373,8 +364,8 @@ def _adapter(storage: SqlStorage) -> TestAdapter:
     return TestAdapter(turn, TEAMS_PERSONAL_CHAT)
 
 
-async def test_a_dialog_in_progress_survives_a_restart(db_path: Path) -> None:
-    first = await Database.open(db_path)
+async def test_a_dialog_in_progress_survives_a_restart(database_url: str) -> None:
+    first = await Database.open(database_url)
     step = await _adapter(first.storage).send("hi")
     step = await step.assert_reply("Name?")
     step = await step.send("Mette")
@@ -383,7 +374,7 @@ async def test_a_dialog_in_progress_survives_a_restart(db_path: Path) -> None:
     assert isinstance(saved[PERSONAL_CHAT_STATE_KEY]["dialogState"], DialogState)
     await first.close()
 
-    second = await Database.open(db_path)
+    second = await Database.open(database_url)
     try:
         step = await _adapter(second.storage).send("Aarhus")
         await step.assert_reply("Mette from Aarhus")

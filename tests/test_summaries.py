@@ -199,7 +199,7 @@ async def test_recorded_action_adds_the_follow_up_to_the_next_pulse(
 
 
 async def test_hr_csv_export_holds_only_released_figures(
-    session_factory: SessionFactory, db_path
+    session_factory: SessionFactory, database_url: str, tmp_path
 ) -> None:
     from bot.cli_results import export_csv
     from tests.conftest import make_settings
@@ -208,7 +208,7 @@ async def test_hr_csv_export_holds_only_released_figures(
     c = await team_with_members(session_factory, "19:ec", range(20, 24), name="Team C")
     await run_round(session_factory, a, [4] * 5)
     await run_round(session_factory, c, [1, 1, 1])
-    text = await export_csv(make_settings(db_path))
+    text = await export_csv(make_settings(tmp_path / "unused.db", BOT_DATABASE_URL=database_url))
     lines = text.strip().splitlines()
     assert lines[0] == "period,unit,figure,responses,eligible,dimension,score"
     assert len(lines) == 1 + 5  # five dimensions of Team A's round

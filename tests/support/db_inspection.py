@@ -29,3 +29,17 @@ def tables(db_path: Path) -> dict[str, dict[str, Any]]:
 
 def changed_tables(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> set[str]:
     return {name for name in after if after[name]["rows"] != before.get(name, {}).get("rows")}
+
+
+async def snapshot(session_factory: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """name → every row, for any backend: what `tables` gives without SQLite's catalogue."""
+    from sqlalchemy import inspect, table, text
+
+    async with session_factory() as session:
+        connection = await session.connection()
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        result = {}
+        for name in sorted(names):
+            rows = (await session.execute(text(f'SELECT * FROM "{table(name).name}"'))).all()
+            result[name] = sorted((tuple(row) for row in rows), key=repr)
+        return result
