@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,32 @@ async def snapshot(session_factory: Any) -> dict[str, list[tuple[Any, ...]]]:
             rows = (await session.execute(text(f'SELECT * FROM "{table(name).name}"'))).all()
             result[name] = sorted((tuple(row) for row in rows), key=repr)
         return result
+
+
+ANSWER_TABLES = {"answer_counts", "round_responses", "anonymous_comments", "participation"}
+
+
+def assert_answers_left_no_trace(
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    identifiers: set[str],
+    texts: Iterable[str],
+) -> None:
+    """Rule 1 on the real schema: answering changed only the anonymous tables, which are
+    key-ordered, have no date or time column and hold no identifier; free texts live nowhere else."""
+    import json
+
+    assert changed_tables(before, after) == ANSWER_TABLES
+    for name in ANSWER_TABLES:
+        table = after[name]
+        assert "WITHOUT ROWID" in table["sql"].upper(), f"{name} would keep arrival order"
+        for column, declared in table["columns"].items():
+            assert "DATE" not in declared.upper() and "TIME" not in declared.upper(), (name, column)
+        for row in table["rows"]:
+            dump = json.dumps(row, ensure_ascii=False, default=str)
+            assert not any(identifier in dump for identifier in identifiers), (name, row)
+    texts = list(texts)
+    for name, table in after.items():
+        if name not in ANSWER_TABLES:
+            dump = json.dumps(table["rows"], ensure_ascii=False, default=str)
+            assert not any(text in dump for text in texts), name
