@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.cli_common import binder
 from bot.settings import Settings
 from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.errors import DomainError
+from storage.errors import DomainError, UnitNotFound
 from storage.migrate import upgrade
 from storage.models import Membership, Unit, utcnow
 from storage.question_bank import default_bank
@@ -31,6 +31,9 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
             factory = create_session_factory(engine)
             rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
             return await work(factory, rounds)
+        except UnitNotFound:
+            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
+            return 1
         except DomainError as error:
             print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
             return 1
@@ -40,12 +43,17 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
     return asyncio.run(main())
 
 
-async def _resolve_unit(factory: SessionFactory, args: argparse.Namespace) -> Unit | None:
+async def _resolve_unit(factory: SessionFactory, args: argparse.Namespace) -> Unit:
+    """--unit ID or --team (Teams id or name); an unknown one is refused by `_run`."""
     async with factory() as session:
         if args.unit:
-            return await session.get(Unit, args.unit)
-        query = select(Unit).where((Unit.teams_team_id == args.team) | (Unit.name == args.team))
-        return (await session.execute(query)).scalars().first()
+            unit = await session.get(Unit, args.unit)
+        else:
+            query = select(Unit).where((Unit.teams_team_id == args.team) | (Unit.name == args.team))
+            unit = (await session.execute(query)).scalars().first()
+    if unit is None:
+        raise UnitNotFound(args.unit or args.team)
+    return unit
 
 
 def cmd_units(settings: Settings, _args: argparse.Namespace) -> int:
@@ -70,9 +78,6 @@ def cmd_units(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory, rounds: Rounds) -> int:
         unit = await _resolve_unit(factory, args)
-        if unit is None:
-            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
-            return 1
         now = utcnow()
         closes = now + timedelta(days=args.days or settings.pulse_open_days)
         remind = closes - timedelta(hours=settings.pulse_reminder_hours)
@@ -101,9 +106,6 @@ def cmd_pulse_close(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_pulse_list(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory, rounds: Rounds) -> int:
         unit = await _resolve_unit(factory, args)
-        if unit is None:
-            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
-            return 1
         for info in await rounds.for_unit(unit.id):
             print(
                 f"{info.id}  #{info.sequence}  {info.state.value:9}  opens {info.opens_at:%Y-%m-%d %H:%M}"
@@ -117,9 +119,6 @@ def cmd_pulse_list(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory, rounds: Rounds) -> int:
         unit = await _resolve_unit(factory, args)
-        if unit is None:
-            print("No such unit: see `trivselsbot units`.", file=sys.stderr)
-            return 1
         cadence = Cadence(
             cadence_days=args.every,
             weekday=WEEKDAYS.index(args.weekday),
