@@ -14,6 +14,7 @@ from botbuilder.schema import ActivityTypes
 
 from bot.settings import Settings
 from dialogs.i18n import language_for, t
+from storage.db import is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,32 @@ def create_adapter(settings: Settings) -> CloudAdapter:
 
 def _make_turn_error_handler(settings: Settings):  # type: ignore[no-untyped-def]
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        """A crash in bot code: log it with the activity type only, and tell the person kindly."""
+        """A crash in bot code: log it with the activity type only, and tell the person kindly.
+
+        When the database is away the turn's transaction was rolled back whole, so nothing was
+        saved: the person is asked to try again in a moment rather than told something broke."""
         activity = context.activity
-        log.error(
-            "turn.failed",
-            exc_info=error,
-            extra={"activity_type": activity.type if activity else None},
-        )
+        unavailable = is_database_unavailable(error)
+        if unavailable:
+            log.warning(
+                "turn.database_unavailable",
+                extra={
+                    "activity_type": activity.type if activity else None,
+                    "error": type(error).__name__,
+                },
+            )
+        else:
+            log.error(
+                "turn.failed",
+                exc_info=error,
+                extra={"activity_type": activity.type if activity else None},
+            )
         if activity is None or activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
             return
         language = language_for(activity.locale, settings.default_language)
+        key = "error.database_unavailable" if unavailable else "error.generic"
         try:
-            await context.send_activity(t(language, "error.generic"))
+            await context.send_activity(t(language, key))
         except Exception:  # the connector itself may be what failed
             log.warning("turn.error_reply_failed")
 

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from storage.db import is_database_unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -16,6 +18,9 @@ async def run_every(
     while True:
         try:
             await tick()
-        except Exception:
-            log.exception(f"{name}.tick_failed")
+        except Exception as error:
+            if is_database_unavailable(error):  # an outage: one line per tick, not a traceback
+                log.warning(f"{name}.database_unavailable", extra={"error": type(error).__name__})
+            else:
+                log.exception(f"{name}.tick_failed")
         await asyncio.sleep(interval_seconds)

@@ -39,6 +39,21 @@ NO_RETRIES = Retry(
 )
 
 
+def _switch_off_retries(policy: Retry) -> None:
+    """Turn the SDK's urllib3 Retry off *in place*.
+
+    msrest hands this very object to the HTTP session when the client is created, so assigning a
+    new Retry to the configuration afterwards changed nothing: refused connections were still
+    retried three times with a 0.8 s backoff inside one send (found by tests/test_faults.py),
+    hidden from the outbox's own backoff and its attempt count."""
+    for name in ("total", "connect", "read", "redirect", "status", "other"):
+        if hasattr(policy, name):
+            setattr(policy, name, getattr(NO_RETRIES, name))
+    policy.status_forcelist = NO_RETRIES.status_forcelist
+    policy.raise_on_status = NO_RETRIES.raise_on_status
+    policy.respect_retry_after_header = NO_RETRIES.respect_retry_after_header
+
+
 def reference_from_json(reference_json: str) -> ConversationReference:
     return ConversationReference().deserialize(json.loads(reference_json))
 
@@ -74,7 +89,7 @@ class ProactiveSender:
             client = await factory.create(service_url, None)
             client.config.keep_alive = True
             client.config.connection.timeout = self._timeout
-            client.config.retry_policy.policy = NO_RETRIES
+            _switch_off_retries(client.config.retry_policy.policy)
             self._clients[service_url] = client
         return client
 

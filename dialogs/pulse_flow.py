@@ -14,7 +14,7 @@ from dialogs.dates import local_datetime
 from dialogs.delivery_flow import show_delivery_status
 from dialogs.i18n import t
 from dialogs.turn import Turn
-from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.errors import AlreadyAnswered, DomainError, RoundNotFound, UnitNotFound
 from storage.outbox_models import OutboxKind
 from storage.values import Role
 
@@ -40,9 +40,28 @@ async def answer_pulse(turn: Turn) -> None:
     except DomainError as refusal:
         log.info("pulse.refused", extra={"reason": refusal.code})
         await turn.context.send_activity(t(turn.language, f"pulse.refused.{refusal.code}"))
+        if isinstance(refusal, AlreadyAnswered):
+            await neutralise_answered_card(turn)
         return
     log.info("pulse.answered")
     await _replace_card(turn)
+
+
+async def neutralise_answered_card(turn: Turn) -> None:
+    """After "already answered", make sure the card the person pressed is the neutral one.
+
+    Normally it already is. But if the bot died after the answer was committed and before the
+    card was replaced, the answered card would otherwise stay in the chat history (rule 8). The
+    thanks card is the same for everyone, and the refusal just said they answered, so it adds
+    nothing; without a card id there is nothing to replace."""
+    if not turn.activity.reply_to_id:
+        return
+    thanks: Activity = card_activity(thanks_card(turn.language))
+    thanks.id = turn.activity.reply_to_id
+    try:
+        await turn.context.update_activity(thanks)
+    except Exception:  # the card may be gone; nothing else depends on it
+        log.warning("pulse.card_update_failed")
 
 
 async def _replace_card(turn: Turn) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 from dialogs.cards.prompts import RATING_INPUT, TEXT_INPUT
 from dialogs.i18n import LANGUAGES, t
-from dialogs.pulse_flow import _replace_card
+from dialogs.pulse_flow import _replace_card, neutralise_answered_card
 from dialogs.turn import Turn
-from storage.errors import DomainError, RoundNotFound
+from storage.errors import AlreadyAnswered, DomainError, RoundNotFound
 from storage.values import ConversationKind
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ async def answer_reflection(turn: Turn) -> None:
         await turn.context.send_activity(
             t(language, key if key in LANGUAGES[language] else "error.generic")
         )
+        if isinstance(refusal, AlreadyAnswered):
+            await neutralise_answered_card(turn)
         return
     log.info("reflection.answered")
     await _replace_card(turn)

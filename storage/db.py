@@ -68,3 +68,53 @@ def dialect_insert(dialect_name: str) -> Any:
 def insert_for(session: AsyncSession) -> Any:
     """dialect_insert for the database this session talks to."""
     return dialect_insert(session.get_bind().dialect.name)
+
+
+# SQLSTATE classes that mean "the server cannot serve us now": 08 connection exception, 53
+# insufficient resources (e.g. too many connections), 57P operator intervention (shutdown,
+# crash recovery, "the database system is starting up").
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_DRIVER_PATHS = ("/sqlalchemy/", "/asyncpg/", "/aiosqlite/")
+
+
+def _raised_by_driver(error: BaseException) -> bool:
+    """An OSError from the database driver, not from (say) an HTTP call in the same turn."""
+    return any(
+        any(part in frame.tb_frame.f_code.co_filename for part in _DRIVER_PATHS)
+        for frame in _frames(error)
+    )
+
+
+def _frames(error: BaseException) -> list[Any]:
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when `error` means the database is away (down, restarting, unreachable, overloaded).
+
+    Such a failure is transient and the transaction it hit was rolled back as a whole, so the
+    edge may tell the person "try again in a moment" rather than report a crash. A constraint
+    violation or a bug in a query is not this: it would fail the same way again.
+    """
+    from sqlalchemy import exc
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if isinstance(current, OSError | TimeoutError) and _raised_by_driver(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -406,6 +406,10 @@ TEXTS: dict[str, str] = {
         "Beklager, noget gik galt hos mig. Prøv igen om lidt — hvis det bliver ved, så sig det til "
         "din IT- eller HR-afdeling."
     ),
+    "error.database_unavailable": (
+        "Jeg kan ikke få fat i min database lige nu, så jeg kunne ikke gøre det færdigt. "
+        "Prøv igen om lidt — et svar bliver aldrig talt med to gange."
+    ),
     "error.not_allowed": "Det har du desværre ikke adgang til.",
     "error.unknown_action": "Den knap kender jeg ikke længere. Skriv **hjælp** for at se, hvad du kan.",
 }

@@ -406,6 +406,10 @@ TEXTS: dict[str, str] = {
         "Sorry, something went wrong on my side. Please try again in a moment — if it keeps "
         "happening, tell your IT or HR department."
     ),
+    "error.database_unavailable": (
+        "I can't reach my database right now, so I couldn't finish that. Please try again in a "
+        "moment — an answer is never counted twice."
+    ),
     "error.not_allowed": "Sorry, you don't have access to that.",
     "error.unknown_action": "I no longer know that button. Type **help** to see what you can do.",
 }

@@ -58,7 +58,7 @@ class MockConnector:
         app.router.add_post("/v3/conversations", self._create_conversation)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        self.port = free_port()
+        self.port = self.port or free_port()  # started again after stop(): the same address
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
         return self
 

@@ -101,7 +101,9 @@ def _run(
     )
 
 
-def _start(bin_dir: Path, base: Path, run_as: str | None) -> PostgresServer:
+def _start(
+    bin_dir: Path, base: Path, run_as: str | None, overrides: dict[str, str] | None = None
+) -> PostgresServer:
     data_dir = base / "data"
     initdb = _run(
         [
@@ -124,7 +126,12 @@ def _start(bin_dir: Path, base: Path, run_as: str | None) -> PostgresServer:
     last_error = ""
     for _attempt in range(3):  # the free port may be taken between probing and binding
         port = free_port()
-        settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": f"'{base}'"}
+        settings = {
+            **SERVER_SETTINGS,
+            **(overrides or {}),
+            "port": str(port),
+            "unix_socket_directories": f"'{base}'",
+        }
         with (data_dir / "postgresql.auto.conf").open("w") as conf:
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
         started = _run(
@@ -139,12 +146,27 @@ def _start(bin_dir: Path, base: Path, run_as: str | None) -> PostgresServer:
     raise PostgresUnavailable(f"PostgreSQL would not start: {last_error.strip()}")
 
 
-def stop(server: PostgresServer) -> None:
-    """pg_ctl signals the postmaster whose pid is in this data folder's postmaster.pid, nothing else."""
+def stop(server: PostgresServer, mode: str = "fast") -> None:
+    """pg_ctl signals the postmaster whose pid is in this data folder's postmaster.pid, nothing else.
+
+    `mode` is pg_ctl's: "fast" ends every session and checkpoints; "immediate" is a crash (every
+    process quits at once, the next start recovers from the WAL)."""
     _run(
-        [str(server.bin_dir / "pg_ctl"), "stop", "-D", str(server.data_dir), "-m", "fast"],
+        [str(server.bin_dir / "pg_ctl"), "stop", "-D", str(server.data_dir), "-m", mode],
         server.run_as,
     )
+
+
+def restart(server: PostgresServer) -> None:
+    """Start a stopped server again on its folder and port (the fault tests' "database is back")."""
+    base = server.data_dir.parent
+    started = _run(
+        [str(server.bin_dir / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(server.data_dir)]
+        + ["-l", str(base / "server.log")],
+        server.run_as,
+    )
+    if started.returncode != 0:
+        raise PostgresUnavailable(f"PostgreSQL would not start again: {started.stderr.strip()}")
 
 
 def _memory_folder() -> str | None:
@@ -154,8 +176,10 @@ def _memory_folder() -> str | None:
 
 
 @contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start a server in a fresh temp folder, yield it, stop it and delete the folder."""
+def postgres_server(overrides: dict[str, str] | None = None) -> Iterator[PostgresServer]:
+    """Start a server in a fresh temp folder, yield it, stop it and delete the folder.
+
+    `overrides` replaces server settings (e.g. synchronous_commit=on for a test that crashes it)."""
     bin_dir = find_bin_dir()
     run_as = _unprivileged_user()
     base = Path(tempfile.mkdtemp(prefix="trivselsbot-pg-", dir=_memory_folder()))
@@ -163,7 +187,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         if run_as is not None:
             entry = pwd.getpwnam(run_as)
             os.chown(base, entry.pw_uid, entry.pw_gid)
-        server = _start(bin_dir, base, run_as)
+        server = _start(bin_dir, base, run_as, overrides)
         try:
             yield server
         finally:
