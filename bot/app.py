@@ -20,6 +20,7 @@ from bot.admin_api import ADMIN, AdminContext, add_admin_routes
 from bot.delivery_status import DeliveryStatusReporter
 from bot.messages_endpoint import MAX_BODY_BYTES, messages_handler
 from bot.outbox_worker import OutboxWorker, WorkerConfig
+from bot.periodic import run_every
 from bot.proactive import ProactiveSender
 from bot.prompt_runtime import build_prompt_services, seed_starter_library, start_prompt_tasks
 from bot.rate_limit import Pacer
@@ -42,6 +43,7 @@ from storage.models import utcnow
 from storage.outbox import Outbox, OutboxJob
 from storage.privacy import Privacy
 from storage.question_bank import default_bank
+from storage.retention import purge
 from storage.roles import Roles
 from storage.rounds import Rounds
 from storage.schedules import Schedules
@@ -140,6 +142,27 @@ async def stop_worker(worker: OutboxWorker, task: asyncio.Task[None], grace: flo
         log.exception("outbox.worker_crashed")
 
 
+def start_retention(
+    settings: Settings, factory: SessionFactory, now: Callable[[], datetime]
+) -> asyncio.Task[None]:
+    """The retention job (storage/retention.py) on every replica: its deletes are idempotent."""
+    policy = settings.retention_policy
+
+    async def tick() -> None:
+        report = await purge(factory, policy, now())
+        if report.total:
+            log.info(
+                "retention.purged",
+                extra=report.model_dump(exclude={"dry_run", "cutoff", "skipped_periods"}),
+            )
+        if report.skipped_periods:
+            log.warning("retention.periods_waiting", extra={"periods": report.skipped_periods})
+
+    return asyncio.create_task(
+        run_every(settings.retention_interval_seconds, tick, "retention"), name="retention"
+    )
+
+
 def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
     """Engines, services and workers live in cleanup_ctx: created on start, stopped on shutdown."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -175,6 +198,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
                 asyncio.create_task(worker.run(), name="outbox-worker"),
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
+            tasks.append(start_retention(settings, factory, now))
             tasks += start_prompt_tasks(
                 settings,
                 services.prompts,

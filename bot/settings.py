@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.retention import RetentionPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
@@ -71,6 +74,19 @@ class Settings(BaseSettings):
     )
     delivery_status_seconds: float = Field(
         5.0, gt=0, le=300, validation_alias="BOT_DELIVERY_STATUS_SECONDS"
+    )
+    # Retention (storage/retention.py): closed rounds with their counters, comments and
+    # reflections, by whole months; participation hashes left past a round's close; delivery
+    # records and people who left every team.
+    retention_years: int = Field(5, ge=1, le=50, validation_alias="BOT_RETENTION_YEARS")
+    participation_grace_hours: int = Field(
+        24, ge=1, le=24 * 30, validation_alias="BOT_PARTICIPATION_GRACE_HOURS"
+    )
+    delivery_retention_days: int = Field(
+        90, ge=31, le=3650, validation_alias="BOT_DELIVERY_RETENTION_DAYS"
+    )
+    retention_interval_seconds: float = Field(
+        6 * 3600.0, gt=0, le=7 * 24 * 3600, validation_alias="BOT_RETENTION_INTERVAL_SECONDS"
     )
     background_workers: bool = Field(True, validation_alias="BOT_BACKGROUND_WORKERS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -150,6 +166,14 @@ class Settings(BaseSettings):
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
             )
         return self
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            years=self.retention_years,
+            participation_grace=timedelta(hours=self.participation_grace_hours),
+            delivery_days=self.delivery_retention_days,
+        )
 
     @property
     def authentication_enabled(self) -> bool:

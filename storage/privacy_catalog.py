@@ -1,0 +1,466 @@
+"""What each table and column holds about people, why, and for how long — in Danish and English.
+
+`trivselsbot privacy report` joins this classification with the live schema and row counts
+(storage/privacy_report.py). Every table and every column must be classified here:
+tests/test_privacy_report.py fails when a migration adds one that is not, so the report a DPO
+reads can never silently miss something. The texts live here rather than in dialogs/ because
+they describe the storage itself and the storage layer may not import dialogs.
+
+Retention texts may use {years}, {grace_hours} and {delivery_days}: the configured values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    PERSONAL = "personal"  # identifies or concerns a person
+    PSEUDONYMOUS = "pseudonymous"  # keyed hashes: personal data while the secret exists
+    ANONYMOUS = "anonymous"  # aggregates and texts with no author, time or order
+    ORGANISATIONAL = "organisational"  # the organisation, content and machinery: no one's data
+
+
+@dataclass(frozen=True)
+class Text:
+    da: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" else self.da
+
+
+@dataclass(frozen=True)
+class TableClass:
+    kind: Kind
+    purpose: Text
+    retention: Text
+    personal: dict[str, Text] = field(default_factory=dict)  # column → what it says about whom
+    other: tuple[str, ...] = ()  # columns that hold nothing about a person
+
+
+ROUNDS_RETENTION = Text(
+    "Slettes med sin runde: lukkede runder slettes i hele kalendermåneder, når måneden er mere "
+    "end {years} år gammel.",
+    "Deleted with its round: closed rounds are deleted by whole calendar months once the month "
+    "is more than {years} years old.",
+)
+
+CATALOG: dict[str, TableClass] = {
+    "recipients": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Modtagerregisteret: så botten kan skrive til medarbejderne i deres personlige chat "
+            "(målinger, påmindelser, besked om resultat). Siger, hvem der kan spørges — aldrig, "
+            "hvem der har svaret.",
+            "The recipient directory: so the bot can message employees in their personal chat "
+            "(pulses, reminders, the result note). It says who can be asked, never who answered.",
+        ),
+        Text(
+            "Så længe personen er med i et team, hvor botten er installeret. Personer uden team "
+            "slettes, når de ikke er set i {delivery_days} dage. Chat-henvisningen slettes med det "
+            "samme, når personen fjerner appen.",
+            "While the person is in a team where the bot is installed. People in no team are "
+            "deleted when not seen for {delivery_days} days. The chat reference is deleted at once "
+            "when the person removes the app.",
+        ),
+        {
+            "user_id": Text("Teams-bruger-id", "Teams user id"),
+            "aad_object_id": Text("Entra ID-objekt-id (AAD)", "Entra ID (AAD) object id"),
+            "name": Text("navn, som Teams oplyser det", "name, as Teams gives it"),
+            "locale": Text("sprog i Teams-klienten", "language of the Teams client"),
+            "personal_conversation_id": Text("id på den personlige chat", "id of the 1:1 chat"),
+            "personal_reference": Text(
+                "henvisning til den personlige chat (bruger- og chat-id)",
+                "reference to the 1:1 chat (user and chat ids)",
+            ),
+            "app_installed": Text("om personen har appen", "whether the person has the app"),
+            "blocked": Text(
+                "om personen har blokeret eller fjernet appen",
+                "whether the person blocked or removed the app",
+            ),
+            "updated_at": Text("hvornår personen sidst blev set", "when the person was last seen"),
+        },
+        ("tenant_id", "service_url"),
+    ),
+    "unit_members": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Teamets medlemmer, hentet fra Teams: hvem der skal have teamets målinger, og hvor "
+            "mange der blev inviteret (et tal, ikke en liste, gemmes med runden).",
+            "The team's members, read from Teams: who gets the team's pulses, and how many were "
+            "invited (a number, not a list, is kept with the round).",
+        ),
+        Text(
+            "Fjernes, når personen forlader teamet i Teams, eller botten fjernes fra teamet.",
+            "Removed when the person leaves the team in Teams, or the bot is removed from it.",
+        ),
+        {"user_id": Text("hvilket team personen er med i", "which team the person is in")},
+        ("unit_id",),
+    ),
+    "conversations": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Samtaler, botten er installeret i (personlige chats og teamkanaler), så den kan skrive "
+            "proaktivt.",
+            "Conversations the bot is installed in (personal chats and team channels), so it can "
+            "message proactively.",
+        ),
+        Text(
+            "Slettes, når appen fjernes fra samtalen.",
+            "Deleted when the app is removed from the conversation.",
+        ),
+        {
+            "id": Text(
+                "samtale-id (en personlig chat peger på én person)",
+                "conversation id (a personal chat points to one person)",
+            ),
+            "reference": Text(
+                "henvisning til samtalen, med bruger-id for personlige chats",
+                "reference to the conversation, with the user id for personal chats",
+            ),
+        },
+        ("kind", "unit_id", "tenant_id", "installed", "updated_at"),
+    ),
+    "role_assignments": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Ledere pr. enhed: hvem der må se enhedens resultater. HR-administratorer står i "
+            "konfigurationen, ikke i databasen.",
+            "Leaders per unit: who may see the unit's results. HR administrators are in the "
+            "configuration, not in the database.",
+        ),
+        Text(
+            "Indtil HR fjerner lederen, eller enheden slettes.",
+            "Until HR removes the leader, or the unit is deleted.",
+        ),
+        {"aad_object_id": Text("hvem der er leder (Entra ID-objekt-id)", "who leads (Entra ID)")},
+        ("unit_id", "role"),
+    ),
+    "state_documents": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Samtaletilstand pr. samtale, så enhver kørende kopi af botten kan fortsætte en "
+            "samtale. Indeholder aldrig svar; i dag gemmes ingen felter ud over nøglen.",
+            "Conversation state per conversation, so any running copy of the bot can continue a "
+            "conversation. Never holds answers; today no fields are kept beyond the key.",
+        ),
+        Text(
+            "Overskrives ved hver besked; slettes ikke automatisk (der er intet indhold at slette).",
+            "Overwritten on every message; not deleted automatically (there is no content).",
+        ),
+        {
+            "key": Text("nøgle med samtalens id", "key holding the conversation id"),
+            "document": Text("samtalens tilstand", "the conversation's state"),
+        },
+        ("etag",),
+    ),
+    "outbox": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Udsendelseskøen: én række pr. modtager og besked, så en udsendelse overlever et "
+            "nedbrud og ikke sendes to gange. Siger, hvem der blev spurgt — aldrig, hvem der svarede.",
+            "The send queue: one row per recipient and message, so a push survives a crash and is "
+            "not sent twice. It says who was asked — never who answered.",
+        ),
+        Text(
+            "Påmindelser slettes, når runden lukker. Afsluttede rækker slettes {delivery_days} dage "
+            "efter sidste forsøg, når runden er slut; ellers med runden efter {years} år.",
+            "Reminders are deleted when the round closes. Settled rows are deleted {delivery_days} "
+            "days after the last try once the round is over; otherwise with the round after "
+            "{years} years.",
+        ),
+        {
+            "user_id": Text("modtageren (Teams-bruger-id)", "the recipient (Teams user id)"),
+            "state": Text(
+                "om beskeden nåede frem til personen", "whether the message reached the person"
+            ),
+            "last_error": Text("hvorfor en besked ikke nåede frem", "why a message did not arrive"),
+            "updated_at": Text("hvornår der sidst blev sendt", "when it was last sent"),
+            "next_attempt_at": Text("hvornår der prøves igen", "when it is tried again"),
+        },
+        ("id", "kind", "subject_id", "attempts", "throttles", "uncertain"),
+    ),
+    "delivery_watches": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "HR's statuskort for en udsendelse: hvor kortet står i HR-personens chat, så det kan "
+            "opdateres. Kun tal — aldrig hvem der fik beskeden.",
+            "HR's delivery status card: where the card is in the HR person's chat, so it can be "
+            "updated. Counts only — never who got the message.",
+        ),
+        Text(
+            "Slettes, når den endelige rapport er vist; ellers efter {delivery_days} dage.",
+            "Deleted when the final report is shown; otherwise after {delivery_days} days.",
+        ),
+        {
+            "reference": Text("henvisning til HR-personens chat", "reference to HR's chat"),
+            "activity_id": Text("id på kortet i HR-personens chat", "id of the card in HR's chat"),
+            "language": Text("HR-personens sprog", "the HR person's language"),
+        },
+        ("id", "kind", "subject_id", "label", "shown", "created_at"),
+    ),
+    "participation": TableClass(
+        Kind.PSEUDONYMOUS,
+        Text(
+            "At afvise et svar nummer to og kun minde dem, der ikke har svaret. Nøglen er "
+            "HMAC(hemmelighed, runde ∥ person); hemmeligheden ligger i konfigurationen, ikke i "
+            "databasen.",
+            "To refuse a second answer and remind only those who have not answered. The key is "
+            "HMAC(secret, round ∥ person); the secret is in the configuration, not the database.",
+        ),
+        Text(
+            "Slettes, når runden lukker; som sikkerhedsnet senest {grace_hours} timer efter "
+            "rundens lukketid.",
+            "Deleted when the round closes; as a safety net at most {grace_hours} hours after the "
+            "round's closing time.",
+        ),
+        {
+            "key": Text(
+                "nøglet hash af runde og person (kan kun genkendes med hemmeligheden)",
+                "keyed hash of round and person (recognisable only with the secret)",
+            )
+        },
+        ("round_id",),
+    ),
+    "answer_counts": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "Svarene som samlede tællere: runde × spørgsmål × svarværdi → antal.",
+            "The answers as counters: round × question × value → how many.",
+        ),
+        ROUNDS_RETENTION,
+        other=("round_id", "item_id", "value", "count"),
+    ),
+    "round_responses": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "Hvor mange der svarede i en runde: tallet, der holdes op mod k.",
+            "How many answered a round: the number checked against k.",
+        ),
+        ROUNDS_RETENTION,
+        other=("round_id", "responses"),
+    ),
+    "anonymous_comments": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "Kommentarer og refleksioner uden forfatter, tidspunkt eller rækkefølge (tilfældig "
+            "nøgle). Vises kun ved mindst k svar. Teksten kan selv nævne nogen.",
+            "Comments and reflections with no author, time or order (random key). Shown only with "
+            "at least k answers. The text itself may mention someone.",
+        ),
+        ROUNDS_RETENTION,
+        other=("round_id", "key", "text"),
+    ),
+    "pulse_rounds": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Runder: hvornår en enhed spørges om hvad, og hvor mange der blev inviteret.",
+            "Rounds: when a unit is asked what, and how many were invited.",
+        ),
+        ROUNDS_RETENTION,
+        other=(
+            "id",
+            "unit_id",
+            "sequence",
+            "items",
+            "opens_at",
+            "closes_at",
+            "remind_at",
+            "eligible_count",
+            "state",
+            "reminder_enqueued",
+            "origin",
+            "ancestry",
+        ),
+    ),
+    "agreed_actions": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Handlinger, et team har aftalt efter et resumé (skrevet af lederen, uden forfatter).",
+            "Actions a team agreed after a summary (written by the leader, no author kept).",
+        ),
+        Text(
+            "Slettes {years} år efter aftaledatoen.", "Deleted {years} years after the agreed date."
+        ),
+        other=("id", "unit_id", "round_id", "text", "agreed_on", "follow_up_pending"),
+    ),
+    "units": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Enheder og teams og deres placering i organisationen.",
+            "Units and teams, and where they sit in the organisation.",
+        ),
+        Text("Så længe enheden findes.", "While the unit exists."),
+        other=(
+            "id",
+            "name",
+            "teams_team_id",
+            "parent_id",
+            "tenant_id",
+            "service_url",
+            "bot_installed",
+            "updated_at",
+        ),
+    ),
+    "pulse_schedules": TableClass(
+        Kind.ORGANISATIONAL,
+        Text("Enhedernes faste målingsplaner.", "The units' pulse schedules."),
+        Text("Så længe HR har planen.", "While HR keeps the schedule."),
+        other=(
+            "unit_id",
+            "cadence_days",
+            "weekday",
+            "local_time",
+            "open_days",
+            "reminder_hours",
+            "skip_holidays",
+            "next_opening_at",
+            "active",
+        ),
+    ),
+    "baselines": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Enhedernes resultater fra den seneste store måling (APV/trivselsmåling).",
+            "The units' results from the last big survey (APV / wellbeing survey).",
+        ),
+        Text("Indtil HR indlæser nye.", "Until HR imports new ones."),
+        other=("unit_id", "dimension", "score", "source"),
+    ),
+    "prompts": TableClass(
+        Kind.ORGANISATIONAL,
+        Text("Biblioteket af refleksionsspørgsmål.", "The library of reflection prompts."),
+        Text("Så længe HR har dem i biblioteket.", "While HR keeps them in the library."),
+        other=(
+            "id",
+            "theme",
+            "state",
+            "text_da",
+            "text_en",
+            "rating_da",
+            "rating_en",
+            "origin",
+            "created_at",
+            "updated_at",
+        ),
+    ),
+    "publications": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "HR's udsendelsesplaner (hvad, til hvilke enheder, hvornår).",
+            "HR's publishing orders (what, to which units, when).",
+        ),
+        Text("Så længe HR har planen.", "While HR keeps the order."),
+        other=(
+            "id",
+            "content",
+            "prompt_id",
+            "theme",
+            "scope",
+            "delivery",
+            "open_days",
+            "cadence_days",
+            "weekday",
+            "local_time",
+            "skip_holidays",
+            "next_planned_at",
+            "occurrences",
+            "active",
+            "created_at",
+        ),
+    ),
+    "prompt_rounds": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Hvilket spørgsmål en refleksionsrunde stillede, ordret.",
+            "Which prompt a reflection round asked, word for word.",
+        ),
+        ROUNDS_RETENTION,
+        other=(
+            "round_id",
+            "prompt_id",
+            "publication_id",
+            "delivery",
+            "theme",
+            "text_da",
+            "text_en",
+            "rating_da",
+            "rating_en",
+        ),
+    ),
+    "channel_posts": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Kort til teamkanaler, i kø så de overlever en genstart.",
+            "Cards for team channels, queued so they survive a restart.",
+        ),
+        ROUNDS_RETENTION,
+        other=(
+            "id",
+            "round_id",
+            "conversation_id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "updated_at",
+        ),
+    ),
+    "outbox_control": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Hvilken kørende kopi af botten der sender, og en eventuel pause fra Teams.",
+            "Which running copy of the bot sends, and any pause Teams asked for.",
+        ),
+        Text("Én række, der overskrives.", "One row, overwritten."),
+        other=(
+            "name",
+            "lease_holder",
+            "lease_until",
+            "throttled_until",
+            "throttle_strikes",
+            "updated_at",
+        ),
+    ),
+    "alembic_version": TableClass(
+        Kind.ORGANISATIONAL,
+        Text("Databaseskemaets version.", "The database schema's version."),
+        Text("Én række, der overskrives.", "One row, overwritten."),
+        other=("version_num",),
+    ),
+}
+
+KIND_TITLES: dict[Kind, Text] = {
+    Kind.PERSONAL: Text("Personoplysninger", "Personal data"),
+    Kind.PSEUDONYMOUS: Text(
+        "Pseudonyme oplysninger (personoplysninger, så længe hemmeligheden findes)",
+        "Pseudonymous data (personal data while the secret exists)",
+    ),
+    Kind.ANONYMOUS: Text("Anonyme samlede tal og tekster", "Anonymous aggregates and texts"),
+    Kind.ORGANISATIONAL: Text(
+        "Organisation, indhold og drift (ingen personoplysninger)",
+        "Organisation, content and operation (no personal data)",
+    ),
+}
+
+LABELS: dict[str, Text] = {
+    "title": Text("Trivselsbot: det gemmer databasen", "Trivselsbot: what the database holds"),
+    "intro": Text(
+        "Lavet ud fra den kørende database ({database}) og klassifikationen i "
+        "storage/privacy_catalog.py. Svar gemmes aldrig med en person: kun som tællere og "
+        "kommentarer uden forfatter. Retsgrundlaget fastlægges af den dataansvarlige (kommunen).",
+        "Made from the live database ({database}) and the classification in "
+        "storage/privacy_catalog.py. Answers are never stored with a person: only as counters "
+        "and comments without author. The legal basis is set by the controller (the employer).",
+    ),
+    "rows": Text("rækker", "rows"),
+    "purpose": Text("Formål", "Purpose"),
+    "retention": Text("Opbevaring", "Retention"),
+    "personal": Text("Personoplysninger", "Personal data"),
+    "unclassified": Text(
+        "IKKE KLASSIFICERET — tilføj til storage/privacy_catalog.py",
+        "NOT CLASSIFIED — add to storage/privacy_catalog.py",
+    ),
+}
