@@ -104,8 +104,11 @@ def is_database_unavailable(error: BaseException) -> bool:
     from sqlalchemy import exc
 
     seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
             return True
@@ -116,5 +119,7 @@ def is_database_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(current, OSError | TimeoutError) and _raised_by_driver(current):
             return True
-        current = current.__cause__ or current.__context__
+        # The driver's own error: SQLAlchemy's `.orig`, and whatever it was raised from.
+        linked = (getattr(current, "orig", None), current.__cause__, current.__context__)
+        pending.extend(e for e in linked if isinstance(e, BaseException))
     return False

@@ -41,6 +41,7 @@ from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.directory import Directory
 from storage.migrate import upgrade
 from storage.outbox_models import OutboxKind
+from storage.participation import participation_key
 from storage.question_bank import default_bank
 from storage.rounds import RoundInfo, Rounds
 from tests.conftest import TEST_SECRET, make_settings
@@ -193,7 +194,9 @@ async def admin(server: PostgresServer, statement: str) -> None:
         await connection.close()
 
 
+@pytest.mark.parametrize("mode", ["immediate", "fast"])
 async def test_the_database_going_away_mid_submission_loses_nothing_and_the_bot_recovers(
+    mode: str,
     own_postgres: PostgresServer,
     connector: MockConnector,
     tmp_path: Path,
@@ -245,7 +248,9 @@ async def test_the_database_going_away_mid_submission_loses_nothing_and_the_bot_
             return int(count) >= 3
 
         await until(waiting_on_the_lock, 10, "three submissions waiting on the lock")
-        await asyncio.to_thread(stop, server, "immediate")
+        # immediate: a crash, sessions cut off; fast: sessions told "terminating connection
+        # due to administrator command" (SQLSTATE 57P01) before the server goes.
+        await asyncio.to_thread(stop, server, mode)
         await asyncio.gather(*in_flight)  # each answered 201: no 500 reached Teams
         locker.terminate()  # its server process is gone with the rest
 
@@ -275,14 +280,16 @@ async def test_the_database_going_away_mid_submission_loses_nothing_and_the_bot_
 
         await until(healthy, 10, "/healthz to recover")
         after_crash = await anonymous_tables(factory, info.id)
-        items = len(info.items)
         assert after_crash == {
             "responses": 3,
             "participation": 3,
             "per_item": {item: 3 for item in info.items},
             "comments": ["før-1", "før-2", "før-3"],
         }, after_crash
-        assert items >= 3
+        async with factory() as session:
+            keys = set((await session.execute(select(Participation.key))).scalars())
+        assert keys == {participation_key(TEST_SECRET, info.id, f"29:user-{n}") for n in (1, 2, 3)}
+        assert len(info.items) >= 3
 
         # Everyone asked to retry does so and is counted once; an old hand is refused politely.
         for n in (4, 5, 6, 7, 8):
@@ -473,3 +480,24 @@ async def test_a_connector_outage_is_retried_with_backoff_and_everything_arrives
     # Backoff, not hammering: at a 0.05 s poll a blind retry would try ~40 times in 2 s.
     attempts = sorted(row.attempts for row in by_user.values())
     assert attempts[0] >= 2 and attempts[-1] <= 8, attempts
+
+
+def test_only_an_unreachable_database_counts_as_an_outage() -> None:
+    """A bug or a constraint would fail the same way again: those keep the crash message."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    from storage.db import is_database_unavailable
+
+    class AdminShutdown(Exception):
+        sqlstate = "57P01"
+
+    assert is_database_unavailable(OperationalError("SELECT 1", {}, Exception("locked")))
+    # "terminating connection due to administrator command", as SQLAlchemy wraps it ...
+    assert is_database_unavailable(ProgrammingError("SELECT 1", {}, AdminShutdown()))
+    try:  # ... and as the cause of whatever the turn raised
+        raise RuntimeError("turn failed") from AdminShutdown()
+    except RuntimeError as error:
+        assert is_database_unavailable(error)
+    assert not is_database_unavailable(IntegrityError("INSERT", {}, Exception("duplicate")))
+    assert not is_database_unavailable(ConnectionRefusedError(111, "refused"))  # not the driver's
+    assert not is_database_unavailable(ValueError("bug"))
