@@ -402,8 +402,15 @@ class OutboxWorker:
         except (ClientRequestError, OSError, TimeoutError) as error:
             reason, maybe_arrived = _transport_failure(error)
             self.stats.add("retried")
+            # A request that never left says the connector is away, not that this row fails:
+            # a long Teams or network outage delays the push instead of failing every row.
             return lambda: outbox.mark_retry(
-                job, tries, backoff(tries, base), reason, uncertain=maybe_arrived
+                job,
+                tries,
+                backoff(tries, base),
+                reason,
+                uncertain=maybe_arrived,
+                never_left=not maybe_arrived,
             )
         except _NoAddress:
             self.stats.add("failed")

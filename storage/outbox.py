@@ -23,7 +23,9 @@ from storage.pulse_models import PulseRound
 
 # Failed tries (5xx, 412, timeouts...) before a row is given up: Company Communicator
 # dead-letters after 10 deliveries. 429s do not count here: a throttle says nothing about the
-# recipient. MAX_TRIES bounds every try, 429s included, so nothing is retried for ever.
+# recipient; nor do requests that never left (connection refused, connect timeout), which say the
+# connector is away. MAX_TRIES bounds every try, those included, so nothing is retried for ever:
+# at the default 2 s base a connector outage of about 1.8 to 3.6 hours delays a push, not fails it.
 MAX_ATTEMPTS = 10
 MAX_TRIES = 30
 BLOCKED_REASON = "403 MessageWritesBlocked"
@@ -243,13 +245,16 @@ class Outbox:
         *,
         throttled: bool = False,
         uncertain: bool = False,
+        never_left: bool = False,
     ) -> bool:
         """Try again after `delay`, or give up and say why; True when it will be tried again.
 
         `tries` is what start() returned. `uncertain`: the request may have arrived (a timeout
         or a dropped connection after sending), so a later success may be a second copy.
+        `throttled` (a 429) and `never_left` (the connector could not be reached) are tries that
+        say nothing about the recipient: they count toward MAX_TRIES only.
         """
-        throttles = job.throttles + (1 if throttled else 0)
+        throttles = job.throttles + (1 if throttled or never_left else 0)
         failures = tries - throttles
         values: dict[str, object] = {"throttles": throttles}
         if uncertain:

@@ -40,7 +40,9 @@ class OutboxMessage(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("recipients.user_id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(10), default=DeliveryState.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # HTTP tries, 429s included
-    throttles: Mapped[int] = mapped_column(Integer, default=0)  # of those, answered with 429
+    # Of those, the ones that were not the row's failure: answered with 429, or never sent
+    # because the connector could not be reached. They count toward MAX_TRIES only.
+    throttles: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
