@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,14 +177,15 @@ async def anonymous_tables(factory: SessionFactory, round_id: str) -> dict[str, 
 def own_postgres() -> Iterator[PostgresServer]:
     """A server for this test alone. synchronous_commit=on: an immediate stop is a crash, and a
     commit the bot was told about must survive it (the shared test server trades that for speed)."""
-    try:
-        with postgres_server({"synchronous_commit": "on"}) as server:
-            yield server
-    except PostgresUnavailable as error:
-        message = f"PostgreSQL fault tests cannot run: {error}"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(postgres_server({"synchronous_commit": "on"}))
+        except PostgresUnavailable as error:
+            message = f"PostgreSQL fault tests cannot run: {error}"
+            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+                pytest.fail(message, pytrace=False)
+            pytest.skip(message)
+        yield server
 
 
 async def admin(server: PostgresServer, statement: str) -> None:
