@@ -19,7 +19,7 @@ from storage.errors import InvalidTemplate, RoundNotFound, UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
-from storage.participation import forget_participation, not_participated
+from storage.participation import forget_participation, not_participated, rewrite_in_key_order
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
 from storage.summary_models import AgreedAction
@@ -262,6 +262,7 @@ class Rounds:
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
             await enqueue_closing_notes(session, pulse, now or utcnow())
             await forget_participation(session, pulse.id)
+            await rewrite_in_key_order(session, pulse.id, at_close=True)
             await session.execute(
                 delete(OutboxMessage).where(
                     OutboxMessage.kind == OutboxKind.REMINDER.value,
