@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.closing_note import enqueue_closing_notes
 from storage.db import SessionFactory
-from storage.errors import InvalidTemplate, RoundNotFound, UnitNotFound
+from storage.errors import InvalidTemplate, PulseAlreadyRunning, RoundNotFound, UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
@@ -112,6 +113,50 @@ class Rounds:
             return await self.create_in(
                 session, unit_id, opens_at, closes_at, remind_at, origin, items
             )
+
+    async def start_now(
+        self, unit_id: str, opens_at: datetime, closes_at: datetime, remind_at: datetime | None
+    ) -> RoundInfo:
+        """HR's "start now": one round, however often the press arrives.
+
+        Refused with PulseAlreadyRunning while the unit has a pulse open or due to open. On
+        PostgreSQL the unit row is locked first, so a second press (at this or another replica)
+        waits for the first to commit and then sees its round; any press that still races past
+        meets the unique (unit, sequence) and is refused the same way.
+        """
+        try:
+            async with self._factory.begin() as session:
+                unit = await session.get(Unit, unit_id, with_for_update=True)
+                if unit is None:
+                    raise UnitNotFound(unit_id)
+                running = await self._running(session, unit_id, opens_at)
+                if running is not None:
+                    raise PulseAlreadyRunning(unit.name, running.closes_at)
+                return await self.create_in(session, unit_id, opens_at, closes_at, remind_at, "hr")
+        except IntegrityError:
+            async with self._factory() as session:
+                running = await self._running(session, unit_id, opens_at)
+                unit = await session.get(Unit, unit_id)
+            name = unit.name if unit else ""
+            raise PulseAlreadyRunning(name, running.closes_at if running else None) from None
+
+    @staticmethod
+    async def _running(session: AsyncSession, unit_id: str, now: datetime) -> PulseRound | None:
+        return await session.scalar(
+            select(PulseRound)
+            .where(
+                PulseRound.unit_id == unit_id,
+                is_pulse_round(),
+                or_(
+                    PulseRound.state == RoundState.OPEN.value,
+                    and_(
+                        PulseRound.state == RoundState.SCHEDULED.value, PulseRound.opens_at <= now
+                    ),
+                ),
+            )
+            .order_by(PulseRound.closes_at.desc())
+            .limit(1)
+        )
 
     async def create_in(
         self,
