@@ -132,6 +132,14 @@ class Replica:
             except ProcessLookupError:
                 pass
 
+    def errors(self) -> list[str]:
+        """Every ERROR line of the log (e.g. `turn.failed` with its exception): none expected."""
+        return [
+            line[-800:]
+            for line in self.log.read_text(errors="replace").splitlines()
+            if line.startswith("{") and json.loads(line).get("level") in ("ERROR", "CRITICAL")
+        ]
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Signal this replica's own process group, and reap it."""
         if self.process.poll() is not None:
@@ -260,7 +268,16 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
     connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
     async with aiohttp.ClientSession() as http:
         # --- A flow begun on replica 1 continues on replica 2. ---------------------------------
-        await post(http, one, A.team_install(connector.url))
+        # Teams tells of one installation in two activities (conversationUpdate and
+        # installationUpdate); the load balancer hands them to both replicas at once.
+        install = A.team_install(connector.url)
+        also = {
+            **install,
+            "id": "installation-update",
+            "type": "installationUpdate",
+            "action": "add",
+        }
+        await asyncio.gather(post(http, one, install), post(http, two, also))
         await until(lambda: Directory(factory).installed_units(), 10, "installed team", replicas)
         await post(http, one, A.message(connector.url, HR, text="start puls"))
         menu = await connector.wait_for(lambda s: s.conversation_id == f"a:personal-{HR}")
@@ -392,6 +409,7 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
     assert Counter(c for c in everyone for _ in cards_to(connector, c)) == Counter(everyone)
     created = [sum(e["rounds_created"] for e in r.events("scheduler.tick")) for r in replicas]
     assert sum(created) == SCHEDULED_UNITS
+    assert [r.errors() for r in replicas] == [[], []]
     print(
         f"\n{len(replicas)} replicas: {len(PEOPLE)} answers ({len(DOUBLE_PRESS)} double presses "
         f"on both replicas) counted once each; {SCHEDULED_UNITS} scheduled rounds created once "
@@ -436,6 +454,7 @@ async def test_the_other_replica_takes_over_the_push_when_the_sender_is_killed(
     await until(finished, 30, "the standby finishing the push", [standby])
     assert await lease_holder_pid(factory) == standby.process.pid
     taken = standby.events("outbox.lease_taken")[-1]
+    assert standby.errors() == []
     sent = Counter(s.conversation_id for s in connector.sent if s.kind == "send")
     everyone = {fanout.conversation_of(n, 10) for n in range(PUSH)}
     assert set(sent) == everyone
