@@ -68,3 +68,18 @@ def dialect_insert(dialect_name: str) -> Any:
 def insert_for(session: AsyncSession) -> Any:
     """dialect_insert for the database this session talks to."""
     return dialect_insert(session.get_bind().dialect.name)
+
+
+async def write_lock_first(session: AsyncSession) -> None:
+    """SQLite: take the database's write lock now, at the start of the transaction.
+
+    `SELECT … FOR UPDATE` is how the claims of schedules and rounds keep two schedulers apart on
+    PostgreSQL; SQLite ignores it, and its driver begins a transaction only at the first write,
+    so two passes could both read a slot as free and both take it (two rounds from one slot).
+    A write that matches no row takes the lock at once: the reads after it see the newest data and
+    nobody else writes until this transaction ends (others wait, busy_timeout). PostgreSQL: nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        await session.execute(text("UPDATE units SET id = id WHERE 0"))

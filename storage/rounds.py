@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.closing_note import enqueue_closing_notes
-from storage.db import SessionFactory
+from storage.db import SessionFactory, write_lock_first
 from storage.errors import InvalidTemplate, PulseAlreadyRunning, RoundNotFound, UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
@@ -126,6 +126,7 @@ class Rounds:
         """
         try:
             async with self._factory.begin() as session:
+                await write_lock_first(session)
                 unit = await session.get(Unit, unit_id, with_for_update=True)
                 if unit is None:
                     raise UnitNotFound(unit_id)
@@ -342,7 +343,9 @@ class Rounds:
     async def _locked(
         session: AsyncSession, round_id: str, state: RoundState | None
     ) -> PulseRound | None:
-        """Re-read the round under a row lock (PostgreSQL) so two replicas never both act on it."""
+        """Re-read the round under a row lock (PostgreSQL) so two replicas never both act on it;
+        on SQLite under the database's write lock, so two passes in one process never do either."""
+        await write_lock_first(session)
         query = select(PulseRound).where(PulseRound.id == round_id).with_for_update()
         if state is not None:
             query = query.where(PulseRound.state == state.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,20 @@ async def test_a_post_in_flight_at_another_replica_is_left_alone_and_a_dead_ones
     assert await later.recover_in_flight(stale) == 1
     (again,) = await later.claim_due(1)
     assert (again.id, again.attempts) == (job.id, 2)
+
+
+async def test_racing_publication_clocks_publish_each_slot_once(session_factory, team) -> None:
+    """Several replicas' publication clocks at the same instant over one due schedule."""
+    service = publisher(session_factory)
+    order = PublicationIn(
+        content="theme",
+        theme="attraktiv_arbejdsplads",
+        units=[team],
+        schedule={"every_days": 7, "weekday": 3, "time": "09:00"},
+    )
+    await service.publish(order, THURSDAY)
+    due = datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
+    results = await asyncio.gather(*(publisher(session_factory).run_due(due) for _ in range(4)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 1]
+    assert await count(session_factory, PromptRound) == 1
+    assert await count(session_factory, OutboxMessage) == 6  # each member asked once

@@ -171,3 +171,26 @@ async def test_starting_a_pulse_now_twice_starts_one_round(
         )
         assert sum(isinstance(r, PulseAlreadyRunning) for r in results) == 3, results
         assert len(await rounds.for_unit(other)) == 1
+
+
+async def test_racing_schedulers_create_and_open_each_round_once(
+    session_factory: SessionFactory,
+) -> None:
+    """Several replicas' scheduler passes at the same instant over the same due schedules."""
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    schedules = Schedules(session_factory, rounds)
+    start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # a Friday; due Monday 23 March 09:00
+    units = [
+        await team_with_members(session_factory, f"19:race-{n}", range(1, 4), f"Hold {n}")
+        for n in range(5)
+    ]
+    for unit in units:
+        await schedules.set(unit, Cadence(cadence_days=14, weekday=0), start)
+    monday = datetime(2026, 3, 23, 9, 30, tzinfo=UTC)
+    created = await asyncio.gather(*(schedules.create_due_rounds(monday) for _ in range(4)))
+    opened = await asyncio.gather(*(rounds.open_due(monday) for _ in range(4)))
+    assert sorted(r.unit_id for batch in created for r in batch) == sorted(units)
+    assert sum(len(batch) for batch in opened) == len(units)
+    for unit in units:
+        (info,) = await rounds.for_unit(unit)
+        assert info.state is RoundState.OPEN and info.eligible_count == 3
