@@ -223,7 +223,7 @@ class Directory:
                 raise LookupError(f"team {team_id!r} is not installed")
             await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
             seen: set[str] = set()
-            for person in members:
+            for person in sorted(members, key=lambda p: p.user_id):  # one lock order
                 if person.user_id in seen:
                     continue
                 seen.add(person.user_id)
@@ -237,7 +237,7 @@ class Directory:
             unit = await _team_unit(session, team_id, lock=True)
             if unit is None:
                 return
-            for person in members:
+            for person in sorted(members, key=lambda p: p.user_id):  # one lock order
                 await _upsert_person(session, person)
                 if await session.get(Membership, (unit.id, person.user_id)) is None:
                     session.add(Membership(unit_id=unit.id, user_id=person.user_id))
