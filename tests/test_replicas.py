@@ -3,12 +3,16 @@
 Both replicas start together on an empty database (they migrate it at once), then serve the same
 people behind an imagined load balancer: this test process posts each activity to one replica or
 the other and plays Teams with the mock connector. Shown here:
-- a flow begun through one replica continues through the other (HR's pulse menu);
+- one installation announced twice (conversationUpdate, installationUpdate) to both at once;
+- flows begun through one replica continue through the other (HR's pulse menu; HR's unit card,
+  asked, picked and saved on alternating replicas), and HR's start press reaching both starts one
+  round;
 - answers spread over both replicas, concurrently, including one person's double press reaching
   both at the same moment, count exactly once each;
 - both schedulers race over the same due schedules and each round is created and opened once;
 - only one worker sends (the lease); every card arrives once; when the lease holder is killed
-  with SIGKILL, the other replica takes the lease over and finishes the push.
+  with SIGKILL, the other replica takes the lease over and finishes the push;
+- neither replica logs an ERROR (a failed turn would only show there: Teams got its 201).
 Processes are stopped by their own process group, never by name.
 """
 
