@@ -68,7 +68,8 @@ async def rewrite_in_key_order(
     all of them with its own `xmin`, in the random order of their keys. Delete-and-insert rather
     than UPDATE, because an UPDATE writes the new versions in the order it scans the old ones,
     which is arrival order. The old versions stay on disk until vacuum, out of reach of SELECT.
-    O(rows of one round) per answer: milliseconds for a unit of thousands.
+    O(rows of one round) per answer, while the round's answers queue: measured on the loaded
+    2-core test machine, about 6 ms at 100 hashes, 40 ms at 2,000 and 120 ms at 5,000.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
