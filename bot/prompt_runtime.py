@@ -68,20 +68,19 @@ class ChannelPoster:
         sender: ProactiveSender,
         render: Callable[[str], Awaitable[Activity | None]],
         poll_seconds: float,
+        stale_after: timedelta,
     ) -> None:
         self._posts = posts
         self._sender = sender
         self._render = render
         self._poll = poll_seconds
+        self._stale_after = stale_after  # longer than one claimed post can take to send
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        recovered = await self._posts.recover_in_flight()
-        if recovered:
-            log.warning("channel_posts.recovered_in_flight", extra={"count": recovered})
         while True:
             try:
                 busy = await self.tick()
@@ -96,7 +95,12 @@ class ChannelPoster:
                     pass
 
     async def tick(self) -> int:
-        jobs = await self._posts.claim_due(10)
+        """Recover what a dead sender left, then claim and send ONE post: a claimed post is sent
+        at once, so its 'sending' never outlasts `stale_after` while its sender lives."""
+        recovered = await self._posts.recover_in_flight(self._stale_after)
+        if recovered:
+            log.warning("channel_posts.recovered_in_flight", extra={"count": recovered})
+        jobs = await self._posts.claim_due(1)
         for job in jobs:
             await self.deliver(job)
         return len(jobs)
@@ -168,7 +172,14 @@ def start_prompt_tasks(
     wake_outbox: Callable[[], None],
 ) -> list[asyncio.Task[None]]:
     """The channel poster and the publication clock, as the app's background tasks."""
-    poster = ChannelPoster(prompts.channel_posts, sender, render, settings.outbox_poll_seconds)
+    poster = ChannelPoster(
+        prompts.channel_posts,
+        sender,
+        render,
+        settings.outbox_poll_seconds,
+        # More than twice the send timeout (settings check it), as for the outbox lease.
+        timedelta(seconds=settings.outbox_lease_seconds),
+    )
 
     def queued() -> None:
         wake_outbox()

@@ -14,7 +14,13 @@ from dialogs.dates import local_datetime
 from dialogs.delivery_flow import show_delivery_status
 from dialogs.i18n import t
 from dialogs.turn import Turn
-from storage.errors import AlreadyAnswered, DomainError, RoundNotFound, UnitNotFound
+from storage.errors import (
+    AlreadyAnswered,
+    DomainError,
+    PulseAlreadyRunning,
+    RoundNotFound,
+    UnitNotFound,
+)
 from storage.outbox_models import OutboxKind
 from storage.values import Role
 
@@ -112,12 +118,25 @@ async def start_pulse(turn: Turn) -> None:
     try:
         if not isinstance(unit_id, str):
             raise UnitNotFound("missing")
-        created = await services.rounds.create(unit_id, now, closes, remind, "hr")
+        created = await services.rounds.start_now(unit_id, now, closes, remind)
     except UnitNotFound:
         await turn.context.send_activity(t(turn.language, "pulse_start.unknown_unit"))
         return
-    opened = await services.rounds.open_due(now)
-    count = next((r.eligible_count for r in opened if r.id == created.id), 0) or 0
+    except PulseAlreadyRunning as running:
+        log.info("pulse.refused", extra={"reason": running.code})
+        if running.closes_at is None:
+            reply = t(turn.language, "pulse_start.already_started", team=running.unit_name)
+        else:
+            closes_at = local_datetime(running.closes_at, turn.language)
+            reply = t(
+                turn.language, "pulse_start.already_open", team=running.unit_name, closes=closes_at
+            )
+        await turn.context.send_activity(reply)
+        return
+    await services.rounds.open_due(now)
+    # Whoever opened it (this turn, or a scheduler on any replica in the meantime), it is open
+    # now and knows how many were asked.
+    count = (await services.rounds.get(created.id)).eligible_count or 0
     log.info("pulse.started", extra={"recipients": count})
     await turn.context.send_activity(
         t(

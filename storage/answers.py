@@ -25,7 +25,7 @@ from storage.errors import (
     RoundNotOpen,
 )
 from storage.models import Membership
-from storage.participation import participation_key
+from storage.participation import participation_key, rewrite_in_key_order
 from storage.pulse_models import PulseRound, RoundState
 from storage.question_bank import QuestionBank
 from storage.rounds import round_items
@@ -119,6 +119,9 @@ async def count_answer(
     )
     if comment:
         session.add(AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=comment))
+    # After the round's one responses row is locked: answers to a round pass here one at a time,
+    # so the last one to commit has rewritten every participation row the others committed.
+    await rewrite_in_key_order(session, round_id)
 
 
 async def submit_answer(

@@ -104,13 +104,24 @@ class ChannelPosts:
             last_error=reason[:200],
         )
 
-    async def recover_in_flight(self) -> int:
-        """After a crash: posts left 'sending' go out again (at most one duplicate per team)."""
+    async def recover_in_flight(self, older_than: timedelta) -> int:
+        """Posts left 'sending' for longer than any send takes go out again: their sender died
+        (at most one duplicate per team).
+
+        Only stale ones: with replicas, a fresh 'sending' row is another process's send in
+        flight. Resetting every 'sending' row when a replica started (as this once did) posted
+        that card twice whenever a replica started during another's send, and left a dead
+        replica's post stuck until some replica restarted.
+        """
+        now = self._now()
         async with self._factory.begin() as session:
             result = await session.execute(
                 update(ChannelPost)
-                .where(ChannelPost.state == DeliveryState.SENDING.value)
-                .values(state=DeliveryState.PENDING.value, updated_at=self._now())
+                .where(
+                    ChannelPost.state == DeliveryState.SENDING.value,
+                    ChannelPost.updated_at < now - older_than,
+                )
+                .values(state=DeliveryState.PENDING.value, updated_at=now)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 

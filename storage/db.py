@@ -123,3 +123,18 @@ def is_database_unavailable(error: BaseException) -> bool:
         linked = (getattr(current, "orig", None), current.__cause__, current.__context__)
         pending.extend(e for e in linked if isinstance(e, BaseException))
     return False
+
+
+async def write_lock_first(session: AsyncSession) -> None:
+    """SQLite: take the database's write lock now, at the start of the transaction.
+
+    `SELECT … FOR UPDATE` is how the claims of schedules and rounds keep two schedulers apart on
+    PostgreSQL; SQLite ignores it, and its driver begins a transaction only at the first write,
+    so two passes could both read a slot as free and both take it (two rounds from one slot).
+    A write that matches no row takes the lock at once: the reads after it see the newest data and
+    nobody else writes until this transaction ends (others wait, busy_timeout). PostgreSQL: nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        await session.execute(text("UPDATE units SET id = id WHERE 0"))

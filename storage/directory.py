@@ -2,6 +2,12 @@
 
 This is the only place that knows people by id. It records who can be *asked*; rule 9 of the
 design forbids it from ever learning who answered or what.
+
+Teams announces one installation in several activities at once (conversationUpdate and
+installationUpdate), and with replicas they are served in parallel: rows are therefore created
+with INSERT … ON CONFLICT DO NOTHING and then read under a row lock, and a team's roster is
+rewritten under its unit's row lock. Get-then-add made the second of two such turns fail on a
+duplicate key.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import SessionFactory
-from storage.models import Conversation, Membership, Recipient, Unit, utcnow
+from storage.db import SessionFactory, insert_for
+from storage.models import Conversation, Membership, Recipient, Unit, new_id, utcnow
 from storage.values import ConversationKind, Person, UnitInfo
 
 
@@ -24,10 +30,13 @@ def _unit_info(unit: Unit) -> UnitInfo:
 
 async def _upsert_person(session: AsyncSession, person: Person) -> Recipient:
     """Insert or refresh a person; fields we do not learn this time are kept, not blanked."""
-    row = await session.get(Recipient, person.user_id)
-    if row is None:
-        row = Recipient(user_id=person.user_id, app_installed=False, blocked=False)
-        session.add(row)
+    await session.execute(
+        insert_for(session)(Recipient)
+        .values(user_id=person.user_id, app_installed=False, blocked=False, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    row = await session.get(Recipient, person.user_id, with_for_update=True, populate_existing=True)
+    assert row is not None
     for field in ("aad_object_id", "name", "tenant_id", "locale"):
         value = getattr(person, field)
         if value:
@@ -37,8 +46,12 @@ async def _upsert_person(session: AsyncSession, person: Person) -> Recipient:
     return row
 
 
-async def _team_unit(session: AsyncSession, team_id: str) -> Unit | None:
-    result = await session.execute(select(Unit).where(Unit.teams_team_id == team_id))
+async def _team_unit(session: AsyncSession, team_id: str, lock: bool = False) -> Unit | None:
+    """The team's unit; `lock` queues roster changes of one team (PostgreSQL row lock)."""
+    query = select(Unit).where(Unit.teams_team_id == team_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    result = await session.execute(query)
     return result.scalar_one_or_none()
 
 
@@ -122,11 +135,22 @@ class Directory:
         reference_json: str,
         unit_id: str | None,
     ) -> bool:
-        row = await session.get(Conversation, conversation_id)
-        newly_installed = row is None or not row.installed
-        if row is None:
-            row = Conversation(id=conversation_id, kind=kind.value)
-            session.add(row)
+        await session.execute(
+            insert_for(session)(Conversation)
+            .values(
+                id=conversation_id,
+                kind=kind.value,
+                reference=reference_json,
+                installed=False,
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = await session.get(
+            Conversation, conversation_id, with_for_update=True, populate_existing=True
+        )
+        assert row is not None
+        newly_installed = not row.installed  # a new row is inserted as not yet installed
         row.tenant_id = tenant_id or row.tenant_id
         row.reference = reference_json
         row.unit_id = unit_id or row.unit_id
@@ -147,10 +171,19 @@ class Directory:
     ) -> UnitInfo:
         """A team installed the bot: it becomes (or again is) a unit."""
         async with self._factory.begin() as session:
-            unit = await _team_unit(session, team_id)
-            if unit is None:
-                unit = Unit(teams_team_id=team_id, name=name or team_id)
-                session.add(unit)
+            await session.execute(
+                insert_for(session)(Unit)
+                .values(
+                    id=new_id(),
+                    teams_team_id=team_id,
+                    name=name or team_id,
+                    bot_installed=False,
+                    updated_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["teams_team_id"])
+            )
+            unit = await _team_unit(session, team_id, lock=True)
+            assert unit is not None
             if name:
                 unit.name = name
             unit.tenant_id = tenant_id or unit.tenant_id
@@ -185,12 +218,12 @@ class Directory:
     async def sync_roster(self, team_id: str, members: Iterable[Person]) -> int:
         """Replace the team's roster with the full member list Teams gave us; returns its size."""
         async with self._factory.begin() as session:
-            unit = await _team_unit(session, team_id)
+            unit = await _team_unit(session, team_id, lock=True)
             if unit is None:
                 raise LookupError(f"team {team_id!r} is not installed")
             await session.execute(delete(Membership).where(Membership.unit_id == unit.id))
             seen: set[str] = set()
-            for person in members:
+            for person in sorted(members, key=lambda p: p.user_id):  # one lock order
                 if person.user_id in seen:
                     continue
                 seen.add(person.user_id)
@@ -201,10 +234,10 @@ class Directory:
     async def add_members(self, team_id: str, members: Iterable[Person]) -> None:
         """Members joined the team."""
         async with self._factory.begin() as session:
-            unit = await _team_unit(session, team_id)
+            unit = await _team_unit(session, team_id, lock=True)
             if unit is None:
                 return
-            for person in members:
+            for person in sorted(members, key=lambda p: p.user_id):  # one lock order
                 await _upsert_person(session, person)
                 if await session.get(Membership, (unit.id, person.user_id)) is None:
                     session.add(Membership(unit_id=unit.id, user_id=person.user_id))
@@ -213,7 +246,7 @@ class Directory:
         """Members left the team: they are no longer asked for its pulses."""
         ids = list(user_ids)
         async with self._factory.begin() as session:
-            unit = await _team_unit(session, team_id)
+            unit = await _team_unit(session, team_id, lock=True)
             if unit is None or not ids:
                 return
             await session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base for refusals a person can be told about; the message is never shown to them."""
@@ -21,6 +23,18 @@ class RoundNotOpen(DomainError):
 
 class RoundClosed(DomainError):
     code = "round_closed"
+
+
+class PulseAlreadyRunning(DomainError):
+    """HR asked for a pulse now while the unit has one open (or opening): a second press, or the
+    same press arriving at two replicas. `closes_at` says until when, when it is known."""
+
+    code = "pulse_already_running"
+
+    def __init__(self, unit_name: str, closes_at: datetime | None) -> None:
+        super().__init__(unit_name)
+        self.unit_name = unit_name
+        self.closes_at = closes_at
 
 
 class NotAMember(DomainError):

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key for schema upgrades (any constant; "trivsel" in ASCII, truncated).
+MIGRATION_LOCK = 0x74726976736C
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -34,8 +36,17 @@ def _current(connection: Connection) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the newest revision; a database already there is left untouched."""
+    """Bring the database to the newest revision; a database already there is left untouched.
+
+    Replicas start together on one PostgreSQL: without the lock both would create the same tables
+    and the second would die on a duplicate key in the catalogue. With it they queue; the second
+    finds the schema current and does nothing. The lock ends with the transaction.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import Participation
-from storage.db import SessionFactory
+from storage.db import SessionFactory, write_lock_first
 from storage.errors import (
     AlreadyAnswered,
     DomainError,
@@ -584,6 +584,7 @@ class Publisher:
         results = []
         for publication_id, planned in due:
             async with self._factory.begin() as session:
+                await write_lock_first(session)
                 row = (
                     await session.execute(
                         select(Publication)

@@ -10,16 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.closing_note import enqueue_closing_notes
-from storage.db import SessionFactory
-from storage.errors import InvalidTemplate, RoundNotFound, UnitNotFound
+from storage.db import SessionFactory, write_lock_first
+from storage.errors import InvalidTemplate, PulseAlreadyRunning, RoundNotFound, UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
-from storage.participation import forget_participation, not_participated
+from storage.participation import forget_participation, not_participated, rewrite_in_key_order
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
 from storage.summary_models import AgreedAction
@@ -112,6 +113,51 @@ class Rounds:
             return await self.create_in(
                 session, unit_id, opens_at, closes_at, remind_at, origin, items
             )
+
+    async def start_now(
+        self, unit_id: str, opens_at: datetime, closes_at: datetime, remind_at: datetime | None
+    ) -> RoundInfo:
+        """HR's "start now": one round, however often the press arrives.
+
+        Refused with PulseAlreadyRunning while the unit has a pulse open or due to open. On
+        PostgreSQL the unit row is locked first, so a second press (at this or another replica)
+        waits for the first to commit and then sees its round; any press that still races past
+        meets the unique (unit, sequence) and is refused the same way.
+        """
+        try:
+            async with self._factory.begin() as session:
+                await write_lock_first(session)
+                unit = await session.get(Unit, unit_id, with_for_update=True)
+                if unit is None:
+                    raise UnitNotFound(unit_id)
+                running = await self._running(session, unit_id, opens_at)
+                if running is not None:
+                    raise PulseAlreadyRunning(unit.name, running.closes_at)
+                return await self.create_in(session, unit_id, opens_at, closes_at, remind_at, "hr")
+        except IntegrityError:
+            async with self._factory() as session:
+                running = await self._running(session, unit_id, opens_at)
+                unit = await session.get(Unit, unit_id)
+            name = unit.name if unit else ""
+            raise PulseAlreadyRunning(name, running.closes_at if running else None) from None
+
+    @staticmethod
+    async def _running(session: AsyncSession, unit_id: str, now: datetime) -> PulseRound | None:
+        return await session.scalar(
+            select(PulseRound)
+            .where(
+                PulseRound.unit_id == unit_id,
+                is_pulse_round(),
+                or_(
+                    PulseRound.state == RoundState.OPEN.value,
+                    and_(
+                        PulseRound.state == RoundState.SCHEDULED.value, PulseRound.opens_at <= now
+                    ),
+                ),
+            )
+            .order_by(PulseRound.closes_at.desc())
+            .limit(1)
+        )
 
     async def create_in(
         self,
@@ -262,6 +308,7 @@ class Rounds:
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
             await enqueue_closing_notes(session, pulse, now or utcnow())
             await forget_participation(session, pulse.id)
+            await rewrite_in_key_order(session, pulse.id, at_close=True)
             await session.execute(
                 delete(OutboxMessage).where(
                     OutboxMessage.kind == OutboxKind.REMINDER.value,
@@ -296,7 +343,9 @@ class Rounds:
     async def _locked(
         session: AsyncSession, round_id: str, state: RoundState | None
     ) -> PulseRound | None:
-        """Re-read the round under a row lock (PostgreSQL) so two replicas never both act on it."""
+        """Re-read the round under a row lock (PostgreSQL) so two replicas never both act on it;
+        on SQLite under the database's write lock, so two passes in one process never do either."""
+        await write_lock_first(session)
         query = select(PulseRound).where(PulseRound.id == round_id).with_for_update()
         if state is not None:
             query = query.where(PulseRound.state == state.value)

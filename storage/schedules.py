@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, write_lock_first
 from storage.errors import UnitNotFound
 from storage.holidays import next_working_day
 from storage.models import Unit
@@ -106,6 +106,7 @@ class Schedules:
             if opens > now:
                 continue
             async with self._factory.begin() as session:
+                await write_lock_first(session)
                 row = (
                     await session.execute(
                         select(PulseSchedule)

@@ -14,6 +14,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from storage.outbox_models import OutboxKind
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
-from tests.support.db_inspection import assert_answers_left_no_trace, tables
+from tests.support.db_inspection import assert_answers_left_no_trace, read_tables
 from tests.support.mock_connector import MockConnector, Sent, teams_member
 
 TEAM = "19:team-1@thread.tacv2"
@@ -64,11 +65,24 @@ async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
     await asyncio.wait_for(loop(), timeout)
 
 
+async def wait_until_async(read, expected, timeout: float = 10.0) -> None:  # noqa: ANN001
+    async def loop() -> None:
+        while await read() != expected:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+async def participation_rows(url: str) -> list[tuple[Any, ...]]:
+    return list((await read_tables(url))["participation"]["rows"])
+
+
 @pytest.fixture
-async def world(db_path, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
+async def world(database_url: str, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
     clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     settings = make_settings(
-        db_path,
+        Path("unused"),
+        BOT_DATABASE_URL=database_url,
         BOT_HR_ADMINS="aad-0099",
         BOT_SCHEDULER_INTERVAL_SECONDS=0.1,
         BOT_OUTBOX_POLL_SECONDS=0.05,
@@ -77,7 +91,7 @@ async def world(db_path, connector: MockConnector) -> AsyncIterator[dict[str, An
     connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
     app = create_app(settings, now=clock)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield {"client": client, "clock": clock, "app": app}
+        yield {"client": client, "clock": clock, "app": app, "url": database_url}
 
 
 async def post(client: TestClient, activity: dict[str, Any]) -> None:
@@ -99,6 +113,7 @@ async def prompt_count(world: dict[str, Any]) -> int:
     return len(await world["app"][RUNTIME].services.prompts.library.list_prompts())
 
 
+@pytest.mark.sqlite_only  # the app-level scan below runs on both
 async def test_only_hr_may_use_the_prompt_commands(world, connector: MockConnector) -> None:
     before = await prompt_count(world)
     for text in ("hr", "ny prompt", "udgiv"):
@@ -122,6 +137,7 @@ async def test_only_hr_may_use_the_prompt_commands(world, connector: MockConnect
     assert not any(s.activity.get("attachments") for s in connector.sent)
 
 
+@pytest.mark.sqlite_only  # the app-level scan below runs on both
 async def test_hr_writes_a_prompt_with_the_card_form(world, connector: MockConnector) -> None:
     await say(world, connector, HR, text="hr")
     menu = await reply(connector, HR, "HR-menu")
@@ -189,7 +205,7 @@ async def publish_with_card(
 
 
 async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_a_reflection(
-    world, connector: MockConnector, db_path, production_logging
+    world, connector: MockConnector, production_logging
 ) -> None:
     client, clock = world["client"], world["clock"]
     runtime = world["app"][RUNTIME]
@@ -220,7 +236,8 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
         await asyncio.sleep(0.02)
     assert await runtime.services.deliveries.watches() == []
 
-    before = tables(db_path)
+    url = world["url"]
+    before = await read_tables(url)
     sent_before = len(connector.sent)
     identifiers = {f"29:user-{n}" for n in PEOPLE} | {f"aad-{n:04d}" for n in PEOPLE}
     identifiers |= {f"Person {n}" for n in PEOPLE} | {personal(n) for n in PEOPLE}
@@ -248,13 +265,13 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
             == 5
         )
     )
-    middle = tables(db_path)
+    middle = await read_tables(url)
     await answer(1, 2, "en gang til")
     refusal = await connector.wait_for(lambda s: "allerede svaret" in text_of(s))
     assert refusal.conversation_id == personal(1)
-    assert tables(db_path) == middle
+    assert await read_tables(url) == middle
     answering_logs = list(caplog.records)
-    after = tables(db_path)
+    after = await read_tables(url)
 
     # Rule 1: only the anonymous tables changed, they are key-ordered, and hold no identifier.
     assert_answers_left_no_trace(before, after, identifiers, REFLECTIONS.values())
@@ -287,7 +304,7 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     reflections = runtime.services.prompts.reflections
     assert await reflections.released(round_info.id, 5) is None
     clock.advance(days=7, minutes=1)
-    await wait_until(lambda: tables(db_path)["participation"]["rows"] == [])
+    await wait_until_async(lambda: participation_rows(url), [])
     note = await connector.wait_for(lambda s: "Refleksionsrunden i Hjemmeplejen Nord" in text_of(s))
     assert "svar er samlet" in text_of(note) and "Mini-trivsel" not in text_of(note)
     released = await reflections.released(round_info.id, 5)
@@ -295,6 +312,7 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     assert released.ratings == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
 
 
+@pytest.mark.sqlite_only  # the app-level scan below runs on both
 async def test_a_prompt_in_the_channel_is_posted_once_and_answered_privately(
     world, connector: MockConnector
 ) -> None:
@@ -325,6 +343,7 @@ async def test_a_prompt_in_the_channel_is_posted_once_and_answered_privately(
     assert len(connector.activities(lambda s: s.conversation_id == TEAM)) == channel_sent
 
 
+@pytest.mark.sqlite_only  # the app-level scan below runs on both
 async def test_hr_publishes_now_to_a_team_with_a_schedule_card_too(
     world, connector: MockConnector
 ) -> None:

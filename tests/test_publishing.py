@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from storage.channel_posts import ChannelPosts
 from storage.db import SessionFactory
 from storage.directory import Directory
 from storage.errors import AlreadyAnswered, NotAMember, UnitNotFound
@@ -181,3 +183,43 @@ async def test_a_pulse_for_the_channel_is_still_answered_privately(session_facto
         await count(session_factory, ChannelPost, ChannelPost.round_id == published.round_id) == 1
     )
     assert await count(session_factory, OutboxMessage, OutboxMessage.kind == "pulse") == 6
+
+
+async def test_a_post_in_flight_at_another_replica_is_left_alone_and_a_dead_ones_is_recovered(
+    session_factory, team
+) -> None:
+    """Two replicas' channel posters on one database: a fresh 'sending' row is the other's send
+    in flight, never reset; one older than any send can take is a dead sender's, sent again."""
+    await add_channel(session_factory, "19:team-a")
+    order = PublicationIn(
+        content="prompt", prompt_id="borger-lettere", units=[team], delivery="channel"
+    )
+    await publisher(session_factory).publish(order, THURSDAY)
+    sending = ChannelPosts(session_factory, lambda: THURSDAY)
+    (job,) = await sending.claim_due(1)
+    stale = timedelta(seconds=30)
+    for seconds in (0, 29):
+        other = ChannelPosts(session_factory, lambda s=seconds: THURSDAY + timedelta(seconds=s))
+        assert await other.recover_in_flight(stale) == 0
+        assert await other.claim_due(1) == []
+    later = ChannelPosts(session_factory, lambda: THURSDAY + timedelta(seconds=31))
+    assert await later.recover_in_flight(stale) == 1
+    (again,) = await later.claim_due(1)
+    assert (again.id, again.attempts) == (job.id, 2)
+
+
+async def test_racing_publication_clocks_publish_each_slot_once(session_factory, team) -> None:
+    """Several replicas' publication clocks at the same instant over one due schedule."""
+    service = publisher(session_factory)
+    order = PublicationIn(
+        content="theme",
+        theme="attraktiv_arbejdsplads",
+        units=[team],
+        schedule={"every_days": 7, "weekday": 3, "time": "09:00"},
+    )
+    await service.publish(order, THURSDAY)
+    due = datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
+    results = await asyncio.gather(*(publisher(session_factory).run_due(due) for _ in range(4)))
+    assert sorted(len(r) for r in results) == [0, 0, 0, 1]
+    assert await count(session_factory, PromptRound) == 1
+    assert await count(session_factory, OutboxMessage) == 6  # each member asked once

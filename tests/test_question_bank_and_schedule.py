@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from storage.db import SessionFactory
+from storage.errors import PulseAlreadyRunning
 from storage.holidays import danish_holidays, easter_sunday, next_working_day
 from storage.pulse_models import RoundState
 from storage.question_bank import (
@@ -141,3 +143,54 @@ async def test_round_lifecycle_counts_eligible_at_opening(session_factory: Sessi
     (closed,) = await rounds.close_due(now + timedelta(days=2))
     assert closed.state is RoundState.CLOSED
     assert await rounds.close(closed.id) is None
+
+
+async def test_starting_a_pulse_now_twice_starts_one_round(
+    session_factory: SessionFactory, backend: str
+) -> None:
+    """HR's press arriving twice (a double click, Teams retrying, two replicas) starts one round."""
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    closes = now + timedelta(days=5)
+    unit = await team_with_members(session_factory, "19:twice", range(1, 4), name="To gange")
+    first = await rounds.start_now(unit, now, closes, None)
+    with pytest.raises(PulseAlreadyRunning) as refused:
+        await rounds.start_now(unit, now, now + timedelta(days=9), None)  # not yet opened
+    assert (refused.value.unit_name, refused.value.closes_at) == ("To gange", closes)
+    await rounds.open_due(now)
+    with pytest.raises(PulseAlreadyRunning):
+        await rounds.start_now(unit, now + timedelta(hours=1), closes, None)  # open
+    await rounds.close(first.id)
+    later = await rounds.start_now(unit, now + timedelta(days=1), closes + timedelta(days=1), None)
+    assert [r.id for r in await rounds.for_unit(unit)] == [first.id, later.id]
+    if backend == "postgresql":  # replicas run on PostgreSQL: presses at the same moment
+        other = await team_with_members(session_factory, "19:race", range(1, 4))
+        results = await asyncio.gather(
+            *(rounds.start_now(other, now, closes, None) for _ in range(4)),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(r, PulseAlreadyRunning) for r in results) == 3, results
+        assert len(await rounds.for_unit(other)) == 1
+
+
+async def test_racing_schedulers_create_and_open_each_round_once(
+    session_factory: SessionFactory,
+) -> None:
+    """Several replicas' scheduler passes at the same instant over the same due schedules."""
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    schedules = Schedules(session_factory, rounds)
+    start = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # a Friday; due Monday 23 March 09:00
+    units = [
+        await team_with_members(session_factory, f"19:race-{n}", range(1, 4), f"Hold {n}")
+        for n in range(5)
+    ]
+    for unit in units:
+        await schedules.set(unit, Cadence(cadence_days=14, weekday=0), start)
+    monday = datetime(2026, 3, 23, 9, 30, tzinfo=UTC)
+    created = await asyncio.gather(*(schedules.create_due_rounds(monday) for _ in range(4)))
+    opened = await asyncio.gather(*(rounds.open_due(monday) for _ in range(4)))
+    assert sorted(r.unit_id for batch in created for r in batch) == sorted(units)
+    assert sum(len(batch) for batch in opened) == len(units)
+    for unit in units:
+        (info,) = await rounds.for_unit(unit)
+        assert info.state is RoundState.OPEN and info.eligible_count == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +24,10 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def world(db_path, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
-    settings = make_settings(db_path, BOT_BACKGROUND_WORKERS=False)
+async def world(database_url: str, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
+    settings = make_settings(
+        Path("unused"), BOT_DATABASE_URL=database_url, BOT_BACKGROUND_WORKERS=False
+    )
     connector.members[TEAM] = [teams_member(n) for n in range(1, 8)]
     app = create_app(settings, now=lambda: NOW)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:

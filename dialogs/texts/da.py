@@ -67,6 +67,8 @@ TEXTS: dict[str, str] = {
     "pulse_start.none": "Jeg er ikke installeret i noget team endnu. Tilføj mig til et team i Teams først.",
     "pulse_start.started": "Mini-trivsel er på vej til {count} personer i {team}. Den lukker {closes}.",
     "pulse_start.unknown_unit": "Det team kender jeg ikke (længere). Skriv **start puls** for at vælge igen.",
+    "pulse_start.already_open": "Der er allerede en åben mini-trivsel i {team}. Den lukker {closes}; derefter kan du starte en ny.",
+    "pulse_start.already_started": "Mini-trivslen i {team} er allerede ved at blive sendt ud.",
     "help.cmd.start_pulse": "**start puls** — send en mini-trivsel til et team nu",
     # My data
     "my_data.title": "Det gemmer jeg om dig",

@@ -67,6 +67,8 @@ TEXTS: dict[str, str] = {
     "pulse_start.none": "I'm not installed in any team yet. Add me to a team in Teams first.",
     "pulse_start.started": "The pulse check is on its way to {count} people in {team}. It closes {closes}.",
     "pulse_start.unknown_unit": "I don't know that team (any more). Type **start pulse** to choose again.",
+    "pulse_start.already_open": "There is already an open pulse check in {team}. It closes {closes}; after that you can start a new one.",
+    "pulse_start.already_started": "The pulse check for {team} is already on its way.",
     "help.cmd.start_pulse": "**start pulse** — send a pulse check to a team now",
     # My data
     "my_data.title": "What I store about you",

@@ -48,9 +48,15 @@ def reference_json(n: int, service_url: str) -> str:
 
 
 async def seed_push(
-    factory: SessionFactory, service_url: str, people: int, new_every: int = 10
+    factory: SessionFactory,
+    service_url: str,
+    people: int,
+    new_every: int = 10,
+    open_now: bool = True,
 ) -> str:
-    """The team, its members and an open round whose pulse is queued to everyone: the round id."""
+    """The team, its members and an open round whose pulse is queued to everyone: the round id.
+
+    open_now=False leaves the round due but scheduled, for a running bot's scheduler to open."""
     now = datetime.now(UTC)
     unit = await Directory(factory).install_team(TEAM, "Fanout", TENANT, service_url)
     recipients = []
@@ -81,6 +87,7 @@ async def seed_push(
     created = await rounds.create(
         unit.id, now - timedelta(minutes=1), now + timedelta(days=5), None, "hr"
     )
-    opened = await rounds.open_due(now)
-    assert [r.id for r in opened] == [created.id]
+    if open_now:
+        opened = await rounds.open_due(now)
+        assert [r.id for r in opened] == [created.id]
     return created.id
