@@ -18,12 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Connection, Executable, bindparam, delete, select
+from sqlalchemy import Connection
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
-from storage.db import dialect_insert
+from storage.answer_sql import insert_rows, statements
 from storage.errors import (
     AlreadyAnswered,
     DomainError,
@@ -32,9 +30,7 @@ from storage.errors import (
     RoundNotFound,
     RoundNotOpen,
 )
-from storage.models import Membership
-from storage.prompt_models import PromptRound
-from storage.pulse_models import PulseRound, RoundState
+from storage.pulse_models import RoundState
 
 
 @dataclass(frozen=True)
@@ -106,8 +102,9 @@ def record_batch(
     claimed = _claim(
         connection, sorted({(s.round_id, s.key) for s in batch if s.round_id in facts})
     )
-    states = _states(connection, list(facts))
-    members = _memberships(connection, {s.user_id for s in batch if s.round_id in facts})
+    states, members = _current(
+        connection, list(facts), {s.user_id for s in batch if s.round_id in facts}
+    )
     outcomes: list[Outcome] = []
     accepted: list[tuple[Submission, Mapping[str, int]]] = []
     taken: set[tuple[str, str]] = set()
@@ -135,10 +132,9 @@ def _check(
 ) -> Mapping[str, int]:
     """The refusals in the order a person is told about them; the values of an accepted answer."""
     round_id = submission.round_id
-    found = facts.get(round_id)
-    if found is None:
+    found, state = facts.get(round_id), states.get(round_id)
+    if found is None or state is None:
         raise RoundNotFound(round_id)
-    state = states[round_id]
     if state == RoundState.SCHEDULED.value or submission.now < found.opens_at:
         raise RoundNotOpen(round_id)
     if state == RoundState.CLOSED.value or submission.now >= found.closes_at:
@@ -165,7 +161,7 @@ def _facts(
             found[round_id] = known
     if not missing:
         return found
-    rows = connection.execute(_statements(connection).facts, {"ids": missing})
+    rows = connection.execute(statements(connection).facts, {"ids": missing})
     for round_id, unit_id, sequence, items, opens_at, closes_at, prompt, rating in rows:
         facts = RoundFacts(
             id=round_id,
@@ -190,33 +186,35 @@ def _claim(connection: Connection, claims: list[tuple[str, str]]) -> set[tuple[s
     """
     if not claims:
         return set()
-    rows = connection.execute(
-        _statements(connection).claim,
-        [{"round_id": round_id, "key": key} for round_id, key in claims],
+    rows = insert_rows(
+        connection, statements(connection).claim, [{"round_id": r, "key": k} for r, k in claims]
     )
-    return {(round_id, key) for round_id, key in rows}
+    return {(row.round_id, row.key) for row in rows}
 
 
-def _states(connection: Connection, round_ids: list[str]) -> dict[str, str]:
+def _current(
+    connection: Connection, round_ids: list[str], user_ids: set[str]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The rounds' states, and which of these people belong to the rounds' units: one statement."""
     if not round_ids:
-        return {}
-    rows = connection.execute(_statements(connection).states, {"ids": round_ids})
-    return {round_id: state for round_id, state in rows}
-
-
-def _memberships(connection: Connection, user_ids: set[str]) -> set[tuple[str, str]]:
-    """(unit, user) pairs of these people; by user, which the roster's user index serves."""
-    if not user_ids:
-        return set()
-    rows = connection.execute(_statements(connection).members, {"users": sorted(user_ids)})
-    return {(unit_id, user_id) for unit_id, user_id in rows}
+        return {}, set()
+    rows = connection.execute(
+        statements(connection).current, {"ids": round_ids, "users": sorted(user_ids)}
+    )
+    states: dict[str, str] = {}
+    members: set[tuple[str, str]] = set()
+    for round_id, state, unit_id, user_id in rows:
+        states[round_id] = state
+        if user_id is not None:
+            members.add((unit_id, user_id))
+    return states, members
 
 
 def _release(connection: Connection, unused: set[tuple[str, str]]) -> None:
     """Hashes claimed for refused submissions go again: a refusal must leave no trace."""
     if unused:
         connection.execute(
-            _statements(connection).release,
+            statements(connection).release,
             [{"r": round_id, "k": key} for round_id, key in sorted(unused)],
         )
 
@@ -230,23 +228,25 @@ def _count(connection: Connection, accepted: list[tuple[Submission, Mapping[str,
     """
     if not accepted:
         return
-    statements = _statements(connection)
+    sql = statements(connection)
     counts = Counter(
         (submission.round_id, item_id, value)
         for submission, values in accepted
         for item_id, value in values.items()
     )
     if counts:
-        connection.execute(
-            statements.count,
+        insert_rows(
+            connection,
+            sql.count,
             [
                 {"round_id": r, "item_id": i, "value": v, "count": n}
                 for (r, i, v), n in sorted(counts.items())
             ],
         )
     responses = Counter(submission.round_id for submission, _ in accepted)
-    connection.execute(
-        statements.respond,
+    insert_rows(
+        connection,
+        sql.respond,
         [{"round_id": r, "responses": n} for r, n in sorted(responses.items())],
     )
     comments = sorted(
@@ -255,67 +255,8 @@ def _count(connection: Connection, accepted: list[tuple[Submission, Mapping[str,
         if submission.comment
     )
     if comments:
-        connection.execute(
-            statements.comment,
+        insert_rows(
+            connection,
+            sql.comment,
             [{"round_id": r, "key": key, "text": text} for key, r, text in comments],
         )
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The batch's statements, built once per dialect: building an upsert costs more than running it."""
-
-    facts: Executable
-    claim: Executable
-    states: Executable
-    members: Executable
-    release: Executable
-    count: Executable
-    respond: Executable
-    comment: Executable
-
-
-def _statements(connection: Connection) -> _Statements:
-    return _statements_for(connection.dialect.name)
-
-
-@cache
-def _statements_for(dialect_name: str) -> _Statements:
-    insert = dialect_insert(dialect_name)
-    count = insert(AnswerCount)
-    respond = insert(RoundResponses)
-    return _Statements(
-        facts=select(
-            PulseRound.id,
-            PulseRound.unit_id,
-            PulseRound.sequence,
-            PulseRound.items,
-            PulseRound.opens_at,
-            PulseRound.closes_at,
-            PromptRound.round_id.is_not(None),
-            PromptRound.rating_da.is_not(None),
-        )
-        .outerjoin(PromptRound, PromptRound.round_id == PulseRound.id)
-        .where(PulseRound.id.in_(bindparam("ids", expanding=True))),
-        claim=insert(Participation)
-        .on_conflict_do_nothing()
-        .returning(Participation.round_id, Participation.key),
-        states=select(PulseRound.id, PulseRound.state).where(
-            PulseRound.id.in_(bindparam("ids", expanding=True))
-        ),
-        members=select(Membership.unit_id, Membership.user_id).where(
-            Membership.user_id.in_(bindparam("users", expanding=True))
-        ),
-        release=delete(Participation).where(
-            Participation.round_id == bindparam("r"), Participation.key == bindparam("k")
-        ),
-        count=count.on_conflict_do_update(
-            index_elements=["round_id", "item_id", "value"],
-            set_={"count": AnswerCount.count + count.excluded.count},
-        ),
-        respond=respond.on_conflict_do_update(
-            index_elements=["round_id"],
-            set_={"responses": RoundResponses.responses + respond.excluded.responses},
-        ),
-        comment=insert(AnonymousComment),
-    )

@@ -60,18 +60,27 @@ class AnswerWriter:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            submissions = [submission for submission, _ in batch]
             try:
-                outcomes: Sequence[Outcome | BaseException] = await self._write(submissions)
-            except Exception:
-                outcomes = [await self._write_alone(submission) for submission in submissions]
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():  # the caller gave up waiting; the write stands
-                    continue
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
+                await self._settle(batch)
+            except BaseException:  # cancelled at shutdown: nobody is left waiting forever
+                for _, future in [*batch, *self._pending]:
+                    future.cancel()
+                self._pending.clear()
+                raise
+
+    async def _settle(self, batch: list[tuple[Submission, asyncio.Future[None]]]) -> None:
+        submissions = [submission for submission, _ in batch]
+        try:
+            outcomes: Sequence[Outcome | BaseException] = await self._write(submissions)
+        except Exception:
+            outcomes = [await self._write_alone(submission) for submission in submissions]
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():  # the caller gave up waiting; the write stands
+                continue
+            if outcome is None:
+                future.set_result(None)
+            else:
+                future.set_exception(outcome)
 
     async def _write_alone(self, submission: Submission) -> Outcome | BaseException:
         try:

@@ -41,13 +41,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for either backend, with the settings each one needs."""
+    """Create the async engine for either backend, with the settings each one needs.
+
+    `hide_parameters`: a database error is logged with its statement, and its bound values would
+    be answer values and comment texts (rule 1: never in logs).
+    """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def is_sqlite_file(url: URL) -> bool:
@@ -63,7 +69,9 @@ def sqlite_file_engine(url: URL) -> Engine:
     """
     # One connection may be closed by another thread than the one that used it (dispose).
     engine = create_sync_engine(
-        url.set(drivername="sqlite+pysqlite"), connect_args={"check_same_thread": False}
+        url.set(drivername="sqlite+pysqlite"),
+        connect_args={"check_same_thread": False},
+        hide_parameters=True,  # as in create_engine
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

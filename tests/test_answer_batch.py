@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from storage.answer_batch import Outcome, RoundFacts, Submission, record_batch
 from storage.answer_models import AnonymousComment, Participation, RoundResponses
@@ -263,3 +264,25 @@ async def test_one_batch_counts_what_one_by_one_would(tmp_path: Path, sequence) 
         assert (responses or 0) == len(answered)
     finally:
         await engine.dispose()
+
+
+async def test_a_database_error_carries_no_bound_values(session_factory) -> None:
+    """Errors are logged with their statement; its values (answers, comments) must not be in it."""
+    async with session_factory() as session:
+        with pytest.raises(DBAPIError) as raised:
+            await session.execute(
+                insert(Participation).values(round_id="no-such-round", key="VERDI-DER-ER-HEMMELIG")
+            )
+    assert "VERDI-DER-ER-HEMMELIG" not in str(raised.value)
+    assert "no-such-round" not in str(raised.value)
+
+
+async def test_the_writer_lets_go_of_its_connection_when_the_engine_is_disposed(
+    session_factory, pulse
+) -> None:
+    writer = AnswerWriter(session_factory)
+    await writer.submit(answer(pulse, 1))
+    await session_factory.kw["bind"].dispose()
+    assert writer._sync_engine is None and writer._thread is None
+    await writer.submit(answer(pulse, 2))  # and takes a new one when used again
+    assert (await counts(session_factory, pulse.id)) == {(item, 4): 2 for item in pulse.items}
