@@ -12,6 +12,11 @@ comment). `--concurrency` writers submit through the public `Answers.submit` ser
 does, until all `--submissions` are written; a warm-up of separate people runs first. At the end
 the counters are checked against what was submitted, so a fast but wrong run cannot pass.
 
+Each line also gives the CPU time this process spent per submission: on a shared machine it
+varies less than the rate (SQLite runs inside the process; a PostgreSQL server does not).
+`--profile` shows the event loop (pyinstrument); the SQLite writer's own thread needs py-spy:
+`py-spy record --threads --format raw -o prof.txt -- python -m bench.answer_writes --backend sqlite`.
+
 Nothing is asserted about speed: the figures depend on the machine (tests assert behaviour).
 """
 
@@ -69,6 +74,7 @@ class Result:
     seconds: float
     latencies: list[float]
     failures: dict[str, int]
+    cpu_seconds: float  # this process only (SQLite runs inside it, a PostgreSQL server does not)
 
     @property
     def rate(self) -> float:
@@ -83,7 +89,8 @@ class Result:
             f"{self.backend:<10} in flight {self.concurrency:>3}: "
             f"{self.rate:8.0f} submissions/s   p50 {self.percentile(0.50):7.2f} ms   "
             f"p99 {self.percentile(0.99):7.2f} ms   ({self.submissions} in {self.seconds:.2f} s, "
-            f"mean {statistics.fmean(self.latencies) * 1000:.2f} ms)"
+            f"mean {statistics.fmean(self.latencies) * 1000:.2f} ms, "
+            f"CPU {self.cpu_seconds / self.submissions * 1e6:.0f} us each)"
             + (f"   FAILED: {self.failures}" if self.failures else "")
         )
 
@@ -204,9 +211,11 @@ async def one_run(
             _, warm, _ = await drive(answers, jobs(rounds, 0, WARM_UP), 1)
             work = jobs(rounds, WARM_UP, submissions)
             with profiled(profile, f"{backend}-{concurrency}"):
+                cpu = time.process_time()
                 seconds, latencies, failures = await drive(answers, work, concurrency)
+                cpu = time.process_time() - cpu
             await check(factory, len(warm) + len(latencies), len(rounds[0].items))
-            return Result(backend, concurrency, len(latencies), seconds, latencies, failures)
+            return Result(backend, concurrency, len(latencies), seconds, latencies, failures, cpu)
         finally:
             await engine.dispose()
 
