@@ -197,7 +197,7 @@ async def test_an_answer_racing_the_close_is_refused(session_factory, pulse) -> 
         racing = asyncio.create_task(
             answers.submit(pulse.id, "29:user-1", full_answer(pulse), None, NOW)
         )
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.2)
         assert not racing.done()  # waits for the close to commit
     with pytest.raises(RoundClosed):
         await racing
@@ -206,7 +206,7 @@ async def test_an_answer_racing_the_close_is_refused(session_factory, pulse) -> 
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(sequence=st.lists(properties.submission, max_size=25))
 async def test_one_batch_counts_what_one_by_one_would(tmp_path: Path, sequence) -> None:
