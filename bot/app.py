@@ -32,6 +32,7 @@ from bot.teams_handler import TrivselsbotHandler
 from dialogs.outbox_messages import render
 from dialogs.prompt_messages import render_channel_post
 from dialogs.turn import Services
+from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
 from storage.closing_note import ClosingNotes
 from storage.db import SessionFactory, create_engine, create_session_factory
@@ -74,12 +75,15 @@ def build_services(
 ) -> Services:
     bank = default_bank()
     secret = settings.anonymity_secret.get_secret_value()
+    writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
     return Services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),
         rounds=Rounds(factory, bank, secret),
-        prompts=build_prompt_services(settings, factory, Rounds(factory, bank, secret), now),
-        answers=Answers(factory, bank, secret),
+        prompts=build_prompt_services(
+            settings, factory, Rounds(factory, bank, secret), now, writer
+        ),
+        answers=Answers(factory, bank, secret, writer),
         privacy=Privacy(factory, secret),
         deliveries=Deliveries(factory, now),
         hierarchy=Hierarchy(factory),

@@ -18,6 +18,7 @@ from bot.periodic import run_every
 from bot.proactive import ProactiveSender, reference_from_json
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
+from storage.answer_writer import AnswerWriter
 from storage.channel_posts import ChannelJob, ChannelPosts
 from storage.db import SessionFactory
 from storage.models import utcnow
@@ -36,12 +37,13 @@ def build_prompt_services(
     factory: SessionFactory,
     rounds: Rounds,
     now: Callable[[], datetime] = utcnow,
+    writer: AnswerWriter | None = None,
 ) -> PromptServices:
     secret = settings.anonymity_secret.get_secret_value()
     return PromptServices(
         library=PromptLibrary(factory),
         publisher=Publisher(factory, rounds, secret, settings.pulse_reminder_hours),
-        reflections=Reflections(factory, secret),
+        reflections=Reflections(factory, secret, writer),
         channel_posts=ChannelPosts(factory, now),
         open_days=settings.prompt_open_days,
     )

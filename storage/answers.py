@@ -1,34 +1,22 @@
-"""The one write path for answers: checks, then counters + comment + participation in ONE transaction.
+"""Pulse answers: the checks that belong to a pulse, on top of the shared write path.
 
-Nothing that identifies the person goes into the answer tables; the user id is used only to
-check membership and to compute the participation hash (rule 2).
+The write itself (participation claimed first, counters, comment, all in one transaction) is
+storage/answer_batch.py, shared with reflections. Nothing that identifies the person goes into
+the answer tables; the user id is used only to check membership and to compute the
+participation hash (rule 2).
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
-from storage.db import SessionFactory, insert_for
-from storage.errors import (
-    AlreadyAnswered,
-    CommentTooLong,
-    InvalidAnswer,
-    NotAMember,
-    RoundClosed,
-    RoundNotFound,
-    RoundNotOpen,
-)
-from storage.models import Membership
-from storage.participation import participation_key, rewrite_in_key_order
-from storage.pulse_models import PulseRound, RoundState
+from storage.answer_batch import RoundFacts, Submission
+from storage.answer_writer import AnswerWriter, record_alone
+from storage.db import SessionFactory
+from storage.errors import CommentTooLong, InvalidAnswer, RoundNotFound
+from storage.participation import participation_key
 from storage.question_bank import QuestionBank
-from storage.rounds import round_items
 
 MAX_COMMENT_LENGTH = 1000
 
@@ -64,64 +52,37 @@ def validate_answers(
     return values
 
 
-async def claim_answer(
-    session: AsyncSession, secret: str, round_id: str, user_id: str, now: datetime
-) -> PulseRound:
-    """Rules 1 and 2 for any answer: claim the participation hash, then check round and person.
+def pulse_values(
+    bank: QuestionBank, raw: Mapping[str, object]
+) -> Callable[[RoundFacts], Mapping[str, int]]:
+    """The pulse's rules for `record_batch`: a pulse round, and exactly its items on their scales."""
 
-    The first statement is a write: SQLite takes its write lock here, so the checks read the
-    newest state and two racing submissions of one person serialise on this row. Every refusal
-    raised here or later in the caller's transaction rolls the claim back with the rest.
-    """
-    insert = insert_for(session)
-    try:
-        claimed = await session.execute(
-            insert(Participation)
-            .values(round_id=round_id, key=participation_key(secret, round_id, user_id))
-            .on_conflict_do_nothing()
-        )
-    except IntegrityError:  # foreign key: no such round
-        raise RoundNotFound(round_id) from None
-    pulse = await session.get(PulseRound, round_id)
-    if pulse is None:
-        raise RoundNotFound(round_id)
-    if pulse.state == RoundState.SCHEDULED.value or now < pulse.opens_at:
-        raise RoundNotOpen(round_id)
-    if pulse.state == RoundState.CLOSED.value or now >= pulse.closes_at:
-        raise RoundClosed(round_id)
-    if await session.get(Membership, (pulse.unit_id, user_id)) is None:
-        raise NotAMember(round_id)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise AlreadyAnswered(round_id)
-    return pulse
+    def values(facts: RoundFacts) -> Mapping[str, int]:
+        if facts.sequence <= 0:  # a reflection round is answered on its own card
+            raise RoundNotFound(facts.id)
+        return validate_answers(bank, list(facts.items), raw)
+
+    return values
 
 
-async def count_answer(
-    session: AsyncSession, round_id: str, values: Mapping[str, int], comment: str | None
-) -> None:
-    """Add one answer to the counters and keep its comment under a random key, nothing more."""
-    insert = insert_for(session)
-    for item_id, value in values.items():
-        await session.execute(
-            insert(AnswerCount)
-            .values(round_id=round_id, item_id=item_id, value=value, count=1)
-            .on_conflict_do_update(
-                index_elements=["round_id", "item_id", "value"],
-                set_={"count": AnswerCount.count + 1},
-            )
-        )
-    await session.execute(
-        insert(RoundResponses)
-        .values(round_id=round_id, responses=1)
-        .on_conflict_do_update(
-            index_elements=["round_id"], set_={"responses": RoundResponses.responses + 1}
-        )
+def pulse_submission(
+    bank: QuestionBank,
+    secret: str,
+    round_id: str,
+    user_id: str,
+    raw_answers: Mapping[str, object],
+    comment: object,
+    now: datetime,
+) -> Submission:
+    """What can be checked without the database is checked here (the comment), the rest in the write."""
+    return Submission(
+        round_id=round_id,
+        key=participation_key(secret, round_id, user_id),
+        user_id=user_id,
+        now=now,
+        comment=clean_comment(comment),
+        values=pulse_values(bank, raw_answers),
     )
-    if comment:
-        session.add(AnonymousComment(round_id=round_id, key=secrets.token_hex(16), text=comment))
-    # After the round's one responses row is locked: answers to a round pass here one at a time,
-    # so the last one to commit has rewritten every participation row the others committed.
-    await rewrite_in_key_order(session, round_id)
 
 
 async def submit_answer(
@@ -135,20 +96,25 @@ async def submit_answer(
     now: datetime,
 ) -> None:
     """Record one person's answer to one round, or raise the reason it is refused (nothing written)."""
-    text = clean_comment(comment)
-    async with factory.begin() as session:
-        pulse = await claim_answer(session, secret, round_id, user_id, now)
-        if pulse.sequence <= 0:  # a reflection round is answered on its own card
-            raise RoundNotFound(round_id)
-        values = validate_answers(bank, round_items(pulse), raw_answers)
-        await count_answer(session, round_id, values, text)
+    submission = pulse_submission(bank, secret, round_id, user_id, raw_answers, comment, now)
+    await record_alone(factory, submission)
 
 
 class Answers:
-    """The answer service as flows see it: the secret and the bank are bound here, not passed around."""
+    """The answer service as flows see it: the secret and the bank are bound here, not passed around.
 
-    def __init__(self, factory: SessionFactory, bank: QuestionBank, secret: str) -> None:
-        self._factory = factory
+    Submissions go through the group-committing writer, shared with the reflections when the
+    app wires one in; each still commits or is refused on its own (storage/answer_writer.py).
+    """
+
+    def __init__(
+        self,
+        factory: SessionFactory,
+        bank: QuestionBank,
+        secret: str,
+        writer: AnswerWriter | None = None,
+    ) -> None:
+        self._writer = writer or AnswerWriter(factory)
         self._bank = bank
         self._secret = secret
 
@@ -160,6 +126,6 @@ class Answers:
         comment: object,
         now: datetime,
     ) -> None:
-        await submit_answer(
-            self._factory, self._bank, self._secret, round_id, user_id, raw_answers, comment, now
+        await self._writer.submit(
+            pulse_submission(self._bank, self._secret, round_id, user_id, raw_answers, comment, now)
         )

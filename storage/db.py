@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -40,13 +41,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for either backend, with the settings each one needs."""
+    """Create the async engine for either backend, with the settings each one needs.
+
+    `hide_parameters`: a database error is logged with its statement, and its bound values would
+    be answer values and comment texts (rule 1: never in logs).
+    """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
+
+
+def is_sqlite_file(url: URL) -> bool:
+    """An SQLite database another connection can open too (not in memory)."""
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
+def sqlite_file_engine(url: URL) -> Engine:
+    """A plain (synchronous) engine on the same SQLite file, with the same pragmas.
+
+    For work that runs in a thread of its own: aiosqlite hops to its thread several times per
+    statement, which dominates short statements (storage/answer_writer.py).
+    """
+    # One connection may be closed by another thread than the one that used it (dispose).
+    engine = create_sync_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        connect_args={"check_same_thread": False},
+        hide_parameters=True,  # as in create_engine
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

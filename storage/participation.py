@@ -17,7 +17,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Connection, TextClause, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, Participation
@@ -74,17 +74,34 @@ async def rewrite_in_key_order(
     if session.get_bind().dialect.name != "postgresql":
         return
     await session.flush()  # rows added through the session, before the raw statement reads them
-    models = (AnonymousComment, AnswerCount) if at_close else (Participation,)
-    for model in models:
+    for statement in _rewrites(at_close):
+        await session.execute(statement, {"round_id": round_id})
+
+
+def rewrite_in_key_order_sync(connection: Connection, round_ids: Iterable[str]) -> None:
+    """`rewrite_in_key_order` for the batched answer write (storage/answer_batch.py), which runs
+    on a plain connection: called after the batch's counters and responses rows are written, so
+    it holds the same per-round lock the single-answer path relies on."""
+    if connection.dialect.name != "postgresql":
+        return
+    for round_id in sorted(set(round_ids)):
+        for statement in _rewrites(at_close=False):
+            connection.execute(statement, {"round_id": round_id})
+
+
+def _rewrites(at_close: bool) -> list[TextClause]:
+    """Delete a round's rows and insert them again in key order, one statement per table."""
+    statements = []
+    for model in (AnonymousComment, AnswerCount) if at_close else (Participation,):
         table = model.__table__
         name = model.__tablename__
         columns = ", ".join(f'"{column.name}"' for column in table.columns)
         keys = ", ".join(f'"{column.name}"' for column in table.primary_key)
-        await session.execute(
+        statements.append(
             text(
                 f'WITH gone AS (DELETE FROM "{name}" WHERE round_id = :round_id '  # noqa: S608 - names from our own models
                 f"RETURNING {columns}) "
                 f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM gone ORDER BY {keys}'
-            ),
-            {"round_id": round_id},
+            )
         )
+    return statements

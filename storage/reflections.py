@@ -10,13 +10,15 @@ answered, what, or when within the round (rule 1).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from storage.answer_batch import RoundFacts, Submission
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
-from storage.answers import claim_answer, count_answer
+from storage.answer_writer import AnswerWriter, record_alone
 from storage.db import SessionFactory
 from storage.errors import (
     CommentTooLong,
@@ -24,6 +26,7 @@ from storage.errors import (
     InvalidAnswer,
     RoundNotFound,
 )
+from storage.participation import participation_key
 from storage.prompt_models import PromptRound
 from storage.pulse_models import PulseRound, RoundState
 
@@ -63,6 +66,37 @@ def clean_rating(rating: object, asked: bool) -> int | None:
     return rating
 
 
+def reflection_values(
+    rating: object, text: str | None
+) -> Callable[[RoundFacts], Mapping[str, int]]:
+    """The prompt's rules for `record_batch`: a prompt round, a rating only if asked, not empty."""
+
+    def values(facts: RoundFacts) -> Mapping[str, int]:
+        if not facts.prompt:  # a pulse round is answered on its own card
+            raise RoundNotFound(facts.id)
+        value = clean_rating(rating, asked=facts.rating_asked)
+        if value is None and text is None:
+            raise EmptyReflection(facts.id)
+        return {RATING_ITEM: value} if value is not None else {}
+
+    return values
+
+
+def reflection_submission(
+    secret: str, round_id: str, user_id: str, rating: object, text: object, now: datetime
+) -> Submission:
+    """The text is checked here, without the database; the rest in the write."""
+    cleaned = clean_text(text)
+    return Submission(
+        round_id=round_id,
+        key=participation_key(secret, round_id, user_id),
+        user_id=user_id,
+        now=now,
+        comment=cleaned,
+        values=reflection_values(rating, cleaned),
+    )
+
+
 async def submit_reflection(
     factory: SessionFactory,
     secret: str,
@@ -73,18 +107,7 @@ async def submit_reflection(
     now: datetime,
 ) -> None:
     """Record one person's reflection on one prompt round, or raise why not (nothing written)."""
-    cleaned = clean_text(text)
-    async with factory.begin() as session:
-        await claim_answer(session, secret, round_id, user_id, now)
-        prompt_round = await session.get(PromptRound, round_id)
-        if prompt_round is None:  # a pulse round is answered on its own card
-            raise RoundNotFound(round_id)
-        value = clean_rating(rating, asked=prompt_round.rating_da is not None)
-        if value is None and cleaned is None:
-            raise EmptyReflection(round_id)
-        await count_answer(
-            session, round_id, {RATING_ITEM: value} if value is not None else {}, cleaned
-        )
+    await record_alone(factory, reflection_submission(secret, round_id, user_id, rating, text, now))
 
 
 class ReleasedReflections(BaseModel):
@@ -154,16 +177,24 @@ async def released_reflections(
 
 
 class Reflections:
-    """The reflection service as flows see it: the secret is bound here, not passed around."""
+    """The reflection service as flows see it: the secret is bound here, not passed around.
 
-    def __init__(self, factory: SessionFactory, secret: str) -> None:
+    Reflections share the pulse answers' group-committing writer when the app wires one in.
+    """
+
+    def __init__(
+        self, factory: SessionFactory, secret: str, writer: AnswerWriter | None = None
+    ) -> None:
         self._factory = factory
         self._secret = secret
+        self._writer = writer or AnswerWriter(factory)
 
     async def submit(
         self, round_id: str, user_id: str, rating: object, text: object, now: datetime
     ) -> None:
-        await submit_reflection(self._factory, self._secret, round_id, user_id, rating, text, now)
+        await self._writer.submit(
+            reflection_submission(self._secret, round_id, user_id, rating, text, now)
+        )
 
     async def released(self, round_id: str, k: int) -> ReleasedReflections | None:
         return await released_reflections(self._factory, round_id, k)

@@ -1,0 +1,265 @@
+"""The one write path for answers: many submissions checked and counted in one transaction.
+
+Every pulse answer and every reflection goes through `record_batch`, alone (a batch of one) or
+grouped with others (storage/answer_writer.py). Per submission it keeps what the sequential write
+kept: the participation hash is claimed first (rule 2), then the round and the person are checked,
+then the values; a refused submission leaves every table as it was, and of several submissions of
+one person only the first valid one counts. Per batch it needs a fixed number of statements, one
+per table, whatever the batch size: that is what makes a Monday-morning burst cheap.
+
+Nothing that identifies the person is written: the user id is read only to check membership.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from storage.answer_sql import insert_rows, statements
+from storage.errors import (
+    AlreadyAnswered,
+    DomainError,
+    NotAMember,
+    RoundClosed,
+    RoundNotFound,
+    RoundNotOpen,
+)
+from storage.participation import rewrite_in_key_order_sync
+from storage.pulse_models import RoundState
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """What a round's answers are checked against and never changes once the round exists.
+
+    The state is deliberately not here: it changes at opening and closing, so it is read in the
+    writing transaction every time.
+    """
+
+    id: str
+    unit_id: str
+    sequence: int
+    items: tuple[str, ...]
+    opens_at: datetime
+    closes_at: datetime
+    prompt: bool  # a prompt (reflection) round rather than a pulse
+    rating_asked: bool  # the prompt asks for a 1–5 rating
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One person's answer to one round, as far as it could be checked without the database."""
+
+    round_id: str
+    key: str  # participation_key(secret, round, user): the only trace of the person that is kept
+    user_id: str  # read to check membership, never written
+    now: datetime
+    comment: str | None  # already cleaned and bounded
+    # The kind's own rules (pulse items and scales, or a prompt's rating): counter values by item,
+    # or a DomainError raised. Called only once round, person and participation have passed.
+    values: Callable[[RoundFacts], Mapping[str, int]]
+
+
+Outcome = DomainError | None  # None: counted and committed with the batch
+
+
+class RoundFactsCache:
+    """Facts of rounds already seen, so a batch need not read them again. Rounds are never
+    deleted and these columns never change, so nothing needs invalidating; the size is bounded."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._facts: dict[str, RoundFacts] = {}
+
+    def get(self, round_id: str) -> RoundFacts | None:
+        return self._facts.get(round_id)
+
+    def add(self, facts: RoundFacts) -> None:
+        if len(self._facts) >= self._size:
+            self._facts.pop(next(iter(self._facts)))
+        self._facts[facts.id] = facts
+
+
+def record_batch(
+    connection: Connection, batch: Sequence[Submission], cache: RoundFactsCache | None = None
+) -> list[Outcome]:
+    """Check and count every submission of the batch inside the caller's transaction.
+
+    Returns one outcome per submission, in order; the caller commits (then every None is
+    durably counted) or rolls back (then nothing is). Refusals are returned, not raised, so one
+    refusal does not undo the others; they have left no row behind.
+    """
+    facts = _facts(connection, {s.round_id for s in batch}, cache)
+    # The claim comes first, as in a sequential write: on SQLite it takes the write lock, so
+    # everything read after it is current; on PostgreSQL inserting the participation row takes
+    # a key-share lock on its round (the foreign key), which a closing round's FOR UPDATE waits
+    # for, so the state read after the claim is the state at commit.
+    claimed = _claim(
+        connection, sorted({(s.round_id, s.key) for s in batch if s.round_id in facts})
+    )
+    states, members = _current(
+        connection, list(facts), {s.user_id for s in batch if s.round_id in facts}
+    )
+    outcomes: list[Outcome] = []
+    accepted: list[tuple[Submission, Mapping[str, int]]] = []
+    taken: set[tuple[str, str]] = set()
+    for submission in batch:
+        try:
+            values = _check(submission, facts, states, members, claimed, taken)
+        except DomainError as refusal:
+            outcomes.append(refusal)
+            continue
+        taken.add((submission.round_id, submission.key))
+        accepted.append((submission, values))
+        outcomes.append(None)
+    _release(connection, claimed - taken)
+    _count(connection, accepted)
+    # PostgreSQL only: no xmin or heap order may pair a comment with a hash (storage/participation).
+    rewrite_in_key_order_sync(connection, (submission.round_id for submission, _ in accepted))
+    return outcomes
+
+
+def _check(
+    submission: Submission,
+    facts: Mapping[str, RoundFacts],
+    states: Mapping[str, str],
+    members: Collection[tuple[str, str]],
+    claimed: Collection[tuple[str, str]],
+    taken: Collection[tuple[str, str]],
+) -> Mapping[str, int]:
+    """The refusals in the order a person is told about them; the values of an accepted answer."""
+    round_id = submission.round_id
+    found, state = facts.get(round_id), states.get(round_id)
+    if found is None or state is None:
+        raise RoundNotFound(round_id)
+    if state == RoundState.SCHEDULED.value or submission.now < found.opens_at:
+        raise RoundNotOpen(round_id)
+    if state == RoundState.CLOSED.value or submission.now >= found.closes_at:
+        raise RoundClosed(round_id)
+    if (found.unit_id, submission.user_id) not in members:
+        raise NotAMember(round_id)
+    claim = (round_id, submission.key)
+    if claim not in claimed or claim in taken:  # answered before, or earlier in this batch
+        raise AlreadyAnswered(round_id)
+    return submission.values(found)
+
+
+def _facts(
+    connection: Connection, round_ids: Iterable[str], cache: RoundFactsCache | None
+) -> dict[str, RoundFacts]:
+    """The facts of the rounds that exist (a forged id is simply absent)."""
+    found: dict[str, RoundFacts] = {}
+    missing = []
+    for round_id in round_ids:
+        known = cache.get(round_id) if cache else None
+        if known is None:
+            missing.append(round_id)
+        else:
+            found[round_id] = known
+    if not missing:
+        return found
+    rows = connection.execute(statements(connection).facts, {"ids": missing})
+    for round_id, unit_id, sequence, items, opens_at, closes_at, prompt, rating in rows:
+        facts = RoundFacts(
+            id=round_id,
+            unit_id=unit_id,
+            sequence=sequence,
+            items=tuple(str(item) for item in json.loads(items)),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            prompt=bool(prompt),
+            rating_asked=bool(rating),
+        )
+        found[round_id] = facts
+        if cache:
+            cache.add(facts)
+    return found
+
+
+def _claim(connection: Connection, claims: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Insert the participation hashes not yet there; returns those this transaction inserted.
+
+    Sorted, so two transactions claiming overlapping hashes on PostgreSQL lock them in one order.
+    """
+    if not claims:
+        return set()
+    rows = insert_rows(
+        connection, statements(connection).claim, [{"round_id": r, "key": k} for r, k in claims]
+    )
+    return {(row.round_id, row.key) for row in rows}
+
+
+def _current(
+    connection: Connection, round_ids: list[str], user_ids: set[str]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The rounds' states, and which of these people belong to the rounds' units: one statement."""
+    if not round_ids:
+        return {}, set()
+    rows = connection.execute(
+        statements(connection).current, {"ids": round_ids, "users": sorted(user_ids)}
+    )
+    states: dict[str, str] = {}
+    members: set[tuple[str, str]] = set()
+    for round_id, state, unit_id, user_id in rows:
+        states[round_id] = state
+        if user_id is not None:
+            members.add((unit_id, user_id))
+    return states, members
+
+
+def _release(connection: Connection, unused: set[tuple[str, str]]) -> None:
+    """Hashes claimed for refused submissions go again: a refusal must leave no trace."""
+    if unused:
+        connection.execute(
+            statements(connection).release,
+            [{"r": round_id, "k": key} for round_id, key in sorted(unused)],
+        )
+
+
+def _count(connection: Connection, accepted: list[tuple[Submission, Mapping[str, int]]]) -> None:
+    """Add the accepted answers to the counters, one statement per table for the whole batch.
+
+    Rows are summed first (a statement may touch a counter once) and sorted (one lock order on
+    PostgreSQL); comments go in under random keys, in key order, so neither their keys nor their
+    order within the batch says who wrote which.
+    """
+    if not accepted:
+        return
+    sql = statements(connection)
+    counts = Counter(
+        (submission.round_id, item_id, value)
+        for submission, values in accepted
+        for item_id, value in values.items()
+    )
+    if counts:
+        insert_rows(
+            connection,
+            sql.count,
+            [
+                {"round_id": r, "item_id": i, "value": v, "count": n}
+                for (r, i, v), n in sorted(counts.items())
+            ],
+        )
+    responses = Counter(submission.round_id for submission, _ in accepted)
+    insert_rows(
+        connection,
+        sql.respond,
+        [{"round_id": r, "responses": n} for r, n in sorted(responses.items())],
+    )
+    comments = sorted(
+        (secrets.token_hex(16), submission.round_id, submission.comment)
+        for submission, _ in accepted
+        if submission.comment
+    )
+    if comments:
+        insert_rows(
+            connection,
+            sql.comment,
+            [{"round_id": r, "key": key, "text": text} for key, r, text in comments],
+        )

@@ -1,0 +1,141 @@
+"""The statements of the answer write path, built once per dialect.
+
+Each table gets one statement per batch, whatever the batch size. On SQLite a batch's rows go
+to `executemany` (one prepared statement run per row inside SQLite, no network). On PostgreSQL
+lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`), so the text, the prepared
+statement and the plan are the same for one row or two hundred, and each statement is one
+round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Executable,
+    Integer,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeEngine
+
+from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.db import dialect_insert
+from storage.models import Base, Membership
+from storage.prompt_models import PromptRound
+from storage.pulse_models import PulseRound
+
+
+@dataclass(frozen=True)
+class AnswerStatements:
+    """Building an upsert costs more than running it, so each is built once."""
+
+    facts: Executable  # ids → the rounds' unchanging facts
+    claim: Executable  # rows → participation hashes inserted (RETURNING)
+    current: Executable  # ids, users → state of each round, members among these people
+    release: Executable  # rows r, k → participation hashes deleted
+    count: Executable  # rows → answer_counts added to
+    respond: Executable  # rows → round_responses added to
+    comment: Executable  # rows → anonymous_comments inserted
+
+
+def statements(connection: Connection) -> AnswerStatements:
+    return statements_for(connection.dialect.name)
+
+
+def insert_rows(
+    connection: Connection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+) -> CursorResult[Any]:
+    """Run a statement built by `_rows_insert` for these rows (all with the same keys)."""
+    if connection.dialect.name == "postgresql":
+        return connection.execute(statement, {key: [row[key] for row in rows] for key in rows[0]})
+    return connection.execute(statement, list(rows))
+
+
+def _one_of(
+    column: InstrumentedAttribute[str], name: str, dialect_name: str
+) -> ColumnElement[bool]:
+    """`column IN (…)` for a list bound at execution."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _rows_insert(
+    dialect_name: str, model: type[Base], columns: Mapping[str, TypeEngine[Any]]
+) -> Any:
+    """INSERT of many rows in one statement: on PostgreSQL from one array per column."""
+    insert = dialect_insert(dialect_name)(model)
+    if dialect_name != "postgresql":
+        return insert
+    arrays = [
+        func.unnest(bindparam(name, type_=postgresql.ARRAY(type_)))
+        for name, type_ in columns.items()
+    ]
+    return insert.from_select(list(columns), select(*arrays))
+
+
+@cache
+def statements_for(dialect_name: str) -> AnswerStatements:
+    claim = _rows_insert(dialect_name, Participation, {"round_id": String(), "key": String()})
+    count = _rows_insert(
+        dialect_name,
+        AnswerCount,
+        {"round_id": String(), "item_id": String(), "value": Integer(), "count": Integer()},
+    )
+    respond = _rows_insert(
+        dialect_name, RoundResponses, {"round_id": String(), "responses": Integer()}
+    )
+    comment = _rows_insert(
+        dialect_name, AnonymousComment, {"round_id": String(), "key": String(), "text": Text()}
+    )
+    return AnswerStatements(
+        facts=select(
+            PulseRound.id,
+            PulseRound.unit_id,
+            PulseRound.sequence,
+            PulseRound.items,
+            PulseRound.opens_at,
+            PulseRound.closes_at,
+            PromptRound.round_id.is_not(None),
+            PromptRound.rating_da.is_not(None),
+        )
+        .outerjoin(PromptRound, PromptRound.round_id == PulseRound.id)
+        .where(_one_of(PulseRound.id, "ids", dialect_name)),
+        claim=claim.on_conflict_do_nothing().returning(Participation.round_id, Participation.key),
+        current=select(PulseRound.id, PulseRound.state, PulseRound.unit_id, Membership.user_id)
+        .outerjoin(
+            Membership,
+            and_(
+                Membership.unit_id == PulseRound.unit_id,
+                _one_of(Membership.user_id, "users", dialect_name),
+            ),
+        )
+        .where(_one_of(PulseRound.id, "ids", dialect_name)),
+        release=delete(Participation).where(
+            Participation.round_id == bindparam("r"), Participation.key == bindparam("k")
+        ),
+        count=count.on_conflict_do_update(
+            index_elements=["round_id", "item_id", "value"],
+            set_={"count": AnswerCount.count + count.excluded.count},
+        ),
+        respond=respond.on_conflict_do_update(
+            index_elements=["round_id"],
+            set_={"responses": RoundResponses.responses + respond.excluded.responses},
+        ),
+        comment=comment,
+    )

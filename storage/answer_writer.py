@@ -1,0 +1,134 @@
+"""Group commit for answers: submissions that arrive while a write is running share the next one.
+
+At 9:00 on a Monday hundreds of people press "send" within seconds. Writing each answer in its
+own transaction costs a handful of statements and a commit per person, and on SQLite every writer
+queues for the one write lock. Here one batch is written at a time: whatever arrived meanwhile goes
+into the next transaction, checked and counted by `record_batch` with one statement per table.
+Nobody waits for a batch to fill: a lone submission is written at once, alone.
+
+What the caller sees is unchanged: `submit` returns only after the transaction holding the answer
+has committed, or raises the refusal, in which case nothing of that submission was written. If a
+batch fails for a reason that is not a refusal (a lost connection, a deadlock), each of its
+submissions is retried in a transaction of its own, so only the culprit's caller sees the error.
+
+On an SQLite file the batch runs in one thread of its own on a plain `sqlite3` connection: the
+whole transaction is one hop from the event loop instead of several per statement. Elsewhere
+(PostgreSQL, in-memory SQLite) it runs on the async engine's own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.answer_batch import Outcome, RoundFactsCache, Submission, record_batch
+from storage.db import SessionFactory, is_sqlite_file, sqlite_file_engine
+
+MAX_BATCH = 256  # keeps every statement well under the databases' bound-parameter limits
+
+
+class AnswerWriter:
+    """One per process and database, shared by the pulse and the reflection services."""
+
+    def __init__(self, factory: SessionFactory, max_batch: int = MAX_BATCH) -> None:
+        bind = factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the session factory must be bound to an AsyncEngine")
+        self._engine = bind
+        self._max_batch = max_batch
+        self._cache = RoundFactsCache()
+        self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._sync_engine: Engine | None = None
+        event.listen(bind.sync_engine, "engine_disposed", self._on_dispose)
+
+    async def submit(self, submission: Submission) -> None:
+        """Return once the answer is committed; raise its refusal (then nothing was written)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((submission, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        """Write batches while submissions are waiting; ends when none is left."""
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            try:
+                await self._settle(batch)
+            except BaseException:  # cancelled at shutdown: nobody is left waiting forever
+                for _, future in [*batch, *self._pending]:
+                    future.cancel()
+                self._pending.clear()
+                raise
+
+    async def _settle(self, batch: list[tuple[Submission, asyncio.Future[None]]]) -> None:
+        submissions = [submission for submission, _ in batch]
+        try:
+            outcomes: Sequence[Outcome | BaseException] = await self._write(submissions)
+        except Exception:
+            outcomes = [await self._write_alone(submission) for submission in submissions]
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():  # the caller gave up waiting; the write stands
+                continue
+            if outcome is None:
+                future.set_result(None)
+            else:
+                future.set_exception(outcome)
+
+    async def _write_alone(self, submission: Submission) -> Outcome | BaseException:
+        try:
+            (outcome,) = await self._write([submission])
+            return outcome
+        except Exception as error:
+            return error
+
+    async def _write(self, submissions: list[Submission]) -> list[Outcome]:
+        """One transaction for the batch: committed when this returns, rolled back if it raises."""
+        engine = self._threaded_engine()
+        if engine is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._thread, _write_sync, engine, submissions, self._cache
+            )
+        async with self._engine.begin() as connection:
+            return await connection.run_sync(record_batch, submissions, self._cache)
+
+    def _threaded_engine(self) -> Engine | None:
+        """Created on first use, so a service that is never used opens nothing."""
+        if self._sync_engine is None and is_sqlite_file(self._engine.url):
+            self._sync_engine = sqlite_file_engine(self._engine.url)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="answer-writer")
+        return self._sync_engine
+
+    def _on_dispose(self, _engine: Engine) -> None:
+        """The app disposes its engine at shutdown: the writer's own connection goes with it."""
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+            self._sync_engine = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
+
+
+def _write_sync(
+    engine: Engine, submissions: list[Submission], cache: RoundFactsCache
+) -> list[Outcome]:
+    connection: Connection
+    with engine.begin() as connection:
+        return record_batch(connection, submissions, cache)
+
+
+async def record_alone(factory: SessionFactory, submission: Submission) -> None:
+    """One submission in a transaction of its own; raise its refusal (nothing written)."""
+    async with factory.begin() as session:
+        connection = await session.connection()
+        (outcome,) = await connection.run_sync(record_batch, [submission])
+        if outcome is not None:
+            raise outcome
