@@ -35,9 +35,9 @@ from tests.support import fanout  # noqa: E402
 from tests.support.throttling_connector import ThrottlingConnector, max_in_window  # noqa: E402
 
 STANDARD = [
-    # people, configured rate, the mock's ceiling per tenant
-    (3000, 30.0, 30.0),  # Teams' documented 30/s per app per tenant, configured right at it
-    (5000, 2000.0, 2000.0),  # a ceiling far above Teams': what the worker's own cost allows
+    # people, configured rate, the mock's ceiling per tenant, send slots (BOT_SEND_CONCURRENCY)
+    (3000, 30.0, 30.0, 8),  # Teams' documented 30/s per app per tenant, configured right at it
+    (5000, 2000.0, 2000.0, 32),  # far above Teams: what the worker's own cost allows (max slots)
 ]
 
 
@@ -62,6 +62,20 @@ def start_worker(env: dict[str, str], profile: Path | None) -> subprocess.Popen[
     return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
 
 
+# Frames every sample passes through (the process, the event loop, thread pools): not costs.
+RUNNERS = (
+    "(<frozen runpy>)",
+    "(bot/__main__.py)",
+    "(bot/cli.py)",
+    "(bot/cli_worker.py)",
+    "(asyncio/runners.py)",
+    "(asyncio/base_events.py)",
+    "(asyncio/events.py)",
+    "(threading.py)",
+    "(concurrent/futures/thread.py)",
+)
+
+
 def top_frames(profile: Path, count: int = 15) -> list[str]:
     """The functions the worker spent its samples in: own time (leaf) and total (on the stack)."""
     own: Counter[str] = Counter()
@@ -80,7 +94,7 @@ def top_frames(profile: Path, count: int = 15) -> list[str]:
     lines = [f"  {samples} samples; own time (leaf frames):"]
     lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in own.most_common(count)]
     lines.append("  total time (on the stack), project code and the libraries it calls:")
-    ranked = [(f, n) for f, n in total.most_common() if "run_forever" not in f][:count]
+    ranked = [(f, n) for f, n in total.most_common() if not f.endswith(RUNNERS)][:count]
     lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in ranked]
     return lines
 
@@ -154,27 +168,28 @@ def main() -> None:
     parser.add_argument("--people", type=int)
     parser.add_argument("--rate", type=float)
     parser.add_argument("--ceiling", type=float)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, help="send slots (default 8; 32 above 100/s)")
     parser.add_argument("--profile", type=Path, help="folder for py-spy profiles of the worker")
     args = parser.parse_args()
     runs = STANDARD
     if args.people or args.rate or args.ceiling:
         rate = args.rate or 25.0
-        runs = [(args.people or 300, rate, args.ceiling or rate)]
+        slots = args.concurrency or (32 if rate > 100 else 8)
+        runs = [(args.people or 300, rate, args.ceiling or rate, slots)]
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     profiles = []
     print(
-        f"{'people':>6} {'rate':>6} {'ceiling':>7} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
+        f"{'people':>6} {'rate':>6} {'ceiling':>7} {'slots':>5} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
         f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4}"
     )
-    for people, rate, ceiling in runs:
+    for people, rate, ceiling, slots in runs:
         profile = args.profile / f"worker-{rate:g}.txt" if args.profile else None
-        r = asyncio.run(one_run(people, rate, ceiling, args.concurrency, profile))
+        r = asyncio.run(one_run(people, rate, ceiling, slots, profile))
         if profile is not None:
             profiles.append((rate, profile))
         print(
-            f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {r['seconds']:>7.1f} "
+            f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {slots:>5} {r['seconds']:>7.1f} "
             f"{r['requests_per_s']:>7.1f} {r['messages_per_s']:>7.1f} {r['ratio']:>11.2f} "
             f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f}",
             flush=True,
