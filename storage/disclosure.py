@@ -66,12 +66,11 @@ def _unit_key(unit_id: str) -> NodeKey:
     return ("unit", unit_id)
 
 
-def _consistent_units(rounds: Iterable[RoundFacts]) -> tuple[set[str], set[str]]:
+def _consistent_units(chains: Iterable[tuple[str, ...]]) -> tuple[set[str], set[str]]:
     """Units whose position above them was the same for every round of the period, and the rest."""
     above: dict[str, tuple[str, ...]] = {}
     changed: set[str] = set()
-    for facts in rounds:
-        chain = tuple(facts.ancestry)
+    for chain in chains:
         for index, unit in enumerate(chain):
             suffix = chain[index + 1 :]
             if above.setdefault(unit, suffix) != suffix:
@@ -81,15 +80,23 @@ def _consistent_units(rounds: Iterable[RoundFacts]) -> tuple[set[str], set[str]]
 
 def _build(rounds: Sequence[RoundFacts], k: int) -> tuple[Release, set[str]]:
     release = Release(k=k)
-    consistent, changed = _consistent_units(rounds)
+    # Rounds under the same chain of units (a team's rounds in a month) share their walk up it.
+    answers: dict[tuple[str, ...], int] = {}
+    for facts in rounds:
+        chain = tuple(facts.ancestry)
+        answers[chain] = answers.get(chain, 0) + facts.responses
+    consistent, changed = _consistent_units(answers)
+    first: dict[tuple[str, ...], NodeKey | None] = {}
+    for chain, responses in answers.items():
+        nodes = [_unit_key(u) for u in chain if u in consistent]
+        first[chain] = nodes[0] if nodes else None
+        for index, node in enumerate(nodes):
+            release.sizes[node] = release.sizes.get(node, 0) + responses
+            release.parents[node] = nodes[index + 1] if index + 1 < len(nodes) else None
     for facts in rounds:
         key = _round_key(facts.round_id)
-        chain = [_unit_key(u) for u in facts.ancestry if u in consistent]
         release.sizes[key] = facts.responses
-        release.parents[key] = chain[0] if chain else None
-        for index, node in enumerate(chain):
-            release.sizes[node] = release.sizes.get(node, 0) + facts.responses
-            release.parents[node] = chain[index + 1] if index + 1 < len(chain) else None
+        release.parents[key] = first[tuple(facts.ancestry)]
     for unit_id in changed:
         release.reasons[_unit_key(unit_id)] = Suppression.HIERARCHY_CHANGED
     return release, changed

@@ -16,7 +16,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -201,9 +201,10 @@ def figures_from(
     return Figures(responses=responses, eligible=eligible, dimensions=dimensions)
 
 
-@dataclass(frozen=True)
-class ClosedRound:
-    """What the read side needs of a closed round; its facts no longer change once it closed."""
+class ClosedRound(NamedTuple):
+    """What the read side needs of a closed round; its facts no longer change once it closed.
+
+    A named tuple: a month of a large organisation is thousands of these, built per month read."""
 
     id: str
     unit_id: str
@@ -213,16 +214,17 @@ class ClosedRound:
     responses: int
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> ClosedRound:
+    def from_row(
+        cls, row: tuple[Any, ...], chains: dict[str, tuple[str, ...]] | None = None
+    ) -> ClosedRound:
+        """`chains`: ancestries parsed so far (a team's rounds in a month share theirs)."""
         round_id, unit_id, sequence, _state, eligible, ancestry, responses = row
-        return cls(
-            id=round_id,
-            unit_id=unit_id,
-            sequence=sequence,
-            eligible=eligible or 0,
-            ancestry=tuple(json.loads(ancestry)) if ancestry else (unit_id,),
-            responses=responses or 0,
-        )
+        chain = chains.get(ancestry) if chains is not None and ancestry else None
+        if chain is None:
+            chain = tuple(json.loads(ancestry)) if ancestry else (unit_id,)
+            if chains is not None and ancestry:
+                chains[ancestry] = chain
+        return cls(round_id, unit_id, sequence, eligible or 0, chain, responses or 0)
 
 
 @dataclass
@@ -236,7 +238,8 @@ class PeriodView:
 
     @classmethod
     def decide(cls, rows: Collection[tuple[Any, ...]], k: int, complete: bool) -> PeriodView:
-        closed = {r.id: r for r in map(ClosedRound.from_row, rows)}
+        chains: dict[str, tuple[str, ...]] = {}
+        closed = {r.id: r for r in (ClosedRound.from_row(row, chains) for row in rows)}
         facts = [RoundFacts(p.id, p.ancestry, p.responses) for p in closed.values()]
         inside: dict[str, list[ClosedRound]] = defaultdict(list)
         for pulse in closed.values():
@@ -284,10 +287,12 @@ class Summaries:
                     PulseRound.state,
                     PulseRound.eligible_count,
                     PulseRound.ancestry,
-                    RoundResponses.responses,
-                )
-                .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
-                .where(
+                    # A lookup by key per round: joined, PostgreSQL hashed all of round_responses
+                    # (every round ever) to find one month's, 50 ms at 400,000 rounds.
+                    select(RoundResponses.responses)
+                    .where(RoundResponses.round_id == PulseRound.id)
+                    .scalar_subquery(),
+                ).where(
                     PulseRound.closes_at >= start,
                     PulseRound.closes_at < end,
                     is_pulse_round(),
