@@ -80,6 +80,7 @@ def top_frames(profile: Path, count: int = 15) -> list[str]:
     """The functions the worker spent its samples in: own time (leaf) and total (on the stack)."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
+    parts: Counter[str] = Counter()
     samples = 0
     for line in profile.read_text().splitlines():
         stack, _, number = line.rpartition(" ")
@@ -91,12 +92,29 @@ def top_frames(profile: Path, count: int = 15) -> list[str]:
         own[frames[-1]] += n
         for frame in set(frames):
             total[frame] += n
-    lines = [f"  {samples} samples; own time (leaf frames):"]
+        parts[_part(frames)] += n
+    lines = [f"  {samples} samples (GIL held); by part, each sample once:"]
+    lines += [f"    {100 * n / samples:5.1f}%  {part}" for part, n in parts.most_common()]
+    lines.append("  own time (leaf frames):")
     lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in own.most_common(count)]
     lines.append("  total time (on the stack), project code and the libraries it calls:")
     ranked = [(f, n) for f, n in total.most_common() if not f.endswith(RUNNERS)][:count]
     lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in ranked]
     return lines
+
+
+PARTS = (  # the first that matches a sample's stack names it
+    ("start-up (imports)", ("importlib",)),
+    ("Bot Connector SDK (msrest, requests)", ("msrest/", "connector/", "requests/", "urllib3/")),
+    ("database (SQLAlchemy, driver)", ("sqlalchemy/", "aiosqlite/", "asyncpg/")),
+)
+
+
+def _part(frames: list[str]) -> str:
+    for name, markers in PARTS:
+        if any(marker in frame for frame in frames for marker in markers):
+            return name
+    return "the worker's own code, asyncio and the rest"
 
 
 def _short(frame: str) -> str:

@@ -299,7 +299,8 @@ class Summaries:
                 )
             )
         )
-        closed = [row for row in rows if row[3] == RoundState.CLOSED.value]
+        closed_state = RoundState.CLOSED.value
+        closed = [row for row in rows if row[3] == closed_state]
         complete = self._now() >= end and len(closed) == len(rows)
         key = (complete, frozenset(closed))
         cached = self._views.get(period)
@@ -608,19 +609,28 @@ class Summaries:
         if parent is None:
             return None
         candidate = period
+        unfinished: str | None = None
         last: Comparison | None = None
         for _ in range(3):
-            figures, reason = await self._unit_period(session, parent.id, candidate)
-            scores = {d.dimension: d.score for d in figures.dimensions} if figures else None
-            comparison = Comparison(
-                unit_name=parent.name, period=candidate, scores=scores, suppressed=reason
-            )
-            if figures is not None:
-                return comparison
-            last = last or comparison
-            start, _ = period_bounds(candidate)
+            start, end = period_bounds(candidate)
+            if unfinished is None and last is None and self._now() < end:
+                # A month that is not over shows no unit figure (disclosure: period_open), so it
+                # is not read unless its reason is what the card ends up saying (below).
+                unfinished = candidate
+            else:
+                comparison = await self._comparison(session, parent, candidate)
+                if comparison.scores is not None:
+                    return comparison
+                last = last or comparison
             candidate = period_of(start - timedelta(days=1))
+        if unfinished is not None:
+            return await self._comparison(session, parent, unfinished)
         return last
+
+    async def _comparison(self, session: AsyncSession, parent: Unit, period: str) -> Comparison:
+        figures, reason = await self._unit_period(session, parent.id, period)
+        scores = {d.dimension: d.score for d in figures.dimensions} if figures else None
+        return Comparison(unit_name=parent.name, period=period, scores=scores, suppressed=reason)
 
     async def _baseline(
         self, session: AsyncSession, unit_id: str
