@@ -51,5 +51,10 @@ test-fast: deps-python
 package: deps-python
 	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
 
+# Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
+bench: deps-python deps-system
+	$(PY) -m bench.fanout
+	$(PY) -m bench.summaries
+
 clean:
 	rm -rf $(VENV) node_modules data manifest/build .pytest_cache .mypy_cache .ruff_cache

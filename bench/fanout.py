@@ -1,7 +1,8 @@
 """Throughput of the outbox worker against the throttling mock connector, next to its ceiling.
 
-    .venv/bin/python -m bench.fanout                     # the three standard runs
+    .venv/bin/python -m bench.fanout                     # the two standard runs
     .venv/bin/python -m bench.fanout --people 600 --rate 30 --ceiling 30
+    .venv/bin/python -m bench.fanout --profile /tmp/prof  # the worker under py-spy, top frames
 
 Each run seeds an SQLite file with a team of N people and an open pulse (every 10th person without
 a 1:1 chat, so the worker creates it first), starts `trivselsbot worker` as its own process, as in
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,21 +35,101 @@ from tests.support import fanout  # noqa: E402
 from tests.support.throttling_connector import ThrottlingConnector, max_in_window  # noqa: E402
 
 STANDARD = [
-    # people, configured rate, the mock's ceiling per tenant
-    (250, 25.0, 30.0),  # the default setting against Teams' documented 30/s
-    (300, 30.0, 30.0),  # configured right at the ceiling
-    (3000, 1000.0, 1000.0),  # a ceiling far above what one process can send: the worker's own limit
+    # people, configured rate, the mock's ceiling per tenant, send slots (BOT_SEND_CONCURRENCY)
+    (3000, 30.0, 30.0, 8),  # Teams' documented 30/s per app per tenant, configured right at it
+    (5000, 2000.0, 2000.0, 32),  # far above Teams: what the worker's own cost allows (max slots)
 ]
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`trivselsbot worker` as its own process, as in production."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT, start_new_session=True
-    )
+def start_worker(env: dict[str, str], profile: Path | None) -> subprocess.Popen[bytes]:
+    """`trivselsbot worker` as its own process, as in production (under py-spy when profiling)."""
+    command = [sys.executable, "-m", "bot", "worker"]
+    if profile is not None:
+        py_spy = Path(sys.executable).with_name("py-spy")
+        command = [
+            str(py_spy),
+            "record",
+            "--gil",
+            "--format",
+            "raw",
+            "-r",
+            "250",
+            "-o",
+            str(profile),
+        ]
+        command += ["--"]
+        command += [sys.executable, "-m", "bot", "worker"]
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
 
 
-async def one_run(people: int, rate: float, ceiling: float, concurrency: int) -> dict[str, float]:
+# Frames every sample passes through (the process, the event loop, thread pools): not costs.
+RUNNERS = (
+    "(<frozen runpy>)",
+    "(bot/__main__.py)",
+    "(bot/cli.py)",
+    "(bot/cli_worker.py)",
+    "(asyncio/runners.py)",
+    "(asyncio/base_events.py)",
+    "(asyncio/events.py)",
+    "(threading.py)",
+    "(concurrent/futures/thread.py)",
+)
+
+
+def top_frames(profile: Path, count: int = 15) -> list[str]:
+    """The functions the worker spent its samples in: own time (leaf) and total (on the stack)."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    parts: Counter[str] = Counter()
+    samples = 0
+    for line in profile.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        if not stack or not number.isdigit():
+            continue
+        n = int(number)
+        samples += n
+        frames = [_short(f) for f in stack.split(";")]
+        own[frames[-1]] += n
+        for frame in set(frames):
+            total[frame] += n
+        parts[_part(frames)] += n
+    lines = [f"  {samples} samples (GIL held); by part, each sample once:"]
+    lines += [f"    {100 * n / samples:5.1f}%  {part}" for part, n in parts.most_common()]
+    lines.append("  own time (leaf frames):")
+    lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in own.most_common(count)]
+    lines.append("  total time (on the stack), project code and the libraries it calls:")
+    ranked = [(f, n) for f, n in total.most_common() if not f.endswith(RUNNERS)][:count]
+    lines += [f"    {100 * n / samples:5.1f}%  {f}" for f, n in ranked]
+    return lines
+
+
+PARTS = (  # the first that matches a sample's stack names it
+    ("start-up (imports)", ("importlib",)),
+    ("Bot Connector SDK (msrest, requests)", ("msrest/", "connector/", "requests/", "urllib3/")),
+    ("database (SQLAlchemy, driver)", ("sqlalchemy/", "aiosqlite/", "asyncpg/")),
+)
+
+
+def _part(frames: list[str]) -> str:
+    for name, markers in PARTS:
+        if any(marker in frame for frame in frames for marker in markers):
+            return name
+    return "the worker's own code, asyncio and the rest"
+
+
+def _short(frame: str) -> str:
+    """'send (bot/proactive.py:85)' from py-spy's 'send (/abs/path/bot/proactive.py:85)'."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")")
+    for marker in ("site-packages/", "python3.11/", str(ROOT) + "/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{name} ({path.rsplit(':', 1)[0]})"
+
+
+async def one_run(
+    people: int, rate: float, ceiling: float, concurrency: int, profile: Path | None = None
+) -> dict[str, float]:
     mock = await ThrottlingConnector(tenant_rate=ceiling).start()
     with tempfile.TemporaryDirectory() as folder:
         db_path = Path(folder) / "bench.db"
@@ -66,7 +148,7 @@ async def one_run(people: int, rate: float, ceiling: float, concurrency: int) ->
             "BOT_OUTBOX_LEASE_SECONDS": "30",
             "BOT_LOG_LEVEL": "WARNING",
         }
-        process = start_worker(env)
+        process = start_worker(env, profile)
         try:
             deliveries = Deliveries(factory)
             while True:
@@ -75,8 +157,11 @@ async def one_run(people: int, rate: float, ceiling: float, concurrency: int) ->
                 await asyncio.sleep(0.2)
         finally:
             if process.poll() is None:
-                os.kill(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
+                if profile is not None:  # py-spy and the worker: the group started above
+                    os.killpg(process.pid, signal.SIGINT)  # py-spy writes its samples on SIGINT
+                else:
+                    os.kill(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
             await engine.dispose()
             await mock.stop()
     times = sorted(mock.times())
@@ -101,24 +186,36 @@ def main() -> None:
     parser.add_argument("--people", type=int)
     parser.add_argument("--rate", type=float)
     parser.add_argument("--ceiling", type=float)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, help="send slots (default 8; 32 above 100/s)")
+    parser.add_argument("--profile", type=Path, help="folder for py-spy profiles of the worker")
     args = parser.parse_args()
     runs = STANDARD
     if args.people or args.rate or args.ceiling:
         rate = args.rate or 25.0
-        runs = [(args.people or 300, rate, args.ceiling or rate)]
+        slots = args.concurrency or (32 if rate > 100 else 8)
+        runs = [(args.people or 300, rate, args.ceiling or rate, slots)]
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    profiles = []
     print(
-        f"{'people':>6} {'rate':>6} {'ceiling':>7} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
+        f"{'people':>6} {'rate':>6} {'ceiling':>7} {'slots':>5} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
         f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4}"
     )
-    for people, rate, ceiling in runs:
-        r = asyncio.run(one_run(people, rate, ceiling, args.concurrency))
+    for people, rate, ceiling, slots in runs:
+        profile = args.profile / f"worker-{rate:g}.txt" if args.profile else None
+        r = asyncio.run(one_run(people, rate, ceiling, slots, profile))
+        if profile is not None:
+            profiles.append((rate, profile))
         print(
-            f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {r['seconds']:>7.1f} "
+            f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {slots:>5} {r['seconds']:>7.1f} "
             f"{r['requests_per_s']:>7.1f} {r['messages_per_s']:>7.1f} {r['ratio']:>11.2f} "
             f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f}",
             flush=True,
         )
+
+    for rate, profile in profiles:
+        print(f"\nworker profile at rate {rate:g}/s ({profile}):")
+        print("\n".join(top_frames(profile)))
 
 
 if __name__ == "__main__":

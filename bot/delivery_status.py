@@ -44,18 +44,24 @@ class DeliveryStatusReporter:
         conversation = reference.conversation.id
         language = language_for(watch.language)
         if fingerprint != watch.shown and watch.activity_id:
-            await self._pacer.acquire(tenant, conversation)
-            await self._sender.update(
-                reference,
-                watch.activity_id,
-                delivery_status_activity(report, watch.label, language),
-            )
+            answered = await self._pacer.acquire(tenant, conversation)
+            try:
+                await self._sender.update(
+                    reference,
+                    watch.activity_id,
+                    delivery_status_activity(report, watch.label, language),
+                )
+            finally:
+                answered()
             await self._deliveries.shown(watch.id, fingerprint)
         if report.done:
-            await self._pacer.acquire(tenant, conversation)
-            await self._sender.send(
-                reference, delivery_done_activity(report, watch.label, language)
-            )
+            answered = await self._pacer.acquire(tenant, conversation)
+            try:
+                await self._sender.send(
+                    reference, delivery_done_activity(report, watch.label, language)
+                )
+            finally:
+                answered()
             await self._deliveries.finish(watch.id)
             log.info(
                 "delivery_status.done",

@@ -373,11 +373,11 @@ class OutboxWorker:
             return  # closed or taken meanwhile
         # Paced after the row is marked, so nothing (not even a commit) comes between the slot
         # the pacer hands out and the request leaving: Teams measures arrivals, not intentions.
-        await self.pacer.acquire(job.tenant_id, key)
+        answered = await self.pacer.acquire(job.tenant_id, key)
         if self._stopping or not self.holds_lease() or self.pause_remaining() > 0:
             await self._outbox.unstart(job.id)  # not sent: pending again, no try counted
             return
-        settle = await self._send_and_classify(job, tries, activity)
+        settle = await self._send_and_classify(job, tries, activity, answered)
         for wait in (0.2, 1.0, 3.0, None):
             try:
                 await settle()
@@ -390,13 +390,13 @@ class OutboxWorker:
                 await asyncio.sleep(wait)
 
     async def _send_and_classify(
-        self, job: OutboxJob, tries: int, activity: Activity
+        self, job: OutboxJob, tries: int, activity: Activity, answered: Callable[[], None]
     ) -> Callable[[], Awaitable[object]]:
         """Send, and return how to record the outcome (so recording can be retried alone)."""
         base = self._config.retry_base_seconds
         outbox = self._outbox
         try:
-            await self._send(job, activity)
+            await self._send(job, activity, answered)
         except ErrorResponseException as error:
             return await self._classify_http_error(job, tries, error)
         except (ClientRequestError, OSError, TimeoutError) as error:
@@ -431,24 +431,32 @@ class OutboxWorker:
         self.stats.add("sent")
         return lambda: outbox.mark_sent(job.id)
 
-    async def _send(self, job: OutboxJob, activity: Activity) -> None:
+    async def _send(self, job: OutboxJob, activity: Activity, answered: Callable[[], None]) -> None:
+        """The request(s) for one row; `answered` tells the pacer each one is back (rate_limit)."""
         if job.personal_reference:
             reference = reference_from_json(job.personal_reference)
         else:
             if not job.service_url:
+                answered()  # nothing left
                 raise _NoAddress()
             # First message to someone who never opened the bot: create the 1:1 chat once, keep it.
-            reference = await self._sender.create_personal(
-                job.service_url, job.tenant_id, job.user_id
-            )
+            try:
+                reference = await self._sender.create_personal(
+                    job.service_url, job.tenant_id, job.user_id
+                )
+            finally:
+                answered()
             await self._directory.remember_personal_chat(
                 Person(user_id=job.user_id, tenant_id=job.tenant_id),
                 reference.conversation.id,
                 reference_to_json(reference),
                 reference.service_url,
             )
-            await self.pacer.acquire(job.tenant_id, reference.conversation.id)
-        await self._sender.send(reference, activity)
+            answered = await self.pacer.acquire(job.tenant_id, reference.conversation.id)
+        try:
+            await self._sender.send(reference, activity)
+        finally:
+            answered()
 
     async def _classify_http_error(
         self, job: OutboxJob, tries: int, error: ErrorResponseException

@@ -4,8 +4,14 @@
   default against the documented 30): requests are spaced 1/rate apart *and* no 1-second window
   ever holds more than `rate`, so there is no burst above the configured figure at all.
 - Per conversation (send and create): 7 per second, 8 per 2 seconds, 60 per 30 seconds.
-Windows are padded (5% per conversation, 2% per tenant), because what counts is when requests
-*arrive*, and the network can bring two of them closer together than they left.
+What counts is when requests *arrive*, and the network (or a busy machine) can bring two of them
+closer together than they left. So a request's place in the windows moves from the moment it left
+to the moment its answer came back, once it has (the caller says so with the function `acquire`
+returns): it arrived somewhere between the two, so a window measured from the answer can never
+hold more than it should, however uneven the way there. Only requests still in flight count from
+when they left, and the conversation windows keep a 5% pad for them; the tenant's window, whose
+requests of one second ago have long been answered, needs none: a pad there cost a few percent of
+the rate, and jitter still got through it as 429s on a busy machine.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from collections.abc import Callable
 # The platform's own numbers (PLATFORM-NOTES.md): per bot per conversation.
 CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0))
 WINDOW_MARGIN = 1.05
-TENANT_WINDOW_MARGIN = 1.02
+TENANT_WINDOW_MARGIN = 1.0
 Clock = Callable[[], float]
+Mark = list[float]  # one request in the windows: [when it left, or when its answer came back]
 
 
 class SlidingWindows:
@@ -33,7 +40,7 @@ class SlidingWindows:
         margin: float = WINDOW_MARGIN,
     ) -> None:
         self._limits = tuple((n, s * margin) for n, s in limits)
-        self._events: deque[float] = deque(maxlen=max(n for n, _ in limits))
+        self._events: deque[Mark] = deque(maxlen=max(n for n, _ in limits))
         self._clock = clock
 
     def delay(self) -> float:
@@ -42,15 +49,22 @@ class SlidingWindows:
         wait = 0.0
         for limit, seconds in self._limits:
             if len(self._events) >= limit:
-                wait = max(wait, self._events[-limit] + seconds - now)
+                wait = max(wait, self._events[-limit][0] + seconds - now)
         return max(0.0, wait)
 
-    def record(self) -> None:
-        self._events.append(self._clock())
+    def record(self) -> Mark:
+        """A request leaves now; answered(mark) when its answer is back."""
+        mark = [self._clock()]
+        self._events.append(mark)
+        return mark
+
+    def answered(self, mark: Mark) -> None:
+        """It arrived by now: count it from here (windows only ever start later, never earlier)."""
+        mark[0] = max(mark[0], self._clock())
 
     @property
     def last(self) -> float | None:
-        return self._events[-1] if self._events else None
+        return self._events[-1][0] if self._events else None
 
 
 class TenantPacer:
@@ -74,7 +88,7 @@ class TenantPacer:
     def rate(self) -> float:
         return self._rate
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Mark:
         """Wait for this tenant's next request slot (callers queue in order)."""
         async with self._lock:
             while True:
@@ -85,7 +99,10 @@ class TenantPacer:
                 await asyncio.sleep(wait)
             now = self._clock()
             self._next = max(now, self._next) + 1.0 / self._rate
-            self._window.record()
+            return self._window.record()
+
+    def answered(self, mark: Mark) -> None:
+        self._window.answered(mark)
 
     def hold(self, seconds: float) -> None:
         """Teams said Retry-After: nothing more to this tenant until then."""
@@ -132,13 +149,23 @@ class Pacer:
     def conversation_delay(self, key: str) -> float:
         return self._conversation(key).delay()
 
-    async def acquire(self, tenant_id: str | None, conversation: str) -> None:
-        """Wait until one request to `conversation` in `tenant_id` is within every limit."""
+    async def acquire(self, tenant_id: str | None, conversation: str) -> Callable[[], None]:
+        """Wait until one request to `conversation` in `tenant_id` is within every limit.
+
+        Returns what to call when the request's answer (or failure) is back; not calling it
+        leaves the request counted from when it left, the conservative-enough old way."""
         windows = self._conversation(conversation)
         await _sleep_off(windows.delay)
-        await self.tenant(tenant_id).acquire()
+        tenant = self.tenant(tenant_id)
+        tenant_mark = await tenant.acquire()
         await _sleep_off(windows.delay)  # another slot may have used the conversation meanwhile
-        windows.record()
+        conversation_mark = windows.record()
+
+        def answered() -> None:
+            tenant.answered(tenant_mark)
+            windows.answered(conversation_mark)
+
+        return answered
 
 
 async def _sleep_off(delay: Callable[[], float]) -> None:

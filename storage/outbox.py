@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import SessionFactory, insert_for
@@ -29,6 +29,7 @@ from storage.pulse_models import PulseRound
 MAX_ATTEMPTS = 10
 MAX_TRIES = 30
 BLOCKED_REASON = "403 MessageWritesBlocked"
+CHUNK = 500  # ids per batched statement: well under SQLite's and asyncpg's parameter limits
 
 
 class OutboxJob(BaseModel):
@@ -100,6 +101,8 @@ class Outbox:
         self._queued: list[
             tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]
         ] = []
+        self._starts: list[tuple[str, asyncio.Future[Any]]] = []
+        self._sent: list[tuple[str, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def due(self, limit: int) -> list[OutboxJob]:
@@ -109,9 +112,29 @@ class Outbox:
         """
         now = self._now()
         async with self._factory.begin() as session:
+            # Plain columns, not ORM objects: a batch is up to a thousand rows, claimed twice a
+            # second at high rates, and building three mapped objects per row cost more than
+            # the query.
             rows = (
                 await session.execute(
-                    select(OutboxMessage, Recipient, Unit)
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.kind,
+                        OutboxMessage.subject_id,
+                        OutboxMessage.user_id,
+                        OutboxMessage.attempts,
+                        OutboxMessage.throttles,
+                        OutboxMessage.uncertain,
+                        Recipient.blocked,
+                        Recipient.app_installed,
+                        Recipient.personal_reference,
+                        Recipient.personal_conversation_id,
+                        Recipient.locale,
+                        Recipient.tenant_id,
+                        Recipient.service_url,
+                        Unit.tenant_id,
+                        Unit.service_url,
+                    )
                     .join(Recipient, Recipient.user_id == OutboxMessage.user_id)
                     .outerjoin(PulseRound, PulseRound.id == OutboxMessage.subject_id)
                     .outerjoin(Unit, Unit.id == PulseRound.unit_id)
@@ -124,7 +147,7 @@ class Outbox:
                     .with_for_update(skip_locked=True, of=OutboxMessage)
                 )
             ).all()
-            blocked = [message.id for message, recipient, _ in rows if recipient.blocked]
+            blocked = [row[0] for row in rows if row[7]]
             if blocked:
                 await session.execute(
                     update(OutboxMessage)
@@ -138,25 +161,38 @@ class Outbox:
                 )
             return [
                 OutboxJob(
-                    id=message.id,
-                    kind=OutboxKind(message.kind),
-                    subject_id=message.subject_id,
-                    user_id=message.user_id,
-                    attempts=message.attempts,
-                    throttles=message.throttles,
-                    uncertain=message.uncertain,
-                    personal_reference=recipient.personal_reference
-                    if recipient.app_installed
-                    else None,
-                    conversation_id=recipient.personal_conversation_id
-                    if recipient.app_installed
-                    else None,
-                    locale=recipient.locale,
-                    tenant_id=recipient.tenant_id or (unit.tenant_id if unit else None),
-                    service_url=recipient.service_url or (unit.service_url if unit else None),
+                    id=message_id,
+                    kind=OutboxKind(kind),
+                    subject_id=subject_id,
+                    user_id=user_id,
+                    attempts=attempts,
+                    throttles=throttles,
+                    uncertain=uncertain,
+                    personal_reference=reference if installed else None,
+                    conversation_id=conversation_id if installed else None,
+                    locale=locale,
+                    tenant_id=tenant_id or unit_tenant_id,
+                    service_url=service_url or unit_service_url,
                 )
-                for message, recipient, unit in rows
-                if not recipient.blocked
+                for (
+                    message_id,
+                    kind,
+                    subject_id,
+                    user_id,
+                    attempts,
+                    throttles,
+                    uncertain,
+                    is_blocked,
+                    installed,
+                    reference,
+                    conversation_id,
+                    locale,
+                    tenant_id,
+                    service_url,
+                    unit_tenant_id,
+                    unit_service_url,
+                ) in rows
+                if not is_blocked
             ]
 
     async def _write(self, operation: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -174,42 +210,87 @@ class Outbox:
             self._flusher = asyncio.create_task(self._flush())
         return await future
 
+    def _batched(self, queue: list[tuple[str, asyncio.Future[Any]]], job_id: str) -> Any:
+        """Join the next shared transaction as one id of a batched statement (start, sent)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        queue.append((job_id, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return future
+
     async def _flush(self) -> None:
-        while self._queued:
+        while self._queued or self._starts or self._sent:
             batch, self._queued = self._queued, []
+            starts, self._starts = self._starts, []
+            sent, self._sent = self._sent, []
             try:
                 async with self._factory.begin() as session:
+                    attempts = await self._start_rows(session, [i for i, _ in starts])
+                    await self._sent_rows(session, [i for i, _ in sent])
                     results = [await operation(session) for operation, _ in batch]
             except Exception as error:
-                for _, future in batch:
+                for future in [f for _, f in batch] + [f for _, f in starts] + [f for _, f in sent]:
                     if not future.done():
                         future.set_exception(error)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+            for job_id, future in starts:
+                # Several slots asking for the same row: the first one gets it, as if in turn.
+                tries = attempts.pop(job_id, None)
+                if not future.done():
+                    future.set_result(tries)
+            for _, future in sent:
+                if not future.done():
+                    future.set_result(None)
 
-    async def start(self, job_id: str) -> int | None:
-        """pending → sending, the moment before the request; the new try count, or None if the
-        row is no longer pending (the round closed, or another process took it)."""
+    async def _start_rows(self, session: AsyncSession, ids: list[str]) -> dict[str, int]:
+        """pending → sending for many rows in one statement per chunk: id → the new try count.
 
-        async def operation(session: AsyncSession) -> int | None:
+        On the table, not the mapped class: the ORM's bulk-update bookkeeping (which objects in
+        the session to refresh, none here) cost more than the statement itself."""
+        table = cast(Table, OutboxMessage.__table__)
+        attempts: dict[str, int] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
             result = await session.execute(
-                update(OutboxMessage)
+                update(table)
                 .where(
-                    OutboxMessage.id == job_id,
-                    OutboxMessage.state == DeliveryState.PENDING.value,
+                    table.c.id.in_(unique[start : start + CHUNK]),
+                    table.c.state == DeliveryState.PENDING.value,
                 )
                 .values(
                     state=DeliveryState.SENDING.value,
-                    attempts=OutboxMessage.attempts + 1,
+                    attempts=table.c.attempts + 1,
                     updated_at=self._now(),
                 )
-                .returning(OutboxMessage.attempts)
+                .returning(table.c.id, table.c.attempts)
             )
-            return result.scalar_one_or_none()
+            attempts.update({job_id: tries for job_id, tries in result.all()})
+        return attempts
 
-        tries: int | None = await self._write(operation)
+    async def _sent_rows(self, session: AsyncSession, ids: list[str]) -> None:
+        """sending → sent for many rows in one statement per chunk."""
+        table = cast(Table, OutboxMessage.__table__)
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), CHUNK):
+            await session.execute(
+                update(table)
+                .where(
+                    table.c.id.in_(unique[start : start + CHUNK]),
+                    table.c.state == DeliveryState.SENDING.value,
+                )
+                .values(state=DeliveryState.SENT.value, last_error=None, updated_at=self._now())
+            )
+
+    async def start(self, job_id: str) -> int | None:
+        """pending → sending, the moment before the request; the new try count, or None if the
+        row is no longer pending (the round closed, or another process took it).
+
+        The starts of all slots that arrive while a transaction runs go out together in the
+        next one, as a single UPDATE … RETURNING; each caller still waits for its own commit."""
+        tries: int | None = await self._batched(self._starts, job_id)
         return tries
 
     async def unstart(self, job_id: str) -> None:
@@ -232,9 +313,8 @@ class Outbox:
         await self._write(operation)
 
     async def mark_sent(self, job_id: str) -> None:
-        await self._settle(
-            job_id, DeliveryState.SENDING, state=DeliveryState.SENT.value, last_error=None
-        )
+        """sending → sent; batched with the other slots' like start() (the common case by far)."""
+        await self._batched(self._sent, job_id)
 
     async def mark_retry(
         self,

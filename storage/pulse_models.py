@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, new_id
@@ -39,6 +48,19 @@ class PulseRound(Base):
 
     __table_args__ = (
         UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),
+        # A month's rounds for disclosure as one index range, every column it reads included.
+        Index(
+            "ix_pulse_rounds_period",
+            "closes_at",
+            "sequence",
+            "state",
+            "unit_id",
+            "eligible_count",
+            "ancestry",
+            "id",
+        ),
+        # A unit's newest rounds (trend, choices) without sorting its whole history.
+        Index("ix_pulse_rounds_unit_closes", "unit_id", "closes_at"),
     )
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.db import SessionFactory
-from storage.disclosure import NodeKey, Release, RoundFacts, Suppression, release
+from storage.disclosure import (
+    NodeKey,
+    Release,
+    RoundFacts,
+    Suppression,
+    release,
+    round_decision,
+)
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
 from storage.prompt_models import PromptRound
@@ -34,6 +43,7 @@ from storage.summary_models import AgreedAction, Baseline
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
+PERIOD_CACHE = 48  # months whose release is kept (a year of history and then some)
 MAX_ACTION_LENGTH = 500
 
 
@@ -191,6 +201,53 @@ def figures_from(
     return Figures(responses=responses, eligible=eligible, dimensions=dimensions)
 
 
+class ClosedRound(NamedTuple):
+    """What the read side needs of a closed round; its facts no longer change once it closed.
+
+    A named tuple: a month of a large organisation is thousands of these, built per month read."""
+
+    id: str
+    unit_id: str
+    sequence: int
+    eligible: int
+    ancestry: tuple[str, ...]  # the round's unit first, as it was when the round closed
+    responses: int
+
+    @classmethod
+    def from_row(
+        cls, row: tuple[Any, ...], chains: dict[str, tuple[str, ...]] | None = None
+    ) -> ClosedRound:
+        """`chains`: ancestries parsed so far (a team's rounds in a month share theirs)."""
+        round_id, unit_id, sequence, _state, eligible, ancestry, responses = row
+        chain = chains.get(ancestry) if chains is not None and ancestry else None
+        if chain is None:
+            chain = tuple(json.loads(ancestry)) if ancestry else (unit_id,)
+            if chains is not None and ancestry:
+                chains[ancestry] = chain
+        return cls(round_id, unit_id, sequence, eligible or 0, chain, responses or 0)
+
+
+@dataclass
+class PeriodView:
+    """One month's release with the closed rounds it was made from, and each unit's rounds."""
+
+    release: Release
+    closed: dict[str, ClosedRound]
+    inside: dict[str, list[ClosedRound]]
+    figures: dict[str, Figures] = field(default_factory=dict)  # unit → its month, once read
+
+    @classmethod
+    def decide(cls, rows: Collection[tuple[Any, ...]], k: int, complete: bool) -> PeriodView:
+        chains: dict[str, tuple[str, ...]] = {}
+        closed = {r.id: r for r in (ClosedRound.from_row(row, chains) for row in rows)}
+        facts = [RoundFacts(p.id, p.ancestry, p.responses) for p in closed.values()]
+        inside: dict[str, list[ClosedRound]] = defaultdict(list)
+        for pulse in closed.values():
+            for unit_id in dict.fromkeys(pulse.ancestry):
+                inside[unit_id].append(pulse)
+        return cls(release(facts, k, period_complete=complete), closed, dict(inside))
+
+
 class Summaries:
     """Read side of results; every method takes the units the viewer may see."""
 
@@ -205,38 +262,61 @@ class Summaries:
         self._bank = bank
         self._k = k
         self._now = now
+        self._views: OrderedDict[str, tuple[object, PeriodView]] = OrderedDict()
 
     # --- the release of a period -------------------------------------------------------------
 
-    async def _period_release(
-        self, session: AsyncSession, period: str
-    ) -> tuple[Release, dict[str, PulseRound]]:
+    async def _period_view(self, session: AsyncSession, period: str) -> PeriodView:
+        """The release of a month, for the whole organisation (disclosure needs all of it).
+
+        The month's round facts are read every time (one range scan of a covering index); the
+        decision made from them is kept and reused while the facts read are exactly the same,
+        since it depends on nothing else. Within one summary a month is read once.
+        """
+        memo: dict[str, PeriodView] = session.info.setdefault("period_views", {})
+        if period in memo:
+            return memo[period]
         start, end = period_bounds(period)
-        rows = (
-            await session.execute(
-                select(PulseRound, RoundResponses.responses)
-                .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
-                .where(
+        rows = tuple(
+            tuple(row)
+            for row in await session.execute(
+                select(
+                    PulseRound.id,
+                    PulseRound.unit_id,
+                    PulseRound.sequence,
+                    PulseRound.state,
+                    PulseRound.eligible_count,
+                    PulseRound.ancestry,
+                    # A lookup by key per round: joined, PostgreSQL hashed all of round_responses
+                    # (every round ever) to find one month's, 50 ms at 400,000 rounds.
+                    select(RoundResponses.responses)
+                    .where(RoundResponses.round_id == PulseRound.id)
+                    .scalar_subquery(),
+                ).where(
                     PulseRound.closes_at >= start,
                     PulseRound.closes_at < end,
                     is_pulse_round(),
                 )
             )
-        ).all()
-        closed = {p.id: p for p, _ in rows if p.state == RoundState.CLOSED.value}
-        facts = [
-            RoundFacts(
-                round_id=p.id,
-                ancestry=json.loads(p.ancestry) if p.ancestry else [p.unit_id],
-                responses=responses or 0,
-            )
-            for p, responses in rows
-            if p.id in closed
-        ]
+        )
+        closed_state = RoundState.CLOSED.value
+        closed = [row for row in rows if row[3] == closed_state]
         complete = self._now() >= end and len(closed) == len(rows)
-        return release(facts, self._k, period_complete=complete), closed
+        key = (complete, frozenset(closed))
+        cached = self._views.get(period)
+        if cached is not None and cached[0] == key:
+            self._views.move_to_end(period)
+            view = cached[1]
+        else:
+            view = PeriodView.decide(closed, self._k, complete)
+            self._views[period] = (key, view)
+            while len(self._views) > PERIOD_CACHE:
+                self._views.popitem(last=False)
+        memo[period] = view
+        return view
 
-    async def _figures(self, session: AsyncSession, rounds: Collection[PulseRound]) -> Figures:
+    async def _figures(self, session: AsyncSession, rounds: Collection[ClosedRound]) -> Figures:
+        """The figures of a set of rounds added together (a unit's month)."""
         ids = [p.id for p in rounds]
         counts: dict[str, dict[int, int]] = defaultdict(dict)
         result = await session.execute(
@@ -246,13 +326,26 @@ class Summaries:
         )
         for item_id, value, count in result:
             counts[item_id][value] = int(count)
-        responses = await session.scalar(
-            select(func.coalesce(func.sum(RoundResponses.responses), 0)).where(
-                RoundResponses.round_id.in_(ids)
+        responses = sum(p.responses for p in rounds)
+        eligible = sum(p.eligible for p in rounds)
+        return figures_from(self._bank, counts, responses, eligible)
+
+    async def _round_figures(
+        self, session: AsyncSession, rounds: Collection[ClosedRound]
+    ) -> dict[str, Figures]:
+        """Each round's own figures, for several rounds in one query (a card and its trend)."""
+        counts: dict[str, dict[str, dict[int, int]]] = {p.id: defaultdict(dict) for p in rounds}
+        if rounds:
+            result = await session.execute(
+                select(
+                    AnswerCount.round_id, AnswerCount.item_id, AnswerCount.value, AnswerCount.count
+                ).where(AnswerCount.round_id.in_(list(counts)))
             )
-        )
-        eligible = sum(p.eligible_count or 0 for p in rounds)
-        return figures_from(self._bank, counts, int(responses or 0), eligible)
+            for round_id, item_id, value, count in result:
+                counts[round_id][item_id][value] = int(count)
+        return {
+            p.id: figures_from(self._bank, counts[p.id], p.responses, p.eligible) for p in rounds
+        }
 
     # --- what a viewer may choose -------------------------------------------------------------
 
@@ -375,10 +468,28 @@ class Summaries:
                 raise RoundStillOpen(round_id)  # rule 5: nothing before the round closes
             unit = await session.get(Unit, pulse.unit_id)
             period = period_of(pulse.closes_at)
-            decision, _ = await self._period_release(session, period)
-            key: NodeKey = ("round", pulse.id)
-            shown = decision.is_shown(key)
-            figures = await self._figures(session, [pulse]) if shown else None
+            responses = await session.scalar(
+                select(RoundResponses.responses).where(RoundResponses.round_id == pulse.id)
+            )
+            ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
+            this = ClosedRound(
+                id=pulse.id,
+                unit_id=pulse.unit_id,
+                sequence=pulse.sequence,
+                eligible=pulse.eligible_count or 0,
+                ancestry=tuple(ancestry),
+                responses=responses or 0,
+            )
+            # A round's own figure is decided by its own size (disclosure.round_decision), so
+            # the card and its trend need no other team's data; the parent's month does.
+            reason = round_decision(this.responses, self._k)
+            shown = reason is None
+            earlier = await self._trend_rounds(session, pulse)
+            released = {p.id: p for p, _ in earlier if round_decision(p.responses, self._k) is None}
+            if shown:
+                released[this.id] = this
+            figures_of = await self._round_figures(session, list(released.values()))
+            figures = figures_of[this.id] if shown else None
             comments: list[str] = []
             if shown:
                 comments = list(
@@ -391,7 +502,6 @@ class Summaries:
                     ).scalars()
                 )
                 random.SystemRandom().shuffle(comments)  # rule 6: no order to read anything from
-            ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
             baseline, source = await self._baseline(session, pulse.unit_id)
             return Summary(
                 unit_id=pulse.unit_id,
@@ -401,9 +511,17 @@ class Summaries:
                 period=period,
                 closes_at=pulse.closes_at,
                 figures=figures,
-                suppressed=None if shown else decision.reason(key) or Suppression.TOO_FEW,
+                suppressed=reason,
                 comments=comments,
-                trend=await self._round_trend(session, pulse),
+                trend=[
+                    TrendPoint(
+                        label=str(p.sequence),
+                        closes_at=closes_at,
+                        scores={d.dimension: d.score for d in figures_of[p.id].dimensions},
+                    )
+                    for p, closes_at in reversed(earlier)
+                    if p.id in figures_of
+                ],
                 parent=await self._parent(session, ancestry, period),
                 baseline=baseline,
                 baseline_source=source,
@@ -444,46 +562,42 @@ class Summaries:
     async def _unit_period(
         self, session: AsyncSession, unit_id: str, period: str
     ) -> tuple[Figures | None, Suppression | None]:
-        decision, closed = await self._period_release(session, period)
+        view = await self._period_view(session, period)
         key: NodeKey = ("unit", unit_id)
-        if not decision.is_shown(key):
-            return None, decision.reason(key) or Suppression.TOO_FEW
-        inside = [
-            p
-            for p in closed.values()
-            if unit_id in (json.loads(p.ancestry) if p.ancestry else [p.unit_id])
-        ]
-        return await self._figures(session, inside), None
+        if not view.release.is_shown(key):
+            return None, view.release.reason(key) or Suppression.TOO_FEW
+        if unit_id not in view.figures:
+            # The rounds are closed and their counts final, so the month's sum is kept with the
+            # view, which is only reused while the rounds read are exactly the same.
+            view.figures[unit_id] = await self._figures(session, view.inside.get(unit_id, []))
+        return view.figures[unit_id], None
 
-    async def _round_trend(self, session: AsyncSession, pulse: PulseRound) -> list[TrendPoint]:
-        """The unit's last released rounds up to this one, oldest first."""
-        earlier = (
-            await session.execute(
-                select(PulseRound)
-                .where(
-                    PulseRound.unit_id == pulse.unit_id,
-                    PulseRound.state == RoundState.CLOSED.value,
-                    PulseRound.closes_at <= pulse.closes_at,
-                    is_pulse_round(),
-                )
-                .order_by(PulseRound.closes_at.desc())
-                .limit(TREND_ROUNDS)
+    async def _trend_rounds(
+        self, session: AsyncSession, pulse: PulseRound
+    ) -> list[tuple[ClosedRound, datetime]]:
+        """The unit's last closed rounds up to this one, newest first (one index range)."""
+        rows = await session.execute(
+            select(
+                PulseRound.id,
+                PulseRound.unit_id,
+                PulseRound.sequence,
+                PulseRound.state,
+                PulseRound.eligible_count,
+                PulseRound.ancestry,
+                RoundResponses.responses,
+                PulseRound.closes_at,
             )
-        ).scalars()
-        points = []
-        for other in earlier:
-            decision, _ = await self._period_release(session, period_of(other.closes_at))
-            if not decision.is_shown(("round", other.id)):
-                continue
-            figures = await self._figures(session, [other])
-            points.append(
-                TrendPoint(
-                    label=str(other.sequence),
-                    closes_at=other.closes_at,
-                    scores={d.dimension: d.score for d in figures.dimensions},
-                )
+            .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+            .where(
+                PulseRound.unit_id == pulse.unit_id,
+                PulseRound.state == RoundState.CLOSED.value,
+                PulseRound.closes_at <= pulse.closes_at,
+                is_pulse_round(),
             )
-        return list(reversed(points))
+            .order_by(PulseRound.closes_at.desc())
+            .limit(TREND_ROUNDS)
+        )
+        return [(ClosedRound.from_row(tuple(row[:7])), row[7]) for row in rows]
 
     async def _parent(
         self, session: AsyncSession, ancestry: list[str], period: str
@@ -495,19 +609,28 @@ class Summaries:
         if parent is None:
             return None
         candidate = period
+        unfinished: str | None = None
         last: Comparison | None = None
         for _ in range(3):
-            figures, reason = await self._unit_period(session, parent.id, candidate)
-            scores = {d.dimension: d.score for d in figures.dimensions} if figures else None
-            comparison = Comparison(
-                unit_name=parent.name, period=candidate, scores=scores, suppressed=reason
-            )
-            if figures is not None:
-                return comparison
-            last = last or comparison
-            start, _ = period_bounds(candidate)
+            start, end = period_bounds(candidate)
+            if unfinished is None and last is None and self._now() < end:
+                # A month that is not over shows no unit figure (disclosure: period_open), so it
+                # is not read unless its reason is what the card ends up saying (below).
+                unfinished = candidate
+            else:
+                comparison = await self._comparison(session, parent, candidate)
+                if comparison.scores is not None:
+                    return comparison
+                last = last or comparison
             candidate = period_of(start - timedelta(days=1))
+        if unfinished is not None:
+            return await self._comparison(session, parent, unfinished)
         return last
+
+    async def _comparison(self, session: AsyncSession, parent: Unit, period: str) -> Comparison:
+        figures, reason = await self._unit_period(session, parent.id, period)
+        scores = {d.dimension: d.score for d in figures.dimensions} if figures else None
+        return Comparison(unit_name=parent.name, period=period, scores=scores, suppressed=reason)
 
     async def _baseline(
         self, session: AsyncSession, unit_id: str
@@ -578,14 +701,15 @@ class Summaries:
             )
             names = {u.id: u.name for u in (await session.execute(select(Unit))).scalars()}
             for period in periods:
-                decision, closed = await self._period_release(session, period)
+                view = await self._period_view(session, period)
+                decision, closed = view.release, view.closed
                 for kind, key in sorted(decision.shown):
                     figures: Figures | None
                     if kind == "round":
                         pulse = closed[key]
                         if pulse.unit_id not in visible_units:
                             continue
-                        figures = await self._figures(session, [pulse])
+                        figures = (await self._round_figures(session, [pulse]))[pulse.id]
                         unit_id, label = pulse.unit_id, f"round {pulse.sequence}"
                     else:
                         if key not in visible_units:

@@ -13,7 +13,14 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.disclosure import RoundFacts, Suppression, release
+from storage.disclosure import (
+    NodeKey,
+    Release,
+    RoundFacts,
+    Suppression,
+    release,
+    round_decision,
+)
 
 
 def _reduce(basis: list[tuple[int, list[Fraction]]], vector: list[Fraction]) -> list[Fraction]:
@@ -153,3 +160,121 @@ def test_a_unit_moved_during_the_month_gets_no_aggregate() -> None:
     result = release(rounds, 5, period_complete=True)
     assert result.reason(("unit", "team-a")) is Suppression.HIERARCHY_CHANGED
     assert result.is_shown(("unit", "org"))
+
+
+# --- the step-by-step definition, as it was first written: the fast release must agree with it --
+
+
+def _reference_build(rounds: list[RoundFacts], k: int) -> Release:
+    """Each round walks its own chain of units."""
+    above: dict[str, tuple[str, ...]] = {}
+    changed: set[str] = set()
+    for facts in rounds:
+        chain = tuple(facts.ancestry)
+        for index, unit in enumerate(chain):
+            if above.setdefault(unit, chain[index + 1 :]) != chain[index + 1 :]:
+                changed.add(unit)
+    result = Release(k=k)
+    for facts in rounds:
+        key: NodeKey = ("round", facts.round_id)
+        nodes: list[NodeKey] = [("unit", u) for u in facts.ancestry if u not in changed]
+        result.sizes[key] = facts.responses
+        result.parents[key] = nodes[0] if nodes else None
+        for index, node in enumerate(nodes):
+            result.sizes[node] = result.sizes.get(node, 0) + facts.responses
+            result.parents[node] = nodes[index + 1] if index + 1 < len(nodes) else None
+    for unit_id in changed:
+        result.reasons[("unit", unit_id)] = Suppression.HIERARCHY_CHANGED
+    return result
+
+
+def _children(result: Release) -> dict[NodeKey, list[NodeKey]]:
+    children: dict[NodeKey, list[NodeKey]] = {key: [] for key in result.sizes}
+    for key, parent in result.parents.items():
+        if parent is not None:
+            children[parent].append(key)
+    return children
+
+
+def _maximal_shown_below(
+    key: NodeKey, children: dict[NodeKey, list[NodeKey]], shown: set[NodeKey]
+) -> list[NodeKey]:
+    found: list[NodeKey] = []
+    stack = list(children[key])
+    while stack:
+        child = stack.pop()
+        if child in shown:
+            found.append(child)
+        else:
+            stack.extend(children[child])
+    return sorted(found)
+
+
+def _region(result: Release, key: NodeKey, children: dict[NodeKey, list[NodeKey]]) -> int:
+    below = _maximal_shown_below(key, children, result.shown)
+    return result.sizes[key] - sum(result.sizes[d] for d in below)
+
+
+def reference_release(rounds: list[RoundFacts], k: int, complete: bool) -> Release:
+    """Recompute every region after every step: slow, and obviously what the docstring says."""
+    result = _reference_build(rounds, k)
+    for key, size in result.sizes.items():
+        if key in result.reasons:
+            continue
+        if size < k:
+            result.reasons[key] = Suppression.TOO_FEW
+        elif key[0] == "unit" and not complete:
+            result.reasons[key] = Suppression.PERIOD_OPEN
+        else:
+            result.shown.add(key)
+    children = _children(result)
+    while True:
+        offender = next(
+            (key for key in sorted(result.shown) if 0 < _region(result, key, children) < k),
+            None,
+        )
+        if offender is None:
+            return result
+        inside = [
+            d
+            for d in _maximal_shown_below(offender, children, result.shown)
+            if d[0] == "unit" and _region(result, d, children) > 0
+        ]
+        victim = min(inside, key=lambda d: (result.sizes[d], d)) if inside else offender
+        result.shown.discard(victim)
+        result.reasons[victim] = Suppression.COMPLEMENTARY
+
+
+@st.composite
+def big_periods(draw: st.DrawFn) -> tuple[list[RoundFacts], int, bool]:
+    """Deeper trees and more rounds than the auditor can afford, many of them small."""
+    units = draw(st.integers(1, 40))
+    parents = [None] + [draw(st.integers(0, i - 1)) for i in range(1, units)]
+
+    def chain(unit: int) -> list[str]:
+        result, current = [], unit
+        while current is not None:
+            result.append(f"u{current:02d}")
+            current = parents[current]
+        return result
+
+    rounds = [
+        RoundFacts(f"r{n:03d}", chain(draw(st.integers(0, units - 1))), draw(st.integers(0, 9)))
+        for n in range(draw(st.integers(0, 80)))
+    ]
+    return rounds, draw(st.sampled_from([3, 5])), draw(st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(periods(), big_periods()))
+def test_release_decides_exactly_as_the_step_by_step_definition(period) -> None:
+    rounds, k, complete = period
+    fast = release(rounds, k, period_complete=complete)
+    slow = reference_release(rounds, k, complete)
+    assert fast.shown == slow.shown
+    assert fast.reasons == slow.reasons
+    assert fast.sizes == slow.sizes and fast.parents == slow.parents
+    for facts in rounds:  # a round is decided by its own size alone
+        key = ("round", facts.round_id)
+        assert round_decision(facts.responses, k) == fast.reason(key)
+        assert (round_decision(facts.responses, k) is None) == fast.is_shown(key)

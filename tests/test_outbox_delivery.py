@@ -151,8 +151,8 @@ async def test_the_sender_never_exceeds_the_tenant_rate_or_a_conversations_limit
     assert mock.delivered[fanout.conversation_of(1, 10)] == 13
     assert mock.statuses() == {201: 100 + 12 + 10}  # 10 chats created first, nothing refused
     everything = mock.times()
-    # The pacer spaces requests 1/rate apart and caps every 1.02-second window at `rate`; the one
-    # request of allowance is for arrival jitter (two requests meeting closer than they left).
+    # The pacer spaces requests 1/rate apart and caps every 1-second window, counted from each
+    # request's answer, at `rate`; the one request of allowance is for requests still in flight.
     assert max_in_window(everything, 1.0) <= rate + 1
     one = mock.times(conversation=fanout.conversation_of(1, 10))
     assert max_in_window(one, 1.0) <= 7
