@@ -27,10 +27,10 @@ async def run_worker(settings: Settings) -> None:
     from storage.migrate import upgrade
 
     engine = create_engine(settings.database_url)
-    sender = ProactiveSender(
-        create_adapter(settings), settings.app_id, settings.send_timeout_seconds
-    )
+    connectors = create_adapter(settings).connectors
+    sender = ProactiveSender(connectors, settings.app_id, settings.send_timeout_seconds)
     try:
+        await connectors.open()
         await upgrade(engine)
         factory = create_session_factory(engine)
         worker = build_worker(settings, factory, build_services(settings, factory), sender)
@@ -47,6 +47,7 @@ async def run_worker(settings: Settings) -> None:
         log.info("worker.stopped")
     finally:
         await sender.close()
+        await connectors.close()
         await engine.dispose()
 
 

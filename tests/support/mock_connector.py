@@ -30,6 +30,7 @@ class Sent:
     conversation_id: str
     activity: dict[str, Any]
     activity_id: str
+    authorization: str | None = None  # the Authorization header the bot sent
 
 
 @dataclass
@@ -66,23 +67,34 @@ class MockConnector:
         if self._runner:
             await self._runner.cleanup()
 
-    def _record(self, kind: str, cid: str, body: dict[str, Any], aid: str | None = None) -> str:
+    def _record(
+        self,
+        kind: str,
+        cid: str,
+        body: dict[str, Any],
+        aid: str | None = None,
+        authorization: str | None = None,
+    ) -> str:
         activity_id = aid or f"act-{next(self._ids)}"
-        self.sent.append(Sent(kind, cid, body, activity_id))
+        self.sent.append(Sent(kind, cid, body, activity_id, authorization))
         self._changed.set()
         return activity_id
 
     async def _send(self, request: web.Request) -> web.Response:
-        aid = self._record("send", request.match_info["cid"], await request.json())
+        aid = self._record(
+            "send", request.match_info["cid"], await request.json(), None, _auth(request)
+        )
         return web.json_response({"id": aid})
 
     async def _reply(self, request: web.Request) -> web.Response:
-        aid = self._record("reply", request.match_info["cid"], await request.json())
+        aid = self._record(
+            "reply", request.match_info["cid"], await request.json(), None, _auth(request)
+        )
         return web.json_response({"id": aid})
 
     async def _update(self, request: web.Request) -> web.Response:
         aid = request.match_info["aid"]
-        self._record("update", request.match_info["cid"], await request.json(), aid)
+        self._record("update", request.match_info["cid"], await request.json(), aid, _auth(request))
         return web.json_response({"id": aid})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
@@ -131,6 +143,10 @@ class MockConnector:
                 await self._changed.wait()
 
         return await asyncio.wait_for(_wait(), timeout)
+
+
+def _auth(request: web.Request) -> str | None:
+    return request.headers.get("Authorization")
 
 
 def teams_member(n: int, tenant: str = "tenant-1") -> dict[str, Any]:
