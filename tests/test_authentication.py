@@ -21,11 +21,14 @@ from typing import Any
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from bot.adapter import create_adapter
 from bot.app import create_app
 from storage.models import Recipient
 from tests.conftest import make_settings
@@ -193,3 +196,38 @@ async def test_bad_tokens_get_401_and_change_nothing(
     assert await rows(db_path, Recipient) == []
     assert connector.sent == []
     assert token_endpoint.grants == [], "a refused request makes no outgoing call at all"
+
+
+async def test_the_adapter_itself_refuses_a_missing_or_bad_token_before_any_turn(
+    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint, connector: MockConnector
+) -> None:
+    """process_activity with a raw header (as the SDK's own HTTP handling calls it) authenticates
+    with the SDK's validation first: no turn runs, no token is fetched, nothing is sent."""
+    settings = make_settings(
+        db_path,
+        BOT_DEV_MODE=False,
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword=token_endpoint.password,
+        MicrosoftAppTenantId=TENANT_ID,
+        BOT_LOGIN_AUTHORITY=token_endpoint.authority,
+    )
+    adapter = create_adapter(settings)
+    turns: list[TurnContext] = []
+
+    async def logic(context: TurnContext) -> None:
+        turns.append(context)
+
+    try:
+        for header in ("", "Bearer not-a-jwt", f"Bearer {token(connector.url, aud=OTHER_APP_ID)}"):
+            activity = Activity().deserialize(A.personal_install(connector.url, 1))
+            with pytest.raises(Exception):  # noqa: B017 - PermissionError or a jwt error
+                await adapter.process_activity(header, activity, logic)
+        assert turns == [] and token_endpoint.grants == [] and connector.sent == []
+        valid = Activity().deserialize(A.personal_install(connector.url, 1))
+        await adapter.process_activity(f"Bearer {token(connector.url)}", valid, logic)
+        assert len(turns) == 1
+        assert turns[0].turn_state[adapter.BOT_CONNECTOR_CLIENT_KEY] is (
+            await adapter.connectors.client(connector.url)
+        ), "the turn uses the app's cached connector client"
+    finally:
+        await adapter.connectors.close()

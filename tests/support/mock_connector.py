@@ -24,7 +24,7 @@ def free_port() -> int:
 
 @dataclass
 class Sent:
-    """One call the bot made: 'send', 'reply' or 'update', with the conversation and the activity."""
+    """One call the bot made: 'send', 'reply', 'update' or 'delete', with the conversation and the activity."""
 
     kind: str
     conversation_id: str
@@ -54,6 +54,7 @@ class MockConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_post("/v3/conversations", self._create_conversation)
@@ -96,6 +97,11 @@ class MockConnector:
         aid = request.match_info["aid"]
         self._record("update", request.match_info["cid"], await request.json(), aid, _auth(request))
         return web.json_response({"id": aid})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        aid = request.match_info["aid"]
+        self._record("delete", request.match_info["cid"], {}, aid, _auth(request))
+        return web.Response(status=200)
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
