@@ -23,7 +23,12 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError
 
-from bot.activity_json import activity_body, conversation_parameters_body, msrest_body
+from bot.activity_json import (
+    activity_body,
+    conversation_parameters_body,
+    msrest_body,
+    parse_activity,
+)
 from bot.adapter import create_adapter
 from bot.connector_client import ConnectorClients, ConnectorTransportError
 from bot.outbox_worker import _error_code, _retry_after, _transport_failure
@@ -246,3 +251,53 @@ async def test_a_refused_grant_is_a_transport_failure_that_never_reached_the_con
     assert _transport_failure(caught.value) == ("token endpoint: 401 invalid_client", False)
     assert connector.sent == []
     clients.tokens = NoToken()
+
+
+# --- incoming activities ---------------------------------------------------------------------------
+
+URL = "https://smba.example/emea/"
+INCOMING = {
+    "message": A.message(URL, 1, "hej"),
+    "card submission": A.message(URL, 2, value={"action": "pulse.answer", "q_x": "3"}),
+    "personal install": A.personal_install(URL, 1),
+    "team install": A.team_install(URL),
+    "members changed": A.team_members_changed(URL, added=[1, 2], removed=[3]),
+    "uninstall": A.personal_uninstall(URL, 1),
+    "playground shape": {
+        **A.message(URL, 3, "hi"),
+        "timestamp": "2026-11-23T09:00:00.123Z",
+        "localTimestamp": "2026-11-23T10:00:00.123+01:00",
+        "entities": [{"type": "clientInfo", "locale": "da-DK", "platform": "Web"}],
+        "attachments": [],
+        "unknownTopLevel": {"kept": True},
+        "textFormat": "plain",
+    },
+}
+
+
+def _shape(value: Any) -> Any:
+    """A model as (class, attributes) all the way down, for comparing what two parsers built."""
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if hasattr(value, "_attribute_map"):
+        return (type(value).__name__, {k: _shape(v) for k, v in vars(value).items()})
+    if hasattr(value, "utcoffset"):
+        return (value.isoformat(), value.utcoffset())
+    return value
+
+
+@pytest.mark.parametrize("body", list(INCOMING.values()), ids=list(INCOMING))
+def test_incoming_activities_are_parsed_into_what_msrest_builds(body: dict[str, Any]) -> None:
+    assert _shape(parse_activity(body)) == _shape(Activity().deserialize(body))
+
+
+def test_odd_shapes_fall_back_to_msrest_and_fail_as_it_fails() -> None:
+    odd = {**A.message(URL, 1, "hej"), "id": 5, "timestamp": "not a date"}
+    with pytest.raises(Exception) as msrest_error:
+        Activity().deserialize(odd)
+    with pytest.raises(type(msrest_error.value)):
+        parse_activity(odd)
+    coerced = {**A.message(URL, 1, "hej"), "id": 5}  # msrest makes a str of it; so do we
+    assert _shape(parse_activity(coerced)) == _shape(Activity().deserialize(coerced))
