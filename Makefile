@@ -45,6 +45,13 @@ test: deps-python deps-node deps-system
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+# `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
+# Append further benchmarks to this list: BENCHES += bench.something
+BENCHES := bench.submissions bench.fanout
+
+bench: deps-python
+	@set -e; for module in $(BENCHES); do echo "== $$module"; $(PY) -m $$module; echo; done
+
 test-fast: deps-python
 	$(BIN)/pytest -q -m "not e2e"
 

@@ -15,6 +15,7 @@ them, and msrest itself for any value of another shape (so malformed input fails
 from __future__ import annotations
 
 import datetime
+import re
 from enum import Enum
 from typing import Any
 
@@ -118,6 +119,9 @@ def msrest_body(model: Model, kind: str) -> Any:
 # --- incoming: JSON -> Activity --------------------------------------------------------------------
 
 _CLASSES: dict[str, type[Model]] = Activity._infer_class_models()
+# A full timestamp with a zone and at most microseconds: the same instant and offset as msrest's
+# isodate parse (other forms, e.g. .NET's seven fraction digits, go to msrest).
+_PLAIN_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)\Z")
 _Fields = tuple[tuple[tuple[str, str, str], ...], frozenset[str], bool]
 _FIELDS: dict[type[Model], _Fields] = {}
 
@@ -181,6 +185,8 @@ def _parse(raw: Any, kind: str) -> Any:
     if kind == "float" and type(raw) in (int, float):
         return float(raw)
     if kind == "iso-8601" and type(raw) is str:
+        if _PLAIN_ISO.match(raw):  # what Teams sends; the stdlib parses it ten times faster
+            return datetime.datetime.fromisoformat(raw)
         return Deserializer.deserialize_iso(raw)
     cls = _CLASSES.get(kind)
     if cls is not None:

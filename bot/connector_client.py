@@ -48,6 +48,8 @@ OK_STATUSES = frozenset({200, 201, 202})
 DELETE_OK_STATUSES = frozenset({200, 202})
 POOL_SIZE = 100  # connections kept open in all; Teams' own limits are far below this per tenant
 MAX_CACHED_SERVICE_URLS = 256
+_HEADERS_WITHOUT_BODY = {"Accept": "application/json", "User-Agent": USER_AGENT}
+_HEADERS_WITH_BODY = {**_HEADERS_WITHOUT_BODY, "Content-Type": "application/json; charset=utf-8"}
 SdkClientFactory = Callable[[str], Any]  # async: service URL -> the SDK's msrest ConnectorClient
 
 
@@ -297,15 +299,16 @@ class ConnectorClients:
         timeout_seconds: float | None = None,
     ) -> Any:
         """One request, no retries; the parsed JSON answer (None when empty)."""
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         try:
             token = await self.tokens.token()
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
             data = None
-            if body is not None:
+            if body is None:
+                headers = _HEADERS_WITHOUT_BODY
+            else:
                 data = _dumps(body)
-                headers["Content-Type"] = "application/json; charset=utf-8"
+                headers = _HEADERS_WITH_BODY
+            if token:
+                headers = {**headers, "Authorization": f"Bearer {token}"}
             async with self.session().request(
                 method,
                 URL(url, encoded=True),
