@@ -26,6 +26,7 @@ from msrest.serialization import Model
 
 _MSREST = Serializer({k: v for k, v in vars(connector_models).items() if isinstance(v, type)})
 _BASIC = (str, int, float, bool)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class Unsupported(Exception):
@@ -86,9 +87,12 @@ def _object(value: Any) -> Any:
     if kind in _BASIC or value is None:
         return value
     if kind is dict:
-        return {str(k): _object(v) for k, v in value.items()}
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN else _object(v))
+            for k, v in value.items()
+        }
     if kind is list:
-        return [_object(item) for item in value]
+        return [item if type(item) in _PLAIN else _object(item) for item in value]
     if isinstance(value, Model):
         return _model(value)
     if kind is datetime.datetime:

@@ -259,6 +259,7 @@ class ConnectorClients:
                 timeout=self._timeout,
                 skip_auto_headers=("User-Agent",),
                 json_serialize=json.dumps,
+                cookie_jar=aiohttp.DummyCookieJar(),  # the connector sets none; no jar to consult
             )
         return self._session
 
