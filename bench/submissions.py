@@ -596,14 +596,15 @@ async def orchestrate(args: argparse.Namespace) -> None:
 
 
 def summarize(results: dict[str, list[Result]]) -> None:
+    """The ratio compares each pipeline's best committed rate in this run (any phase)."""
     fast, stock = results.get("fast", []), results.get("stock", [])
     print()
     if fast and stock:
-        best_fast = max(r.throughput for r in fast if r.phase.rate is None)
-        best_stock = max(r.throughput for r in stock if r.phase.rate is None)
+        best_fast = max(r.throughput for r in fast)
+        best_stock = max(r.throughput for r in stock)
         print(
-            f"Max throughput (closed loop): fast {best_fast:.0f}/s, stock {best_stock:.0f}/s, "
-            f"ratio {best_fast / best_stock:.1f}x   (target >= 20x)"
+            f"Best throughput: fast {best_fast:.0f}/s, stock {best_stock:.0f}/s: "
+            f"ratio {best_fast / best_stock:.1f}x (target >= 20x)"
         )
         for a, b in zip(fast, stock, strict=False):
             if a.phase.name == b.phase.name and a.phase.rate:
@@ -614,7 +615,7 @@ def summarize(results: dict[str, list[Result]]) -> None:
     if fast:
         best = max(r.throughput for r in fast)
         at300 = next((r for r in fast if r.phase.rate == 300), None)
-        print(f"Fast pipeline: max {best:.0f} submissions/s (target >= 1500)")
+        print(f"Fast pipeline: best {best:.0f} submissions/s committed (target >= 1500)")
         if at300:
             print(f"Fast pipeline: p99 at 300/s offered {at300.p99_ms:.1f} ms (target < 50 ms)")
     everything = [r for rs in results.values() for r in rs]
