@@ -53,7 +53,7 @@ OPEN_RATES = (100, 300, 1000, 2000)
 STOCK_OPEN_RATES = (100, 300)  # the stock pipeline saturates near 100/s; more only grows a queue
 PHASE_SECONDS = 5.0
 CLOSED_SECONDS = 8.0
-CLOSED_CLIENTS = 64
+CLOSED_CLIENTS = 256
 WARMUP = 200
 SATURATED = 0.5  # an open-loop phase that commits less than half its offered rate: no higher rates
 
