@@ -32,7 +32,12 @@ from bot.activity_json import (
 from bot.adapter import create_adapter
 from bot.connector_client import ConnectorClients, ConnectorTransportError
 from bot.outbox_worker import _error_code, _retry_after, _transport_failure
-from bot.token_cache import ClientCredentialTokens, NoToken, TokenUnavailable
+from bot.token_cache import (
+    ClientCredentialTokens,
+    NoToken,
+    SdkCredentialTokens,
+    TokenUnavailable,
+)
 from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import thanks_card
 from tests.conftest import make_settings
@@ -301,3 +306,38 @@ def test_odd_shapes_fall_back_to_msrest_and_fail_as_it_fails() -> None:
         parse_activity(odd)
     coerced = {**A.message(URL, 1, "hej"), "id": 5}  # msrest makes a str of it; so do we
     assert _shape(parse_activity(coerced)) == _shape(Activity().deserialize(coerced))
+
+
+@pytest.mark.parametrize(
+    "app_type, authority_tenant",
+    [("SingleTenant", "tenant-guid"), ("MultiTenant", "botframework.com")],
+)
+def test_the_token_endpoint_is_the_one_the_sdk_would_use(
+    tmp_path: Path, app_type: str, authority_tenant: str
+) -> None:
+    settings = make_settings(
+        tmp_path / "unused.db",
+        BOT_DEV_MODE=False,
+        MicrosoftAppId="app-id",
+        MicrosoftAppPassword="secret",
+        MicrosoftAppType=app_type,
+        MicrosoftAppTenantId="tenant-guid",
+    )
+    tokens = create_adapter(settings).connectors.tokens
+    assert isinstance(tokens, ClientCredentialTokens)
+    assert tokens.url == (f"https://login.microsoftonline.com/{authority_tenant}/oauth2/v2.0/token")
+
+
+def test_managed_identity_keeps_the_sdks_credentials_and_dev_mode_sends_no_token(
+    tmp_path: Path,
+) -> None:
+    msi = make_settings(
+        tmp_path / "unused.db",
+        BOT_DEV_MODE=False,
+        MicrosoftAppId="app-id",
+        MicrosoftAppType="UserAssignedMSI",
+        MicrosoftAppTenantId="tenant-guid",
+    )
+    assert isinstance(create_adapter(msi).connectors.tokens, SdkCredentialTokens)
+    dev = make_settings(tmp_path / "unused.db")
+    assert isinstance(create_adapter(dev).connectors.tokens, NoToken)
