@@ -284,10 +284,11 @@ class ConnectorClients:
             sdk = await self._sdk_client(service_url)
             client = self._clients.get(service_url)
             if client is None:
-                if len(self._clients) >= MAX_CACHED_SERVICE_URLS:
-                    self._clients.clear()  # a bound, not an eviction policy: Teams uses a handful
                 client = FastConnectorClient(self, service_url, sdk)
-                self._clients[service_url] = client
+                # Teams uses a handful of service URLs; past the bound (dev mode takes any URL)
+                # a client serves its turn uncached, as the SDK's do.
+                if len(self._clients) < MAX_CACHED_SERVICE_URLS:
+                    self._clients[service_url] = client
         return client
 
     async def request(
