@@ -104,13 +104,19 @@ def serve_connector(port: int) -> None:
 
 
 def serve_bot(
-    pipeline: str, db_path: str, port: int, profile: str | None, without_write: bool = False
+    pipeline: str,
+    db_path: str,
+    port: int,
+    profile: str | None,
+    without_write: bool = False,
+    loop: str = "uvloop",
 ) -> None:
     from aiohttp import web
     from botbuilder.core import ConversationState
 
     from bot.adapter import create_stock_adapter
     from bot.app import RUNTIME, create_app
+    from bot.event_loop import use_fast_event_loop
     from bot.logging_setup import configure_logging
     from bot.router import Router
     from bot.settings import load_settings
@@ -128,6 +134,10 @@ def serve_bot(
         BOT_PORT=port,
     )
     configure_logging(settings.log_level)
+    if (
+        loop == "uvloop"
+    ):  # as `trivselsbot run` does, for both pipelines: the loop is not the pipeline
+        use_fast_event_loop()
     app = create_app(settings)
 
     if pipeline == "stock":
@@ -409,12 +419,14 @@ async def run_pipeline(
     connector_url: str,
     profile: str | None,
     without_write: bool = False,
+    loop: str = "uvloop",
 ) -> list[Result]:
     port = free_port()
     bot_url = f"http://127.0.0.1:{port}/"
     server_args = ["--serve-bot", pipeline, "--db", str(db_path), "--port", str(port)]
     if without_write:
         server_args.append("--without-write")
+    server_args += ["--loop", loop]
     if profile:
         server_args += ["--profile-out", profile]
     log = db_path.with_suffix(".log")
@@ -565,7 +577,7 @@ async def orchestrate(args: argparse.Namespace) -> None:
             "counters committed -> thanks card update_activity to the mock connector.\n"
             f"Open loop: {seconds:g} s per offered rate; closed loop: {CLOSED_CLIENTS} clients for "
             f"{CLOSED_SECONDS:g} s. Latency from when each request was due to its 201.\n"
-            "The machine is shared: figures are noisy.\n",
+            f"Event loop of both bots: {args.loop}. The machine is shared: figures are noisy.\n",
             flush=True,
         )
         print(HEADER, flush=True)
@@ -585,6 +597,7 @@ async def orchestrate(args: argparse.Namespace) -> None:
                 connector_url,
                 profile,
                 args.without_write,
+                args.loop,
             )
             print_timings(pipeline, db_path)
             if profile:
@@ -633,6 +646,9 @@ def main() -> None:
         action="store_true",
         help="diagnostic: skip the answer write in the bot (the DB check then fails by design)",
     )
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="the bots' event loop"
+    )
     parser.add_argument("--closed-clients", type=int, default=CLOSED_CLIENTS, help="closed loop")
     # internal: the child processes
     parser.add_argument("--serve-connector", action="store_true", help=argparse.SUPPRESS)
@@ -655,7 +671,9 @@ def main() -> None:
     if args.serve_connector:
         serve_connector(args.port)
     elif args.serve_bot:
-        serve_bot(args.serve_bot, args.db, args.port, args.profile_out, args.without_write)
+        serve_bot(
+            args.serve_bot, args.db, args.port, args.profile_out, args.without_write, args.loop
+        )
     elif args.generate:
         report = asyncio.run(generate(args))
         json.dump(report, sys.stdout)

@@ -53,10 +53,12 @@ async def run_worker(settings: Settings) -> None:
 
 def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
     def cmd_worker(_args: argparse.Namespace) -> None:
+        from bot.event_loop import use_fast_event_loop
         from bot.logging_setup import configure_logging
 
         settings = settings_or_exit()
         configure_logging(settings.log_level)
+        use_fast_event_loop()
         asyncio.run(run_worker(settings))
 
     worker = sub.add_parser(
