@@ -45,6 +45,13 @@ test: deps-python deps-node deps-system
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+# `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
+# Append further benchmarks to this list: BENCHES += bench.something
+BENCHES := bench.submissions bench.answer_writes bench.fanout bench.summaries
+
+bench: deps-python deps-system
+	@set -e; for module in $(BENCHES); do echo "== $$module"; $(PY) -m $$module; echo; done
+
 test-fast: deps-python
 	$(BIN)/pytest -q -m "not e2e"
 
@@ -52,9 +59,6 @@ package: deps-python
 	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
 
 # Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
-bench: deps-python deps-system
-	$(PY) -m bench.fanout
-	$(PY) -m bench.summaries
 
 clean:
 	rm -rf $(VENV) node_modules data manifest/build .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The Bot Framework adapter: SDK authentication wired from our settings, and a polite turn error."""
+"""The Bot Framework adapter: SDK authentication wired from our settings, the app's connector
+clients (bot/connector_client.py) for outgoing calls, and a polite turn error."""
 
 from __future__ import annotations
 
@@ -11,8 +12,22 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import ActivityTypes
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ManagedIdentityAppCredentials,
+)
 
+from bot.connector_client import ConnectorClients
+from bot.fast_adapter import FastCloudAdapter
 from bot.settings import Settings
+from bot.token_cache import (
+    CHANNEL_SCOPE,
+    ClientCredentialTokens,
+    NoToken,
+    SdkCredentialTokens,
+    TokenSource,
+)
 from dialogs.i18n import language_for, t
 from storage.db import is_database_unavailable
 
@@ -44,7 +59,58 @@ def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthen
     return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
 
 
-def create_adapter(settings: Settings) -> CloudAdapter:
+def create_connector_clients(
+    settings: Settings, authentication: ConfigurationBotFrameworkAuthentication
+) -> ConnectorClients:
+    """One session, one token source and one client per service URL, for turns and proactive sends.
+
+    Operations the fast client does not implement use the SDK's client for the URL, made here once
+    by the SDK's own connector factory (so their credentials are the SDK's)."""
+    app_id = settings.app_id
+
+    async def sdk_client(service_url: str) -> object:
+        claims = ClaimsIdentity(
+            {
+                AuthenticationConstants.AUDIENCE_CLAIM: app_id,
+                AuthenticationConstants.APP_ID_CLAIM: app_id,
+            },
+            True,
+        )
+        factory = authentication.create_connector_factory(claims)
+        client = await factory.create(service_url, CHANNEL_SCOPE)
+        client.config.keep_alive = True
+        client.config.connection.timeout = settings.send_timeout_seconds
+        return client
+
+    clients = ConnectorClients(NoToken(), sdk_client, settings.send_timeout_seconds)
+    clients.tokens = _token_source(settings, clients)
+    return clients
+
+
+def _token_source(settings: Settings, clients: ConnectorClients) -> TokenSource:
+    if not settings.app_id:
+        return NoToken()
+    if settings.app_type == "UserAssignedMSI":
+        return SdkCredentialTokens(ManagedIdentityAppCredentials(settings.app_id, CHANNEL_SCOPE))
+    return ClientCredentialTokens(
+        clients.session,
+        settings.app_id,
+        settings.app_password.get_secret_value(),
+        settings.app_tenant_id if settings.app_type == "SingleTenant" else None,
+        authority=settings.login_authority,
+    )
+
+
+def create_adapter(settings: Settings) -> FastCloudAdapter:
+    authentication = create_authentication(settings)
+    connectors = create_connector_clients(settings, authentication)
+    adapter = FastCloudAdapter(authentication, connectors, settings.app_id)
+    adapter.on_turn_error = _make_turn_error_handler(settings)
+    return adapter
+
+
+def create_stock_adapter(settings: Settings) -> CloudAdapter:
+    """The SDK's adapter as it comes (a new connector client per turn): the benchmark's baseline."""
     adapter = CloudAdapter(create_authentication(settings))
     adapter.on_turn_error = _make_turn_error_handler(settings)
     return adapter

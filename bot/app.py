@@ -180,7 +180,8 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         services = build_services(settings, factory, now)
         await seed_starter_library(services.prompts.library)
         outbox = Outbox(factory, now)
-        sender = ProactiveSender(adapter, settings.app_id, settings.send_timeout_seconds)
+        await adapter.connectors.open()
+        sender = ProactiveSender(adapter.connectors, settings.app_id, settings.send_timeout_seconds)
         worker = build_worker(settings, factory, services, sender, now)
         scheduler = Scheduler(
             services.rounds,
@@ -230,6 +231,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await sender.close()
+        await adapter.connectors.close()
         await engine.dispose()
         log.info("shutdown")
 

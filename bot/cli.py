@@ -38,6 +38,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.event_loop import use_fast_event_loop
     from bot.logging_setup import configure_logging
 
     overrides: dict[str, object] = {}
@@ -48,6 +49,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     settings = _settings_or_exit(**overrides)
     configure_logging(settings.log_level)
     _announce_dev_mode(settings)
+    log.info("event_loop", extra={"loop": use_fast_event_loop()})
     web.run_app(
         create_app(settings),
         host=settings.host,

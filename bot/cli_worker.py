@@ -27,10 +27,10 @@ async def run_worker(settings: Settings) -> None:
     from storage.migrate import upgrade
 
     engine = create_engine(settings.database_url)
-    sender = ProactiveSender(
-        create_adapter(settings), settings.app_id, settings.send_timeout_seconds
-    )
+    connectors = create_adapter(settings).connectors
+    sender = ProactiveSender(connectors, settings.app_id, settings.send_timeout_seconds)
     try:
+        await connectors.open()
         await upgrade(engine)
         factory = create_session_factory(engine)
         worker = build_worker(settings, factory, build_services(settings, factory), sender)
@@ -47,15 +47,18 @@ async def run_worker(settings: Settings) -> None:
         log.info("worker.stopped")
     finally:
         await sender.close()
+        await connectors.close()
         await engine.dispose()
 
 
 def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
     def cmd_worker(_args: argparse.Namespace) -> None:
+        from bot.event_loop import use_fast_event_loop
         from bot.logging_setup import configure_logging
 
         settings = settings_or_exit()
         configure_logging(settings.log_level)
+        use_fast_event_loop()
         asyncio.run(run_worker(settings))
 
     worker = sub.add_parser(

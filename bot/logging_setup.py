@@ -7,15 +7,27 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # made once, not per line
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with whatever the caller put in `extra=`."""
 
+    _second = -1
+    _time = ""
+
+    def _timestamp(self, created: float) -> str:
+        """Formatted once per second: a busy turn path logs thousands of lines in one."""
+        second = int(created)
+        if second != self._second:
+            self._time = datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds")
+            self._second = second
+        return self._time
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds"),
+            "time": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "event": record.getMessage(),
@@ -25,11 +37,17 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _ENCODER.encode(entry)
 
 
 def configure_logging(level: str = "INFO") -> None:
     """Replace the root handlers; quiet the SDK and aiohttp's access log, which would log payload details."""
+    # The JSON lines carry no file, line, thread or process: skip collecting them for every record
+    # (the logging documentation's "Optimization" section names these switches).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

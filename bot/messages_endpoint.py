@@ -17,6 +17,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.serialization import Model
 
+from bot.activity_json import parse_activity
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
@@ -37,7 +39,7 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
     if not isinstance(body, dict):
         return _bad_request("body must be a JSON object (an activity)")
     try:
-        activity = Activity().deserialize(body)
+        activity = parse_activity(body)
     except Exception:  # msrest raises several unrelated types for wrong shapes
         return _bad_request("body is not a valid activity")
     if not activity.type:

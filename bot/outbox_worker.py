@@ -33,6 +33,7 @@ from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from requests import exceptions as requests_errors
 
+from bot.connector_client import ConnectorTransportError
 from bot.proactive import ProactiveSender, reference_from_json, reference_to_json
 from bot.rate_limit import Pacer
 from storage.directory import Directory
@@ -98,6 +99,8 @@ def _error_code(error: ErrorResponseException) -> str:
 def _transport_failure(error: Exception) -> tuple[str, bool]:
     """(reason, may have arrived). A request that never left cannot be a duplicate; one that
     timed out waiting for an answer, or whose connection dropped after sending, may be."""
+    if isinstance(error, ConnectorTransportError):  # the app's connector client classified it
+        return error.reason, error.maybe_arrived
     inner = error.__context__ if isinstance(error, ClientRequestError) else error
     text = f"{type(inner).__name__} {inner}"
     if isinstance(inner, requests_errors.ConnectTimeout):

@@ -1,11 +1,11 @@
 """Proactive calls to the Bot Connector: send, create a 1:1 chat, update a card.
 
 The SDK's `continue_conversation` builds a new connector client, token client and HTTP session
-for every message (about 100 messages/s here) and its HTTP layer retries 5xx and 429 on its own,
-hidden from us and blind to our rate limits and to Retry-After. This module keeps one connector
-client per service URL, made by the SDK's own factory (so authentication is the SDK's), with
-connection reuse, a timeout on every request and the SDK's retries switched off: every retry is
-the outbox worker's decision, made once, with the status code in hand.
+for every message, and its HTTP layer retries 5xx and 429 on its own, hidden from us and blind to
+our rate limits and to Retry-After. This module sends through the app's connector clients
+(bot/connector_client.py): one pooled aiohttp session, one client per service URL, the cached
+bot token, a timeout on every request and no retries: every retry is the outbox worker's
+decision, made once, with the status code in hand.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from typing import Any
 
-from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ChannelAccount,
@@ -23,35 +21,10 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from urllib3 import Retry
+
+from bot.connector_client import ConnectorClients, FastConnectorClient
 
 log = logging.getLogger(__name__)
-
-NO_RETRIES = Retry(
-    total=0,
-    connect=0,
-    read=0,
-    redirect=0,
-    status=0,
-    status_forcelist=[],
-    raise_on_status=False,
-    respect_retry_after_header=False,
-)
-
-
-def _switch_off_retries(policy: Retry) -> None:
-    """Turn the SDK's urllib3 Retry off *in place*.
-
-    msrest hands this very object to the HTTP session when the client is created, so assigning a
-    new Retry to the configuration afterwards changed nothing: refused connections were still
-    retried three times with a 0.8 s backoff inside one send (found by tests/test_faults.py),
-    hidden from the outbox's own backoff and its attempt count."""
-    for name in ("total", "connect", "read", "redirect", "status", "other"):
-        if hasattr(policy, name):
-            setattr(policy, name, getattr(NO_RETRIES, name))
-    policy.status_forcelist = NO_RETRIES.status_forcelist
-    policy.raise_on_status = NO_RETRIES.raise_on_status
-    policy.respect_retry_after_header = NO_RETRIES.respect_retry_after_header
 
 
 def reference_from_json(reference_json: str) -> ConversationReference:
@@ -75,29 +48,19 @@ def addressed(activity: Activity, reference: ConversationReference) -> Activity:
 
 
 class ProactiveSender:
-    def __init__(self, adapter: CloudAdapter, app_id: str, timeout_seconds: float) -> None:
-        self._adapter = adapter
+    def __init__(self, connectors: ConnectorClients, app_id: str, timeout_seconds: float) -> None:
+        self._connectors = connectors
         self._app_id = app_id
         self._timeout = timeout_seconds
-        self._clients: dict[str, Any] = {}
 
-    async def _client(self, service_url: str) -> Any:
-        client = self._clients.get(service_url)
-        if client is None:
-            claims = self._adapter.create_claims_identity(self._app_id)
-            factory = self._adapter.bot_framework_authentication.create_connector_factory(claims)
-            client = await factory.create(service_url, None)
-            client.config.keep_alive = True
-            client.config.connection.timeout = self._timeout
-            _switch_off_retries(client.config.retry_policy.policy)
-            self._clients[service_url] = client
-        return client
+    async def _client(self, service_url: str) -> FastConnectorClient:
+        return await self._connectors.client(service_url)
 
     async def send(self, reference: ConversationReference, activity: Activity) -> str | None:
         """Post `activity` at the end of the conversation; the new activity's id."""
         client = await self._client(reference.service_url)
         response = await client.conversations.send_to_conversation(
-            reference.conversation.id, addressed(activity, reference)
+            reference.conversation.id, addressed(activity, reference), timeout=self._timeout
         )
         return getattr(response, "id", None)
 
@@ -108,7 +71,9 @@ class ProactiveSender:
         outgoing = addressed(activity, reference)
         outgoing.id = activity_id
         client = await self._client(reference.service_url)
-        await client.conversations.update_activity(reference.conversation.id, activity_id, outgoing)
+        await client.conversations.update_activity(
+            reference.conversation.id, activity_id, outgoing, timeout=self._timeout
+        )
 
     async def create_personal(
         self, service_url: str, tenant_id: str | None, user_id: str
@@ -123,7 +88,7 @@ class ProactiveSender:
             channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
         )
         client = await self._client(service_url)
-        result = await client.conversations.create_conversation(parameters)
+        result = await client.conversations.create_conversation(parameters, timeout=self._timeout)
         return ConversationReference(
             channel_id="msteams",
             service_url=getattr(result, "service_url", None) or service_url,
@@ -135,10 +100,4 @@ class ProactiveSender:
         )
 
     async def close(self) -> None:
-        """Close the pooled connections (at shutdown; closing is best effort)."""
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            try:
-                await client.__aexit__(None, None, None)
-            except Exception as error:
-                log.debug("proactive.close_failed", extra={"error": type(error).__name__})
+        """The connections belong to the app's ConnectorClients, closed where they are opened."""

@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 Step = Callable[[Turn], Awaitable[None]]
 
+# Card actions whose steps never read `turn.roles`: a person's own answers. Their turns skip the
+# roles lookup (a database read per turn; at 9:00 on a Monday the bulk of all turns are these).
+# tests/test_bot_turns.py checks that these steps do not mention roles.
+ROLE_FREE_ACTIONS = frozenset({ANSWER_ACTION, REFLECT_ACTION})
+
 
 class Router:
     """Thin dispatch; every step is a small function in dialogs/ that calls a storage service."""
@@ -77,6 +82,10 @@ class Router:
             RECORD_ACTION: record_action,
             "summary": show_summary,
         }
+
+    def needs_roles(self, value: Any) -> bool:
+        """False only for a card submission of a role-free action (the activity's `value`)."""
+        return not (isinstance(value, dict) and value.get("action") in ROLE_FREE_ACTIONS)
 
     async def dispatch(self, turn: Turn) -> None:
         value: Any = turn.activity.value

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         "SingleTenant", validation_alias="MicrosoftAppType"
     )
     app_tenant_id: str = Field("", validation_alias="MicrosoftAppTenantId")
+    # Where the bot's outbound token comes from (Entra ID); tests point it at a local mock.
+    login_authority: str = Field(
+        "https://login.microsoftonline.com/", validation_alias="BOT_LOGIN_AUTHORITY"
+    )
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
     min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
     dev_mode: bool = Field(False, validation_alias="BOT_DEV_MODE")
@@ -113,6 +117,14 @@ class Settings(BaseSettings):
     def _split_admins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("login_authority")
+    @classmethod
+    def _authority_over_https(cls, value: str) -> str:
+        local = value.startswith(("http://127.0.0.1:", "http://localhost:"))
+        if not (value.startswith("https://") or local):
+            raise ValueError("must be an https:// URL (http only for 127.0.0.1 or localhost)")
         return value
 
     @field_validator("database_url")

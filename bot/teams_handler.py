@@ -14,9 +14,11 @@ from bot.router import Router
 from dialogs.i18n import language_for
 from dialogs.turn import Services, Turn
 from dialogs.welcome_flow import send_welcome
-from storage.values import ConversationKind, Person
+from storage.values import ConversationKind, Person, Role
 
 log = logging.getLogger(__name__)
+
+EMPLOYEE_ONLY = frozenset({Role.EMPLOYEE})  # for role-free steps, which never look (bot/router.py)
 
 
 class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
@@ -53,11 +55,14 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
     async def _turn(self, context: TurnContext) -> Turn:
         activity = context.activity
         person = person_from(activity.from_property, activity)
+        roles = EMPLOYEE_ONLY
+        if self._router.needs_roles(activity.value):
+            roles = await self._services.roles.roles_of(person.aad_object_id)
         return Turn(
             context=context,
             person=person,
             language=language_for(activity.locale, self._services.default_language),
-            roles=await self._services.roles.roles_of(person.aad_object_id),
+            roles=roles,
             conversation_kind=conversation_kind(activity),
             services=self._services,
         )

@@ -48,6 +48,10 @@ def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogC
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     saved_levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    saved_switches = {
+        name: getattr(logging, name)
+        for name in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+    }
     configure_logging("DEBUG")
     root.addHandler(caplog.handler)
     caplog.handler.setLevel(logging.DEBUG)
@@ -56,6 +60,8 @@ def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogC
     root.setLevel(saved_level)
     for name, level in saved_levels.items():
         logging.getLogger(name).setLevel(level)
+    for name, value in saved_switches.items():
+        setattr(logging, name, value)
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ Tokens are signed with RSA keys this test makes. The SDK's own validation runs u
 (JwtTokenExtractor: issuer, key id, endorsements, algorithm, signature, expiry; then the audience and
 serviceurl checks): we only replace the network fetch of the Bot Framework OpenID metadata, so the
 key set it finds is ours, published under the channel's metadata URL with the `msteams` endorsement.
-The bot's own outbound token (to call the connector) is stubbed, as it would come from Entra ID.
+The bot's own outbound token (to call the connector) comes from a local mock of Entra ID's token
+endpoint (tests/support/mock_token.py) through the app's connector client; the SDK's own credentials
+(used only for delegated calls such as rosters) are stubbed.
 """
 
 from __future__ import annotations
@@ -19,20 +21,25 @@ from typing import Any
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from bot.adapter import create_adapter
 from bot.app import create_app
 from storage.models import Recipient
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.db_inspection import tables
 from tests.support.mock_connector import MockConnector
+from tests.support.mock_token import MockTokenEndpoint
 from tests.test_bot_turns import rows
 
 APP_ID = "00000000-0000-0000-0000-0000000000aa"
+TENANT_ID = "11111111-1111-1111-1111-111111111111"
 OTHER_APP_ID = "00000000-0000-0000-0000-0000000000bb"
 ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
 CHANNEL_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
@@ -90,30 +97,47 @@ def token(
 
 
 @pytest.fixture
-async def secured(db_path, test_key_set: None) -> AsyncIterator[TestClient]:
+async def token_endpoint() -> AsyncIterator[MockTokenEndpoint]:
+    endpoint = await MockTokenEndpoint().start()
+    yield endpoint
+    await endpoint.stop()
+
+
+@pytest.fixture
+async def secured(
+    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint
+) -> AsyncIterator[TestClient]:
     settings = make_settings(
         db_path,
         BOT_DEV_MODE=False,
         MicrosoftAppId=APP_ID,
-        MicrosoftAppPassword="not-a-real-password",
-        MicrosoftAppTenantId="11111111-1111-1111-1111-111111111111",
+        MicrosoftAppPassword=token_endpoint.password,
+        MicrosoftAppTenantId=TENANT_ID,
+        BOT_LOGIN_AUTHORITY=token_endpoint.authority,
     )
     assert settings.authentication_enabled
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
         yield client
 
 
-async def test_a_valid_channel_token_gets_its_turn(
-    secured: TestClient, connector: MockConnector, db_path
+async def test_a_valid_channel_token_gets_its_turn_and_the_reply_carries_the_cached_bot_token(
+    secured: TestClient, connector: MockConnector, token_endpoint: MockTokenEndpoint, db_path
 ) -> None:
-    response = await secured.post(
-        "/api/messages",
-        json=A.personal_install(connector.url, 1),
-        headers={"Authorization": f"Bearer {token(connector.url)}"},
-    )
-    assert response.status == 201
-    assert len(await rows(db_path, Recipient)) == 1
-    assert connector.sent, "the welcome was sent through the connector"
+    for n in (1, 2, 3):
+        response = await secured.post(
+            "/api/messages",
+            json=A.personal_install(connector.url, n),
+            headers={"Authorization": f"Bearer {token(connector.url)}"},
+        )
+        assert response.status == 201
+    assert len(await rows(db_path, Recipient)) == 3
+    assert len(connector.sent) == 3, "each welcome was sent through the connector"
+    # One client-credentials grant, as the SDK would ask for it (SingleTenant: the app's tenant),
+    # and its token on every reply.
+    assert [
+        (g["tenant"], g["client_id"], g["scope"], g["grant_type"]) for g in token_endpoint.grants
+    ] == [(TENANT_ID, APP_ID, "https://api.botframework.com/.default", "client_credentials")]
+    assert {s.authorization for s in connector.sent} == {f"Bearer {token_endpoint.issued(1)}"}
 
 
 EXPIRED = {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}
@@ -157,6 +181,7 @@ BAD_TOKENS: dict[str, Callable[[str], str | None]] = {
 async def test_bad_tokens_get_401_and_change_nothing(
     secured: TestClient,
     connector: MockConnector,
+    token_endpoint: MockTokenEndpoint,
     db_path,
     authorization: Callable[[str], str | None],
 ) -> None:
@@ -170,3 +195,39 @@ async def test_bad_tokens_get_401_and_change_nothing(
     assert tables(db_path) == before
     assert await rows(db_path, Recipient) == []
     assert connector.sent == []
+    assert token_endpoint.grants == [], "a refused request makes no outgoing call at all"
+
+
+async def test_the_adapter_itself_refuses_a_missing_or_bad_token_before_any_turn(
+    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint, connector: MockConnector
+) -> None:
+    """process_activity with a raw header (as the SDK's own HTTP handling calls it) authenticates
+    with the SDK's validation first: no turn runs, no token is fetched, nothing is sent."""
+    settings = make_settings(
+        db_path,
+        BOT_DEV_MODE=False,
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword=token_endpoint.password,
+        MicrosoftAppTenantId=TENANT_ID,
+        BOT_LOGIN_AUTHORITY=token_endpoint.authority,
+    )
+    adapter = create_adapter(settings)
+    turns: list[TurnContext] = []
+
+    async def logic(context: TurnContext) -> None:
+        turns.append(context)
+
+    try:
+        for header in ("", "Bearer not-a-jwt", f"Bearer {token(connector.url, aud=OTHER_APP_ID)}"):
+            activity = Activity().deserialize(A.personal_install(connector.url, 1))
+            with pytest.raises(Exception):  # noqa: B017 - PermissionError or a jwt error
+                await adapter.process_activity(header, activity, logic)
+        assert turns == [] and token_endpoint.grants == [] and connector.sent == []
+        valid = Activity().deserialize(A.personal_install(connector.url, 1))
+        await adapter.process_activity(f"Bearer {token(connector.url)}", valid, logic)
+        assert len(turns) == 1
+        assert turns[0].turn_state[adapter.BOT_CONNECTOR_CLIENT_KEY] is (
+            await adapter.connectors.client(connector.url)
+        ), "the turn uses the app's cached connector client"
+    finally:
+        await adapter.connectors.close()

@@ -67,9 +67,8 @@ class Run:
     ) -> None:
         self.factory = factory
         self.outbox = Outbox(factory, max_attempts=max_attempts)
-        self.sender = ProactiveSender(
-            create_adapter(make_settings(folder / "adapter-only.db")), "", config.timeout_seconds
-        )
+        self.connectors = create_adapter(make_settings(folder / "adapter-only.db")).connectors
+        self.sender = ProactiveSender(self.connectors, "", config.timeout_seconds)
         pacer = Pacer(config.rate_per_second)
         report: Callable[[], Awaitable[None]] | None = None
         if with_status:
@@ -98,6 +97,7 @@ class Run:
             self.worker.stop()
             await asyncio.wait_for(task, 5)
             await self.sender.close()
+            await self.connectors.close()
         return time.monotonic() - started
 
 

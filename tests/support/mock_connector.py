@@ -24,12 +24,13 @@ def free_port() -> int:
 
 @dataclass
 class Sent:
-    """One call the bot made: 'send', 'reply' or 'update', with the conversation and the activity."""
+    """One call the bot made: 'send', 'reply', 'update' or 'delete', with the conversation and the activity."""
 
     kind: str
     conversation_id: str
     activity: dict[str, Any]
     activity_id: str
+    authorization: str | None = None  # the Authorization header the bot sent
 
 
 @dataclass
@@ -53,6 +54,7 @@ class MockConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_post("/v3/conversations", self._create_conversation)
@@ -66,24 +68,40 @@ class MockConnector:
         if self._runner:
             await self._runner.cleanup()
 
-    def _record(self, kind: str, cid: str, body: dict[str, Any], aid: str | None = None) -> str:
+    def _record(
+        self,
+        kind: str,
+        cid: str,
+        body: dict[str, Any],
+        aid: str | None = None,
+        authorization: str | None = None,
+    ) -> str:
         activity_id = aid or f"act-{next(self._ids)}"
-        self.sent.append(Sent(kind, cid, body, activity_id))
+        self.sent.append(Sent(kind, cid, body, activity_id, authorization))
         self._changed.set()
         return activity_id
 
     async def _send(self, request: web.Request) -> web.Response:
-        aid = self._record("send", request.match_info["cid"], await request.json())
+        aid = self._record(
+            "send", request.match_info["cid"], await request.json(), None, _auth(request)
+        )
         return web.json_response({"id": aid})
 
     async def _reply(self, request: web.Request) -> web.Response:
-        aid = self._record("reply", request.match_info["cid"], await request.json())
+        aid = self._record(
+            "reply", request.match_info["cid"], await request.json(), None, _auth(request)
+        )
         return web.json_response({"id": aid})
 
     async def _update(self, request: web.Request) -> web.Response:
         aid = request.match_info["aid"]
-        self._record("update", request.match_info["cid"], await request.json(), aid)
+        self._record("update", request.match_info["cid"], await request.json(), aid, _auth(request))
         return web.json_response({"id": aid})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        aid = request.match_info["aid"]
+        self._record("delete", request.match_info["cid"], {}, aid, _auth(request))
+        return web.Response(status=200)
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -131,6 +149,10 @@ class MockConnector:
                 await self._changed.wait()
 
         return await asyncio.wait_for(_wait(), timeout)
+
+
+def _auth(request: web.Request) -> str | None:
+    return request.headers.get("Authorization")
 
 
 def teams_member(n: int, tenant: str = "tenant-1") -> dict[str, Any]:

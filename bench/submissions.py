@@ -1,0 +1,687 @@
+"""Card submissions end to end: this project's pipeline against botbuilder's stock one, same run.
+
+    .venv/bin/python -m bench.submissions                 # the standard run (about 2 minutes)
+    .venv/bin/python -m bench.submissions --quick         # shorter phases, for a smoke test
+    .venv/bin/python -m bench.submissions --profile fast  # and a cProfile of the fast bot's turns
+
+One submission is what Teams sends when a person presses "Send" on a pulse card: an HTTP POST of an
+Action.Submit message activity to /api/messages. The bot counts it (SQLite file, WAL, as in
+production), and replaces the card with the neutral thanks card through update_activity on a
+local mock connector. Every POST is a different person's first answer to one open round.
+
+Three kinds of process, as in production: the bot (`fast`: our app as `trivselsbot run` serves it;
+`stock`: the same app, handler and storage write, but /api/messages is botbuilder's own
+`CloudAdapter.process` with its per-turn ConnectorClient), the mock connector, and the load
+generator (aiohttp client). Open loop: requests leave at a fixed offered rate whatever the answers
+do, and latency counts from the moment each request was due, so a queue shows; once a rate commits
+less than half of what is offered, higher rates are skipped (they would only lengthen the queue). Closed loop: a
+fixed number of clients post back to back, which measures the most the pipeline can do.
+
+After each phase the figures are checked, not assumed: every POST answered 201, the mock
+connector received one card update per submission (and no other message), and the round's
+counters in the database equal the number of submissions so far. Nothing is asserted about speed:
+the figures depend on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import TEST_SECRET  # noqa: E402
+from tests.support import fanout  # noqa: E402
+
+OPEN_RATES = (100, 300, 1000, 2000)
+STOCK_OPEN_RATES = (100, 300)  # the stock pipeline saturates near 100/s; more only grows a queue
+PHASE_SECONDS = 5.0
+CLOSED_SECONDS = 8.0
+CLOSED_CLIENTS = 256
+WARMUP = 200
+SATURATED = 0.5  # an open-loop phase that commits less than half its offered rate: no higher rates
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- the mock connector process ------------------------------------------------------------------
+
+
+def serve_connector(port: int) -> None:
+    """Counts card updates and any other message; answers as the Bot Connector does."""
+    from aiohttp import web
+
+    stats = {"updates": 0, "thanks": 0, "other": 0}
+
+    async def update(request: web.Request) -> web.Response:
+        body = await request.json()
+        stats["updates"] += 1
+        attachments = body.get("attachments") or []
+        if (
+            attachments
+            and attachments[0].get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ):
+            stats["thanks"] += 1
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def other(request: web.Request) -> web.Response:
+        await request.read()
+        stats["other"] += 1
+        return web.json_response({"id": "x"})
+
+    async def read_stats(request: web.Request) -> web.Response:
+        return web.json_response(stats)
+
+    app = web.Application()
+    app.router.add_put("/v3/conversations/{cid}/activities/{aid}", update)
+    app.router.add_post("/v3/conversations/{cid}/activities", other)
+    app.router.add_post("/v3/conversations/{cid}/activities/{aid}", other)
+    app.router.add_get("/_stats", read_stats)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# --- the bot process -------------------------------------------------------------------------------
+
+
+def serve_bot(
+    pipeline: str,
+    db_path: str,
+    port: int,
+    profile: str | None,
+    without_write: bool = False,
+    loop: str = "uvloop",
+) -> None:
+    from aiohttp import web
+    from botbuilder.core import ConversationState
+
+    from bot.adapter import create_stock_adapter
+    from bot.app import RUNTIME, create_app
+    from bot.event_loop import use_fast_event_loop
+    from bot.logging_setup import configure_logging
+    from bot.router import Router
+    from bot.settings import load_settings
+    from bot.state_storage import SqlStorage
+    from bot.teams_handler import TrivselsbotHandler
+    from storage.db import create_session_factory
+
+    settings = load_settings(
+        _env_file=None,
+        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{db_path}",
+        BOT_DEV_MODE=True,
+        BOT_ANONYMITY_SECRET=TEST_SECRET,
+        BOT_BACKGROUND_WORKERS=False,
+        BOT_HOST="127.0.0.1",
+        BOT_PORT=port,
+    )
+    configure_logging(settings.log_level)
+    if (
+        loop == "uvloop"
+    ):  # as `trivselsbot run` does, for both pipelines: the loop is not the pipeline
+        use_fast_event_loop()
+    app = create_app(settings)
+
+    if pipeline == "stock":
+
+        async def stock_edge(app: web.Application) -> Any:
+            """botbuilder's own HTTP handling and adapter around the very same bot and storage."""
+            runtime = app[RUNTIME]
+            factory = create_session_factory(runtime.engine)
+            bot = TrivselsbotHandler(
+                runtime.services, Router(), ConversationState(SqlStorage(factory))
+            )
+            adapter = create_stock_adapter(settings)
+
+            async def handle(request: web.Request) -> web.StreamResponse:
+                return await adapter.process(request, bot)  # type: ignore[no-any-return]
+
+            runtime.messages = handle
+            yield
+
+        app.cleanup_ctx.append(stock_edge)
+
+    async def timed(app: web.Application) -> Any:
+        """Wall time inside the answer write (counters committed) and inside the whole request."""
+        runtime = app[RUNTIME]
+        answers, messages = runtime.services.answers, runtime.messages
+        submit = answers.submit
+        totals = {"requests": 0, "request_s": 0.0, "writes": 0, "write_s": 0.0}
+
+        async def timed_submit(*args: Any, **kwargs: Any) -> None:
+            started = time.perf_counter()
+            try:
+                if not without_write:  # a diagnostic only: what the rest of the turn costs
+                    await submit(*args, **kwargs)
+            finally:
+                totals["writes"] += 1
+                totals["write_s"] += time.perf_counter() - started
+
+        async def timed_messages(request: web.Request) -> Any:
+            started = time.perf_counter()
+            try:
+                return await messages(request)  # type: ignore[operator]
+            finally:
+                totals["requests"] += 1
+                totals["request_s"] += time.perf_counter() - started
+
+        answers.submit = timed_submit  # type: ignore[method-assign]
+        runtime.messages = timed_messages
+        yield
+        with open(db_path + ".timings.json", "w") as out:  # noqa: ASYNC230 - at shutdown
+            json.dump(totals, out)
+
+    app.cleanup_ctx.append(timed)
+
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+
+        async def profiled(app: web.Application) -> Any:
+            profiler.start()
+            yield
+            profiler.stop()
+            text = profiler.output_text(unicode=False, color=False, show_all=False)
+            with open(profile, "w") as out:  # noqa: ASYNC230 - at shutdown
+                out.write(text)
+
+        app.cleanup_ctx.append(profiled)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, shutdown_timeout=5)
+
+
+# --- the load generator process ----------------------------------------------------------------------
+
+
+def submission(n: int, round_id: str, items: list[str], service_url: str) -> bytes:
+    """Person n presses Send on their pulse card: an Action.Submit message, as Teams posts it."""
+    value: dict[str, Any] = {"action": "pulse.answer", "round": round_id}
+    value.update({f"q_{item}": str(1 + (n + i) % 5) for i, item in enumerate(items)})
+    value["comment"] = ""
+    activity = {
+        "type": "message",
+        "id": f"1700000000{n:07d}",
+        "timestamp": "2026-11-23T09:00:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": fanout.user_id(n), "name": f"Person {n}", "aadObjectId": f"aad-fan-{n}"},
+        "recipient": {"id": "28:trivselsbot", "name": "Trivselsbot"},
+        "conversation": {
+            "id": f"a:fan-{n}",
+            "conversationType": "personal",
+            "tenantId": fanout.TENANT,
+        },
+        "channelData": {"tenant": {"id": fanout.TENANT}, "source": {"name": "message"}},
+        "locale": "da-DK",
+        "replyToId": f"card-{n}",
+        "value": value,
+    }
+    return json.dumps(activity).encode()
+
+
+async def generate(args: argparse.Namespace) -> dict[str, Any]:
+    import aiohttp
+
+    items = args.items.split(",")
+    people = range(args.first, args.first + args.count)
+    bodies = [submission(n, args.round, items, args.service_url) for n in people]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    url = f"{args.bot}api/messages"
+    headers = {"Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=args.connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(body: bytes, due: float) -> None:
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+            except aiohttp.ClientError:
+                status = 0
+            latencies.append(time.perf_counter() - due)
+            statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        if args.rate:  # open loop
+            tasks = []
+            for i, body in enumerate(bodies):
+                due = started + i / args.rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                tasks.append(asyncio.create_task(post(body, due)))
+            await asyncio.gather(*tasks)
+        else:  # closed loop: `clients` posting back to back until the time is up
+            queue = iter(bodies)
+            deadline = started + args.seconds
+
+            async def client() -> None:
+                for body in queue:
+                    if time.perf_counter() >= deadline:
+                        return
+                    await post(body, time.perf_counter())
+
+            await asyncio.gather(*(client() for _ in range(args.clients)))
+        elapsed = time.perf_counter() - started
+    return {"latencies": latencies, "statuses": statuses, "elapsed": elapsed}
+
+
+# --- the orchestrator ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    rate: float | None  # None: closed loop
+    count: int
+    seconds: float = 0.0
+
+
+@dataclass
+class Result:
+    pipeline: str
+    phase: Phase
+    sent: int
+    ok: int
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    updates: int
+    counted: int
+    errors: int  # turns that failed inside the bot (answered 201 with an apology)
+    verified: bool
+
+
+def start(args: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    """A child process in its own session; its log (stderr) to `log` or nowhere."""
+    stderr = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bench.submissions", *args],
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    finally:
+        if log:
+            stderr.close()  # type: ignore[union-attr]
+
+
+def failed_turns(log: Path) -> int:
+    """Turns that ended in the bot's polite error (e.g. 'database is locked'), from its JSON log."""
+    if not log.exists():
+        return 0
+    return sum('"event": "turn.failed"' in line for line in log.read_text().splitlines())
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process's own group (it was started in a new session), then wait."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+async def wait_http(url: str, seconds: float = 30.0) -> None:
+    import aiohttp
+
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up")
+            await asyncio.sleep(0.1)
+
+
+async def connector_stats(url: str) -> dict[str, int]:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{url}_stats") as response:
+            return dict(await response.json())
+
+
+def counted(db_path: Path, round_id: str) -> int:
+    """Answers committed for the round: round_responses, checked against the per-item counters."""
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            "SELECT responses FROM round_responses WHERE round_id = ?", (round_id,)
+        ).fetchone()
+        per_item = connection.execute(
+            "SELECT item_id, SUM(count) FROM answer_counts WHERE round_id = ? GROUP BY item_id",
+            (round_id,),
+        ).fetchall()
+    responses = int(row[0]) if row else 0
+    if any(int(total) != responses for _, total in per_item):
+        return -1  # counters disagree with each other: reported as not verified
+    return responses
+
+
+async def seed(db_path: Path, service_url: str, people: int) -> tuple[str, list[str]]:
+    from storage.db import create_engine, create_session_factory
+    from storage.migrate import upgrade
+    from storage.question_bank import default_bank
+    from storage.rounds import Rounds
+
+    engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        await upgrade(engine)
+        factory = create_session_factory(engine)
+        round_id = await fanout.seed_push(factory, service_url, people, new_every=0)
+        info = await Rounds(factory, default_bank(), TEST_SECRET).get(round_id)
+        return round_id, list(info.items)
+    finally:
+        await engine.dispose()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+async def run_pipeline(
+    pipeline: str,
+    phases: list[Phase],
+    db_path: Path,
+    round_id: str,
+    items: list[str],
+    connector_url: str,
+    profile: str | None,
+    without_write: bool = False,
+    loop: str = "uvloop",
+) -> list[Result]:
+    port = free_port()
+    bot_url = f"http://127.0.0.1:{port}/"
+    server_args = ["--serve-bot", pipeline, "--db", str(db_path), "--port", str(port)]
+    if without_write:
+        server_args.append("--without-write")
+    server_args += ["--loop", loop]
+    if profile:
+        server_args += ["--profile-out", profile]
+    log = db_path.with_suffix(".log")
+    server = start(server_args, log)
+    results = []
+    try:
+        await wait_http(f"{bot_url}healthz")
+        first = 0
+        seen_failures = 0
+        before = await connector_stats(connector_url)
+        counted_before = counted(db_path, round_id)
+        saturated_at: float | None = None
+        for phase in [Phase("warm-up", None, WARMUP, 2.0), *phases]:
+            if phase.rate and saturated_at is not None:
+                print(
+                    f"{pipeline:<8} {phase.name:<14} skipped: saturated at {saturated_at:g}/s "
+                    "offered (a higher rate would only lengthen the queue)",
+                    flush=True,
+                )
+                continue
+            load_args = [
+                "--generate",
+                "--bot",
+                bot_url,
+                "--service-url",
+                connector_url,
+                "--round",
+                round_id,
+                "--items",
+                ",".join(items),
+                "--first",
+                str(first),
+                "--count",
+                str(phase.count),
+            ]
+            if phase.rate:
+                load_args += ["--rate", str(phase.rate)]
+            else:
+                load_args += ["--seconds", str(phase.seconds), "--clients", str(CLOSED_CLIENTS)]
+            output = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "bench.submissions", *load_args],
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            )
+            report = json.loads(output.stdout)
+            latencies = report["latencies"]
+            ok = report["statuses"].get("201", 0)
+            first += phase.count
+            stats = await connector_stats(connector_url)
+            updates = stats["thanks"] - before["thanks"]
+            others = stats["other"] - before["other"]
+            in_db = counted(db_path, round_id)
+            added = in_db - counted_before
+            failures = failed_turns(log)
+            errors, seen_failures = failures - seen_failures, failures
+            # Per phase: every POST 201, one thanks update each, no other message (an apology
+            # would be one), and the round's counters grew by exactly the submissions.
+            verified = ok == len(latencies) and updates == ok and others == 0 and added == ok
+            before, counted_before = stats, in_db
+            result = Result(
+                pipeline,
+                phase,
+                len(latencies),
+                ok,
+                # answers committed per second (the diagnostic without the write: answered ones)
+                (ok if without_write else added) / report["elapsed"],
+                statistics.median(latencies) * 1000 if latencies else 0.0,
+                percentile(latencies, 0.99) * 1000,
+                updates,
+                added,
+                errors,
+                verified,
+            )
+            if phase.name != "warm-up":
+                results.append(result)
+                print_row(result)
+            if phase.rate and result.throughput < SATURATED * phase.rate:
+                saturated_at = phase.rate
+    finally:
+        stop(server)
+    return results
+
+
+HEADER = (
+    f"{'pipeline':<8} {'phase':<14} {'sent':>6} {'201':>6} {'subm/s':>8} "
+    f"{'p50 ms':>8} {'p99 ms':>8} {'updates':>8} {'in DB':>7} {'failed':>6} {'checked':>8}"
+)
+
+
+def print_row(r: Result) -> None:
+    print(
+        f"{r.pipeline:<8} {r.phase.name:<14} {r.sent:>6} {r.ok:>6} {r.throughput:>8.0f} "
+        f"{r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.updates:>8} {r.counted:>7} {r.errors:>6} "
+        f"{'ok' if r.verified else 'MISMATCH':>8}",
+        flush=True,
+    )
+
+
+def phases_for(rates: tuple[int, ...], seconds: float, closed_count: int) -> list[Phase]:
+    phases = [Phase(f"open {rate}/s", rate, int(rate * seconds)) for rate in rates]
+    phases.append(Phase(f"closed x{CLOSED_CLIENTS}", None, closed_count, CLOSED_SECONDS))
+    return phases
+
+
+def print_profile(pipeline: str, path: str) -> None:
+    print(f"\nProfile of the {pipeline} bot's main thread (pyinstrument, all phases):")
+    print(Path(path).read_text())
+
+
+def print_timings(pipeline: str, db_path: Path) -> None:
+    path = Path(str(db_path) + ".timings.json")
+    if not path.exists():
+        return
+    t = json.loads(path.read_text())
+    if t["requests"] and t["request_s"]:
+        print(
+            f"{pipeline}: the answer write (counters committed) took {t['write_s']:.1f} s of "
+            f"{t['request_s']:.1f} s spent in requests ({100 * t['write_s'] / t['request_s']:.0f}%"
+            f" of request wall time; mean {1000 * t['write_s'] / max(t['writes'], 1):.2f} ms per "
+            f"write, {1000 * t['request_s'] / t['requests']:.2f} ms per request)",
+            flush=True,
+        )
+
+
+async def orchestrate(args: argparse.Namespace) -> None:
+    seconds = 2.0 if args.quick else PHASE_SECONDS
+    global CLOSED_SECONDS, CLOSED_CLIENTS
+    CLOSED_CLIENTS = args.closed_clients
+    if args.quick:
+        CLOSED_SECONDS = 3.0
+    rates = tuple(int(r) for r in args.rates.split(",")) if args.rates else OPEN_RATES
+    fast_phases = phases_for(rates, seconds, 12_000 if args.quick else 25_000)
+    stock_phases = phases_for(STOCK_OPEN_RATES, seconds, 3_000)
+    people = WARMUP + max(sum(p.count for p in fast_phases), sum(p.count for p in stock_phases))
+    connector_port = free_port()
+    connector_url = f"http://127.0.0.1:{connector_port}/"
+    connector = start(["--serve-connector", "--port", str(connector_port)])
+    folder = Path(tempfile.mkdtemp(prefix="bench-submissions-"))
+    try:
+        await wait_http(f"{connector_url}_stats")
+        print(f"Seeding {people} people and an open round (SQLite, WAL) ...", flush=True)
+        seeded = folder / "seed.db"
+        round_id, items = await seed(seeded, connector_url, people)
+        print(
+            f"Each submission: POST /api/messages (Action.Submit, {len(items)} answers) -> "
+            "counters committed -> thanks card update_activity to the mock connector.\n"
+            f"Open loop: {seconds:g} s per offered rate; closed loop: {CLOSED_CLIENTS} clients for "
+            f"{CLOSED_SECONDS:g} s. Latency from when each request was due to its 201.\n"
+            f"Event loop of both bots: {args.loop}. The machine is shared: figures are noisy.\n",
+            flush=True,
+        )
+        print(HEADER, flush=True)
+        results: dict[str, list[Result]] = {}
+        for pipeline, phases in (("fast", fast_phases), ("stock", stock_phases)):
+            if args.only and pipeline != args.only:
+                continue
+            db_path = folder / f"{pipeline}.db"
+            shutil.copy(seeded, db_path)
+            profile = str(folder / f"{pipeline}.profile.txt") if args.profile == pipeline else None
+            results[pipeline] = await run_pipeline(
+                pipeline,
+                phases,
+                db_path,
+                round_id,
+                items,
+                connector_url,
+                profile,
+                args.without_write,
+                args.loop,
+            )
+            print_timings(pipeline, db_path)
+            if profile:
+                print_profile(pipeline, profile)
+        summarize(results)
+    finally:
+        stop(connector)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def summarize(results: dict[str, list[Result]]) -> None:
+    """The ratio compares each pipeline's best committed rate in this run (any phase)."""
+    fast, stock = results.get("fast", []), results.get("stock", [])
+    print()
+    if fast and stock:
+        best_fast = max(r.throughput for r in fast)
+        best_stock = max(r.throughput for r in stock)
+        print(
+            f"Best throughput: fast {best_fast:.0f}/s, stock {best_stock:.0f}/s: "
+            f"ratio {best_fast / best_stock:.1f}x (target >= 20x)"
+        )
+        for a, b in zip(fast, stock, strict=False):
+            if a.phase.name == b.phase.name and a.phase.rate:
+                print(
+                    f"At {a.phase.name} offered: p99 fast {a.p99_ms:.1f} ms, stock "
+                    f"{b.p99_ms:.1f} ms; throughput ratio {a.throughput / b.throughput:.1f}x"
+                )
+    if fast:
+        best = max(r.throughput for r in fast)
+        at300 = next((r for r in fast if r.phase.rate == 300), None)
+        print(f"Fast pipeline: best {best:.0f} submissions/s committed (target >= 1500)")
+        if at300:
+            print(f"Fast pipeline: p99 at 300/s offered {at300.p99_ms:.1f} ms (target < 50 ms)")
+    everything = [r for rs in results.values() for r in rs]
+    print("All phases verified" if all(r.verified for r in everything) else "SOME PHASES FAILED")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short phases (a smoke test)")
+    parser.add_argument("--only", choices=["fast", "stock"], help="run one pipeline")
+    parser.add_argument("--profile", choices=["fast", "stock"], help="pyinstrument that bot")
+    parser.add_argument("--rates", help="offered rates for the fast pipeline, e.g. 100,300")
+    parser.add_argument(
+        "--without-write",
+        action="store_true",
+        help="diagnostic: skip the answer write in the bot (the DB check then fails by design)",
+    )
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="the bots' event loop"
+    )
+    parser.add_argument("--closed-clients", type=int, default=CLOSED_CLIENTS, help="closed loop")
+    # internal: the child processes
+    parser.add_argument("--serve-connector", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bot", choices=["fast", "stock"], help=argparse.SUPPRESS)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
+    parser.add_argument("--bot", help=argparse.SUPPRESS)
+    parser.add_argument("--service-url", help=argparse.SUPPRESS)
+    parser.add_argument("--round", help=argparse.SUPPRESS)
+    parser.add_argument("--items", help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, default=10.0, help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, default=CLOSED_CLIENTS, help=argparse.SUPPRESS)
+    parser.add_argument("--connections", type=int, default=256, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_connector:
+        serve_connector(args.port)
+    elif args.serve_bot:
+        serve_bot(
+            args.serve_bot, args.db, args.port, args.profile_out, args.without_write, args.loop
+        )
+    elif args.generate:
+        report = asyncio.run(generate(args))
+        json.dump(report, sys.stdout)
+    else:
+        # Ctrl-C or SIGTERM: unwind, so the bot and connector processes are stopped in `finally`.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        asyncio.run(orchestrate(args))
+
+
+if __name__ == "__main__":
+    main()
