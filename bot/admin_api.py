@@ -9,6 +9,7 @@ so the two cannot drift apart. Logs hold the route and the status, never a body.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -20,6 +21,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from bot.admin_rate_limit import AdminRateLimit
+from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, read_body
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.directory import Directory
@@ -67,6 +70,8 @@ class AdminContext:
 
 
 ADMIN = web.AppKey("admin", AdminContext)
+# Replaceable before the app starts (tests give it a clock they move by hand).
+ADMIN_RATE_LIMIT = web.AppKey("admin_rate_limit", AdminRateLimit)
 
 
 class ApiError(Exception):
@@ -93,9 +98,17 @@ def _json(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> w
     return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-async def _body(request: web.Request) -> Any:
+async def _read(request: web.Request) -> bytes:
     try:
-        return json.loads(await request.read())
+        return await read_body(request)
+    except BodyTooLarge:
+        raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes") from None
+
+
+async def _body(request: web.Request) -> Any:
+    raw = await _read(request)
+    try:
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "body is not valid JSON") from None
 
@@ -170,7 +183,7 @@ async def import_prompts(request: web.Request) -> web.Response:
     try:
         if "yaml" in request.headers.get("Content-Type", ""):
             try:
-                text = (await request.read()).decode("utf-8")
+                text = (await _read(request)).decode("utf-8")
             except UnicodeDecodeError:
                 raise _one_issue("", "not_yaml", "body is not UTF-8 text") from None
             prompts = parse_library(text)
@@ -273,6 +286,11 @@ class ErrorBody(BaseModel):
     issues: list[Issue] = []
 
 
+class RateLimited(BaseModel):
+    error: str
+    retry_after: int
+
+
 ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
@@ -362,21 +380,59 @@ NOT_FOUND: dict[type[DomainError], str] = {
 }
 
 
+def _digest(token: str) -> bytes:
+    """Both sides are hashed first, so the comparison takes the same time whatever the length.
+
+    Header values come in as str with undecodable bytes kept as surrogates; they are encoded
+    back the same way rather than raising on them."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+
+
+def token_matches(given: str, expected: str) -> bool:
+    return hmac.compare_digest(_digest(given), _digest(expected))
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return web.json_response(
+        {
+            "error": f"too many requests: wait {retry_after} seconds, then try again "
+            "(a missing or wrong token counts as ten requests)",
+            "retry_after": retry_after,
+        },
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _client(request: web.Request) -> str:
+    """The connecting address; behind a reverse proxy that is the proxy's (see README)."""
+    return request.remote or "unknown"
+
+
 def _guarded(handler: Handler, token: str) -> Handler:
-    """Disabled → 404; no or wrong bearer token → 401; typed errors → their JSON status."""
+    """Disabled → 404; over the rate limit → 429 (before the token is looked at); no or wrong
+    bearer token → 401; typed errors → their JSON status."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
+        limit = request.app[ADMIN_RATE_LIMIT]
+        client = _client(request)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
+        wait = limit.retry_after(client)
+        if wait:
+            status = 429
+            response = _too_many(wait)
+        elif scheme.lower() != "bearer" or not given.strip():
+            limit.failed(client)
             status = 401
             response = web.json_response(
                 {"error": "missing bearer token"},
                 status=status,
                 headers={"WWW-Authenticate": 'Bearer realm="trivselsbot-admin"'},
             )
-        elif not hmac.compare_digest(given.strip().encode(), token.encode()):
+        elif not token_matches(given.strip(), token):
+            limit.failed(client)
             status = 401
             response = web.json_response(
                 {"error": "invalid token"},
@@ -384,6 +440,7 @@ def _guarded(handler: Handler, token: str) -> Handler:
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         else:
+            limit.allowed(client)
             try:
                 response = await handler(request)
             except ApiError as error:
@@ -415,14 +472,22 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
     from bot.admin_openapi import openapi_document
 
     token = settings.admin_token.get_secret_value()
+    app[ADMIN_RATE_LIMIT] = AdminRateLimit(
+        settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
+    )
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _guarded(route.handler, token))
-    document = openapi_document(ROUTES, ErrorBody)
+    document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
-    async def openapi(_request: web.Request) -> web.Response:
+    async def openapi(request: web.Request) -> web.Response:
         """The API's description is public when the API is on: it holds no data, only shapes."""
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
+        limit = request.app[ADMIN_RATE_LIMIT]
+        wait = limit.retry_after(_client(request))
+        if wait:
+            return _too_many(wait)
+        limit.allowed(_client(request))
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)

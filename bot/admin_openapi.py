@@ -23,6 +23,13 @@ ERRORS = {
     "404": "Not found, or the admin API is disabled (no BOT_ADMIN_TOKEN)",
     "409": "Conflict: the id is taken",
 }
+BODY_ERRORS = {
+    "413": "The body is larger than the server takes (256 KiB)",
+}
+TOO_MANY = (
+    "Too many requests from this address, or too many failed tokens from anywhere: wait the "
+    "`Retry-After` seconds (a missing or wrong token counts as ten requests)"
+)
 
 
 def _content(kind: type[BaseModel] | str) -> dict[str, Any]:
@@ -31,8 +38,10 @@ def _content(kind: type[BaseModel] | str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": REF.format(model=kind.__name__)}}}
 
 
-def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> dict[str, Any]:
-    models: list[type[BaseModel]] = [error_model]
+def openapi_document(
+    routes: Sequence[Route], error_model: type[BaseModel], rate_limited: type[BaseModel]
+) -> dict[str, Any]:
+    models: list[type[BaseModel]] = [error_model, rate_limited]
     for route in routes:
         for kind in (route.request, route.response):
             if isinstance(kind, type) and kind not in models:
@@ -41,6 +50,21 @@ def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> d
     error = {
         code: {"description": text, "content": _content(error_model)}
         for code, text in ERRORS.items()
+    }
+    error["429"] = {
+        "description": TOO_MANY,
+        "headers": {
+            "Retry-After": {
+                "description": "whole seconds to wait before trying again",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        "content": _content(rate_limited),
+    }
+    body_errors = {
+        code: {"description": text, "content": _content(error_model)}
+        for code, text in BODY_ERRORS.items()
     }
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -54,6 +78,7 @@ def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> d
                     **({"content": _content(route.response)} if route.response else {}),
                 },
                 **error,
+                **(body_errors if route.request is not None else {}),
             },
         }
         parameters = [

@@ -17,9 +17,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.serialization import Model
 
-log = logging.getLogger(__name__)
+from bot.request_body import BodyTooLarge, read_body, too_large_response
 
-MAX_BODY_BYTES = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 def _bad_request(reason: str) -> web.Response:
@@ -30,7 +30,10 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
     if "application/json" not in request.headers.get("Content-Type", ""):
         return web.json_response({"error": "Content-Type must be application/json"}, status=415)
     try:
-        raw = await request.read()
+        raw = await read_body(request)
+    except BodyTooLarge:
+        return too_large_response()
+    try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _bad_request("body is not valid JSON")

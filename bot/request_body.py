@@ -1,0 +1,34 @@
+"""Request bodies are read whole, so they have a size limit, enforced before reading where possible.
+
+A Content-Length over the limit is refused at once, before a byte of the body is read; a chunked
+body is read until it passes the limit, then refused. Either way the answer is 413, nothing was
+parsed, and the connection is closed after it (aiohttp discards what is still arriving for at most
+its lingering time, unbuffered, so the client gets to read the 413 rather than a reset).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body is over MAX_BODY_BYTES; the caller answers 413 in its own format."""
+
+
+async def read_body(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyTooLarge from None
+
+
+def too_large_response() -> web.Response:
+    response = web.json_response(
+        {"error": f"the body is larger than {MAX_BODY_BYTES} bytes"}, status=413
+    )
+    response.force_close()  # whatever of the body is still coming is not read
+    return response
