@@ -22,7 +22,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.admin_rate_limit import AdminRateLimit
-from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, read_body
+from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.directory import Directory
@@ -108,7 +108,7 @@ async def _read(request: web.Request) -> bytes:
 async def _body(request: web.Request) -> Any:
     raw = await _read(request)
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "body is not valid JSON") from None
 

@@ -8,6 +8,9 @@ its lingering time, unbuffered, so the client gets to read the 413 rather than a
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from aiohttp import web
 
 MAX_BODY_BYTES = 256 * 1024
@@ -32,3 +35,23 @@ def too_large_response() -> web.Response:
     )
     response.force_close()  # whatever of the body is still coming is not read
     return response
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity (Python's extension), text that is valid Unicode, no NUL.
+
+    `json.loads` turns an escaped lone surrogate ("\\ud800") into a str that no database driver
+    can encode; refusing it here keeps it out of every table and log at once."""
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+        text = json.dumps(body, ensure_ascii=False)
+    except RecursionError:  # "[[[[…" a few thousand deep: not a ValueError, so it was a 500
+        raise ValueError("JSON nested too deeply") from None
+    text.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
+    if "\x00" in text:
+        raise ValueError("NUL characters are not taken (PostgreSQL cannot store them)")
+    return body
