@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.admin_rate_limit import AdminRateLimit
 from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
@@ -29,6 +29,7 @@ from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import (
+    ID_PATTERN,
     ImportResult,
     InvalidPrompts,
     Issue,
@@ -133,7 +134,7 @@ async def list_prompts(request: web.Request) -> web.Response:
     filters: dict[str, Any] = {}
     for name, kind in (("theme", Theme), ("state", PromptState)):
         value = request.query.get(name)
-        if value:
+        if value is not None:  # given but empty is a mistake too, not "no filter"
             try:
                 filters[name] = kind(value)
             except ValueError:
@@ -251,6 +252,15 @@ async def cancel_publication(request: web.Request) -> web.Response:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A query parameter; `choices` are the only values it takes (documented as an enum)."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Route:
     """One endpoint: how it is routed and how the OpenAPI document describes it."""
 
@@ -261,16 +271,39 @@ class Route:
     request: type[BaseModel] | str | None = None  # a model, or a media type for raw bodies
     response: type[BaseModel] | str | None = None
     status: int = 200
-    query: tuple[tuple[str, str], ...] = ()  # (name, description)
-    yaml_body: bool = False  # also takes the YAML export format
+    query: tuple[Query, ...] = ()
+    response_media: str = "application/json"
+    yaml_body: type[BaseModel] | None = None  # also takes this as YAML (the export format)
 
 
 class PromptList(BaseModel):
     prompts: list[PromptView]
 
 
+class ImportEntry(PromptIn):
+    """An imported prompt must say its id: importing again updates it instead of duplicating."""
+
+    id: str = Field(pattern=ID_PATTERN)  # type: ignore[assignment]
+
+
 class ImportBody(BaseModel):
+    prompts: list[ImportEntry] = Field(min_length=1)
+
+
+class LibraryExport(BaseModel):
+    """The YAML export: what `trivselsbot prompts import` and the import here read back."""
+
+    version: int
     prompts: list[PromptIn]
+
+
+class LibraryImport(BaseModel):
+    """The YAML import: the export format, every prompt with its id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    prompts: list[ImportEntry] = Field(min_length=1)
 
 
 class UnitList(BaseModel):
@@ -298,7 +331,10 @@ ROUTES: tuple[Route, ...] = (
         list_prompts,
         "List prompts in theme order",
         response=PromptList,
-        query=(("theme", "only this theme"), ("state", "only this state")),
+        query=(
+            Query("theme", "only this theme", tuple(theme.value for theme in Theme)),
+            Query("state", "only this state", tuple(state.value for state in PromptState)),
+        ),
     ),
     Route(
         "POST",
@@ -314,7 +350,8 @@ ROUTES: tuple[Route, ...] = (
         "/admin/prompts/export",
         export_prompts,
         "Export the library as YAML",
-        response="application/yaml",
+        response=LibraryExport,
+        response_media="application/yaml",
     ),
     Route(
         "POST",
@@ -323,7 +360,7 @@ ROUTES: tuple[Route, ...] = (
         "Import prompts, all or nothing (JSON, or the YAML export format); known ids are updated",
         request=ImportBody,
         response=ImportResult,
-        yaml_body=True,
+        yaml_body=LibraryImport,
     ),
     Route("GET", "/admin/prompts/{prompt_id}", get_prompt, "One prompt", response=PromptView),
     Route(
@@ -363,7 +400,7 @@ ROUTES: tuple[Route, ...] = (
         list_publications,
         "Scheduled publications (all=true: also finished ones)",
         response=PublicationList,
-        query=(("all", "true: include finished and cancelled publications"),),
+        query=(Query("all", "true (or 1, yes): include finished and cancelled publications"),),
     ),
     Route(
         "DELETE",
@@ -409,7 +446,17 @@ def _client(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-def _guarded(handler: Handler, token: str) -> Handler:
+def _unknown_query(request: web.Request, route: Route) -> ApiError | None:
+    """A misspelt parameter would otherwise be ignored silently (e.g. ?them=… lists everything)."""
+    known = {query.name for query in route.query}
+    unknown = sorted(set(request.query) - known)
+    if not unknown:
+        return None
+    allowed = ", ".join(sorted(known)) or "none"
+    return _one_issue(unknown[0], "unknown_parameter", f"query parameters taken here: {allowed}")
+
+
+def _guarded(route: Route, token: str) -> Handler:
     """Disabled → 404; over the rate limit → 429 (before the token is looked at); no or wrong
     bearer token → 401; typed errors → their JSON status."""
 
@@ -442,7 +489,10 @@ def _guarded(handler: Handler, token: str) -> Handler:
         else:
             limit.allowed(client)
             try:
-                response = await handler(request)
+                unknown = _unknown_query(request, route)
+                if unknown:
+                    raise unknown
+                response = await route.handler(request)
             except ApiError as error:
                 response = error.response()
             except DomainError as error:
@@ -453,14 +503,9 @@ def _guarded(handler: Handler, token: str) -> Handler:
                     {"error": message or error.code}, status=404 if message else 400
                 )
             status = response.status
-        route = request.match_info.route.resource
         log.info(
             "admin.request",
-            extra={
-                "method": request.method,
-                "route": route.canonical if route else "",
-                "status": status,
-            },
+            extra={"method": request.method, "route": route.path, "status": status},
         )
         return response
 
@@ -476,7 +521,7 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
     )
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _guarded(route.handler, token))
+        app.router.add_route(route.method, route.path, _guarded(route, token))
     document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
     async def openapi(request: web.Request) -> web.Response:

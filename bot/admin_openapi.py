@@ -32,10 +32,10 @@ TOO_MANY = (
 )
 
 
-def _content(kind: type[BaseModel] | str) -> dict[str, Any]:
+def _content(kind: type[BaseModel] | str, media: str = "application/json") -> dict[str, Any]:
     if isinstance(kind, str):
         return {kind: {"schema": {"type": "string"}}}
-    return {"application/json": {"schema": {"$ref": REF.format(model=kind.__name__)}}}
+    return {media: {"schema": {"$ref": REF.format(model=kind.__name__)}}}
 
 
 def openapi_document(
@@ -43,7 +43,7 @@ def openapi_document(
 ) -> dict[str, Any]:
     models: list[type[BaseModel]] = [error_model, rate_limited]
     for route in routes:
-        for kind in (route.request, route.response):
+        for kind in (route.request, route.response, route.yaml_body):
             if isinstance(kind, type) and kind not in models:
                 models.append(kind)
     _, schemas = models_json_schema([(model, "validation") for model in models], ref_template=REF)
@@ -75,7 +75,11 @@ def openapi_document(
             "responses": {
                 str(route.status): {
                     "description": "OK",
-                    **({"content": _content(route.response)} if route.response else {}),
+                    **(
+                        {"content": _content(route.response, route.response_media)}
+                        if route.response
+                        else {}
+                    ),
                 },
                 **error,
                 **(body_errors if route.request is not None else {}),
@@ -87,20 +91,23 @@ def openapi_document(
         ]
         parameters += [
             {
-                "name": name,
+                "name": query.name,
                 "in": "query",
                 "required": False,
-                "description": text,
-                "schema": {"type": "string"},
+                "description": query.description,
+                "schema": {
+                    "type": "string",
+                    **({"enum": list(query.choices)} if query.choices else {}),
+                },
             }
-            for name, text in route.query
+            for query in route.query
         ]
         if parameters:
             operation["parameters"] = parameters
         if route.request is not None:
             content = _content(route.request)
             if route.yaml_body:
-                content["application/yaml"] = {"schema": {"type": "string"}}
+                content.update(_content(route.yaml_body, "application/yaml"))
             operation["requestBody"] = {"required": True, "content": content}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {

@@ -28,6 +28,10 @@ STARTER_FILE = Path(__file__).with_name("content") / "prompts.yaml"
 MAX_PROMPT_LENGTH = 500
 MAX_RATING_LENGTH = 200
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,39}$"
+# "Not only whitespace" as pydantic's str_strip_whitespace sees it (Unicode White_Space, which is
+# neither JSON Schema's \s nor Python's str.isspace()), spelt out for the schema.
+WHITESPACE = r"\t\n\v\f\r\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK: dict[str, Any] = {"pattern": f"[^{WHITESPACE}]"}
 THEME_ORDER = list(Theme)
 _ID_PREFIX = {
     Theme.BLIK_FOR_BORGEREN: "borger",
@@ -89,8 +93,9 @@ class LocalText(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    da: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
-    en: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
+    # Texts are stripped first, so "not only spaces" is what min_length checks; the schema says it.
+    da: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH, json_schema_extra=NOT_BLANK)
+    en: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH, json_schema_extra=NOT_BLANK)
 
     def get(self, language: Literal["da", "en"]) -> str:
         return self.da if language == "da" else self.en
@@ -99,8 +104,8 @@ class LocalText(BaseModel):
 class RatingText(LocalText):
     """The optional 1–5 rating question; short, because it sits above five buttons."""
 
-    da: str = Field(min_length=1, max_length=MAX_RATING_LENGTH)
-    en: str = Field(min_length=1, max_length=MAX_RATING_LENGTH)
+    da: str = Field(min_length=1, max_length=MAX_RATING_LENGTH, json_schema_extra=NOT_BLANK)
+    en: str = Field(min_length=1, max_length=MAX_RATING_LENGTH, json_schema_extra=NOT_BLANK)
 
 
 class PromptIn(BaseModel):
@@ -118,7 +123,13 @@ class PromptIn(BaseModel):
 class PromptPatch(BaseModel):
     """A partial update: only the fields given change; `rating: null` removes the rating question."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # An empty patch is refused ("nothing to change"); the schema says so too.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"minProperties": 1},
+    )
 
     theme: Theme | None = None
     text: LocalText | None = None

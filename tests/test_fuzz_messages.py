@@ -277,7 +277,7 @@ def send(
 def in_connector_client(record: logging.LogRecord) -> bool:
     """The error arose inside the Bot Connector client, sending a reply to the given address."""
     trace = record.exc_info[2] if record.exc_info else None
-    files = [frame.filename for frame, _ in traceback.walk_tb(trace)]
+    files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(trace)]
     return any("botframework/connector" in name for name in files)
 
 
@@ -753,6 +753,9 @@ def rows_only_about(outcome: Outcome, allowed: set[str]) -> None:
 )
 @example(kind="invoke", name="adaptiveCard/action", value={"action": {"type": 1}}, action=None)
 @example(kind="invoke", name="healthCheck", value=None, action=None)
+# Found: the SDK called .get on a non-object `action` (a turn error, then 501).
+@example(kind="invoke", name="adaptiveCard/action", value={"action": "x"}, action=None)
+@example(kind="invoke", name="task/fetch", value=[1], action=None)
 @example(kind="installationUpdate", name=None, value=None, action="remove")
 def test_unknown_types_and_bad_invokes_touch_only_the_senders_own_rows(
     world: World, kind: str, name: Any, value: Any, action: Any

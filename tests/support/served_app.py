@@ -66,3 +66,8 @@ class ServedApp:
             await self._runner.cleanup()
         if self.connector is not None:
             await self.connector.stop()
+        # Whatever is still running here (a connection aiohttp lingers on) ends with the loop.
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
