@@ -45,13 +45,25 @@ def parse_json(raw: bytes) -> Any:
     """Strict JSON: no NaN or Infinity (Python's extension), text that is valid Unicode, no NUL.
 
     `json.loads` turns an escaped lone surrogate ("\\ud800") into a str that no database driver
-    can encode; refusing it here keeps it out of every table and log at once."""
+    can encode, and "\\u0000" into a NUL that PostgreSQL's text cannot hold; refusing them here
+    keeps them out of every table and log at once."""
     try:
         body = json.loads(raw, parse_constant=_no_constant)
-        text = json.dumps(body, ensure_ascii=False)
+        _check_text(body)
     except RecursionError:  # "[[[[…" a few thousand deep: not a ValueError, so it was a 500
         raise ValueError("JSON nested too deeply") from None
-    text.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
-    if "\x00" in text:
-        raise ValueError("NUL characters are not taken (PostgreSQL cannot store them)")
     return body
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL characters are not taken")
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)

@@ -293,11 +293,20 @@ def polite(outcome: Outcome) -> bool:
 def strict_json(body: Any) -> bool:
     """What the edge takes: JSON without NaN/Infinity whose text is valid Unicode without NUL."""
     try:
-        text = json.dumps(body, allow_nan=False, ensure_ascii=False)
-        text.encode("utf-8")
+        json.dumps(body, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (ValueError, UnicodeEncodeError):
         return False
-    return "\x00" not in text
+    return not _has_nul(body)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def assert_refused_at_the_edge(outcome: Outcome) -> None:
@@ -845,3 +854,48 @@ def test_membership_events_with_odd_members_touch_only_the_members_they_name(
     if A.BOT_ID in named:  # installing syncs the team's roster from the connector
         allowed |= {member["id"] for member in world.connector.members[UPDATE_TEAM]}
     rows_only_about(outcome, allowed)
+
+
+# --- what the fuzzing found, kept as plain examples --------------------------------------------
+
+
+def _without(path: tuple[str, ...]) -> Any:
+    return lambda activity: set_path(activity, path, None, True)
+
+
+def _with(path: tuple[str, ...], value: Any) -> Any:
+    return lambda activity: set_path(activity, path, value, False)
+
+
+FOUND_AT_THE_EDGE = {
+    "no from: AttributeError in person_from": _without(("from",)),
+    "no conversation: msrest ValidationError replying": _without(("conversation",)),
+    "serviceUrl not a URL: LocationParseError replying": _with(("serviceUrl",), "[]"),
+    "a from.id PostgreSQL cannot store": _with(("from", "id"), "29:" + "x" * 300),
+    "a NUL in the sender's name (PostgreSQL)": _with(("from", "name"), "Per\x00son"),
+    "a lone surrogate in the comment: UnicodeEncodeError": _with(("value", "comment"), "\ud83d"),
+    "channelData.team without id: KeyError in the SDK": _with(("channelData", "team"), {"n": 1}),
+    "channelData a list: DeserializationError in the SDK": _with(("channelData",), [1]),
+    "a member without id: TypeError in the SDK": _with(("membersAdded",), [{"name": "x"}]),
+}
+
+
+@pytest.mark.parametrize("mutate", FOUND_AT_THE_EDGE.values(), ids=FOUND_AT_THE_EDGE.keys())
+def test_what_crashed_a_turn_is_now_refused_at_the_edge(world: World, mutate: Any) -> None:
+    n = world.fresh_person()
+    activity = world.submission(n, world.valid_value())
+    mutate(activity)
+    raw = json.dumps(activity).encode()  # json.dumps escapes the lone surrogate as JSON may
+    outcome = send(world, None, raw=raw, name="found, kept as examples")
+    assert_refused_at_the_edge(outcome)
+
+
+@pytest.mark.parametrize("choice", ["²", "--4", "9" * 5000, "𝟒"])
+def test_choices_that_crashed_int_are_refused_politely(world: World, choice: str) -> None:
+    n = world.fresh_person()
+    value = world.valid_value()
+    value[next(k for k in value if k.startswith(INPUT_PREFIX))] = choice
+    outcome = send(world, world.submission(n, value), name="found, kept as examples")
+    assert outcome.status == 201
+    assert_nothing_changed(outcome)
+    assert polite(outcome)
