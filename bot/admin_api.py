@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -109,7 +109,7 @@ async def _read(request: web.Request) -> bytes:
 async def _body(request: web.Request) -> Any:
     raw = await _read(request)
     try:
-        return parse_json(raw)
+        return parse_json(raw, nul_ok=True)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "body is not valid JSON") from None
 
@@ -293,7 +293,7 @@ class ImportBody(BaseModel):
 class LibraryExport(BaseModel):
     """The YAML export: what `trivselsbot prompts import` and the import here read back."""
 
-    version: int
+    version: Literal[1]
     prompts: list[PromptIn]
 
 
@@ -302,7 +302,7 @@ class LibraryImport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: Literal[1] | None = None
     prompts: list[ImportEntry] = Field(min_length=1)
 
 

@@ -112,11 +112,11 @@ def _teams_shape_problem(activity: Activity) -> str | None:
         TeamsChannelData().deserialize(data)
     except Exception:  # msrest raises several unrelated types for wrong shapes
         return "channelData is not Teams channel data"
-    for key in ("team", "tenant", "channel"):
-        if key in data and data[key] is not None:
-            part = data[key]
-            if not isinstance(part, dict) or not part.get("id") or len(str(part["id"])) > 200:
-                return f"channelData.{key} must be an object with an id"
+    team = data.get("team")
+    if team is not None and (
+        not isinstance(team, dict) or not team.get("id") or len(str(team["id"])) > 200
+    ):
+        return "channelData.team must be an object with an id"
     for key, members in (
         ("membersAdded", activity.members_added),
         ("membersRemoved", activity.members_removed),

@@ -41,29 +41,30 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, nul_ok: bool = False) -> Any:
     """Strict JSON: no NaN or Infinity (Python's extension), text that is valid Unicode, no NUL.
 
     `json.loads` turns an escaped lone surrogate ("\\ud800") into a str that no database driver
     can encode, and "\\u0000" into a NUL that PostgreSQL's text cannot hold; refusing them here
-    keeps them out of every table and log at once."""
+    keeps them out of every table and log at once. `nul_ok`: the caller's own validation refuses
+    NUL where it would be stored, naming the field (the admin API)."""
     try:
         body = json.loads(raw, parse_constant=_no_constant)
-        _check_text(body)
+        _check_text(body, nul_ok)
     except RecursionError:  # "[[[[…" a few thousand deep: not a ValueError, so it was a 500
         raise ValueError("JSON nested too deeply") from None
     return body
 
 
-def _check_text(value: Any) -> None:
+def _check_text(value: Any, nul_ok: bool) -> None:
     if isinstance(value, str):
-        if "\x00" in value:
+        if "\x00" in value and not nul_ok:
             raise ValueError("NUL characters are not taken")
         value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
+            _check_text(key, nul_ok)
+            _check_text(item, nul_ok)
     elif isinstance(value, list):
         for item in value:
-            _check_text(item)
+            _check_text(item, nul_ok)
