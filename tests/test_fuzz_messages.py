@@ -485,7 +485,7 @@ def test_the_real_submission_is_counted(world: World) -> None:
     assert polite(again)
 
 
-@_settings(150)
+@_settings(120)
 @given(data=st.data())
 def test_card_values_of_the_wrong_shape_change_nothing(world: World, data: st.DataObject) -> None:
     value = data.draw(mutated_values(world))
@@ -565,7 +565,7 @@ def set_path(activity: dict[str, Any], path: tuple[str, ...], value: Any, delete
         target[path[-1]] = value
 
 
-@_settings(120)
+@_settings(100)
 @given(
     mutations=st.lists(
         st.tuples(st.sampled_from(ENVELOPE_FIELDS), json_value, st.booleans()),
