@@ -765,6 +765,7 @@ def rows_only_about(outcome: Outcome, allowed: set[str]) -> None:
 # Found: the SDK called .get on a non-object `action` (a turn error, then 501).
 @example(kind="invoke", name="adaptiveCard/action", value={"action": "x"}, action=None)
 @example(kind="invoke", name="task/fetch", value=[1], action=None)
+@example(kind="invoke", name="fileConsent/invoke", value=None, action=None)  # None.action
 @example(kind="installationUpdate", name=None, value=None, action="remove")
 def test_unknown_types_and_bad_invokes_touch_only_the_senders_own_rows(
     world: World, kind: str, name: Any, value: Any, action: Any
