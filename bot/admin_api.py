@@ -9,23 +9,27 @@ so the two cannot drift apart. Logs hold the route and the status, never a body.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.admin_rate_limit import AdminRateLimit
+from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import (
+    ID_PATTERN,
     ImportResult,
     InvalidPrompts,
     Issue,
@@ -67,6 +71,8 @@ class AdminContext:
 
 
 ADMIN = web.AppKey("admin", AdminContext)
+# Replaceable before the app starts (tests give it a clock they move by hand).
+ADMIN_RATE_LIMIT = web.AppKey("admin_rate_limit", AdminRateLimit)
 
 
 class ApiError(Exception):
@@ -93,9 +99,17 @@ def _json(model: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> w
     return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-async def _body(request: web.Request) -> Any:
+async def _read(request: web.Request) -> bytes:
     try:
-        return json.loads(await request.read())
+        return await read_body(request)
+    except BodyTooLarge:
+        raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes") from None
+
+
+async def _body(request: web.Request) -> Any:
+    raw = await _read(request)
+    try:
+        return parse_json(raw, nul_ok=True)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "body is not valid JSON") from None
 
@@ -120,7 +134,7 @@ async def list_prompts(request: web.Request) -> web.Response:
     filters: dict[str, Any] = {}
     for name, kind in (("theme", Theme), ("state", PromptState)):
         value = request.query.get(name)
-        if value:
+        if value is not None:  # given but empty is a mistake too, not "no filter"
             try:
                 filters[name] = kind(value)
             except ValueError:
@@ -170,7 +184,7 @@ async def import_prompts(request: web.Request) -> web.Response:
     try:
         if "yaml" in request.headers.get("Content-Type", ""):
             try:
-                text = (await request.read()).decode("utf-8")
+                text = (await _read(request)).decode("utf-8")
             except UnicodeDecodeError:
                 raise _one_issue("", "not_yaml", "body is not UTF-8 text") from None
             prompts = parse_library(text)
@@ -238,6 +252,15 @@ async def cancel_publication(request: web.Request) -> web.Response:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A query parameter; `choices` are the only values it takes (documented as an enum)."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Route:
     """One endpoint: how it is routed and how the OpenAPI document describes it."""
 
@@ -248,16 +271,39 @@ class Route:
     request: type[BaseModel] | str | None = None  # a model, or a media type for raw bodies
     response: type[BaseModel] | str | None = None
     status: int = 200
-    query: tuple[tuple[str, str], ...] = ()  # (name, description)
-    yaml_body: bool = False  # also takes the YAML export format
+    query: tuple[Query, ...] = ()
+    response_media: str = "application/json"
+    yaml_body: type[BaseModel] | None = None  # also takes this as YAML (the export format)
 
 
 class PromptList(BaseModel):
     prompts: list[PromptView]
 
 
+class ImportEntry(PromptIn):
+    """An imported prompt must say its id: importing again updates it instead of duplicating."""
+
+    id: str = Field(pattern=ID_PATTERN)  # type: ignore[assignment]
+
+
 class ImportBody(BaseModel):
+    prompts: list[ImportEntry] = Field(min_length=1)
+
+
+class LibraryExport(BaseModel):
+    """The YAML export: what `trivselsbot prompts import` and the import here read back."""
+
+    version: Literal[1]
     prompts: list[PromptIn]
+
+
+class LibraryImport(BaseModel):
+    """The YAML import: the export format, every prompt with its id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] | None = None
+    prompts: list[ImportEntry] = Field(min_length=1)
 
 
 class UnitList(BaseModel):
@@ -273,6 +319,11 @@ class ErrorBody(BaseModel):
     issues: list[Issue] = []
 
 
+class RateLimited(BaseModel):
+    error: str
+    retry_after: int
+
+
 ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
@@ -280,7 +331,10 @@ ROUTES: tuple[Route, ...] = (
         list_prompts,
         "List prompts in theme order",
         response=PromptList,
-        query=(("theme", "only this theme"), ("state", "only this state")),
+        query=(
+            Query("theme", "only this theme", tuple(theme.value for theme in Theme)),
+            Query("state", "only this state", tuple(state.value for state in PromptState)),
+        ),
     ),
     Route(
         "POST",
@@ -296,7 +350,8 @@ ROUTES: tuple[Route, ...] = (
         "/admin/prompts/export",
         export_prompts,
         "Export the library as YAML",
-        response="application/yaml",
+        response=LibraryExport,
+        response_media="application/yaml",
     ),
     Route(
         "POST",
@@ -305,7 +360,7 @@ ROUTES: tuple[Route, ...] = (
         "Import prompts, all or nothing (JSON, or the YAML export format); known ids are updated",
         request=ImportBody,
         response=ImportResult,
-        yaml_body=True,
+        yaml_body=LibraryImport,
     ),
     Route("GET", "/admin/prompts/{prompt_id}", get_prompt, "One prompt", response=PromptView),
     Route(
@@ -345,7 +400,7 @@ ROUTES: tuple[Route, ...] = (
         list_publications,
         "Scheduled publications (all=true: also finished ones)",
         response=PublicationList,
-        query=(("all", "true: include finished and cancelled publications"),),
+        query=(Query("all", "true (or 1, yes): include finished and cancelled publications"),),
     ),
     Route(
         "DELETE",
@@ -362,21 +417,69 @@ NOT_FOUND: dict[type[DomainError], str] = {
 }
 
 
-def _guarded(handler: Handler, token: str) -> Handler:
-    """Disabled → 404; no or wrong bearer token → 401; typed errors → their JSON status."""
+def _digest(token: str) -> bytes:
+    """Both sides are hashed first, so the comparison takes the same time whatever the length.
+
+    Header values come in as str with undecodable bytes kept as surrogates; they are encoded
+    back the same way rather than raising on them."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+
+
+def token_matches(given: str, expected: str) -> bool:
+    return hmac.compare_digest(_digest(given), _digest(expected))
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return web.json_response(
+        {
+            "error": f"too many requests: wait {retry_after} seconds, then try again "
+            "(a missing or wrong token counts as ten requests)",
+            "retry_after": retry_after,
+        },
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _client(request: web.Request) -> str:
+    """The connecting address; behind a reverse proxy that is the proxy's (see README)."""
+    return request.remote or "unknown"
+
+
+def _unknown_query(request: web.Request, route: Route) -> ApiError | None:
+    """A misspelt parameter would otherwise be ignored silently (e.g. ?them=… lists everything)."""
+    known = {query.name for query in route.query}
+    unknown = sorted(set(request.query) - known)
+    if not unknown:
+        return None
+    allowed = ", ".join(sorted(known)) or "none"
+    return _one_issue(unknown[0], "unknown_parameter", f"query parameters taken here: {allowed}")
+
+
+def _guarded(route: Route, token: str) -> Handler:
+    """Disabled → 404; over the rate limit → 429 (before the token is looked at); no or wrong
+    bearer token → 401; typed errors → their JSON status."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
+        limit = request.app[ADMIN_RATE_LIMIT]
+        client = _client(request)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
+        wait = limit.retry_after(client)
+        if wait:
+            status = 429
+            response = _too_many(wait)
+        elif scheme.lower() != "bearer" or not given.strip():
+            limit.failed(client)
             status = 401
             response = web.json_response(
                 {"error": "missing bearer token"},
                 status=status,
                 headers={"WWW-Authenticate": 'Bearer realm="trivselsbot-admin"'},
             )
-        elif not hmac.compare_digest(given.strip().encode(), token.encode()):
+        elif not token_matches(given.strip(), token):
+            limit.failed(client)
             status = 401
             response = web.json_response(
                 {"error": "invalid token"},
@@ -384,8 +487,12 @@ def _guarded(handler: Handler, token: str) -> Handler:
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         else:
+            limit.allowed(client)
             try:
-                response = await handler(request)
+                unknown = _unknown_query(request, route)
+                if unknown:
+                    raise unknown
+                response = await route.handler(request)
             except ApiError as error:
                 response = error.response()
             except DomainError as error:
@@ -396,14 +503,9 @@ def _guarded(handler: Handler, token: str) -> Handler:
                     {"error": message or error.code}, status=404 if message else 400
                 )
             status = response.status
-        route = request.match_info.route.resource
         log.info(
             "admin.request",
-            extra={
-                "method": request.method,
-                "route": route.canonical if route else "",
-                "status": status,
-            },
+            extra={"method": request.method, "route": route.path, "status": status},
         )
         return response
 
@@ -415,14 +517,22 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
     from bot.admin_openapi import openapi_document
 
     token = settings.admin_token.get_secret_value()
+    app[ADMIN_RATE_LIMIT] = AdminRateLimit(
+        settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
+    )
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _guarded(route.handler, token))
-    document = openapi_document(ROUTES, ErrorBody)
+        app.router.add_route(route.method, route.path, _guarded(route, token))
+    document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
-    async def openapi(_request: web.Request) -> web.Response:
+    async def openapi(request: web.Request) -> web.Response:
         """The API's description is public when the API is on: it holds no data, only shapes."""
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
+        limit = request.app[ADMIN_RATE_LIMIT]
+        wait = limit.retry_after(_client(request))
+        if wait:
+            return _too_many(wait)
+        limit.allowed(_client(request))
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)

@@ -23,24 +23,48 @@ ERRORS = {
     "404": "Not found, or the admin API is disabled (no BOT_ADMIN_TOKEN)",
     "409": "Conflict: the id is taken",
 }
+BODY_ERRORS = {
+    "413": "The body is larger than the server takes (256 KiB)",
+}
+TOO_MANY = (
+    "Too many requests from this address, or too many failed tokens from anywhere: wait the "
+    "`Retry-After` seconds (a missing or wrong token counts as ten requests)"
+)
 
 
-def _content(kind: type[BaseModel] | str) -> dict[str, Any]:
+def _content(kind: type[BaseModel] | str, media: str = "application/json") -> dict[str, Any]:
     if isinstance(kind, str):
         return {kind: {"schema": {"type": "string"}}}
-    return {"application/json": {"schema": {"$ref": REF.format(model=kind.__name__)}}}
+    return {media: {"schema": {"$ref": REF.format(model=kind.__name__)}}}
 
 
-def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> dict[str, Any]:
-    models: list[type[BaseModel]] = [error_model]
+def openapi_document(
+    routes: Sequence[Route], error_model: type[BaseModel], rate_limited: type[BaseModel]
+) -> dict[str, Any]:
+    models: list[type[BaseModel]] = [error_model, rate_limited]
     for route in routes:
-        for kind in (route.request, route.response):
+        for kind in (route.request, route.response, route.yaml_body):
             if isinstance(kind, type) and kind not in models:
                 models.append(kind)
     _, schemas = models_json_schema([(model, "validation") for model in models], ref_template=REF)
     error = {
         code: {"description": text, "content": _content(error_model)}
         for code, text in ERRORS.items()
+    }
+    error["429"] = {
+        "description": TOO_MANY,
+        "headers": {
+            "Retry-After": {
+                "description": "whole seconds to wait before trying again",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        "content": _content(rate_limited),
+    }
+    body_errors = {
+        code: {"description": text, "content": _content(error_model)}
+        for code, text in BODY_ERRORS.items()
     }
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -51,9 +75,14 @@ def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> d
             "responses": {
                 str(route.status): {
                     "description": "OK",
-                    **({"content": _content(route.response)} if route.response else {}),
+                    **(
+                        {"content": _content(route.response, route.response_media)}
+                        if route.response
+                        else {}
+                    ),
                 },
                 **error,
+                **(body_errors if route.request is not None else {}),
             },
         }
         parameters = [
@@ -62,20 +91,23 @@ def openapi_document(routes: Sequence[Route], error_model: type[BaseModel]) -> d
         ]
         parameters += [
             {
-                "name": name,
+                "name": query.name,
                 "in": "query",
                 "required": False,
-                "description": text,
-                "schema": {"type": "string"},
+                "description": query.description,
+                "schema": {
+                    "type": "string",
+                    **({"enum": list(query.choices)} if query.choices else {}),
+                },
             }
-            for name, text in route.query
+            for query in route.query
         ]
         if parameters:
             operation["parameters"] = parameters
         if route.request is not None:
             content = _content(route.request)
             if route.yaml_body:
-                content["application/yaml"] = {"schema": {"type": "string"}}
+                content.update(_content(route.yaml_body, "application/yaml"))
             operation["requestBody"] = {"required": True, "content": content}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapter import create_adapter
 from bot.admin_api import ADMIN, AdminContext, add_admin_routes
 from bot.delivery_status import DeliveryStatusReporter
-from bot.messages_endpoint import MAX_BODY_BYTES, messages_handler
+from bot.messages_endpoint import messages_handler
 from bot.outbox_worker import OutboxWorker, WorkerConfig
 from bot.periodic import run_every
 from bot.proactive import ProactiveSender
 from bot.prompt_runtime import build_prompt_services, seed_starter_library, start_prompt_tasks
 from bot.rate_limit import Pacer
+from bot.request_body import MAX_BODY_BYTES
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import Settings

@@ -7,7 +7,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
-from storage.values import ConversationKind, Person
+from storage.values import MAX_NAME, ConversationKind, Person
 
 
 def tenant_id(activity: Activity) -> str | None:
@@ -26,7 +26,8 @@ def team_of(activity: Activity) -> tuple[str, str | None] | None:
     data: Any = activity.channel_data or {}
     team = data.get("team") if isinstance(data, dict) else None
     if isinstance(team, dict) and team.get("id"):
-        return str(team["id"]), team.get("name")
+        name = team.get("name")
+        return str(team["id"]), str(name)[:MAX_NAME] if name else None
     return None
 
 

@@ -7,7 +7,6 @@ turn (see adapter.on_turn_error) so they never reach the client as a stack trace
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,13 +14,15 @@ from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
+from botbuilder.schema.teams import TeamsChannelData
 from msrest.serialization import Model
+from yarl import URL
 
 from bot.activity_json import parse_activity
+from bot.request_body import BodyTooLarge, parse_json, read_body, too_large_response
+from storage.values import MAX_TENANT_ID, MAX_USER_ID
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 256 * 1024
 
 
 def _bad_request(reason: str) -> web.Response:
@@ -32,8 +33,11 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
     if "application/json" not in request.headers.get("Content-Type", ""):
         return web.json_response({"error": "Content-Type must be application/json"}, status=415)
     try:
-        raw = await request.read()
-        body = json.loads(raw)
+        raw = await read_body(request)
+    except BodyTooLarge:
+        return too_large_response()
+    try:
+        body = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         return _bad_request("body is not valid JSON")
     if not isinstance(body, dict):
@@ -42,16 +46,118 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
         activity = parse_activity(body)
     except Exception:  # msrest raises several unrelated types for wrong shapes
         return _bad_request("body is not a valid activity")
-    if not activity.type:
-        return _bad_request("activity has no type")
+    problem = _address_problem(activity)
+    if problem:
+        return _bad_request(problem)
     return activity
+
+
+# The longest value of each address the database holds (storage/models.py); Teams' own ids are
+# far shorter, and PostgreSQL refuses a longer one in the middle of the turn.
+ADDRESS_LIMITS = {
+    "type": 100,
+    "channelId": 100,
+    "serviceUrl": 500,
+    "from.id": MAX_USER_ID,
+    "recipient.id": MAX_USER_ID,
+    "conversation.id": 300,
+}
+OPTIONAL_LIMITS = {
+    "conversation.tenantId": MAX_TENANT_ID,
+    "channelData.tenant.id": MAX_TENANT_ID,
+    "channelData.team.id": 200,
+}
+
+
+def _address_problem(activity: Activity) -> str | None:
+    """Every activity from a channel says who sent it, to whom, where and where to reply; without
+    these (or with junk there) no reply can be addressed and the turn would crash midway."""
+    data: Any = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    required = {
+        "type": activity.type,
+        "channelId": activity.channel_id,
+        "serviceUrl": activity.service_url,
+        "from.id": getattr(activity.from_property, "id", None),
+        "recipient.id": getattr(activity.recipient, "id", None),
+        "conversation.id": getattr(activity.conversation, "id", None),
+    }
+    optional = {
+        "conversation.tenantId": getattr(activity.conversation, "tenant_id", None),
+        "channelData.tenant.id": tenant.get("id"),
+        "channelData.team.id": team.get("id"),
+    }
+    for name, value in required.items():
+        if not value:
+            return f"activity has no {name}"
+        if len(value) > ADDRESS_LIMITS[name]:
+            return f"{name} is longer than {ADDRESS_LIMITS[name]} characters"
+    for name, value in optional.items():
+        if value is not None and len(str(value)) > OPTIONAL_LIMITS[name]:
+            return f"{name} is longer than {OPTIONAL_LIMITS[name]} characters"
+    if not _is_http_url(activity.service_url):
+        return "serviceUrl must be an http(s) URL"
+    return _teams_shape_problem(activity)
+
+
+def _teams_shape_problem(activity: Activity) -> str | None:
+    """What the SDK's Teams handler reads without checking: channelData as TeamsChannelData, a
+    team with an id, members with ids (it looks each one up by id before our code runs)."""
+    data = activity.channel_data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return "channelData must be an object"
+    try:
+        TeamsChannelData().deserialize(data)
+    except Exception:  # msrest raises several unrelated types for wrong shapes
+        return "channelData is not Teams channel data"
+    team = data.get("team")
+    if team is not None and (
+        not isinstance(team, dict) or not team.get("id") or len(str(team["id"])) > 200
+    ):
+        return "channelData.team must be an object with an id"
+    for key, members in (
+        ("membersAdded", activity.members_added),
+        ("membersRemoved", activity.members_removed),
+    ):
+        for member in members or []:
+            member_id = getattr(member, "id", None)
+            if not member_id or len(member_id) > MAX_USER_ID:
+                return f"every member in {key} needs an id of at most {MAX_USER_ID} characters"
+    return None
+
+
+def _is_http_url(text: str) -> bool:
+    """Replies go to serviceUrl; anything but an absolute http(s) URL would only crash the turn."""
+    try:
+        url = URL(text)
+    except (ValueError, TypeError):
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
 
 
 def _invoke_body(body: Any) -> Any:
     """4.17.1 serializes invoke bodies twice and crashes on dicts; we serialize exactly once."""
     if isinstance(body, Model):
-        return body.serialize()
+        try:
+            return body.serialize()
+        except Exception:  # noqa: BLE001 - see _error_body
+            return _error_body(body)
     return body
+
+
+def _error_body(body: Model) -> dict[str, Any]:
+    """4.17.1 answers a bad Action.Execute with `value=Exception(code, message)`, which msrest
+    cannot serialize (that was a 500): the same error in the shape Teams documents."""
+    error = getattr(body, "value", None)
+    args = [str(arg) for arg in getattr(error, "args", ())] + ["BadRequest", ""]
+    return {
+        "statusCode": int(getattr(body, "status_code", None) or 400),
+        "type": "application/vnd.microsoft.error",
+        "value": {"code": args[0], "message": args[1]},
+    }
 
 
 def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     prompt_open_days: int = Field(7, ge=1, le=30, validation_alias="BOT_PROMPT_OPEN_DAYS")
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
+    # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
+    # counts as 10 calls. Failed token attempts from all addresses together: at most this many.
+    admin_rate_per_minute: int = Field(
+        120, ge=1, le=100_000, validation_alias="BOT_ADMIN_RATE_PER_MINUTE"
+    )
+    admin_failed_auth_per_minute: int = Field(
+        30, ge=1, le=100_000, validation_alias="BOT_ADMIN_FAILED_AUTH_PER_MINUTE"
+    )
     scheduler_interval_seconds: float = Field(
         30.0, gt=0, le=3600, validation_alias="BOT_SCHEDULER_INTERVAL_SECONDS"
     )

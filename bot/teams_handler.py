@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
@@ -40,6 +40,17 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
         """Dialog state is saved to the database after every turn, so another replica can continue."""
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """The bot implements no invoke (its cards use Action.Submit), but the SDK parses the
+        value of some before saying so, and crashes on a malformed one (an adaptiveCard/action
+        whose `action` is not an object, a task/fetch value that is a list): that is a bad
+        request, answered 400 with nothing done, not a turn error."""
+        try:
+            return await super().on_invoke_activity(turn_context)
+        except (AttributeError, TypeError, KeyError, ValueError) as error:
+            log.warning("invoke.malformed", extra={"reason": type(error).__name__})
+            return InvokeResponse(status=400, body={"error": "malformed invoke value"})
 
     # --- messages and card submissions ---------------------------------------------------------
 

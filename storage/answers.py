@@ -13,6 +13,7 @@ from datetime import datetime
 
 from storage.answer_batch import RoundFacts, Submission
 from storage.answer_writer import AnswerWriter, record_alone
+from storage.card_input import as_choice, storable
 from storage.db import SessionFactory
 from storage.errors import CommentTooLong, InvalidAnswer, RoundNotFound
 from storage.participation import participation_key
@@ -25,7 +26,7 @@ def clean_comment(comment: object) -> str | None:
     """Optional free text: trimmed, empty means none, bounded so a card cannot flood the table."""
     if comment is None:
         return None
-    if not isinstance(comment, str):
+    if not isinstance(comment, str) or not storable(comment):
         raise InvalidAnswer("comment must be text")
     text = comment.strip()
     if len(text) > MAX_COMMENT_LENGTH:
@@ -44,8 +45,7 @@ def validate_answers(
         value = raw[item_id]
         if isinstance(value, bool):
             raise InvalidAnswer("not a number")
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
+        value = as_choice(value)
         if not isinstance(value, int) or value not in bank.scale_of(item_id).values():
             raise InvalidAnswer("value out of range")
         values[item_id] = value

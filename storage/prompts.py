@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +35,12 @@ STARTER_FILE = Path(__file__).with_name("content") / "prompts.yaml"
 MAX_PROMPT_LENGTH = 500
 MAX_RATING_LENGTH = 200
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,39}$"
+LIBRARY_VERSION = 1  # of the YAML export format
+# "Not only whitespace" as pydantic's str_strip_whitespace sees it (Unicode White_Space, which is
+# neither JSON Schema's \s nor Python's str.isspace()), spelt out for the schema.
+WHITESPACE = r"\t\n\v\f\r\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Not only whitespace, and no NUL (PostgreSQL's text cannot hold it; `_storable` refuses it).
+NOT_BLANK: dict[str, Any] = {"pattern": f"[^{WHITESPACE}]", "not": {"pattern": "\u0000"}}
 THEME_ORDER = list(Theme)
 _ID_PREFIX = {
     Theme.BLIK_FOR_BORGEREN: "borger",
@@ -89,8 +102,16 @@ class LocalText(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    da: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
-    en: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH)
+    # Texts are stripped first, so "not only spaces" is what min_length checks; the schema says it.
+    da: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH, json_schema_extra=NOT_BLANK)
+    en: str = Field(min_length=1, max_length=MAX_PROMPT_LENGTH, json_schema_extra=NOT_BLANK)
+
+    @field_validator("da", "en")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
     def get(self, language: Literal["da", "en"]) -> str:
         return self.da if language == "da" else self.en
@@ -99,8 +120,8 @@ class LocalText(BaseModel):
 class RatingText(LocalText):
     """The optional 1–5 rating question; short, because it sits above five buttons."""
 
-    da: str = Field(min_length=1, max_length=MAX_RATING_LENGTH)
-    en: str = Field(min_length=1, max_length=MAX_RATING_LENGTH)
+    da: str = Field(min_length=1, max_length=MAX_RATING_LENGTH, json_schema_extra=NOT_BLANK)
+    en: str = Field(min_length=1, max_length=MAX_RATING_LENGTH, json_schema_extra=NOT_BLANK)
 
 
 class PromptIn(BaseModel):
@@ -118,7 +139,13 @@ class PromptIn(BaseModel):
 class PromptPatch(BaseModel):
     """A partial update: only the fields given change; `rating: null` removes the rating question."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # An empty patch is refused ("nothing to change"); the schema says so too.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"minProperties": 1},
+    )
 
     theme: Theme | None = None
     text: LocalText | None = None
@@ -292,6 +319,17 @@ def parse_library(text: str) -> list[PromptIn]:
                     )
                 ]
             )
+        if data.get("version") not in (None, LIBRARY_VERSION):
+            raise InvalidPrompts(
+                [
+                    Issue(
+                        line=1,
+                        field="version",
+                        code="unsupported_version",
+                        message=f"this is version {LIBRARY_VERSION} of the format",
+                    )
+                ]
+            )
         data = data["prompts"]
         assert isinstance(root, yaml.MappingNode)
         entries_node = next(v for k, v in root.value if k.value == "prompts")
@@ -339,7 +377,10 @@ def dump_library(prompts: Iterable[PromptView]) -> str:
         "# states: draft, active, retired\n"
     )
     body = yaml.safe_dump(
-        {"version": 1, "prompts": entries}, allow_unicode=True, sort_keys=False, width=100
+        {"version": LIBRARY_VERSION, "prompts": entries},
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
     )
     return header + str(body)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import ColumnElement, delete, exists, func, select
@@ -48,7 +48,7 @@ from storage.prompt_models import (
     Publication,
     Theme,
 )
-from storage.prompts import PromptNotFound
+from storage.prompts import WHITESPACE, PromptNotFound
 from storage.pulse_models import PulseRound, RoundState
 from storage.rounds import RoundInfo, Rounds
 from storage.schedules import COPENHAGEN
@@ -82,15 +82,32 @@ class PublicationNotFound(DomainError):
 # --- what HR orders ----------------------------------------------------------------------------
 
 
+NOT_NULL: dict[str, Any] = {"not": {"type": "null"}}
+BLANK: dict[str, Any] = {
+    "anyOf": [{"type": "null"}, {"type": "string", "pattern": f"^[{WHITESPACE}]*$"}]
+}
+FILLED: dict[str, Any] = {"type": "string", "pattern": f"[^{WHITESPACE}]"}
+
+
 class ScheduleIn(BaseModel):
     """Once at a moment (`at`), or every N days on a weekday at a local time, off holidays."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The schema says what `_one_kind` checks: exactly one of `at` and `every_days`.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["at"], "properties": {"at": NOT_NULL}},
+                {"required": ["every_days"], "properties": {"every_days": NOT_NULL}},
+            ]
+        },
+    )
 
     at: datetime | None = None
     every_days: int | None = Field(None, ge=7, le=91)
     weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
-    time: str = "09:00"  # Europe/Copenhagen
+    time: str = Field("09:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # Europe/Copenhagen
     skip_holidays: bool = True
 
     @field_validator("time")
@@ -119,7 +136,39 @@ class ScheduleIn(BaseModel):
 class PublicationIn(BaseModel):
     """What to send (a prompt, the next prompt of a theme, or a pulse), to whom, how and when."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # The schema says what `_content_fits` checks: which of prompt_id and theme each content needs.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["prompt_id"],
+                    "properties": {
+                        "content": {"const": "prompt"},
+                        "prompt_id": FILLED,
+                        "theme": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["theme"],
+                    "properties": {
+                        "content": {"const": "theme"},
+                        "theme": NOT_NULL,
+                        "prompt_id": BLANK,
+                    },
+                },
+                {
+                    "properties": {
+                        "content": {"const": "pulse"},
+                        "theme": {"type": "null"},
+                        "prompt_id": BLANK,
+                    },
+                },
+            ]
+        },
+    )
 
     id: str | None = Field(
         None, pattern=r"^[0-9a-f]{32}$"

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from storage.answer_batch import RoundFacts, Submission
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.answer_writer import AnswerWriter, record_alone
+from storage.card_input import as_choice, storable
 from storage.db import SessionFactory
 from storage.errors import (
     CommentTooLong,
@@ -45,7 +46,7 @@ def clean_text(text: object) -> str | None:
     """A short free text: trimmed, empty means none, bounded so a card cannot flood the table."""
     if text is None:
         return None
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not storable(text):
         raise InvalidAnswer("reflection must be text")
     cleaned = text.strip()
     if len(cleaned) > MAX_REFLECTION_LENGTH:
@@ -59,8 +60,7 @@ def clean_rating(rating: object, asked: bool) -> int | None:
         return None
     if not asked or isinstance(rating, bool):
         raise InvalidAnswer("no rating was asked" if not asked else "not a number")
-    if isinstance(rating, str) and rating.strip().isdigit():
-        rating = int(rating.strip())
+    rating = as_choice(rating)
     if not isinstance(rating, int) or rating not in RATING_VALUES:
         raise InvalidAnswer("rating out of range")
     return rating

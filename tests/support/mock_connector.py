@@ -115,7 +115,10 @@ class MockConnector:
             if member["id"] == mid:
                 return web.json_response(member)
         number = mid.rsplit("-", 1)[-1]
-        fallback = teams_member(int(number)) if number.isdigit() else {"id": mid, "name": mid}
+        if number.isascii() and number.isdigit():
+            fallback = {**teams_member(int(number)), "id": mid}  # Teams answers for the id asked
+        else:
+            fallback = {"id": mid, "name": mid}
         return web.json_response(fallback)
 
     async def _paged_members(self, request: web.Request) -> web.Response:

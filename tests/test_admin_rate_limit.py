@@ -1,0 +1,177 @@
+"""The admin API's rate limit over real HTTP, with a clock the test moves instead of sleeping.
+
+Over the limit: 429 with Retry-After and a JSON error that says how long to wait; nothing is
+written; after the wait it works again. Wrong tokens count ten times; failed tokens from all
+addresses share one budget. The token comparison survives bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.admin_api import ADMIN_RATE_LIMIT, token_matches
+from bot.admin_rate_limit import FAILED_AUTH_COST, AdminRateLimit
+from bot.app import create_app
+from bot.settings import Settings
+from tests.conftest import make_settings
+from tests.support.db_inspection import tables
+
+TOKEN = "admin-token-0123456789-0123456789-abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+WRONG = {"Authorization": "Bearer " + "x" * len(TOKEN)}
+NEW = {
+    "id": "rate-one",
+    "theme": "digitale_muligheder",
+    "text": {"da": "Hvilket værktøj hjælper dig mest?", "en": "Which tool helps you most?"},
+}
+
+
+class Seconds:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def api_settings(db_path, **overrides: Any) -> Settings:
+    return make_settings(db_path, BOT_ADMIN_TOKEN=TOKEN, BOT_BACKGROUND_WORKERS=False, **overrides)
+
+
+@pytest.fixture
+def clock() -> Seconds:
+    return Seconds()
+
+
+async def serve(settings: Settings, clock: Seconds) -> TestClient:
+    app = create_app(settings)
+    app[ADMIN_RATE_LIMIT] = AdminRateLimit(
+        settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute, clock
+    )
+    return TestClient(TestServer(app, host="127.0.0.1"))
+
+
+@pytest.fixture
+async def limited(db_path, clock: Seconds) -> AsyncIterator[TestClient]:
+    """Five calls a minute per address; failed tokens: two a minute from anywhere."""
+    settings = api_settings(
+        db_path, BOT_ADMIN_RATE_PER_MINUTE=5, BOT_ADMIN_FAILED_AUTH_PER_MINUTE=2
+    )
+    async with await serve(settings, clock) as client:
+        yield client
+
+
+async def assert_too_many(response: Any, at_least: int = 1) -> int:
+    assert response.status == 429, await response.text()
+    retry_after = int(response.headers["Retry-After"])
+    assert retry_after >= at_least
+    body = await response.json()
+    assert body["retry_after"] == retry_after
+    assert f"wait {retry_after} seconds" in body["error"]
+    return retry_after
+
+
+async def test_over_the_limit_is_429_with_retry_after_and_changes_nothing(
+    limited: TestClient, clock: Seconds, db_path
+) -> None:
+    for _ in range(5):
+        assert (await limited.get("/admin/prompts", headers=AUTH)).status == 200
+    before = tables(db_path)
+    retry_after = await assert_too_many(
+        await limited.post("/admin/prompts", json=NEW, headers=AUTH)
+    )
+    assert retry_after == 12  # one call's worth at 5 a minute
+    await assert_too_many(await limited.get("/admin/openapi.json"))
+    await assert_too_many(await limited.get("/admin/prompts", headers=WRONG))  # not even looked at
+    assert tables(db_path) == before
+
+    clock.now += retry_after - 1
+    await assert_too_many(await limited.get("/admin/prompts", headers=AUTH))
+    clock.now += 1
+    assert (await limited.post("/admin/prompts", json=NEW, headers=AUTH)).status == 201
+    clock.now += 60  # a whole window later the whole budget is back
+    for _ in range(5):
+        assert (await limited.get("/admin/prompts/rate-one", headers=AUTH)).status == 200
+    await assert_too_many(await limited.get("/admin/prompts", headers=AUTH))
+
+
+async def test_a_wrong_token_counts_ten_times(db_path, clock: Seconds) -> None:
+    settings = api_settings(
+        db_path, BOT_ADMIN_RATE_PER_MINUTE=20, BOT_ADMIN_FAILED_AUTH_PER_MINUTE=100
+    )
+    async with await serve(settings, clock) as client:
+        assert (await client.get("/admin/prompts", headers=WRONG)).status == 401
+        assert (await client.get("/admin/prompts")).status == 401  # no token at all
+        # 20 units are gone after two failures: even the right token waits now.
+        retry_after = await assert_too_many(await client.get("/admin/prompts", headers=AUTH))
+        assert retry_after == 3  # one unit at 20 a minute
+        clock.now += 3
+        assert (await client.get("/admin/prompts", headers=AUTH)).status == 200
+        # A failure at an almost empty bucket leaves it in debt: the next call waits ~30 s.
+        clock.now += 3
+        assert (await client.get("/admin/prompts", headers=WRONG)).status == 401
+        assert await assert_too_many(await client.get("/admin/prompts", headers=AUTH)) >= 27
+        clock.now += 60  # the debt is paid off before the budget fills: 11 of 20 after a minute
+        for _ in range(11):
+            assert (await client.get("/admin/prompts", headers=AUTH)).status == 200
+        await assert_too_many(await client.get("/admin/prompts", headers=AUTH))
+        clock.now += 90
+        for _ in range(20):
+            assert (await client.get("/admin/prompts", headers=AUTH)).status == 200
+
+
+async def test_failed_tokens_from_every_address_share_one_budget(clock: Seconds) -> None:
+    """Spreading the guessing over addresses does not multiply it: the shared bucket stops all."""
+    limit = AdminRateLimit(per_minute=1000, failed_per_minute=3, clock=clock)
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        assert limit.retry_after(address) == 0
+        limit.failed(address)
+    for address in ("10.0.0.4", "10.0.0.1"):
+        assert limit.retry_after(address) == 20  # one failure's worth at 3 a minute
+    clock.now += 20
+    assert limit.retry_after("10.0.0.4") == 0
+    # One address alone is held back by its own bucket long before the shared one.
+    alone = AdminRateLimit(per_minute=30, failed_per_minute=100, clock=clock)
+    for _ in range(3):
+        alone.failed("10.0.0.9")
+    assert alone.retry_after("10.0.0.9") == 2
+    assert alone.retry_after("10.0.0.10") == 0
+    assert FAILED_AUTH_COST == 10
+
+
+async def test_the_limit_answers_concurrent_callers_without_exceeding_it(
+    limited: TestClient,
+) -> None:
+    statuses = await asyncio.gather(
+        *(limited.get("/admin/prompts", headers=AUTH) for _ in range(12))
+    )
+    assert sorted(r.status for r in statuses) == [200] * 5 + [429] * 7
+
+
+async def test_tokens_are_compared_as_hashes_whatever_their_bytes(db_path, clock) -> None:
+    """Regression (found by fuzzing the header): a non-UTF-8 Authorization header was a 500,
+    because the str aiohttp makes of it (with surrogates) could not be encoded for comparing."""
+    assert token_matches(TOKEN, TOKEN)
+    assert not token_matches(TOKEN[:-1], TOKEN)
+    assert not token_matches("\udcff\udcfe", TOKEN)
+    assert not token_matches("", TOKEN)
+    async with await serve(api_settings(db_path), clock) as client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            b"GET /admin/prompts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\xe6\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+        await writer.drain()
+        raw = await reader.read()
+        writer.close()
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401"), raw
+        assert json.loads(body) == {"error": "invalid token"}
