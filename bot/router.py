@@ -85,7 +85,8 @@ class Router:
 
     def needs_roles(self, value: Any) -> bool:
         """False only for a card submission of a role-free action (the activity's `value`)."""
-        return not (isinstance(value, dict) and value.get("action") in ROLE_FREE_ACTIONS)
+        action = value.get("action") if isinstance(value, dict) else None
+        return not (isinstance(action, str) and action in ROLE_FREE_ACTIONS)
 
     async def dispatch(self, turn: Turn) -> None:
         value: Any = turn.activity.value

@@ -485,6 +485,17 @@ def test_the_real_submission_is_counted(world: World) -> None:
     assert polite(again)
 
 
+def test_an_action_that_is_not_a_string_is_refused_politely(world: World) -> None:
+    """Found by the fuzzer after the turn path learned to skip role lookups for answers: an
+    unhashable `action` crashed the check of which actions need roles."""
+    for action in ([], {"x": 1}, ["pulse.answer"]):
+        value = {**world.valid_value(), "action": action}
+        outcome = send(world, world.submission(world.fresh_person(), value), name="action")
+        assert outcome.status == 201
+        assert_nothing_changed(outcome)
+        assert polite(outcome), outcome.sent
+
+
 @_settings(120)
 @given(data=st.data())
 def test_card_values_of_the_wrong_shape_change_nothing(world: World, data: st.DataObject) -> None:
