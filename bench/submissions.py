@@ -117,6 +117,7 @@ def serve_bot(
     from bot.adapter import create_stock_adapter
     from bot.app import RUNTIME, create_app
     from bot.event_loop import use_fast_event_loop
+    from bot.gc_tuning import freeze_after_startup
     from bot.logging_setup import configure_logging
     from bot.router import Router
     from bot.settings import load_settings
@@ -139,6 +140,7 @@ def serve_bot(
     ):  # as `trivselsbot run` does, for both pipelines: the loop is not the pipeline
         use_fast_event_loop()
     app = create_app(settings)
+    freeze_after_startup(app)  # as `trivselsbot run` does, for both pipelines
 
     if pipeline == "stock":
 
