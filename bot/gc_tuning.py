@@ -8,6 +8,12 @@ the p99 latency under load (bench/submissions.py). `gc.freeze()`, after one full
 moves everything alive at that point into a permanent generation that collections skip (the
 `gc` documentation recommends this for long-running servers). Reference counting still frees
 those objects as usual; only reference cycles among them would stay until exit.
+
+The youngest generation is then collected every 10,000 net allocations instead of every 700.
+A pass costs about what is alive and young at that moment (under load: the turns in flight),
+not what was allocated since, so fewer passes are less work: in the closed-loop bench the
+collector's CPU time went from 0.81 s to 0.47 s per run. The older generations keep their
+default ratios, so cyclic garbage is still found, just a little later.
 """
 
 from __future__ import annotations
@@ -21,10 +27,15 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 
+YOUNG_THRESHOLD = 10_000
+
+
 def freeze_startup_heap() -> int:
-    """Collect once, then freeze what is left; the number of objects frozen."""
+    """Collect once, freeze what is left, collect the young less often; the objects frozen."""
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
     return gc.get_freeze_count()
 
 

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.gc_tuning import freeze_after_startup
+from bot.gc_tuning import YOUNG_THRESHOLD, freeze_after_startup
 
 
 async def test_the_heap_is_frozen_after_startup_and_requests_still_work(
@@ -24,6 +24,7 @@ async def test_the_heap_is_frozen_after_startup_and_requests_still_work(
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    thresholds = gc.get_threshold()
     app = web.Application()
     app.cleanup_ctx.append(startup)
     app.router.add_get("/", hello)
@@ -32,9 +33,11 @@ async def test_the_heap_is_frozen_after_startup_and_requests_still_work(
         with caplog.at_level(logging.INFO, logger="bot.gc_tuning"):
             async with TestClient(TestServer(app)) as client:
                 assert gc.get_freeze_count() > 0
+                assert gc.get_threshold()[0] == YOUNG_THRESHOLD
                 assert (await (await client.get("/")).text()) == "ok"
         (record,) = [r for r in caplog.records if r.getMessage() == "gc.frozen"]
         assert record.objects > 0  # type: ignore[attr-defined]
         assert len(started) == 1
     finally:
         gc.unfreeze()  # the rest of the test session collects as usual
+        gc.set_threshold(*thresholds)
