@@ -12,7 +12,7 @@ local mock connector. Every POST is a different person's first answer to one ope
 Three kinds of process, as in production: the bot (`fast`: our app as `trivselsbot run` serves it;
 `stock`: the same app, handler and storage write, but /api/messages is botbuilder's own
 `CloudAdapter.process` with its per-turn ConnectorClient), the mock connector, and the load
-generator (aiohttp client). Open loop: requests leave at a fixed offered rate whatever the answers
+generator (aiohttp client; it and the mock connector run on uvloop, to leave the shared cores to the bot). Open loop: requests leave at a fixed offered rate whatever the answers
 do, and latency counts from the moment each request was due, so a queue shows; once a rate commits
 less than half of what is offered, higher rates are skipped (they would only lengthen the queue). Closed loop: a
 fixed number of clients post back to back, which measures the most the pipeline can do.
@@ -117,6 +117,7 @@ def serve_bot(
     from bot.adapter import create_stock_adapter
     from bot.app import RUNTIME, create_app
     from bot.event_loop import use_fast_event_loop
+    from bot.gc_tuning import freeze_after_startup
     from bot.logging_setup import configure_logging
     from bot.router import Router
     from bot.settings import load_settings
@@ -139,6 +140,7 @@ def serve_bot(
     ):  # as `trivselsbot run` does, for both pipelines: the loop is not the pipeline
         use_fast_event_loop()
     app = create_app(settings)
+    freeze_after_startup(app)  # as `trivselsbot run` does, for both pipelines
 
     if pipeline == "stock":
 
@@ -668,6 +670,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=CLOSED_CLIENTS, help=argparse.SUPPRESS)
     parser.add_argument("--connections", type=int, default=256, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_connector or args.generate:
+        # The mock connector and the load generator share the machine's cores with the bot under
+        # test; on uvloop they take less of them. Both pipelines meet the same two processes.
+        from bot.event_loop import use_fast_event_loop
+
+        use_fast_event_loop()
     if args.serve_connector:
         serve_connector(args.port)
     elif args.serve_bot:

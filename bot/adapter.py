@@ -20,6 +20,7 @@ from botframework.connector.auth import (
 
 from bot.connector_client import ConnectorClients
 from bot.fast_adapter import FastCloudAdapter
+from bot.model_copy import install_model_copy
 from bot.settings import Settings
 from bot.token_cache import (
     CHANNEL_SCOPE,
@@ -102,6 +103,7 @@ def _token_source(settings: Settings, clients: ConnectorClients) -> TokenSource:
 
 
 def create_adapter(settings: Settings) -> FastCloudAdapter:
+    install_model_copy()
     authentication = create_authentication(settings)
     connectors = create_connector_clients(settings, authentication)
     adapter = FastCloudAdapter(authentication, connectors, settings.app_id)

@@ -39,6 +39,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     from bot.app import create_app
     from bot.event_loop import use_fast_event_loop
+    from bot.gc_tuning import freeze_after_startup
     from bot.logging_setup import configure_logging
 
     overrides: dict[str, object] = {}
@@ -50,8 +51,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level)
     _announce_dev_mode(settings)
     log.info("event_loop", extra={"loop": use_fast_event_loop()})
+    app = create_app(settings)
+    freeze_after_startup(app)
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=lambda line: log.info(

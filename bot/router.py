@@ -45,6 +45,10 @@ Step = Callable[[Turn], Awaitable[None]]
 # roles lookup (a database read per turn; at 9:00 on a Monday the bulk of all turns are these).
 # tests/test_bot_turns.py checks that these steps do not mention roles.
 ROLE_FREE_ACTIONS = frozenset({ANSWER_ACTION, REFLECT_ACTION})
+# A person's own answers are logged at DEBUG: a line per answer with a time to the second is a
+# timestamp finer than the round (DESIGN.md rule 1), and at 9:00 on a Monday formatting and writing
+# that line was a tenth of the bot's CPU per submission. Every other action stays at INFO.
+QUIET_ACTIONS = ROLE_FREE_ACTIONS
 
 
 class Router:
@@ -102,7 +106,8 @@ class Router:
         """Card data is untrusted input: unknown actions get a polite reply and change nothing."""
         action = value.get("action")
         step = self.actions.get(action) if isinstance(action, str) else None
-        log.info("turn.card_action", extra={"action": action if step else "unknown"})
+        level = logging.DEBUG if step is not None and action in QUIET_ACTIONS else logging.INFO
+        log.log(level, "turn.card_action", extra={"action": action if step else "unknown"})
         if step is None:
             await turn.context.send_activity(t(turn.language, "error.unknown_action"))
             return

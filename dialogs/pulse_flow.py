@@ -49,7 +49,7 @@ async def answer_pulse(turn: Turn) -> None:
         if isinstance(refusal, AlreadyAnswered):
             await neutralise_answered_card(turn)
         return
-    log.info("pulse.answered")
+    log.debug("pulse.answered")  # per answer: DEBUG only (bot/router.py QUIET_ACTIONS says why)
     await _replace_card(turn)
 
 

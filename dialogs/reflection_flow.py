@@ -51,7 +51,9 @@ async def answer_reflection(turn: Turn) -> None:
         if isinstance(refusal, AlreadyAnswered):
             await neutralise_answered_card(turn)
         return
-    log.info("reflection.answered")
+    log.debug(
+        "reflection.answered"
+    )  # per answer: DEBUG only (bot/router.py QUIET_ACTIONS says why)
     await _replace_card(turn)
 
 
