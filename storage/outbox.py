@@ -314,7 +314,14 @@ class Outbox:
 
     async def mark_sent(self, job_id: str) -> None:
         """sending → sent; batched with the other slots' like start() (the common case by far)."""
-        await self._batched(self._sent, job_id)
+        await self.queue_sent(job_id)
+
+    def queue_sent(self, job_id: str) -> asyncio.Future[None]:
+        """mark_sent without waiting: joins the next shared transaction, and the returned future
+        is done once it is committed. The worker queues it before its slot's next start(), so
+        both are committed together: one commit per message rather than two."""
+        future: asyncio.Future[None] = self._batched(self._sent, job_id)
+        return future
 
     async def mark_retry(
         self,
