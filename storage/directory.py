@@ -78,7 +78,9 @@ class Directory:
         conversation id, reference JSON, service URL) each. A push that creates 1:1 chats spent
         more on a transaction and four ORM round trips per person than on the rest of their
         message; here it is one transaction and three statements for all of them. Rows are
-        written in key order, as everywhere a transaction locks several."""
+        written in key order, as everywhere a transaction locks several. Unlike a person's own
+        install, this never clears `blocked`: the worker stores a group a moment after sending,
+        and a 403 MessageWritesBlocked recorded meanwhile must stand."""
         if not chats:
             return
         now = utcnow()
@@ -108,7 +110,6 @@ class Directory:
                     personal_reference=bindparam("b_reference"),
                     service_url=func.coalesce(bindparam("b_service"), recipients.c.service_url),
                     app_installed=True,
-                    blocked=False,
                     updated_at=now,
                 ),
                 [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.db import SessionFactory
 from storage.directory import Directory
@@ -88,7 +88,11 @@ async def test_chats_remembered_together_are_stored_as_one_at_a_time(
         for n in (3, 1, 2)
     ]
     await directory.remember_personal_chats(chats)
-    await directory.remember_personal_chats(chats)  # again: nothing changes
+    async with session_factory.begin() as session:  # a 403 MessageWritesBlocked meanwhile
+        await session.execute(
+            update(Recipient).where(Recipient.user_id == "29:u3").values(blocked=True)
+        )
+    await directory.remember_personal_chats(chats)  # again (stored late): the block stands
     for n in (1, 2, 3):
         assert await directory.personal_reference(f"29:u{n}") == f'{{"ref": {n}}}'
     async with session_factory() as session:
@@ -96,6 +100,7 @@ async def test_chats_remembered_together_are_stored_as_one_at_a_time(
         talks = {c.id: c for c in (await session.execute(select(Conversation))).scalars()}
     assert people["29:u1"].aad_object_id == "aad-1"  # what the batch does not know is kept
     assert all(people[f"29:u{n}"].app_installed for n in (1, 2, 3))
+    assert [people[f"29:u{n}"].blocked for n in (1, 2, 3)] == [False, False, True]
     assert {people[f"29:u{n}"].service_url for n in (1, 2, 3)} == {"http://s2/"}
     assert {people[f"29:u{n}"].tenant_id for n in (1, 2, 3)} == {"t1"}
     assert all(
