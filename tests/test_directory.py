@@ -93,7 +93,7 @@ async def test_chats_remembered_together_are_stored_as_one_at_a_time(
             update(Recipient).where(Recipient.user_id == "29:u3").values(blocked=True)
         )
     await directory.remember_personal_chats(chats)  # again (stored late): the block stands
-    for n in (1, 2, 3):
+    for n in (1, 2):  # a blocked person's reference is not handed out
         assert await directory.personal_reference(f"29:u{n}") == f'{{"ref": {n}}}'
     async with session_factory() as session:
         people = {r.user_id: r for r in (await session.execute(select(Recipient))).scalars()}
@@ -101,6 +101,7 @@ async def test_chats_remembered_together_are_stored_as_one_at_a_time(
     assert people["29:u1"].aad_object_id == "aad-1"  # what the batch does not know is kept
     assert all(people[f"29:u{n}"].app_installed for n in (1, 2, 3))
     assert [people[f"29:u{n}"].blocked for n in (1, 2, 3)] == [False, False, True]
+    assert people["29:u3"].personal_reference == '{"ref": 3}'
     assert {people[f"29:u{n}"].service_url for n in (1, 2, 3)} == {"http://s2/"}
     assert {people[f"29:u{n}"].tenant_id for n in (1, 2, 3)} == {"t1"}
     assert all(
