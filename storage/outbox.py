@@ -253,8 +253,11 @@ class Outbox:
         table = cast(Table, OutboxMessage.__table__)
         attempts: dict[str, int] = {}
         unique = list(dict.fromkeys(ids))
+        if not unique:
+            return attempts
+        connection = await session.connection()  # Core statements: no ORM execution layer
         for start in range(0, len(unique), CHUNK):
-            result = await session.execute(
+            result = await connection.execute(
                 update(table)
                 .where(
                     table.c.id.in_(unique[start : start + CHUNK]),
@@ -274,8 +277,11 @@ class Outbox:
         """sending → sent for many rows in one statement per chunk."""
         table = cast(Table, OutboxMessage.__table__)
         unique = list(dict.fromkeys(ids))
+        if not unique:
+            return
+        connection = await session.connection()
         for start in range(0, len(unique), CHUNK):
-            await session.execute(
+            await connection.execute(
                 update(table)
                 .where(
                     table.c.id.in_(unique[start : start + CHUNK]),
