@@ -8,6 +8,9 @@ Each run seeds an SQLite file with a team of N people and an open pulse (every 1
 a 1:1 chat, so the worker creates it first), starts `trivselsbot worker` as its own process, as in
 production, and measures at the mock: requests and deliveries per second from the first to the last
 request, their ratio to the ceiling, 429s, and the most requests in any one-second window.
+Creating a 1:1 chat is a request like a send and counts against the same per-tenant ceiling, so
+with every 10th person new, messages/s can reach at most ceiling x 10/11 (27.3 of 30): at the
+ceiling, req/ceiling is also messages/s as a fraction of what the ceiling allows this push.
 Nothing is asserted: the figures depend on the machine (tests assert the limits, not the speed).
 """
 
@@ -178,6 +181,7 @@ async def one_run(
         "throttled": mock.statuses().get(429, 0),
         "max_1s": max_in_window(times, 1.0),
         "duplicates": mock.duplicates(),
+        "creates": len(mock.times("create")),
     }
 
 
@@ -199,7 +203,7 @@ def main() -> None:
     profiles = []
     print(
         f"{'people':>6} {'rate':>6} {'ceiling':>7} {'slots':>5} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
-        f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4}"
+        f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4} {'creates':>7}"
     )
     for people, rate, ceiling, slots in runs:
         profile = args.profile / f"worker-{rate:g}.txt" if args.profile else None
@@ -209,7 +213,7 @@ def main() -> None:
         print(
             f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {slots:>5} {r['seconds']:>7.1f} "
             f"{r['requests_per_s']:>7.1f} {r['messages_per_s']:>7.1f} {r['ratio']:>11.2f} "
-            f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f}",
+            f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f} {r['creates']:>7.0f}",
             flush=True,
         )
 

@@ -17,6 +17,7 @@ Logs carry counts, kinds and status codes only: never a user id, a conversation 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -28,13 +29,15 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from requests import exceptions as requests_errors
 
 from bot.connector_client import ConnectorTransportError
-from bot.proactive import ProactiveSender, reference_from_json, reference_to_json
+from bot.prepared_send import PreparedActivity
+from bot.proactive import ProactiveSender
 from bot.rate_limit import Pacer
 from storage.directory import Directory
 from storage.models import utcnow
@@ -54,6 +57,7 @@ THROTTLE_WINDOW = 10.0  # ... within this many seconds pause every send
 PAUSE_CAP_SECONDS = 660.0  # Company Communicator's fixed pause is 11 minutes; ours ends there
 DEFER_AFTER = 1.0  # a conversation that must wait longer waits in the database, not in a slot
 BACKOFF_CAP_SECONDS = 600.0
+CHATS_GATHER_SECONDS = 0.1  # new 1:1 chats are stored in groups gathered this long
 PROGRESS_EVERY = 10.0
 
 
@@ -145,6 +149,7 @@ class OutboxWorker:
         self._outbox = outbox
         self._control = control
         self._directory = directory
+        self._chats = _NewChats(directory)
         self._sender = sender
         self._render = render
         self._config = config
@@ -152,14 +157,13 @@ class OutboxWorker:
         self._report = report
         self._now = now
         self._clock = clock
-        self._slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
         self._holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lease_deadline = 0.0
         self._recovered = False
         self._paused_until = 0.0
         self._recent_429: deque[float] = deque()
-        self._renders: dict[tuple[str, str, str | None], Activity | None] = {}
+        self._renders: dict[tuple[str, str, str | None], PreparedActivity | None] = {}
         self._stopping = False
         self.stats = _Stats()
 
@@ -186,6 +190,10 @@ class OutboxWorker:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            try:
+                await self._chats.drain()
+            except Exception as error:
+                log.warning("outbox.new_chats_not_stored", extra={"error": type(error).__name__})
             if self._lease_deadline:
                 try:
                     await self._control.release(self._holder)
@@ -314,29 +322,47 @@ class OutboxWorker:
                 await self._idle(self._config.poll_seconds)
                 continue
             self._renders.clear()
-            await asyncio.gather(*(self._deliver_in_slot(job) for job in jobs))
+            queue = deque(jobs)
+            slots = min(self._config.concurrency, len(jobs))
+            await asyncio.gather(*(self._slot(queue) for _ in range(slots)))
 
-    async def _deliver_in_slot(self, job: OutboxJob) -> None:
-        async with self._slots:
-            if self._stopping or not self.holds_lease():
-                return  # stays pending: the next holder (or this one, later) sends it
-            await self.deliver(job)
+    async def _slot(self, queue: deque[OutboxJob]) -> None:
+        """One send slot: takes the batch's next row until none is left. A task per slot rather
+        than per row: at high rates creating and scheduling a thousand tasks a batch showed."""
+        slot = _Slot()
+        try:
+            while queue:
+                if self._stopping or not self.holds_lease():
+                    return  # the rest stay pending: the next holder (or this one, later) sends them
+                await self.deliver(queue.popleft(), slot)
+        finally:
+            try:
+                await self._settled(slot)
+            except Exception as error:
+                log.error("outbox.settle_failed", extra={"error": type(error).__name__})
 
-    async def _rendered(self, job: OutboxJob) -> Activity | None:
-        """Render once per item and language per batch: a push is thousands of the same card."""
+    async def _rendered(self, job: OutboxJob) -> PreparedActivity | None:
+        """Render and encode once per item and language per batch: a push is thousands of the
+        same card, so only each person's address is encoded per row (bot/prepared_send.py)."""
         key = (job.kind.value, job.subject_id, job.locale)
         if key not in self._renders:
-            self._renders[key] = await self._render(job)
+            activity = await self._render(job)
+            self._renders[key] = None if activity is None else PreparedActivity(activity)
         return self._renders[key]
 
     @staticmethod
     def _conversation_key(job: OutboxJob) -> str:
         return job.conversation_id or f"new:{job.user_id}"
 
-    async def deliver(self, job: OutboxJob) -> None:
-        """Pace, send and settle one row; never raises (a database hiccup leaves it pending)."""
+    async def deliver(self, job: OutboxJob, slot: _Slot | None = None) -> None:
+        """Pace, send and settle one row; never raises (a database hiccup leaves it pending).
+        Given its send slot, a 'sent' is left for the slot's next start to commit."""
+        own = slot is None
+        slot = slot or _Slot()
         try:
-            await self._deliver(job)
+            await self._deliver(job, slot)
+            if own:
+                await self._settled(slot)
         except Exception as error:
             log.error(
                 "outbox.deliver_failed",
@@ -347,7 +373,7 @@ class OutboxWorker:
                 },
             )
 
-    async def _deliver(self, job: OutboxJob) -> None:
+    async def _deliver(self, job: OutboxJob, slot: _Slot) -> None:
         try:
             activity = await self._rendered(job)
         except Exception as error:
@@ -372,6 +398,7 @@ class OutboxWorker:
         if self._stopping or not self.holds_lease():
             return
         tries = await self._outbox.start(job.id)
+        await self._settled(slot)  # committed with this start, or before it
         if tries is None:
             return  # closed or taken meanwhile
         # Paced after the row is marked, so nothing (not even a commit) comes between the slot
@@ -381,6 +408,14 @@ class OutboxWorker:
             await self._outbox.unstart(job.id)  # not sent: pending again, no try counted
             return
         settle = await self._send_and_classify(job, tries, activity, answered)
+        if settle is None:
+            # Sent, the common case: recorded in the same commit as this slot's next start
+            # (one commit per message, and still never two rows of one slot 'sending').
+            slot.settling = (job.id, self._outbox.queue_sent(job.id))
+            return
+        await self._settle(settle)
+
+    async def _settle(self, settle: Callable[[], Awaitable[object]]) -> None:
         for wait in (0.2, 1.0, 3.0, None):
             try:
                 await settle()
@@ -392,10 +427,23 @@ class OutboxWorker:
                     raise
                 await asyncio.sleep(wait)
 
+    async def _settled(self, slot: _Slot) -> None:
+        """Wait for the slot's last 'sent' to be committed (retried alone if its commit failed)."""
+        if slot.settling is None:
+            return
+        job_id, future = slot.settling
+        slot.settling = None
+        try:
+            await future
+        except Exception as error:
+            log.warning("outbox.settle_retry", extra={"error": type(error).__name__})
+            await self._settle(lambda: self._outbox.mark_sent(job_id))
+
     async def _send_and_classify(
-        self, job: OutboxJob, tries: int, activity: Activity, answered: Callable[[], None]
-    ) -> Callable[[], Awaitable[object]]:
-        """Send, and return how to record the outcome (so recording can be retried alone)."""
+        self, job: OutboxJob, tries: int, activity: PreparedActivity, answered: Callable[[], None]
+    ) -> Callable[[], Awaitable[object]] | None:
+        """Send, and return how to record the outcome (so recording can be retried alone);
+        None when it was sent, which the caller records with the slot's next start."""
         base = self._config.retry_base_seconds
         outbox = self._outbox
         try:
@@ -432,32 +480,38 @@ class OutboxWorker:
             return lambda: outbox.mark_retry(job, tries, backoff(tries, base), name, uncertain=True)
         self.pacer.tenant(job.tenant_id).accepted()
         self.stats.add("sent")
-        return lambda: outbox.mark_sent(job.id)
+        return None
 
-    async def _send(self, job: OutboxJob, activity: Activity, answered: Callable[[], None]) -> None:
+    async def _send(
+        self, job: OutboxJob, activity: PreparedActivity, answered: Callable[[], None]
+    ) -> None:
         """The request(s) for one row; `answered` tells the pacer each one is back (rate_limit)."""
+        reference: dict[str, Any]
         if job.personal_reference:
-            reference = reference_from_json(job.personal_reference)
+            reference = json.loads(job.personal_reference)
         else:
             if not job.service_url:
                 answered()  # nothing left
                 raise _NoAddress()
             # First message to someone who never opened the bot: create the 1:1 chat once, keep it.
             try:
-                reference = await self._sender.create_personal(
+                created = await self._sender.create_personal(
                     job.service_url, job.tenant_id, job.user_id
                 )
             finally:
                 answered()
-            await self._directory.remember_personal_chat(
-                Person(user_id=job.user_id, tenant_id=job.tenant_id),
-                reference.conversation.id,
-                reference_to_json(reference),
-                reference.service_url,
+            reference = created.serialize()
+            self._chats.remember(
+                (
+                    Person(user_id=job.user_id, tenant_id=job.tenant_id),
+                    created.conversation.id,
+                    json.dumps(reference),
+                    created.service_url,
+                )
             )
-            answered = await self.pacer.acquire(job.tenant_id, reference.conversation.id)
+            answered = await self.pacer.acquire(job.tenant_id, created.conversation.id)
         try:
-            await self._sender.send(reference, activity)
+            await self._sender.send_prepared(reference, activity)
         finally:
             answered()
 
@@ -492,6 +546,52 @@ class OutboxWorker:
             return lambda: outbox.mark_retry(job, tries, backoff(tries, base), reason)
         self.stats.add("failed")
         return lambda: outbox.mark_failed(job.id, reason)
+
+
+class _Slot:
+    """One send slot's state: its last row sent but not yet recorded, and that record's commit."""
+
+    __slots__ = ("settling",)
+
+    def __init__(self) -> None:
+        self.settling: tuple[str, asyncio.Future[Any]] | None = None
+
+
+class _NewChats:
+    """The 1:1 chats a push creates, stored in groups a moment later rather than one transaction
+    each before sending into them: at high rates those transactions cost more than the rest of
+    the message. Nothing is lost if a group never gets stored (a crash, a database hiccup):
+    creating a person's 1:1 chat again answers with the same conversation, so the only cost is
+    that one extra request the next time; the delivery itself is settled in the outbox as usual.
+    """
+
+    def __init__(self, directory: Directory, gather_seconds: float = CHATS_GATHER_SECONDS) -> None:
+        self._directory = directory
+        self._gather = gather_seconds
+        self._queued: list[tuple[Person, str, str, str | None]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def remember(self, chat: tuple[Person, str, str, str | None]) -> None:
+        self._queued.append(chat)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="outbox-new-chats")
+
+    async def _flush(self) -> None:
+        while self._queued:
+            await asyncio.sleep(self._gather)
+            batch, self._queued = self._queued, []
+            try:
+                await self._directory.remember_personal_chats(batch)
+            except Exception as error:
+                log.warning(
+                    "outbox.new_chats_not_stored",
+                    extra={"count": len(batch), "error": type(error).__name__},
+                )
+
+    async def drain(self) -> None:
+        """At stop: store what is queued."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
 
 
 class _NoAddress(Exception):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from typing import Any
 
 from botbuilder.schema import (
     Activity,
@@ -23,6 +24,7 @@ from botbuilder.schema import (
 )
 
 from bot.connector_client import ConnectorClients, FastConnectorClient
+from bot.prepared_send import PreparedActivity, activities_url, post_bytes
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,13 @@ class ProactiveSender:
             reference.conversation.id, addressed(activity, reference), timeout=self._timeout
         )
         return getattr(response, "id", None)
+
+    async def send_prepared(self, reference: dict[str, Any], prepared: PreparedActivity) -> None:
+        """`send` for a push: the stored reference as parsed JSON, the activity encoded once for
+        every recipient (bot/prepared_send.py); same request, same failures, no answer read."""
+        conversation = reference.get("conversation") or {}
+        url = activities_url(str(reference.get("serviceUrl") or ""), str(conversation.get("id")))
+        await post_bytes(self._connectors, url, prepared.body_for(reference), self._timeout)
 
     async def update(
         self, reference: ConversationReference, activity_id: str, activity: Activity

@@ -253,8 +253,11 @@ class Outbox:
         table = cast(Table, OutboxMessage.__table__)
         attempts: dict[str, int] = {}
         unique = list(dict.fromkeys(ids))
+        if not unique:
+            return attempts
+        connection = await session.connection()  # Core statements: no ORM execution layer
         for start in range(0, len(unique), CHUNK):
-            result = await session.execute(
+            result = await connection.execute(
                 update(table)
                 .where(
                     table.c.id.in_(unique[start : start + CHUNK]),
@@ -274,8 +277,11 @@ class Outbox:
         """sending → sent for many rows in one statement per chunk."""
         table = cast(Table, OutboxMessage.__table__)
         unique = list(dict.fromkeys(ids))
+        if not unique:
+            return
+        connection = await session.connection()
         for start in range(0, len(unique), CHUNK):
-            await session.execute(
+            await connection.execute(
                 update(table)
                 .where(
                     table.c.id.in_(unique[start : start + CHUNK]),
@@ -314,7 +320,14 @@ class Outbox:
 
     async def mark_sent(self, job_id: str) -> None:
         """sending → sent; batched with the other slots' like start() (the common case by far)."""
-        await self._batched(self._sent, job_id)
+        await self.queue_sent(job_id)
+
+    def queue_sent(self, job_id: str) -> asyncio.Future[None]:
+        """mark_sent without waiting: joins the next shared transaction, and the returned future
+        is done once it is committed. The worker queues it before its slot's next start(), so
+        both are committed together: one commit per message rather than two."""
+        future: asyncio.Future[None] = self._batched(self._sent, job_id)
+        return future
 
     async def mark_retry(
         self,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from storage.db import SessionFactory
 from storage.directory import Directory
+from storage.models import Conversation, Recipient
 from storage.roles import Roles
 from storage.values import ConversationKind, Person, Role
 
@@ -71,3 +74,37 @@ async def test_roles(session_factory: SessionFactory) -> None:
     await roles.assign_leader(unit.id, "aad-2")
     assert await roles.roles_of("aad-2") == {Role.EMPLOYEE, Role.LEADER}
     assert await Roles(session_factory, [], demo_all_roles=True).roles_of("x") == set(Role)
+
+
+async def test_chats_remembered_together_are_stored_as_one_at_a_time(
+    session_factory: SessionFactory,
+) -> None:
+    """The outbox worker stores the 1:1 chats a push creates in one go: same rows as singly."""
+    directory = Directory(session_factory)
+    await directory.remember_personal_chat(person(1), "a:old", '{"ref": 0}', "http://s/")
+    await directory.forget_personal_chat("29:u1")  # known, no longer installed
+    chats = [
+        (Person(user_id=f"29:u{n}", tenant_id="t1"), f"a:c{n}", f'{{"ref": {n}}}', "http://s2/")
+        for n in (3, 1, 2)
+    ]
+    await directory.remember_personal_chats(chats)
+    async with session_factory.begin() as session:  # a 403 MessageWritesBlocked meanwhile
+        await session.execute(
+            update(Recipient).where(Recipient.user_id == "29:u3").values(blocked=True)
+        )
+    await directory.remember_personal_chats(chats)  # again (stored late): the block stands
+    for n in (1, 2):  # a blocked person's reference is not handed out
+        assert await directory.personal_reference(f"29:u{n}") == f'{{"ref": {n}}}'
+    async with session_factory() as session:
+        people = {r.user_id: r for r in (await session.execute(select(Recipient))).scalars()}
+        talks = {c.id: c for c in (await session.execute(select(Conversation))).scalars()}
+    assert people["29:u1"].aad_object_id == "aad-1"  # what the batch does not know is kept
+    assert all(people[f"29:u{n}"].app_installed for n in (1, 2, 3))
+    assert [people[f"29:u{n}"].blocked for n in (1, 2, 3)] == [False, False, True]
+    assert people["29:u3"].personal_reference == '{"ref": 3}'
+    assert {people[f"29:u{n}"].service_url for n in (1, 2, 3)} == {"http://s2/"}
+    assert {people[f"29:u{n}"].tenant_id for n in (1, 2, 3)} == {"t1"}
+    assert all(
+        talks[f"a:c{n}"].installed and talks[f"a:c{n}"].kind == "personal" for n in (1, 2, 3)
+    )
+    assert talks["a:c2"].reference == '{"ref": 2}' and talks["a:c2"].tenant_id == "t1"
