@@ -61,6 +61,8 @@ class PulseRound(Base):
         ),
         # A unit's newest rounds (trend, choices) without sorting its whole history.
         Index("ix_pulse_rounds_unit_closes", "unit_id", "closes_at"),
+        # Whether a month still has a round that is not closed: a seek per state, not a month.
+        Index("ix_pulse_rounds_state_closes", "state", "closes_at"),
     )
 
 

@@ -20,11 +20,11 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
-from storage.db import SessionFactory
+from storage.db import SessionFactory, dialect_insert
 from storage.disclosure import (
     NodeKey,
     Release,
@@ -35,16 +35,25 @@ from storage.disclosure import (
 )
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
+from storage.period_versions import current_version
+from storage.period_versions import period_of as period_of  # re-exported: callers read it here
 from storage.prompt_models import PromptRound
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank
 from storage.reflections import ReleasedReflections, released_reflections
-from storage.summary_models import AgreedAction, Baseline
+from storage.summary_models import (
+    AgreedAction,
+    Baseline,
+    PeriodDecision,
+    PeriodFigure,
+    PeriodVersion,
+)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
 PERIOD_CACHE = 48  # months whose release is kept (a year of history and then some)
 MAX_ACTION_LENGTH = 500
+PENDING_STATES = (RoundState.SCHEDULED.value, RoundState.OPEN.value)
 
 
 class NotAllowed(DomainError):
@@ -57,12 +66,6 @@ class RoundStillOpen(DomainError):
 
 class EmptyAction(DomainError):
     code = "empty_action"
-
-
-def period_of(moment: datetime) -> str:
-    """The calendar month (Copenhagen time) a round's results belong to, e.g. '2026-11'."""
-    local = moment.astimezone(COPENHAGEN)
-    return f"{local.year:04d}-{local.month:02d}"
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -266,18 +269,10 @@ class Summaries:
 
     # --- the release of a period -------------------------------------------------------------
 
-    async def _period_view(self, session: AsyncSession, period: str) -> PeriodView:
-        """The release of a month, for the whole organisation (disclosure needs all of it).
-
-        The month's round facts are read every time (one range scan of a covering index); the
-        decision made from them is kept and reused while the facts read are exactly the same,
-        since it depends on nothing else. Within one summary a month is read once.
-        """
-        memo: dict[str, PeriodView] = session.info.setdefault("period_views", {})
-        if period in memo:
-            return memo[period]
+    async def _month_rows(self, session: AsyncSession, period: str) -> tuple[tuple[Any, ...], ...]:
+        """The month's pulse rounds, for the whole organisation (one range of a covering index)."""
         start, end = period_bounds(period)
-        rows = tuple(
+        return tuple(
             tuple(row)
             for row in await session.execute(
                 select(
@@ -299,6 +294,21 @@ class Summaries:
                 )
             )
         )
+
+    async def _period_view(self, session: AsyncSession, period: str) -> PeriodView:
+        """The release of a month, for the whole organisation (disclosure needs all of it).
+
+        Read and decided here for a month that is not finished (its unit figures are hidden
+        anyway, so only their reasons are asked) and for the HR export; a finished month's unit
+        figures come from the decision kept in the database (`_unit_period`). The decision made
+        from the facts read is kept in this process while the facts read are exactly the same.
+        Within one summary a month is read once.
+        """
+        memo: dict[str, PeriodView] = session.info.setdefault("period_views", {})
+        if period in memo:
+            return memo[period]
+        _, end = period_bounds(period)
+        rows = await self._month_rows(session, period)
         closed_state = RoundState.CLOSED.value
         closed = [row for row in rows if row[3] == closed_state]
         complete = self._now() >= end and len(closed) == len(rows)
@@ -314,6 +324,189 @@ class Summaries:
                 self._views.popitem(last=False)
         memo[period] = view
         return view
+
+    # --- a finished month's decision, kept in the database --------------------------------------
+
+    async def _kept_unit(
+        self, session: AsyncSession, unit_id: str, period: str
+    ) -> tuple[int, bool, bool, tuple[Any, ...]]:
+        """One statement: the month's version, whether a round of it is not closed yet, whether
+        a decision is kept for that version and k, and the unit's kept figure (None columns when
+        the unit had no rounds that month)."""
+        start, end = period_bounds(period)
+        state = select(
+            func.coalesce(
+                select(PeriodVersion.version)
+                .where(PeriodVersion.period == period)
+                .scalar_subquery(),
+                0,
+            ).label("version"),
+            exists()
+            .where(
+                PulseRound.state.in_(PENDING_STATES),
+                PulseRound.closes_at >= start,
+                PulseRound.closes_at < end,
+                is_pulse_round(),
+            )
+            .label("pending"),
+        ).subquery()
+        row = (
+            await session.execute(
+                select(
+                    state.c.version,
+                    state.c.pending,
+                    PeriodDecision.k,
+                    PeriodFigure.reason,
+                    PeriodFigure.responses,
+                    PeriodFigure.eligible,
+                    PeriodFigure.counts,
+                )
+                .select_from(state)
+                .outerjoin(
+                    PeriodDecision,
+                    and_(
+                        PeriodDecision.period == period,
+                        PeriodDecision.version == state.c.version,
+                        PeriodDecision.k == self._k,
+                    ),
+                )
+                .outerjoin(
+                    PeriodFigure,
+                    and_(
+                        PeriodFigure.period == period,
+                        PeriodFigure.version == state.c.version,
+                        PeriodFigure.k == self._k,
+                        PeriodFigure.unit_id == unit_id,
+                    ),
+                )
+            )
+        ).one()
+        return int(row[0]), bool(row[1]), row[2] is not None, tuple(row[3:])
+
+    def _kept_figures(self, kept: tuple[Any, ...]) -> tuple[Figures | None, Suppression | None]:
+        reason, responses, eligible, counts = kept
+        if reason is not None:
+            return None, Suppression(reason)
+        if responses is None:  # the unit had no rounds that month
+            return None, Suppression.TOO_FEW
+        decoded = {
+            item: {int(value): count for value, count in values.items()}
+            for item, values in json.loads(counts or "{}").items()
+        }
+        return figures_from(self._bank, decoded, responses, eligible or 0), None
+
+    async def settle(self, period: str) -> bool:
+        """Decide a finished month once and keep the decision; False when it cannot be yet.
+
+        Cards do this on first need; the worker may do it when a month ends, so no card pays."""
+        _, end = period_bounds(period)
+        if self._now() < end:
+            return False
+        async with self._factory() as session:
+            version = await current_version(session, period)
+            return await self._decide_and_keep(session, period, version) is not None
+
+    async def _decide_and_keep(
+        self, session: AsyncSession, period: str, version: int
+    ) -> dict[str, tuple[Any, ...]] | None:
+        """Decide the finished month from its closed rounds and keep every unit figure of it.
+
+        Returns the kept rows by unit, or None when a round of the month is not closed (the
+        month is not complete, nothing is kept). The decision is written only if the month's
+        version is still the one read before its rounds were, so it was made from exactly that
+        version's facts; two replicas deciding at once write the same rows, the second one's
+        inserts do nothing."""
+        rows = await self._month_rows(session, period)
+        closed_state = RoundState.CLOSED.value
+        if any(row[3] != closed_state for row in rows):
+            return None
+        view = PeriodView.decide(rows, self._k, True)
+        shown = {key for kind, key in view.release.shown if kind == "unit"}
+        counts = await self._month_counts(session, period, shown) if shown else {}
+        kept: dict[str, tuple[Any, ...]] = {}
+        for (kind, unit_id), reason in view.release.reasons.items():
+            if kind == "unit":
+                kept[unit_id] = (reason.value, None, None, None)
+        for unit_id in shown:
+            inside = view.inside.get(unit_id, [])
+            kept[unit_id] = (
+                None,
+                sum(p.responses for p in inside),
+                sum(p.eligible for p in inside),
+                json.dumps(counts.get(unit_id, {}), separators=(",", ":"), sort_keys=True),
+            )
+        async with self._factory.begin() as writer:
+            if await current_version(writer, period) != version:
+                return None  # a round closed meanwhile: decide again next time
+            insert = dialect_insert(writer.get_bind().dialect.name)
+            if kept:
+                await writer.execute(
+                    insert(PeriodFigure).on_conflict_do_nothing(),
+                    [
+                        {
+                            "period": period,
+                            "version": version,
+                            "k": self._k,
+                            "unit_id": unit_id,
+                            "reason": reason,
+                            "responses": responses,
+                            "eligible": eligible,
+                            "counts": encoded,
+                        }
+                        for unit_id, (reason, responses, eligible, encoded) in kept.items()
+                    ],
+                )
+            await writer.execute(
+                insert(PeriodDecision)
+                .values(period=period, version=version, k=self._k)
+                .on_conflict_do_nothing()
+            )
+            for model in (PeriodFigure, PeriodDecision):  # older versions can never be asked
+                await writer.execute(
+                    delete(model).where(model.period == period, model.version < version)
+                )
+        return kept
+
+    async def _month_counts(
+        self, session: AsyncSession, period: str, shown: Collection[str]
+    ) -> dict[str, dict[str, dict[int, int]]]:
+        """The counters of every shown unit figure of a finished month, summed per unit.
+
+        Summed in the database per chain of units (a team's rounds of the month share theirs),
+        then added up the chain in Python: one pass over the month's counters."""
+        start, end = period_bounds(period)
+        result = await session.execute(
+            select(
+                PulseRound.ancestry,
+                PulseRound.unit_id,
+                AnswerCount.item_id,
+                AnswerCount.value,
+                func.sum(AnswerCount.count),
+            )
+            .join(AnswerCount, AnswerCount.round_id == PulseRound.id)
+            .where(
+                PulseRound.closes_at >= start,
+                PulseRound.closes_at < end,
+                PulseRound.state == RoundState.CLOSED.value,
+                is_pulse_round(),
+            )
+            .group_by(
+                PulseRound.ancestry, PulseRound.unit_id, AnswerCount.item_id, AnswerCount.value
+            )
+        )
+        chains: dict[tuple[str, str | None], list[str]] = {}
+        totals: dict[str, dict[str, dict[int, int]]] = {}
+        for ancestry, unit_id, item_id, value, count in result:
+            units = chains.get((unit_id, ancestry))
+            if units is None:
+                chain = json.loads(ancestry) if ancestry else [unit_id]
+                units = chains[(unit_id, ancestry)] = [
+                    u for u in dict.fromkeys(chain) if u in shown
+                ]
+            for unit in units:
+                values = totals.setdefault(unit, {}).setdefault(item_id, {})
+                values[value] = values.get(value, 0) + int(count)
+        return totals
 
     async def _figures(self, session: AsyncSession, rounds: Collection[ClosedRound]) -> Figures:
         """The figures of a set of rounds added together (a unit's month)."""
@@ -562,6 +755,17 @@ class Summaries:
     async def _unit_period(
         self, session: AsyncSession, unit_id: str, period: str
     ) -> tuple[Figures | None, Suppression | None]:
+        """A unit's month: a finished month's from the decision kept for its current version
+        (one row), deciding and keeping it on first need; an unfinished month's read whole."""
+        _, end = period_bounds(period)
+        if self._now() >= end:
+            version, pending, decided, kept = await self._kept_unit(session, unit_id, period)
+            if not pending:
+                if decided:
+                    return self._kept_figures(kept)
+                all_kept = await self._decide_and_keep(session, period, version)
+                if all_kept is not None:
+                    return self._kept_figures(all_kept.get(unit_id, (None,) * 4))
         view = await self._period_view(session, period)
         key: NodeKey = ("unit", unit_id)
         if not view.release.is_shown(key):
