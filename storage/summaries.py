@@ -38,7 +38,7 @@ from storage.models import Unit, utcnow
 from storage.period_versions import current_version
 from storage.period_versions import period_of as period_of  # re-exported: callers read it here
 from storage.prompt_models import PromptRound
-from storage.pulse_models import PulseRound, RoundState, is_pulse_round
+from storage.pulse_models import PENDING_CONDITION, PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank
 from storage.reflections import ReleasedReflections, released_reflections
 from storage.summary_models import (
@@ -53,7 +53,6 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
 PERIOD_CACHE = 48  # months whose release is kept (a year of history and then some)
 MAX_ACTION_LENGTH = 500
-PENDING_STATES = (RoundState.SCHEDULED.value, RoundState.OPEN.value)
 
 
 class NotAllowed(DomainError):
@@ -343,7 +342,7 @@ class Summaries:
             ).label("version"),
             exists()
             .where(
-                PulseRound.state.in_(PENDING_STATES),
+                PENDING_CONDITION,  # spelled as the partial index's, so it is used
                 PulseRound.closes_at >= start,
                 PulseRound.closes_at < end,
                 is_pulse_round(),
@@ -396,15 +395,31 @@ class Summaries:
         return figures_from(self._bank, decoded, responses, eligible or 0), None
 
     async def settle(self, period: str) -> bool:
-        """Decide a finished month once and keep the decision; False when it cannot be yet.
+        """Decide a finished month once and keep the decision; False while it cannot be yet.
 
-        Cards do this on first need; the worker may do it when a month ends, so no card pays."""
+        Cards decide on first need; the app also settles each month as it ends
+        (`settle_recent`), so no card pays for it. Cheap when the decision is already kept."""
         _, end = period_bounds(period)
         if self._now() < end:
             return False
         async with self._factory() as session:
-            version = await current_version(session, period)
+            version, pending, decided, _ = await self._kept_unit(session, "", period)
+            if pending:
+                return False
+            if decided:
+                return True
             return await self._decide_and_keep(session, period, version) is not None
+
+    async def settle_recent(self, months: int = 2) -> list[str]:
+        """Settle the months that ended last (a late round may keep one open for a while)."""
+        start, _ = period_bounds(period_of(self._now()))
+        settled = []
+        for _ in range(months):
+            period = period_of(start - timedelta(days=1))
+            if await self.settle(period):
+                settled.append(period)
+            start, _ = period_bounds(period)
+        return settled
 
     async def _decide_and_keep(
         self, session: AsyncSession, period: str, version: int
@@ -420,9 +435,11 @@ class Summaries:
         closed_state = RoundState.CLOSED.value
         if any(row[3] != closed_state for row in rows):
             return None
+        if not rows:
+            return {}  # nothing to decide, nor to keep: an empty month is read in no time
         view = PeriodView.decide(rows, self._k, True)
         shown = {key for kind, key in view.release.shown if kind == "unit"}
-        counts = await self._month_counts(session, period, shown) if shown else {}
+        counts = await self._month_counts(session, period, view, shown) if shown else {}
         kept: dict[str, tuple[Any, ...]] = {}
         for (kind, unit_id), reason in view.release.reasons.items():
             if kind == "unit":
@@ -468,45 +485,42 @@ class Summaries:
         return kept
 
     async def _month_counts(
-        self, session: AsyncSession, period: str, shown: Collection[str]
+        self, session: AsyncSession, period: str, view: PeriodView, shown: Collection[str]
     ) -> dict[str, dict[str, dict[int, int]]]:
         """The counters of every shown unit figure of a finished month, summed per unit.
 
-        Summed in the database per chain of units (a team's rounds of the month share theirs),
-        then added up the chain in Python: one pass over the month's counters."""
+        One pass over the month's counters (a range of one index, then each round's counters by
+        key), added up each round's chain in Python; only rounds the decision was made from
+        count. Not grouped in the database: a team's rounds in a month ask different questions
+        (the rotating template), so grouping saved no rows and cost a sort."""
         start, end = period_bounds(period)
         result = await session.execute(
-            select(
-                PulseRound.ancestry,
-                PulseRound.unit_id,
-                AnswerCount.item_id,
-                AnswerCount.value,
-                func.sum(AnswerCount.count),
-            )
-            .join(AnswerCount, AnswerCount.round_id == PulseRound.id)
+            select(AnswerCount.round_id, AnswerCount.item_id, AnswerCount.value, AnswerCount.count)
+            .join(PulseRound, AnswerCount.round_id == PulseRound.id)
             .where(
                 PulseRound.closes_at >= start,
                 PulseRound.closes_at < end,
                 PulseRound.state == RoundState.CLOSED.value,
                 is_pulse_round(),
             )
-            .group_by(
-                PulseRound.ancestry, PulseRound.unit_id, AnswerCount.item_id, AnswerCount.value
-            )
         )
-        chains: dict[tuple[str, str | None], list[str]] = {}
-        totals: dict[str, dict[str, dict[int, int]]] = {}
-        for ancestry, unit_id, item_id, value, count in result:
-            units = chains.get((unit_id, ancestry))
-            if units is None:
-                chain = json.loads(ancestry) if ancestry else [unit_id]
-                units = chains[(unit_id, ancestry)] = [
-                    u for u in dict.fromkeys(chain) if u in shown
-                ]
-            for unit in units:
-                values = totals.setdefault(unit, {}).setdefault(item_id, {})
-                values[value] = values.get(value, 0) + int(count)
-        return totals
+        into: dict[str, list[dict[tuple[str, int], int]]] = {}
+        totals: dict[str, dict[tuple[str, int], int]] = {unit: {} for unit in shown}
+        for round_id, item_id, value, count in result:
+            targets = into.get(round_id)
+            if targets is None:
+                pulse = view.closed.get(round_id)
+                chain = dict.fromkeys(pulse.ancestry) if pulse is not None else ()
+                targets = into[round_id] = [totals[u] for u in chain if u in totals]
+            key = (item_id, value)
+            for total in targets:
+                total[key] = total.get(key, 0) + count
+        counts: dict[str, dict[str, dict[int, int]]] = {}
+        for unit, total in totals.items():
+            per_item = counts[unit] = {}
+            for (item_id, value), count in total.items():
+                per_item.setdefault(item_id, {})[value] = int(count)
+        return counts
 
     async def _figures(self, session: AsyncSession, rounds: Collection[ClosedRound]) -> Figures:
         """The figures of a set of rounds added together (a unit's month)."""

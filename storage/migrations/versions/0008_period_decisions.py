@@ -5,7 +5,8 @@
 - `period_decisions` + `period_figures`: a finished month's release (storage/disclosure.py) and
   the counters of every unit figure it shows, per (month, version, k), so a summary card reads
   one row instead of the whole organisation's month;
-- `ix_pulse_rounds_state_closes`: whether a month still holds a round that is not closed.
+- `ix_pulse_rounds_pending` (partial: rounds not closed): whether a month still holds a round
+  that is not closed, without tempting queries over closed rounds away from their own indexes.
 
 Revision ID: 0008
 Revises: 0007
@@ -48,11 +49,18 @@ def upgrade() -> None:
         sa.Column("counts", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("period", "version", "k", "unit_id"),
     )
-    op.create_index("ix_pulse_rounds_state_closes", "pulse_rounds", ["state", "closes_at"])
+    pending = sa.text("state IN ('scheduled', 'open')")
+    op.create_index(
+        "ix_pulse_rounds_pending",
+        "pulse_rounds",
+        ["closes_at"],
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_pulse_rounds_state_closes", "pulse_rounds")
+    op.drop_index("ix_pulse_rounds_pending", "pulse_rounds")
     op.drop_table("period_figures")
     op.drop_table("period_decisions")
     op.drop_table("period_versions")
