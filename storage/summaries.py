@@ -631,8 +631,18 @@ class Summaries:
             return choices
 
     async def latest_closed_round(self, visible_units: Collection[str]) -> str | None:
-        pulses = [c for c in await self.choices(visible_units, limit=1) if c.prompt_text is None]
-        return pulses[0].round_id if pulses else None
+        """The newest closed pulse round of the visible units (the first choice; one query)."""
+        async with self._factory() as session:
+            return await session.scalar(
+                select(PulseRound.id)
+                .where(
+                    PulseRound.unit_id.in_(list(visible_units)),
+                    PulseRound.state == RoundState.CLOSED.value,
+                    is_pulse_round(),
+                )
+                .order_by(PulseRound.closes_at.desc())
+                .limit(1)
+            )
 
     async def reflection_summary(
         self, round_id: str, visible_units: Collection[str]
@@ -666,18 +676,22 @@ class Summaries:
     async def round_summary(self, round_id: str, visible_units: Collection[str]) -> Summary:
         """A team's round: shown when it closed with at least k answers, otherwise the reason."""
         async with self._factory() as session:
-            pulse = await session.get(PulseRound, round_id)
+            found = (
+                await session.execute(
+                    select(PulseRound, Unit.name, RoundResponses.responses)
+                    .outerjoin(Unit, Unit.id == PulseRound.unit_id)
+                    .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+                    .where(PulseRound.id == round_id)
+                )
+            ).first()
+            pulse, unit_name, responses = found if found is not None else (None, None, None)
             if pulse is None or pulse.sequence <= 0:  # unknown, or a reflection round
                 raise RoundNotFound(round_id)
             if pulse.unit_id not in visible_units:
                 raise NotAllowed(round_id)
             if pulse.state != RoundState.CLOSED.value:
                 raise RoundStillOpen(round_id)  # rule 5: nothing before the round closes
-            unit = await session.get(Unit, pulse.unit_id)
             period = period_of(pulse.closes_at)
-            responses = await session.scalar(
-                select(RoundResponses.responses).where(RoundResponses.round_id == pulse.id)
-            )
             ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
             this = ClosedRound(
                 id=pulse.id,
@@ -712,7 +726,7 @@ class Summaries:
             baseline, source = await self._baseline(session, pulse.unit_id)
             return Summary(
                 unit_id=pulse.unit_id,
-                unit_name=unit.name if unit else "",
+                unit_name=unit_name or "",
                 round_id=pulse.id,
                 sequence=pulse.sequence,
                 period=period,
