@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
@@ -250,6 +250,60 @@ class PeriodView:
         return cls(release(facts, k, period_complete=complete), closed, dict(inside))
 
 
+def _kept_unit_statement() -> Select[Any]:
+    """Built once (a card runs it up to three times; building it cost more than running it)."""
+    period = bindparam("period", type_=String())
+    state = select(
+        func.coalesce(
+            select(PeriodVersion.version).where(PeriodVersion.period == period).scalar_subquery(),
+            0,
+        ).label("version"),
+        exists()
+        .where(
+            PENDING_CONDITION,  # spelled as the partial index's, so it is used
+            PulseRound.closes_at >= bindparam("start", type_=PulseRound.closes_at.type),
+            PulseRound.closes_at < bindparam("end", type_=PulseRound.closes_at.type),
+            is_pulse_round(),
+        )
+        .label("pending"),
+    ).subquery()
+    k = bindparam("k", type_=Integer())
+    return (
+        select(
+            state.c.version,
+            state.c.pending,
+            PeriodDecision.k,
+            PeriodFigure.reason,
+            PeriodFigure.responses,
+            PeriodFigure.eligible,
+            PeriodFigure.counts,
+        )
+        .select_from(state)
+        .outerjoin(
+            PeriodDecision,
+            and_(
+                PeriodDecision.period == period,
+                PeriodDecision.version == state.c.version,
+                PeriodDecision.k == k,
+            ),
+        )
+        .outerjoin(
+            PeriodFigure,
+            and_(
+                PeriodFigure.period == period,
+                PeriodFigure.version == state.c.version,
+                PeriodFigure.k == k,
+                PeriodFigure.unit_id == bindparam("unit", type_=String()),
+            ),
+        )
+    )
+
+
+KEPT_UNIT = _kept_unit_statement()
+# What a choice shows of a round: columns, not ORM objects (a card lists up to 24 of them).
+CHOICE_COLUMNS = (PulseRound.id, PulseRound.unit_id, PulseRound.sequence, PulseRound.closes_at)
+
+
 class Summaries:
     """Read side of results; every method takes the units the viewer may see."""
 
@@ -333,51 +387,10 @@ class Summaries:
         a decision is kept for that version and k, and the unit's kept figure (None columns when
         the unit had no rounds that month)."""
         start, end = period_bounds(period)
-        state = select(
-            func.coalesce(
-                select(PeriodVersion.version)
-                .where(PeriodVersion.period == period)
-                .scalar_subquery(),
-                0,
-            ).label("version"),
-            exists()
-            .where(
-                PENDING_CONDITION,  # spelled as the partial index's, so it is used
-                PulseRound.closes_at >= start,
-                PulseRound.closes_at < end,
-                is_pulse_round(),
-            )
-            .label("pending"),
-        ).subquery()
         row = (
             await session.execute(
-                select(
-                    state.c.version,
-                    state.c.pending,
-                    PeriodDecision.k,
-                    PeriodFigure.reason,
-                    PeriodFigure.responses,
-                    PeriodFigure.eligible,
-                    PeriodFigure.counts,
-                )
-                .select_from(state)
-                .outerjoin(
-                    PeriodDecision,
-                    and_(
-                        PeriodDecision.period == period,
-                        PeriodDecision.version == state.c.version,
-                        PeriodDecision.k == self._k,
-                    ),
-                )
-                .outerjoin(
-                    PeriodFigure,
-                    and_(
-                        PeriodFigure.period == period,
-                        PeriodFigure.version == state.c.version,
-                        PeriodFigure.k == self._k,
-                        PeriodFigure.unit_id == unit_id,
-                    ),
-                )
+                KEPT_UNIT,
+                {"period": period, "start": start, "end": end, "k": self._k, "unit": unit_id},
             )
         ).one()
         return int(row[0]), bool(row[1]), row[2] is not None, tuple(row[3:])
@@ -561,7 +574,7 @@ class Summaries:
         async with self._factory() as session:
             rows = (
                 await session.execute(
-                    select(PulseRound, Unit.name)
+                    select(*CHOICE_COLUMNS, Unit.name)
                     .join(Unit, Unit.id == PulseRound.unit_id)
                     .where(
                         PulseRound.unit_id.in_(list(visible_units)),
@@ -574,25 +587,25 @@ class Summaries:
             ).all()
             choices = [
                 Choice(
-                    unit_id=p.unit_id,
+                    unit_id=unit_id,
                     unit_name=name,
-                    round_id=p.id,
-                    sequence=p.sequence,
-                    period=period_of(p.closes_at),
-                    closes_at=p.closes_at,
+                    round_id=round_id,
+                    sequence=sequence,
+                    period=period_of(closes_at),
+                    closes_at=closes_at,
                 )
-                for p, name in rows
+                for round_id, unit_id, sequence, closes_at, name in rows
             ]
             parents = (
                 await session.execute(
-                    select(Unit).where(
+                    select(Unit.id, Unit.name).where(
                         Unit.id.in_(list(visible_units)), Unit.teams_team_id.is_(None)
                     )
                 )
-            ).scalars()
+            ).all()
             reflections = (
                 await session.execute(
-                    select(PulseRound, Unit.name, PromptRound)
+                    select(*CHOICE_COLUMNS, Unit.name, PromptRound.text_da, PromptRound.text_en)
                     .join(Unit, Unit.id == PulseRound.unit_id)
                     .join(PromptRound, PromptRound.round_id == PulseRound.id)
                     .where(
@@ -606,22 +619,22 @@ class Summaries:
             months = sorted({c.period for c in choices}, reverse=True)[:3]
             choices += [
                 Choice(
-                    unit_id=p.unit_id,
+                    unit_id=unit_id,
                     unit_name=name,
-                    round_id=p.id,
+                    round_id=round_id,
                     sequence=None,
-                    period=period_of(p.closes_at),
-                    closes_at=p.closes_at,
-                    prompt_text={"da": prompt.text_da, "en": prompt.text_en},
+                    period=period_of(closes_at),
+                    closes_at=closes_at,
+                    prompt_text={"da": text_da, "en": text_en},
                 )
-                for p, name, prompt in reflections
+                for round_id, unit_id, _, closes_at, name, text_da, text_en in reflections
             ]
-            for unit in parents:
+            for parent_id, parent_name in parents:
                 for period in months:
                     choices.append(
                         Choice(
-                            unit_id=unit.id,
-                            unit_name=unit.name,
+                            unit_id=parent_id,
+                            unit_name=parent_name,
                             round_id=None,
                             sequence=None,
                             period=period,

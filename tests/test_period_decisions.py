@@ -110,10 +110,17 @@ async def test_a_month_deleted_by_retention_is_never_served_from_its_kept_decisi
         assert gone.figures is None and gone.suppressed is Suppression.TOO_FEW
 
 
-async def test_an_unfinished_month_is_not_kept(session_factory: SessionFactory) -> None:
+async def test_an_unfinished_month_is_not_kept_and_a_finished_one_is_settled(
+    session_factory: SessionFactory,
+) -> None:
     _, _, dept = await _two_teams(session_factory)
     during = Summaries(session_factory, BANK, 5, Clock(CLOSES + timedelta(days=1)))
     assert not await during.settle(PERIOD)
     summary = await during.period_summary(dept, PERIOD, {dept})
     assert summary.suppressed is Suppression.PERIOD_OPEN
     assert await _kept(session_factory, PERIOD) == (0, 0)
+    # The app settles the months that ended last (an empty month has nothing to keep).
+    after = Summaries(session_factory, BANK, 5, Clock(DECEMBER))
+    assert await after.settle_recent() == [PERIOD, "2026-10"]
+    assert await _kept(session_factory, PERIOD) == (1, 3)
+    assert await _kept(session_factory, "2026-10") == (0, 0)
