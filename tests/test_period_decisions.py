@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+import storage.summaries as summaries_module
 from storage.answers import submit_answer
 from storage.db import SessionFactory
 from storage.disclosure import Suppression
@@ -124,3 +126,18 @@ async def test_an_unfinished_month_is_not_kept_and_a_finished_one_is_settled(
     assert await after.settle_recent() == [PERIOD, "2026-10"]
     assert await _kept(session_factory, PERIOD) == (1, 3)
     assert await _kept(session_factory, "2026-10") == (0, 0)
+
+
+async def test_many_units_find_the_same_newest_rounds_by_time(
+    session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An area's or the organisation's leader gets their choices walked by time: the same list."""
+    a, b, dept = await _two_teams(session_factory)
+    visible = {a, b, dept}
+    summaries = Summaries(session_factory, BANK, 5, Clock(DECEMBER))
+    by_unit = await summaries.choices(visible)
+    latest = await summaries.latest_closed_round(visible)
+    monkeypatch.setattr(summaries_module, "MANY_UNITS", 0)
+    assert await summaries.choices(visible) == by_unit
+    assert await summaries.latest_closed_round(visible) == latest
+    assert latest is not None and len([c for c in by_unit if c.round_id]) == 2
