@@ -168,6 +168,18 @@ def start_retention(
     )
 
 
+def start_settling(settings: Settings, summaries: Summaries) -> asyncio.Task[None]:
+    """Decide each month's release as the month ends and keep it (storage/summaries.py), so
+    summary cards read one kept row; every replica may run it, the decision is written once."""
+
+    async def tick() -> None:
+        await summaries.settle_recent()
+
+    return asyncio.create_task(
+        run_every(settings.scheduler_interval_seconds, tick, "settle"), name="settle"
+    )
+
+
 def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
     """Engines, services and workers live in cleanup_ctx: created on start, stopped on shutdown."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -205,6 +217,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
             tasks.append(start_retention(settings, factory, now))
+            tasks.append(start_settling(settings, services.summaries))
             tasks += start_prompt_tasks(
                 settings,
                 services.prompts,

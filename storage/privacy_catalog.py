@@ -275,6 +275,42 @@ CATALOG: dict[str, TableClass] = {
             "ancestry",
         ),
     ),
+    "period_versions": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Hvor mange gange en måneds lukkede runder er ændret (en runde lukket, en måned "
+            "slettet): så en gemt afgørelse om, hvad der må vises, aldrig bruges efter en ændring.",
+            "How often a month's closed rounds have changed (a round closed, a month deleted): so "
+            "a kept decision on what may be shown is never used after a change.",
+        ),
+        Text(
+            "Et tal pr. måned; det gemte resultat slettes med månedens runder.",
+            "One number per month; what was kept is deleted with the month's rounds.",
+        ),
+        other=("period", "version"),
+    ),
+    "period_decisions": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "At en afsluttet måneds resultater er afgjort (regel 3 og 4) for en version og et k.",
+            "That a finished month's results were decided (rules 3 and 4) for a version and a k.",
+        ),
+        ROUNDS_RETENTION,
+        other=("period", "version", "k"),
+    ),
+    "period_figures": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "En enheds samlede tal for en afsluttet måned, som afgjort fra månedens lukkede "
+            "runder: tællerne, når tallet må vises, ellers kun grunden til, at det skjules. "
+            "Intet, der ikke allerede står i tællerne.",
+            "A unit's aggregate for a finished month, as decided from the month's closed rounds: "
+            "the counters when the figure may be shown, otherwise only why it is hidden. Nothing "
+            "that is not already in the counters.",
+        ),
+        ROUNDS_RETENTION,
+        other=("period", "version", "k", "unit_id", "reason", "responses", "eligible", "counts"),
+    ),
     "agreed_actions": TableClass(
         Kind.ORGANISATIONAL,
         Text(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +25,9 @@ class RoundState(StrEnum):
     SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
+
+
+PENDING_CONDITION = text("state IN ('scheduled', 'open')")
 
 
 class PulseRound(Base):
@@ -61,6 +65,14 @@ class PulseRound(Base):
         ),
         # A unit's newest rounds (trend, choices) without sorting its whole history.
         Index("ix_pulse_rounds_unit_closes", "unit_id", "closes_at"),
+        # Whether a month still has a round that is not closed: only those rounds are indexed,
+        # so no query over closed rounds is tempted to walk it (the choices on the card).
+        Index(
+            "ix_pulse_rounds_pending",
+            "closes_at",
+            sqlite_where=PENDING_CONDITION,
+            postgresql_where=PENDING_CONDITION,
+        ),
     )
 
 

@@ -45,6 +45,7 @@ from storage.answer_models import AnonymousComment, AnswerCount, Participation, 
 from storage.db import SessionFactory
 from storage.models import Conversation, Membership, Recipient
 from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxKind, OutboxMessage
+from storage.period_versions import forget_periods
 from storage.prompt_models import ChannelPost, PromptRound
 from storage.pulse_models import PulseRound, RoundState
 from storage.summary_models import AgreedAction
@@ -196,6 +197,7 @@ async def _apply(
     periods, skipped = await _old_periods(session, cutoff)
     old_rounds = [pulse for rounds in periods.values() for pulse in rounds]
     comments, outbox = await _delete_rounds(session, [p.id for p in old_rounds])
+    await forget_periods(session, periods)  # their kept releases go, and can never be served
     actions = await _delete(session, AgreedAction, AgreedAction.agreed_on < cutoff.date())
 
     over = _rounds_over(now, policy.participation_grace)

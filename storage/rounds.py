@@ -21,6 +21,7 @@ from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.participation import forget_participation, not_participated, rewrite_in_key_order
+from storage.period_versions import bump_period, period_of
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
 from storage.summary_models import AgreedAction
@@ -306,6 +307,8 @@ class Rounds:
                 return None
             pulse.state = RoundState.CLOSED.value
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
+            # The month's closed rounds change: a release kept for it is stale from this commit.
+            await bump_period(session, period_of(pulse.closes_at))
             await enqueue_closing_notes(session, pulse, now or utcnow())
             await forget_participation(session, pulse.id)
             await rewrite_in_key_order(session, pulse.id, at_close=True)

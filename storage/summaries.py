@@ -20,11 +20,11 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
-from storage.db import SessionFactory
+from storage.db import SessionFactory, dialect_insert
 from storage.disclosure import (
     NodeKey,
     Release,
@@ -35,11 +35,19 @@ from storage.disclosure import (
 )
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
+from storage.period_versions import current_version
+from storage.period_versions import period_of as period_of  # re-exported: callers read it here
 from storage.prompt_models import PromptRound
-from storage.pulse_models import PulseRound, RoundState, is_pulse_round
+from storage.pulse_models import PENDING_CONDITION, PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank
 from storage.reflections import ReleasedReflections, released_reflections
-from storage.summary_models import AgreedAction, Baseline
+from storage.summary_models import (
+    AgreedAction,
+    Baseline,
+    PeriodDecision,
+    PeriodFigure,
+    PeriodVersion,
+)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
@@ -57,12 +65,6 @@ class RoundStillOpen(DomainError):
 
 class EmptyAction(DomainError):
     code = "empty_action"
-
-
-def period_of(moment: datetime) -> str:
-    """The calendar month (Copenhagen time) a round's results belong to, e.g. '2026-11'."""
-    local = moment.astimezone(COPENHAGEN)
-    return f"{local.year:04d}-{local.month:02d}"
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
@@ -248,6 +250,83 @@ class PeriodView:
         return cls(release(facts, k, period_complete=complete), closed, dict(inside))
 
 
+def _kept_unit_statement() -> Select[Any]:
+    """Built once (a card runs it up to three times; building it cost more than running it)."""
+    period = bindparam("period", type_=String())
+    state = select(
+        func.coalesce(
+            select(PeriodVersion.version).where(PeriodVersion.period == period).scalar_subquery(),
+            0,
+        ).label("version"),
+        exists()
+        .where(
+            PENDING_CONDITION,  # spelled as the partial index's, so it is used
+            PulseRound.closes_at >= bindparam("start", type_=PulseRound.closes_at.type),
+            PulseRound.closes_at < bindparam("end", type_=PulseRound.closes_at.type),
+            is_pulse_round(),
+        )
+        .label("pending"),
+    ).subquery()
+    k = bindparam("k", type_=Integer())
+    return (
+        select(
+            state.c.version,
+            state.c.pending,
+            PeriodDecision.k,
+            PeriodFigure.reason,
+            PeriodFigure.responses,
+            PeriodFigure.eligible,
+            PeriodFigure.counts,
+        )
+        .select_from(state)
+        .outerjoin(
+            PeriodDecision,
+            and_(
+                PeriodDecision.period == period,
+                PeriodDecision.version == state.c.version,
+                PeriodDecision.k == k,
+            ),
+        )
+        .outerjoin(
+            PeriodFigure,
+            and_(
+                PeriodFigure.period == period,
+                PeriodFigure.version == state.c.version,
+                PeriodFigure.k == k,
+                PeriodFigure.unit_id == bindparam("unit", type_=String()),
+            ),
+        )
+    )
+
+
+KEPT_UNIT = _kept_unit_statement()
+# What a choice shows of a round: columns, not ORM objects (a card lists up to 24 of them).
+CHOICE_COLUMNS = (PulseRound.id, PulseRound.unit_id, PulseRound.sequence, PulseRound.closes_at)
+
+
+MANY_UNITS = 50  # a viewer above this many units gets their newest rounds found by time
+
+
+def _newest_closed(columns: tuple[Any, ...], units: Collection[str], limit: int) -> Select[Any]:
+    """The newest closed pulse rounds of some units.
+
+    For a team or a department, from each unit's own rounds (an index per unit). For many units
+    (an area, the organisation) that would read and sort every round they ever had (250 ms at
+    1,769 units on SQLite); there the newest rounds are walked by time instead, and a unit is
+    only checked (`unit_id || ''` keeps the planner from the per-unit index)."""
+    unit = PulseRound.unit_id if len(units) <= MANY_UNITS else PulseRound.unit_id.concat("")
+    return (
+        select(*columns)
+        .where(
+            unit.in_(list(units)),
+            PulseRound.state == RoundState.CLOSED.value,
+            is_pulse_round(),
+        )
+        .order_by(PulseRound.closes_at.desc())
+        .limit(limit)
+    )
+
+
 class Summaries:
     """Read side of results; every method takes the units the viewer may see."""
 
@@ -266,18 +345,10 @@ class Summaries:
 
     # --- the release of a period -------------------------------------------------------------
 
-    async def _period_view(self, session: AsyncSession, period: str) -> PeriodView:
-        """The release of a month, for the whole organisation (disclosure needs all of it).
-
-        The month's round facts are read every time (one range scan of a covering index); the
-        decision made from them is kept and reused while the facts read are exactly the same,
-        since it depends on nothing else. Within one summary a month is read once.
-        """
-        memo: dict[str, PeriodView] = session.info.setdefault("period_views", {})
-        if period in memo:
-            return memo[period]
+    async def _month_rows(self, session: AsyncSession, period: str) -> tuple[tuple[Any, ...], ...]:
+        """The month's pulse rounds, for the whole organisation (one range of a covering index)."""
         start, end = period_bounds(period)
-        rows = tuple(
+        return tuple(
             tuple(row)
             for row in await session.execute(
                 select(
@@ -299,6 +370,21 @@ class Summaries:
                 )
             )
         )
+
+    async def _period_view(self, session: AsyncSession, period: str) -> PeriodView:
+        """The release of a month, for the whole organisation (disclosure needs all of it).
+
+        Read and decided here for a month that is not finished (its unit figures are hidden
+        anyway, so only their reasons are asked) and for the HR export; a finished month's unit
+        figures come from the decision kept in the database (`_unit_period`). The decision made
+        from the facts read is kept in this process while the facts read are exactly the same.
+        Within one summary a month is read once.
+        """
+        memo: dict[str, PeriodView] = session.info.setdefault("period_views", {})
+        if period in memo:
+            return memo[period]
+        _, end = period_bounds(period)
+        rows = await self._month_rows(session, period)
         closed_state = RoundState.CLOSED.value
         closed = [row for row in rows if row[3] == closed_state]
         complete = self._now() >= end and len(closed) == len(rows)
@@ -314,6 +400,163 @@ class Summaries:
                 self._views.popitem(last=False)
         memo[period] = view
         return view
+
+    # --- a finished month's decision, kept in the database --------------------------------------
+
+    async def _kept_unit(
+        self, session: AsyncSession, unit_id: str, period: str
+    ) -> tuple[int, bool, bool, tuple[Any, ...]]:
+        """One statement: the month's version, whether a round of it is not closed yet, whether
+        a decision is kept for that version and k, and the unit's kept figure (None columns when
+        the unit had no rounds that month)."""
+        start, end = period_bounds(period)
+        row = (
+            await session.execute(
+                KEPT_UNIT,
+                {"period": period, "start": start, "end": end, "k": self._k, "unit": unit_id},
+            )
+        ).one()
+        return int(row[0]), bool(row[1]), row[2] is not None, tuple(row[3:])
+
+    def _kept_figures(self, kept: tuple[Any, ...]) -> tuple[Figures | None, Suppression | None]:
+        reason, responses, eligible, counts = kept
+        if reason is not None:
+            return None, Suppression(reason)
+        if responses is None:  # the unit had no rounds that month
+            return None, Suppression.TOO_FEW
+        decoded = {
+            item: {int(value): count for value, count in values.items()}
+            for item, values in json.loads(counts or "{}").items()
+        }
+        return figures_from(self._bank, decoded, responses, eligible or 0), None
+
+    async def settle(self, period: str) -> bool:
+        """Decide a finished month once and keep the decision; False while it cannot be yet.
+
+        Cards decide on first need; the app also settles each month as it ends
+        (`settle_recent`), so no card pays for it. Cheap when the decision is already kept."""
+        _, end = period_bounds(period)
+        if self._now() < end:
+            return False
+        async with self._factory() as session:
+            version, pending, decided, _ = await self._kept_unit(session, "", period)
+            if pending:
+                return False
+            if decided:
+                return True
+            return await self._decide_and_keep(session, period, version) is not None
+
+    async def settle_recent(self, months: int = 2) -> list[str]:
+        """Settle the months that ended last (a late round may keep one open for a while)."""
+        start, _ = period_bounds(period_of(self._now()))
+        settled = []
+        for _ in range(months):
+            period = period_of(start - timedelta(days=1))
+            if await self.settle(period):
+                settled.append(period)
+            start, _ = period_bounds(period)
+        return settled
+
+    async def _decide_and_keep(
+        self, session: AsyncSession, period: str, version: int
+    ) -> dict[str, tuple[Any, ...]] | None:
+        """Decide the finished month from its closed rounds and keep every unit figure of it.
+
+        Returns the kept rows by unit, or None when a round of the month is not closed (the
+        month is not complete, nothing is kept). The decision is written only if the month's
+        version is still the one read before its rounds were, so it was made from exactly that
+        version's facts; two replicas deciding at once write the same rows, the second one's
+        inserts do nothing."""
+        rows = await self._month_rows(session, period)
+        closed_state = RoundState.CLOSED.value
+        if any(row[3] != closed_state for row in rows):
+            return None
+        if not rows:
+            return {}  # nothing to decide, nor to keep: an empty month is read in no time
+        view = PeriodView.decide(rows, self._k, True)
+        shown = {key for kind, key in view.release.shown if kind == "unit"}
+        counts = await self._month_counts(session, period, view, shown) if shown else {}
+        kept: dict[str, tuple[Any, ...]] = {}
+        for (kind, unit_id), reason in view.release.reasons.items():
+            if kind == "unit":
+                kept[unit_id] = (reason.value, None, None, None)
+        for unit_id in shown:
+            inside = view.inside.get(unit_id, [])
+            kept[unit_id] = (
+                None,
+                sum(p.responses for p in inside),
+                sum(p.eligible for p in inside),
+                json.dumps(counts.get(unit_id, {}), separators=(",", ":"), sort_keys=True),
+            )
+        async with self._factory.begin() as writer:
+            if await current_version(writer, period) != version:
+                return None  # a round closed meanwhile: decide again next time
+            insert = dialect_insert(writer.get_bind().dialect.name)
+            if kept:
+                await writer.execute(
+                    insert(PeriodFigure).on_conflict_do_nothing(),
+                    [
+                        {
+                            "period": period,
+                            "version": version,
+                            "k": self._k,
+                            "unit_id": unit_id,
+                            "reason": reason,
+                            "responses": responses,
+                            "eligible": eligible,
+                            "counts": encoded,
+                        }
+                        for unit_id, (reason, responses, eligible, encoded) in kept.items()
+                    ],
+                )
+            await writer.execute(
+                insert(PeriodDecision)
+                .values(period=period, version=version, k=self._k)
+                .on_conflict_do_nothing()
+            )
+            for model in (PeriodFigure, PeriodDecision):  # older versions can never be asked
+                await writer.execute(
+                    delete(model).where(model.period == period, model.version < version)
+                )
+        return kept
+
+    async def _month_counts(
+        self, session: AsyncSession, period: str, view: PeriodView, shown: Collection[str]
+    ) -> dict[str, dict[str, dict[int, int]]]:
+        """The counters of every shown unit figure of a finished month, summed per unit.
+
+        One pass over the month's counters (a range of one index, then each round's counters by
+        key), added up each round's chain in Python; only rounds the decision was made from
+        count. Not grouped in the database: a team's rounds in a month ask different questions
+        (the rotating template), so grouping saved no rows and cost a sort."""
+        start, end = period_bounds(period)
+        result = await session.execute(
+            select(AnswerCount.round_id, AnswerCount.item_id, AnswerCount.value, AnswerCount.count)
+            .join(PulseRound, AnswerCount.round_id == PulseRound.id)
+            .where(
+                PulseRound.closes_at >= start,
+                PulseRound.closes_at < end,
+                PulseRound.state == RoundState.CLOSED.value,
+                is_pulse_round(),
+            )
+        )
+        into: dict[str, list[dict[tuple[str, int], int]]] = {}
+        totals: dict[str, dict[tuple[str, int], int]] = {unit: {} for unit in shown}
+        for round_id, item_id, value, count in result:
+            targets = into.get(round_id)
+            if targets is None:
+                pulse = view.closed.get(round_id)
+                chain = dict.fromkeys(pulse.ancestry) if pulse is not None else ()
+                targets = into[round_id] = [totals[u] for u in chain if u in totals]
+            key = (item_id, value)
+            for total in targets:
+                total[key] = total.get(key, 0) + count
+        counts: dict[str, dict[str, dict[int, int]]] = {}
+        for unit, total in totals.items():
+            per_item = counts[unit] = {}
+            for (item_id, value), count in total.items():
+                per_item.setdefault(item_id, {})[value] = int(count)
+        return counts
 
     async def _figures(self, session: AsyncSession, rounds: Collection[ClosedRound]) -> Figures:
         """The figures of a set of rounds added together (a unit's month)."""
@@ -352,45 +595,43 @@ class Summaries:
     async def choices(self, visible_units: Collection[str], limit: int = 12) -> list[Choice]:
         """Closed rounds of visible units, newest first, plus months of units above teams."""
         async with self._factory() as session:
+            newest = _newest_closed(CHOICE_COLUMNS, visible_units, limit).subquery()
             rows = (
                 await session.execute(
-                    select(PulseRound, Unit.name)
-                    .join(Unit, Unit.id == PulseRound.unit_id)
-                    .where(
-                        PulseRound.unit_id.in_(list(visible_units)),
-                        PulseRound.state == RoundState.CLOSED.value,
-                        is_pulse_round(),
-                    )
-                    .order_by(PulseRound.closes_at.desc())
-                    .limit(limit)
+                    select(newest, Unit.name)
+                    .join(Unit, Unit.id == newest.c.unit_id)
+                    .order_by(newest.c.closes_at.desc())
                 )
             ).all()
             choices = [
                 Choice(
-                    unit_id=p.unit_id,
+                    unit_id=unit_id,
                     unit_name=name,
-                    round_id=p.id,
-                    sequence=p.sequence,
-                    period=period_of(p.closes_at),
-                    closes_at=p.closes_at,
+                    round_id=round_id,
+                    sequence=sequence,
+                    period=period_of(closes_at),
+                    closes_at=closes_at,
                 )
-                for p, name in rows
+                for round_id, unit_id, sequence, closes_at, name in rows
             ]
             parents = (
                 await session.execute(
-                    select(Unit).where(
+                    select(Unit.id, Unit.name).where(
                         Unit.id.in_(list(visible_units)), Unit.teams_team_id.is_(None)
                     )
                 )
-            ).scalars()
+            ).all()
             reflections = (
                 await session.execute(
-                    select(PulseRound, Unit.name, PromptRound)
+                    select(*CHOICE_COLUMNS, Unit.name, PromptRound.text_da, PromptRound.text_en)
                     .join(Unit, Unit.id == PulseRound.unit_id)
                     .join(PromptRound, PromptRound.round_id == PulseRound.id)
                     .where(
                         PulseRound.unit_id.in_(list(visible_units)),
                         PulseRound.state == RoundState.CLOSED.value,
+                        # Reflection rounds count down from -1: a range of the (unit, sequence)
+                        # key, instead of every pulse round of every visible unit.
+                        PulseRound.sequence <= 0,
                     )
                     .order_by(PulseRound.closes_at.desc())
                     .limit(limit)
@@ -399,22 +640,22 @@ class Summaries:
             months = sorted({c.period for c in choices}, reverse=True)[:3]
             choices += [
                 Choice(
-                    unit_id=p.unit_id,
+                    unit_id=unit_id,
                     unit_name=name,
-                    round_id=p.id,
+                    round_id=round_id,
                     sequence=None,
-                    period=period_of(p.closes_at),
-                    closes_at=p.closes_at,
-                    prompt_text={"da": prompt.text_da, "en": prompt.text_en},
+                    period=period_of(closes_at),
+                    closes_at=closes_at,
+                    prompt_text={"da": text_da, "en": text_en},
                 )
-                for p, name, prompt in reflections
+                for round_id, unit_id, _, closes_at, name, text_da, text_en in reflections
             ]
-            for unit in parents:
+            for parent_id, parent_name in parents:
                 for period in months:
                     choices.append(
                         Choice(
-                            unit_id=unit.id,
-                            unit_name=unit.name,
+                            unit_id=parent_id,
+                            unit_name=parent_name,
                             round_id=None,
                             sequence=None,
                             period=period,
@@ -424,8 +665,10 @@ class Summaries:
             return choices
 
     async def latest_closed_round(self, visible_units: Collection[str]) -> str | None:
-        pulses = [c for c in await self.choices(visible_units, limit=1) if c.prompt_text is None]
-        return pulses[0].round_id if pulses else None
+        """The newest closed pulse round of the visible units (the first choice; one query)."""
+        async with self._factory() as session:
+            found = await session.scalar(_newest_closed((PulseRound.id,), visible_units, 1))
+        return str(found) if found is not None else None
 
     async def reflection_summary(
         self, round_id: str, visible_units: Collection[str]
@@ -459,18 +702,22 @@ class Summaries:
     async def round_summary(self, round_id: str, visible_units: Collection[str]) -> Summary:
         """A team's round: shown when it closed with at least k answers, otherwise the reason."""
         async with self._factory() as session:
-            pulse = await session.get(PulseRound, round_id)
+            found = (
+                await session.execute(
+                    select(PulseRound, Unit.name, RoundResponses.responses)
+                    .outerjoin(Unit, Unit.id == PulseRound.unit_id)
+                    .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+                    .where(PulseRound.id == round_id)
+                )
+            ).first()
+            pulse, unit_name, responses = found if found is not None else (None, None, None)
             if pulse is None or pulse.sequence <= 0:  # unknown, or a reflection round
                 raise RoundNotFound(round_id)
             if pulse.unit_id not in visible_units:
                 raise NotAllowed(round_id)
             if pulse.state != RoundState.CLOSED.value:
                 raise RoundStillOpen(round_id)  # rule 5: nothing before the round closes
-            unit = await session.get(Unit, pulse.unit_id)
             period = period_of(pulse.closes_at)
-            responses = await session.scalar(
-                select(RoundResponses.responses).where(RoundResponses.round_id == pulse.id)
-            )
             ancestry = json.loads(pulse.ancestry) if pulse.ancestry else [pulse.unit_id]
             this = ClosedRound(
                 id=pulse.id,
@@ -505,7 +752,7 @@ class Summaries:
             baseline, source = await self._baseline(session, pulse.unit_id)
             return Summary(
                 unit_id=pulse.unit_id,
-                unit_name=unit.name if unit else "",
+                unit_name=unit_name or "",
                 round_id=pulse.id,
                 sequence=pulse.sequence,
                 period=period,
@@ -562,6 +809,17 @@ class Summaries:
     async def _unit_period(
         self, session: AsyncSession, unit_id: str, period: str
     ) -> tuple[Figures | None, Suppression | None]:
+        """A unit's month: a finished month's from the decision kept for its current version
+        (one row), deciding and keeping it on first need; an unfinished month's read whole."""
+        _, end = period_bounds(period)
+        if self._now() >= end:
+            version, pending, decided, kept = await self._kept_unit(session, unit_id, period)
+            if not pending:
+                if decided:
+                    return self._kept_figures(kept)
+                all_kept = await self._decide_and_keep(session, period, version)
+                if all_kept is not None:
+                    return self._kept_figures(all_kept.get(unit_id, (None,) * 4))
         view = await self._period_view(session, period)
         key: NodeKey = ("unit", unit_id)
         if not view.release.is_shown(key):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, new_id
@@ -36,3 +36,46 @@ class Baseline(Base):
     dimension: Mapped[str] = mapped_column(String(40), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(100))
+
+
+class PeriodVersion(Base):
+    """How often the facts of a month's closed rounds have changed (storage/period_versions.py).
+
+    Bumped in the same transaction as every change: a round closing, a month deleted by retention.
+    A month's release decided under one version is valid exactly while the version stays."""
+
+    __tablename__ = "period_versions"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class PeriodDecision(Base):
+    """A finished month's release was decided under this version and k; its figures are below.
+
+    Written last, in the transaction that writes the month's PeriodFigure rows, so a reader who
+    finds it finds every figure of the decision."""
+
+    __tablename__ = "period_decisions"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class PeriodFigure(Base):
+    """One unit's aggregate in a decided month: its counters when shown, else only the reason.
+
+    Derived from the month's closed rounds by storage/disclosure.release and nothing else; a unit
+    with no row had no rounds that month."""
+
+    __tablename__ = "period_figures"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)  # None: shown
+    responses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # shown figures only
+    eligible: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    counts: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON item → value → count

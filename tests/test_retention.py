@@ -229,7 +229,10 @@ async def test_retention_deletes_exactly_what_is_over_age_and_keeps_the_summarie
     assert dry.model_dump(exclude={"dry_run"}) == report.model_dump(exclude={"dry_run"})  # ... and
     # counts exactly what the real run deletes.
     after = await snapshot(session_factory)
-    gone = removed(before, after)
+    # The one row a purge writes: the deleted month's version is bumped, so a release decided
+    # from its rounds can never be served again (storage/period_versions.py).
+    assert set(after["period_versions"]) - set(before["period_versions"]) == {("2021-10", 1)}
+    gone = removed(before, {**after, "period_versions": before["period_versions"]})
 
     old = {world.rounds[n] for n in ("old-a", "old-b", "old-edge", "old-reflection")}
     assert first_column(gone.pop("pulse_rounds")) == old
@@ -246,6 +249,10 @@ async def test_retention_deletes_exactly_what_is_over_age_and_keeps_the_summarie
     assert first_column(gone.pop("delivery_watches")) == {"w-old"}
     assert first_column(gone.pop("recipients")) == {"left-long-ago"}
     assert first_column(gone.pop("conversations")) == {"a:left"}
+    # What was decided from October 2021's rounds (kept when the export read it) goes with them.
+    for table in ("period_decisions", "period_figures"):
+        assert first_column(gone.pop(table)) == {"2021-10"}, table
+        assert all(row[0] != "2021-10" for row in after[table]), table
     assert {name: rows for name, rows in gone.items() if rows} == {}, "nothing else"
 
     assert report.periods == ["2021-10"] and report.skipped_periods == ["2021-09"]
