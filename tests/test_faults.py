@@ -20,9 +20,8 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -55,6 +54,7 @@ from tests.support.postgres import (
     restart,
     stop,
 )
+from tests.support.processes import spawn_bot, stop_process, until
 from tests.support.pulse_fixtures import member
 
 TEAM = "19:team-faults@thread.tacv2"
@@ -108,18 +108,6 @@ def asked_to_retry(connector: MockConnector, n: int) -> bool:
     polite = language.TEXTS["error.database_unavailable"]
     assert phrase in polite.lower()
     return polite in texts_to(connector, n)
-
-
-async def until(check: Callable[[], Awaitable[bool] | bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def seed_round(factory: SessionFactory, service_url: str, people: range) -> RoundInfo:
@@ -349,7 +337,6 @@ class HoldingConnector(MockConnector):
 def bot_process(db_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     """`trivselsbot run` as its own process: a real process, so SIGKILL is a real crash."""
     env = {
-        **os.environ,
         "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "BOT_DEV_MODE": "true",
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
@@ -358,22 +345,7 @@ def bot_process(db_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         "BOT_BACKGROUND_WORKERS": "false",
         "BOT_LOG_LEVEL": "INFO",
     }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-
-
-def end(process: subprocess.Popen[bytes], sig: int) -> None:
-    """Signal this one process (by its own pid, never by name) and reap it."""
-    if process.poll() is None:
-        os.kill(process.pid, sig)
-        process.wait(timeout=20)
+    return spawn_bot(["run"], env, log)
 
 
 @pytest.fixture
@@ -422,7 +394,7 @@ async def test_a_crash_after_counting_and_before_the_card_update_never_counts_tw
             counted = await anonymous_tables(factory, info.id)
             assert (counted["responses"], counted["participation"]) == (1, 1)
 
-            end(processes[-1], signal.SIGKILL)  # counted, card not updated
+            stop_process(processes[-1], signal.SIGKILL)  # counted, card not updated
             with pytest.raises(aiohttp.ClientError):
                 await first
             holding.released.set()
@@ -442,7 +414,7 @@ async def test_a_crash_after_counting_and_before_the_card_update_never_counts_tw
         assert again["per_item"] == {item: 1 for item in info.items}
     finally:
         for process in processes:
-            end(process, signal.SIGTERM)
+            stop_process(process, signal.SIGTERM)
         await engine.dispose()
 
 

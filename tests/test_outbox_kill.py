@@ -11,11 +11,8 @@ their reasons, and nothing is left pending.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,6 +24,8 @@ from storage.delivery import Deliveries
 from storage.outbox_models import OutboxKind, OutboxMessage
 from tests.conftest import TEST_SECRET
 from tests.support import fanout
+from tests.support.processes import log_tail, spawn_bot, stop_process
+from tests.support.processes import until as wait_until
 from tests.support.throttling_connector import ThrottlingConnector, max_in_window
 
 PEOPLE = 2000
@@ -39,7 +38,6 @@ GONE = [n for n in range(13, PEOPLE, 200)]  # 10 whose chat no longer exists
 
 def worker_process(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
         "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "BOT_DEV_MODE": "true",
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
@@ -52,46 +50,19 @@ def worker_process(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
         "BOT_OUTBOX_POLL_SECONDS": "0.1",
         "BOT_LOG_LEVEL": "INFO",
     }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
+    return spawn_bot(["worker"], env, log)
 
 
 async def until(
     check: Callable[[], Awaitable[bool] | bool], timeout: float, what: str, log: Path
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"no {what}; worker log: {tail(log)}"
-        await asyncio.sleep(0.05)
+    await wait_until(check, timeout, what, lambda: f"worker log: {log_tail(log)}")
 
 
 async def states(factory: SessionFactory) -> dict[str, OutboxMessage]:
     async with factory() as session:
         rows = (await session.execute(select(OutboxMessage))).scalars().all()
         return {row.user_id: row for row in rows}
-
-
-def tail(log: Path) -> str:
-    return log.read_text()[-3000:] if log.exists() else "(none)"
-
-
-def stop(process: subprocess.Popen[bytes], sig: int) -> None:
-    """Signal this one process (by its own pid, never by name) and reap it."""
-    if process.poll() is None:
-        os.kill(process.pid, sig)
-        process.wait(timeout=20)
 
 
 async def test_a_push_to_2000_people_survives_sigkill_midway(
@@ -118,11 +89,11 @@ async def test_a_push_to_2000_people_survives_sigkill_midway(
         processes.append(worker_process(db_path, log))
 
         def midway() -> bool:
-            assert processes[0].poll() is None, tail(log)
+            assert processes[0].poll() is None, log_tail(log)
             return sum(mock.delivered.values()) >= PEOPLE * 2 // 5
 
         await until(midway, 60, "40% delivered", log)
-        stop(processes[0], signal.SIGKILL)
+        stop_process(processes[0], signal.SIGKILL)
         killed_at = time.monotonic()
         delivered_at_kill = sum(mock.delivered.values())
         at_kill = await states(session_factory)
@@ -133,16 +104,16 @@ async def test_a_push_to_2000_people_survives_sigkill_midway(
         report = Deliveries(session_factory)
 
         async def finished() -> bool:
-            assert processes[1].poll() is None, tail(log)
+            assert processes[1].poll() is None, log_tail(log)
             return (await report.report(OutboxKind.PULSE, round_id)).pending == 0
 
         await until(finished, 90, "end: rows still pending", log)
         took = time.monotonic() - started
-        stop(processes[1], signal.SIGTERM)
-        assert processes[1].returncode == 0, tail(log)
+        stop_process(processes[1], signal.SIGTERM)
+        assert processes[1].returncode == 0, log_tail(log)
     finally:
         for process in processes:
-            stop(process, signal.SIGKILL)
+            stop_process(process, signal.SIGKILL)
         await mock.stop()
 
     unreachable = {fanout.conversation_of(n, NEW_EVERY) for n in BLOCKED + GONE}

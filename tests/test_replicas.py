@@ -51,6 +51,7 @@ from tests.support import activities as A
 from tests.support import fanout
 from tests.support.mock_connector import MockConnector, Sent, free_port, teams_member
 from tests.support.postgres import PostgresServer, random_database_name
+from tests.support.processes import until as wait_until
 from tests.support.pulse_fixtures import member
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,17 +205,11 @@ async def post(http: aiohttp.ClientSession, replica: Replica, activity: dict[str
 
 
 async def until(check: Any, timeout: float, what: str, replicas: list[Replica]) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
+    def alive() -> None:
         for replica in replicas:
             assert replica.process.poll() is None, f"{replica.name} died:\n{replica.tail()}"
-        assert time.monotonic() < deadline, f"no {what}\n" + "\n".join(r.tail() for r in replicas)
-        await asyncio.sleep(0.05)
+
+    await wait_until(check, timeout, what, lambda: "\n".join(r.tail() for r in replicas), alive)
 
 
 def personal(n: int) -> str:
