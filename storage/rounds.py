@@ -6,7 +6,7 @@ Rule 5: results are released at close, not live; rule 2: participation hashes di
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -92,6 +92,12 @@ def check_template(bank: QuestionBank, items: list[str]) -> list[str]:
     return items
 
 
+# A press's `now` is read before it waits for the unit's lock, so a second press of the same
+# button (at another replica) can carry a `now` a little earlier than the round the first one
+# created: that round must still count as "about to open" for it, or it would start a second one.
+SAME_PRESS_WINDOW = timedelta(minutes=5)
+
+
 class Rounds:
     """Service for creating, opening, reminding and closing rounds; each step is one transaction."""
 
@@ -131,13 +137,13 @@ class Rounds:
                 unit = await session.get(Unit, unit_id, with_for_update=True)
                 if unit is None:
                     raise UnitNotFound(unit_id)
-                running = await self._running(session, unit_id, opens_at)
+                running = await self._running(session, unit_id, opens_at + SAME_PRESS_WINDOW)
                 if running is not None:
                     raise PulseAlreadyRunning(unit.name, running.closes_at)
                 return await self.create_in(session, unit_id, opens_at, closes_at, remind_at, "hr")
         except IntegrityError:
             async with self._factory() as session:
-                running = await self._running(session, unit_id, opens_at)
+                running = await self._running(session, unit_id, opens_at + SAME_PRESS_WINDOW)
                 unit = await session.get(Unit, unit_id)
             name = unit.name if unit else ""
             raise PulseAlreadyRunning(name, running.closes_at if running else None) from None

@@ -157,6 +157,9 @@ async def test_starting_a_pulse_now_twice_starts_one_round(
     with pytest.raises(PulseAlreadyRunning) as refused:
         await rounds.start_now(unit, now, now + timedelta(days=9), None)  # not yet opened
     assert (refused.value.unit_name, refused.value.closes_at) == ("To gange", closes)
+    with pytest.raises(PulseAlreadyRunning):
+        # The same press at another replica read its clock a moment before the first committed.
+        await rounds.start_now(unit, now - timedelta(seconds=2), closes, None)
     await rounds.open_due(now)
     with pytest.raises(PulseAlreadyRunning):
         await rounds.start_now(unit, now + timedelta(hours=1), closes, None)  # open

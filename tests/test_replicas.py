@@ -289,11 +289,15 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
         assert f"Mini-trivsel er på vej til {len(PEOPLE)} personer" in text_of(started)
         # The other press is refused: "already open", or "already being sent" when it came
         # between the first press creating the round and opening it.
-        await connector.wait_for(
-            lambda s: (
+        await until(
+            lambda: any(
                 "allerede en åben mini-trivsel" in text_of(s)
                 or "allerede ved at blive sendt ud" in text_of(s)
-            )
+                for s in connector.sent
+            ),
+            10,
+            "the other press refused",
+            replicas,
         )
 
         # --- One card each, from whichever replica holds the send lease. ----------------------
