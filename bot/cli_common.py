@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
 
 from bot.settings import Settings
+from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.errors import DomainError
+from storage.migrate import upgrade
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -22,3 +27,22 @@ def binder(
         return run
 
     return bind
+
+
+def run_on_database(settings: Settings, work: Callable[[SessionFactory], Awaitable[int]]) -> int:
+    """Run one command's `work` on the migrated database; a refusal is one line and exit code 1.
+
+    Commands that explain some refusals better catch those inside `work`."""
+
+    async def main() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await work(create_session_factory(engine))
+        except DomainError as error:
+            print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())

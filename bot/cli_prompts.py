@@ -16,13 +16,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.cli_common import binder
+from bot.cli_common import binder, run_on_database
 from bot.prompt_runtime import build_prompt_services, seed_starter_library
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
-from storage.db import create_engine, create_session_factory
-from storage.errors import DomainError
-from storage.migrate import upgrade
+from storage.db import SessionFactory
 from storage.models import utcnow
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import InvalidPrompts, dump_library, issues_from, parse_library
@@ -34,13 +32,10 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -> int:
-    async def main() -> int:
-        engine = create_engine(settings.database_url)
+    async def with_services(factory: SessionFactory) -> int:
+        rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
+        services = build_prompt_services(settings, factory, rounds)
         try:
-            await upgrade(engine)
-            factory = create_session_factory(engine)
-            rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
-            services = build_prompt_services(settings, factory, rounds)
             await seed_starter_library(services.library)  # as the bot does on start
             return await work(services)
         except InvalidPrompts as error:
@@ -48,13 +43,8 @@ def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -
             for issue in error.issues:
                 print(f"  {issue.describe()}", file=sys.stderr)
             return 1
-        except DomainError as error:
-            print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
-            return 1
-        finally:
-            await engine.dispose()
 
-    return asyncio.run(main())
+    return run_on_database(settings, with_services)
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.cli_common import binder
+from bot.cli_common import binder, run_on_database
 from bot.settings import Settings
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.errors import DomainError, UnitNotFound
-from storage.migrate import upgrade
+from storage.db import SessionFactory
+from storage.errors import UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.question_bank import default_bank
 from storage.rounds import Rounds
@@ -24,23 +22,15 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[int]]) -> int:
-    async def main() -> int:
-        engine = create_engine(settings.database_url)
+    async def with_rounds(factory: SessionFactory) -> int:
+        rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
         try:
-            await upgrade(engine)
-            factory = create_session_factory(engine)
-            rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
             return await work(factory, rounds)
         except UnitNotFound:
             print("No such unit: see `trivselsbot units`.", file=sys.stderr)
             return 1
-        except DomainError as error:
-            print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
-            return 1
-        finally:
-            await engine.dispose()
 
-    return asyncio.run(main())
+    return run_on_database(settings, with_rounds)
 
 
 async def _resolve_unit(factory: SessionFactory, args: argparse.Namespace) -> Unit:

@@ -4,20 +4,17 @@ leaders and the baselines from the last big survey. Imports are all or nothing."
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.cli_common import binder
+from bot.cli_common import binder, run_on_database
 from bot.cli_pulse import cmd_units
 from bot.settings import Settings
 from storage.baselines import Baselines, InvalidBaselines
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.errors import DomainError
+from storage.db import SessionFactory
 from storage.hierarchy import Hierarchy, InvalidHierarchy
 from storage.hierarchy_file import export_hierarchy, import_hierarchy, parse_file
-from storage.migrate import upgrade
 from storage.question_bank import default_bank
 
 
@@ -29,18 +26,7 @@ def _nothing_imported(source: str, problems: list[str]) -> None:
 
 
 def _run(settings: Settings, work: Callable[[SessionFactory], Awaitable[int]]) -> int:
-    async def main() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            return await work(create_session_factory(engine))
-        except DomainError as error:
-            print(f"Refused: {error.code.replace('_', ' ')} ({error})", file=sys.stderr)
-            return 1
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
+    return run_on_database(settings, work)
 
 
 def cmd_units_import(settings: Settings, args: argparse.Namespace) -> int:
