@@ -8,6 +8,7 @@ events without a locale get Danish, the default.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -98,10 +99,29 @@ async def test_the_six_mock_users_are_in_the_roster_and_no_second_welcome(
     assert all(aad for _, _, aad in roster)
 
 
-async def test_a_team_without_locale_is_welcomed_in_danish(pg: PlaygroundClient) -> None:
+async def wait_until_removed_from_team(db_file: Path) -> None:
+    """The Playground forwards mock activities without waiting for the bot's answer, so a removal
+    sent just before an add can still be running when the add arrives (seen in CI under load):
+    the add then finds the team installed and rightly stays quiet. Wait for the removal to land."""
+    for _ in range(200):
+        rows = query(
+            db_file,
+            "SELECT c.installed FROM conversations c WHERE c.id = ?",
+            TEAM_ID,
+        )
+        if rows in ([], [(0,)]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot did not record its removal from {TEAM_ID} within 10 s")
+
+
+async def test_a_team_without_locale_is_welcomed_in_danish(
+    pg: PlaygroundClient, db_file: Path
+) -> None:
     """The event Teams sends when a bot is added carries no locale: Danish, the default."""
     pg.mark()
     await pg.remove_bot_from_team()
+    await wait_until_removed_from_team(db_file)
     await pg.add_bot_to_team()
     welcome = await pg.wait_for_text("My Team", conversation=TEAM_ID)
     assert "Hej My Team!" in welcome.all_text and "Dine svar er anonyme" in welcome.all_text
