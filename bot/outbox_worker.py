@@ -26,7 +26,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,6 +164,7 @@ class OutboxWorker:
         self._paused_until = 0.0
         self._recent_429: deque[float] = deque()
         self._renders: dict[tuple[str, str, str | None], PreparedActivity | None] = {}
+        self._in_flight: set[str] = set()  # rows a slot has taken and not yet settled
         self._stopping = False
         self.stats = _Stats()
 
@@ -313,18 +314,47 @@ class OutboxWorker:
             if paused > 0:
                 await self._idle(min(paused, 1.0))
                 continue
-            try:
-                jobs = await self._outbox.due(self._batch_size())
-            except Exception as error:
-                log.error("outbox.claim_failed", extra={"error": type(error).__name__})
-                jobs = []
+            jobs = await self._claim(self._batch_size())
             if not jobs:
                 await self._idle(self._config.poll_seconds)
                 continue
             self._renders.clear()
             queue = deque(jobs)
             slots = min(self._config.concurrency, len(jobs))
-            await asyncio.gather(*(self._slot(queue) for _ in range(slots)))
+            refill = (
+                asyncio.create_task(self._refill(queue), name="outbox-refill")
+                if len(jobs) == self._batch_size()  # a full batch: probably more behind it
+                else None
+            )
+            try:
+                await asyncio.gather(*(self._slot(queue) for _ in range(slots)))
+            finally:
+                if refill is not None:
+                    refill.cancel()
+                    await asyncio.gather(refill, return_exceptions=True)
+
+    async def _claim(self, limit: int, exclude: Collection[str] = ()) -> list[OutboxJob]:
+        try:
+            return await self._outbox.due(limit, exclude)
+        except Exception as error:
+            log.error("outbox.claim_failed", extra={"error": type(error).__name__})
+            return []
+
+    async def _refill(self, queue: deque[OutboxJob]) -> None:
+        """Claim the next batch while the slots still send the last one. Waiting for a batch to
+        finish before claiming the next left every slot idle for the claim: at high rates a gap
+        of a few hundred milliseconds per batch. Rows held here or in a slot are excluded; one
+        claimed twice anyway would be refused by start(), which only takes pending rows."""
+        low_water = max(2 * self._config.concurrency, int(self._config.rate_per_second / 4))
+        while not self._stopping:
+            if len(queue) > low_water or not self.holds_lease() or self.pause_remaining() > 0:
+                await asyncio.sleep(0.02)
+                continue
+            held = {job.id for job in queue} | self._in_flight
+            jobs = await self._claim(self._batch_size(), held)
+            queue.extend(job for job in jobs if job.id not in self._in_flight)
+            if len(jobs) < self._batch_size():
+                return  # the rest of what is due is in the queue now
 
     async def _slot(self, queue: deque[OutboxJob]) -> None:
         """One send slot: takes the batch's next row until none is left. A task per slot rather
@@ -334,7 +364,12 @@ class OutboxWorker:
             while queue:
                 if self._stopping or not self.holds_lease():
                     return  # the rest stay pending: the next holder (or this one, later) sends them
-                await self.deliver(queue.popleft(), slot)
+                job = queue.popleft()
+                self._in_flight.add(job.id)
+                try:
+                    await self.deliver(job, slot)
+                finally:
+                    self._in_flight.discard(job.id)
         finally:
             try:
                 await self._settled(slot)

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import Connection, Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.answer_batch import Outcome, RoundFactsCache, Submission, record_batch
-from storage.db import SessionFactory, is_sqlite_file, sqlite_file_engine
+from storage.db import SessionFactory
+from storage.sqlite_thread import writer_thread
 
 MAX_BATCH = 256  # keeps every statement well under the databases' bound-parameter limits
 
@@ -43,9 +42,7 @@ class AnswerWriter:
         self._cache = RoundFactsCache()
         self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
         self._drainer: asyncio.Task[None] | None = None
-        self._thread: ThreadPoolExecutor | None = None
-        self._sync_engine: Engine | None = None
-        event.listen(bind.sync_engine, "engine_disposed", self._on_dispose)
+        self._thread = writer_thread(bind)
 
     async def submit(self, submission: Submission) -> None:
         """Return once the answer is committed; raise its refusal (then nothing was written)."""
@@ -91,38 +88,10 @@ class AnswerWriter:
 
     async def _write(self, submissions: list[Submission]) -> list[Outcome]:
         """One transaction for the batch: committed when this returns, rolled back if it raises."""
-        engine = self._threaded_engine()
-        if engine is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                self._thread, _write_sync, engine, submissions, self._cache
-            )
+        if self._thread.available:
+            return await self._thread.run(record_batch, submissions, self._cache)
         async with self._engine.begin() as connection:
             return await connection.run_sync(record_batch, submissions, self._cache)
-
-    def _threaded_engine(self) -> Engine | None:
-        """Created on first use, so a service that is never used opens nothing."""
-        if self._sync_engine is None and is_sqlite_file(self._engine.url):
-            self._sync_engine = sqlite_file_engine(self._engine.url)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="answer-writer")
-        return self._sync_engine
-
-    def _on_dispose(self, _engine: Engine) -> None:
-        """The app disposes its engine at shutdown: the writer's own connection goes with it."""
-        if self._sync_engine is not None:
-            self._sync_engine.dispose()
-            self._sync_engine = None
-        if self._thread is not None:
-            self._thread.shutdown(wait=False)
-            self._thread = None
-
-
-def _write_sync(
-    engine: Engine, submissions: list[Submission], cache: RoundFactsCache
-) -> list[Outcome]:
-    connection: Connection
-    with engine.begin() as connection:
-        return record_batch(connection, submissions, cache)
 
 
 async def record_alone(factory: SessionFactory, submission: Submission) -> None:

@@ -13,13 +13,15 @@ duplicate key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import SessionFactory, insert_for
+from storage.db import SessionFactory, dialect_insert, insert_for
 from storage.models import Conversation, Membership, Recipient, Unit, new_id, utcnow
+from storage.sqlite_thread import writer_thread_of
 from storage.values import ConversationKind, Person, UnitInfo
 
 
@@ -61,6 +63,7 @@ class Directory:
 
     def __init__(self, factory: SessionFactory) -> None:
         self._factory = factory
+        self._writer = writer_thread_of(factory)
 
     async def remember_personal_chat(
         self, person: Person, conversation_id: str, reference_json: str, service_url: str | None
@@ -83,73 +86,12 @@ class Directory:
         and a 403 MessageWritesBlocked recorded meanwhile must stand."""
         if not chats:
             return
-        now = utcnow()
-        ordered = sorted(chats, key=lambda chat: chat[0].user_id)
-        recipients = cast(Table, Recipient.__table__)
-        conversations = cast(Table, Conversation.__table__)
+        if self._writer.available:
+            await self._writer.run(_store_personal_chats, chats, utcnow())
+            return
         async with self._factory.begin() as session:
-            insert = insert_for(session)
-            await session.execute(
-                insert(recipients).on_conflict_do_nothing(index_elements=["user_id"]),
-                [
-                    {
-                        "user_id": p.user_id,
-                        "app_installed": False,
-                        "blocked": False,
-                        "updated_at": now,
-                    }
-                    for p, _, _, _ in ordered
-                ],
-            )
-            await session.execute(
-                update(recipients)
-                .where(recipients.c.user_id == bindparam("b_user"))
-                .values(
-                    tenant_id=func.coalesce(bindparam("b_tenant"), recipients.c.tenant_id),
-                    personal_conversation_id=bindparam("b_conversation"),
-                    personal_reference=bindparam("b_reference"),
-                    service_url=func.coalesce(bindparam("b_service"), recipients.c.service_url),
-                    app_installed=True,
-                    updated_at=now,
-                ),
-                [
-                    {
-                        "b_user": p.user_id,
-                        "b_tenant": p.tenant_id or None,
-                        "b_conversation": conversation_id,
-                        "b_reference": reference_json,
-                        "b_service": service_url or None,
-                    }
-                    for p, conversation_id, reference_json, service_url in ordered
-                ],
-            )
-            upsert = insert(conversations)
-            await session.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=["id"],
-                    set_={
-                        "tenant_id": func.coalesce(
-                            upsert.excluded.tenant_id, conversations.c.tenant_id
-                        ),
-                        "reference": upsert.excluded.reference,
-                        "installed": True,
-                        "updated_at": upsert.excluded.updated_at,
-                    },
-                ),
-                [
-                    {
-                        "id": conversation_id,
-                        "kind": ConversationKind.PERSONAL.value,
-                        "tenant_id": p.tenant_id or None,
-                        "reference": reference_json,
-                        "installed": True,
-                        "updated_at": now,
-                    }
-                    for p, conversation_id, reference_json, _ in sorted(
-                        chats, key=lambda chat: chat[1]
-                    )
-                ],
-            )
+            connection = await session.connection()
+            await connection.run_sync(_store_personal_chats, chats, utcnow())
 
     async def _remember_personal(
         self,
@@ -391,3 +333,70 @@ class Directory:
         async with self._factory() as session:
             row = await session.get(Recipient, user_id)
             return row.personal_reference if row and row.app_installed and not row.blocked else None
+
+
+def _store_personal_chats(
+    connection: Connection, chats: Sequence[tuple[Person, str, str, str | None]], now: datetime
+) -> None:
+    """Directory.remember_personal_chats' three statements, on whichever connection runs them."""
+    ordered = sorted(chats, key=lambda chat: chat[0].user_id)
+    recipients = cast(Table, Recipient.__table__)
+    conversations = cast(Table, Conversation.__table__)
+    insert = dialect_insert(connection.dialect.name)
+    connection.execute(
+        insert(recipients).on_conflict_do_nothing(index_elements=["user_id"]),
+        [
+            {
+                "user_id": p.user_id,
+                "app_installed": False,
+                "blocked": False,
+                "updated_at": now,
+            }
+            for p, _, _, _ in ordered
+        ],
+    )
+    connection.execute(
+        update(recipients)
+        .where(recipients.c.user_id == bindparam("b_user"))
+        .values(
+            tenant_id=func.coalesce(bindparam("b_tenant"), recipients.c.tenant_id),
+            personal_conversation_id=bindparam("b_conversation"),
+            personal_reference=bindparam("b_reference"),
+            service_url=func.coalesce(bindparam("b_service"), recipients.c.service_url),
+            app_installed=True,
+            updated_at=now,
+        ),
+        [
+            {
+                "b_user": p.user_id,
+                "b_tenant": p.tenant_id or None,
+                "b_conversation": conversation_id,
+                "b_reference": reference_json,
+                "b_service": service_url or None,
+            }
+            for p, conversation_id, reference_json, service_url in ordered
+        ],
+    )
+    upsert = insert(conversations)
+    connection.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "tenant_id": func.coalesce(upsert.excluded.tenant_id, conversations.c.tenant_id),
+                "reference": upsert.excluded.reference,
+                "installed": True,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        ),
+        [
+            {
+                "id": conversation_id,
+                "kind": ConversationKind.PERSONAL.value,
+                "tenant_id": p.tenant_id or None,
+                "reference": reference_json,
+                "installed": True,
+                "updated_at": now,
+            }
+            for p, conversation_id, reference_json, _ in sorted(chats, key=lambda chat: chat[1])
+        ],
+    )

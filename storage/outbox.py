@@ -8,18 +8,19 @@ lease sends those again flagged as uncertain: the one duplicate no HTTP sender c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import SessionFactory, insert_for
 from storage.models import Recipient, Unit, new_id, utcnow
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.pulse_models import PulseRound
+from storage.sqlite_thread import writer_thread_of
 
 # Failed tries (5xx, 412, timeouts...) before a row is given up: Company Communicator
 # dead-letters after 10 deliveries. 429s do not count here: a throttle says nothing about the
@@ -82,6 +83,63 @@ async def enqueue(
         )
 
 
+_TABLE = cast(Table, OutboxMessage.__table__)
+# Built once, on the table rather than the mapped class, with the ids as one expanding parameter:
+# building the statement and coercing each of a batch's ids per flush cost more than running it.
+_START = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        _TABLE.c.state == DeliveryState.PENDING.value,
+    )
+    .values(
+        state=DeliveryState.SENDING.value,
+        attempts=_TABLE.c.attempts + 1,
+        updated_at=bindparam("now", type_=_TABLE.c.updated_at.type),
+    )
+    .returning(_TABLE.c.id, _TABLE.c.attempts)
+)
+_SENT = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        _TABLE.c.state == DeliveryState.SENDING.value,
+    )
+    .values(
+        state=DeliveryState.SENT.value,
+        last_error=None,
+        updated_at=bindparam("now", type_=_TABLE.c.updated_at.type),
+    )
+)
+
+
+def _mark_states(
+    connection: Connection, starts: list[str], sent: list[str], now: datetime
+) -> dict[str, int]:
+    """pending → sending for `starts` (id → the new try count) and sending → sent for `sent`,
+    one statement per chunk of ids."""
+    attempts: dict[str, int] = {}
+    unique = list(dict.fromkeys(starts))
+    for first in range(0, len(unique), CHUNK):
+        result = connection.execute(_START, {"ids": unique[first : first + CHUNK], "now": now})
+        attempts.update({job_id: tries for job_id, tries in result.all()})
+    unique = list(dict.fromkeys(sent))
+    for first in range(0, len(unique), CHUNK):
+        connection.execute(_SENT, {"ids": unique[first : first + CHUNK], "now": now})
+    return attempts
+
+
+def _settle_futures(futures: list[asyncio.Future[Any]], outcome: list[Any] | BaseException) -> None:
+    """Each future gets its result, or all of them the error of the transaction they were in."""
+    for index, future in enumerate(futures):
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[index])
+
+
 class Outbox:
     """Handing out and settling rows; the sending itself is bot/'s job.
 
@@ -104,11 +162,14 @@ class Outbox:
         self._starts: list[tuple[str, asyncio.Future[Any]]] = []
         self._sent: list[tuple[str, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._states = writer_thread_of(factory)
 
-    async def due(self, limit: int) -> list[OutboxJob]:
+    async def due(self, limit: int, exclude: Collection[str] = ()) -> list[OutboxJob]:
         """Up to `limit` rows due now, with what sending needs. Rows stay 'pending' until start().
 
-        Rows for people who blocked the app are settled here as blocked, without a request.
+        `exclude`: rows the caller already holds and has not started yet (claiming the next
+        batch while the last one is still being sent). Rows for people who blocked the app are
+        settled here as blocked, without a request.
         """
         now = self._now()
         async with self._factory.begin() as session:
@@ -141,6 +202,7 @@ class Outbox:
                     .where(
                         OutboxMessage.state == DeliveryState.PENDING.value,
                         OutboxMessage.next_attempt_at <= now,
+                        *([OutboxMessage.id.not_in(list(exclude))] if exclude else []),
                     )
                     .order_by(OutboxMessage.next_attempt_at)
                     .limit(limit)
@@ -223,19 +285,35 @@ class Outbox:
             batch, self._queued = self._queued, []
             starts, self._starts = self._starts, []
             sent, self._sent = self._sent, []
-            try:
-                async with self._factory.begin() as session:
-                    attempts = await self._start_rows(session, [i for i, _ in starts])
-                    await self._sent_rows(session, [i for i, _ in sent])
-                    results = [await operation(session) for operation, _ in batch]
-            except Exception as error:
-                for future in [f for _, f in batch] + [f for _, f in starts] + [f for _, f in sent]:
-                    if not future.done():
-                        future.set_exception(error)
+            start_ids, sent_ids = [i for i, _ in starts], [i for i, _ in sent]
+            marks = [f for _, f in starts] + [f for _, f in sent]
+            attempts: dict[str, int] | BaseException
+            results: list[Any] | BaseException
+            if self._states.available and (starts or sent):
+                # On an SQLite file the starts and sents (nearly every write of a push) go as one
+                # transaction in the writer thread; anything else in a transaction of its own.
+                # Each caller hears only about the transaction that holds its write.
+                try:
+                    attempts = await self._states.run(
+                        _mark_states, start_ids, sent_ids, self._now()
+                    )
+                except Exception as error:
+                    attempts = error
+                results = await self._operations(batch) if batch else []
+            else:
+                try:
+                    async with self._factory.begin() as session:
+                        connection = await session.connection()
+                        attempts = await connection.run_sync(
+                            _mark_states, start_ids, sent_ids, self._now()
+                        )
+                        results = [await operation(session) for operation, _ in batch]
+                except Exception as error:
+                    attempts = results = error
+            _settle_futures([f for _, f in batch], results)
+            if isinstance(attempts, BaseException):
+                _settle_futures(marks, attempts)
                 continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
             for job_id, future in starts:
                 # Several slots asking for the same row: the first one gets it, as if in turn.
                 tries = attempts.pop(job_id, None)
@@ -245,50 +323,14 @@ class Outbox:
                 if not future.done():
                     future.set_result(None)
 
-    async def _start_rows(self, session: AsyncSession, ids: list[str]) -> dict[str, int]:
-        """pending → sending for many rows in one statement per chunk: id → the new try count.
-
-        On the table, not the mapped class: the ORM's bulk-update bookkeeping (which objects in
-        the session to refresh, none here) cost more than the statement itself."""
-        table = cast(Table, OutboxMessage.__table__)
-        attempts: dict[str, int] = {}
-        unique = list(dict.fromkeys(ids))
-        if not unique:
-            return attempts
-        connection = await session.connection()  # Core statements: no ORM execution layer
-        for start in range(0, len(unique), CHUNK):
-            result = await connection.execute(
-                update(table)
-                .where(
-                    table.c.id.in_(unique[start : start + CHUNK]),
-                    table.c.state == DeliveryState.PENDING.value,
-                )
-                .values(
-                    state=DeliveryState.SENDING.value,
-                    attempts=table.c.attempts + 1,
-                    updated_at=self._now(),
-                )
-                .returning(table.c.id, table.c.attempts)
-            )
-            attempts.update({job_id: tries for job_id, tries in result.all()})
-        return attempts
-
-    async def _sent_rows(self, session: AsyncSession, ids: list[str]) -> None:
-        """sending → sent for many rows in one statement per chunk."""
-        table = cast(Table, OutboxMessage.__table__)
-        unique = list(dict.fromkeys(ids))
-        if not unique:
-            return
-        connection = await session.connection()
-        for start in range(0, len(unique), CHUNK):
-            await connection.execute(
-                update(table)
-                .where(
-                    table.c.id.in_(unique[start : start + CHUNK]),
-                    table.c.state == DeliveryState.SENDING.value,
-                )
-                .values(state=DeliveryState.SENT.value, last_error=None, updated_at=self._now())
-            )
+    async def _operations(
+        self, batch: list[tuple[Callable[[AsyncSession], Awaitable[Any]], Any]]
+    ) -> list[Any] | BaseException:
+        try:
+            async with self._factory.begin() as session:
+                return [await operation(session) for operation, _ in batch]
+        except Exception as error:
+            return error
 
     async def start(self, job_id: str) -> int | None:
         """pending → sending, the moment before the request; the new try count, or None if the

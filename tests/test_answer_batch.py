@@ -283,6 +283,6 @@ async def test_the_writer_lets_go_of_its_connection_when_the_engine_is_disposed(
     writer = AnswerWriter(session_factory)
     await writer.submit(answer(pulse, 1))
     await session_factory.kw["bind"].dispose()
-    assert writer._sync_engine is None and writer._thread is None
+    assert writer._thread._sync_engine is None and writer._thread._thread is None
     await writer.submit(answer(pulse, 2))  # and takes a new one when used again
     assert (await counts(session_factory, pulse.id)) == {(item, 4): 2 for item in pulse.items}

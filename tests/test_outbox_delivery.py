@@ -160,6 +160,31 @@ async def test_the_sender_never_exceeds_the_tenant_rate_or_a_conversations_limit
     print(f"\n{len(everything)} requests in {took:.1f} s at a configured {rate}/s")
 
 
+async def test_a_push_larger_than_a_batch_claims_ahead_and_sends_each_row_once(
+    session_factory: SessionFactory, mock: ThrottlingConnector, tmp_path: Path
+) -> None:
+    """The next batch is claimed while the slots still send the last one (no idle gap per
+    batch), and nothing is sent twice for it."""
+    people = 260  # more than a batch: at 100/s the worker claims 200 rows at a time
+    await fanout.seed_push(session_factory, mock.url, people, new_every=10)
+    run = Run(session_factory, tmp_path, replace(FAST, rate_per_second=100, concurrency=8))
+    claims: list[tuple[int, int]] = []  # (rows held when claiming, rows claimed)
+    due = run.outbox.due
+
+    async def watched(limit: int, exclude: Any = ()) -> list[OutboxJob]:
+        jobs = await due(limit, exclude)
+        claims.append((len(exclude), len(jobs)))
+        return jobs
+
+    run.outbox.due = watched  # type: ignore[method-assign]
+    await run.until(settled(session_factory))
+    assert sum(mock.delivered.values()) == people and mock.duplicates() == 0
+    assert all(
+        row.state == DeliveryState.SENT.value for row in (await rows(session_factory)).values()
+    )
+    assert any(held > 0 and claimed > 0 for held, claimed in claims), claims
+
+
 async def test_429_waits_for_retry_after_for_the_row_and_for_its_tenant(
     session_factory: SessionFactory, tmp_path: Path, mock: ThrottlingConnector
 ) -> None:

@@ -73,6 +73,20 @@ async def test_a_row_is_started_once_and_settled_only_from_the_state_it_is_in(
     assert recovered.uncertain and recovered.attempts == 1
 
 
+async def test_the_next_batch_can_be_claimed_without_the_rows_still_held(
+    session_factory: SessionFactory,
+) -> None:
+    """The worker claims its next batch while the last one is still being sent; the rows it
+    still holds (pending, not started yet) must not come back a second time."""
+    await fanout.seed_push(session_factory, "http://127.0.0.1:9/", 6, new_every=0)
+    outbox = Outbox(session_factory)
+    first = await outbox.due(3)
+    held = {job.id for job in first}
+    second = await outbox.due(10, exclude=held)
+    assert len(second) == 3 and not held & {job.id for job in second}
+    assert await outbox.due(10, exclude=held | {job.id for job in second}) == []
+
+
 def test_sliding_windows_allow_7_per_second_8_per_2_seconds_60_per_30_seconds() -> None:
     now = [0.0]
     windows = SlidingWindows(CONVERSATION_LIMITS, lambda: now[0], margin=1.0)
