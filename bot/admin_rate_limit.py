@@ -57,9 +57,12 @@ class TokenBuckets:
         for key, bucket in list(self._buckets.items()):
             if bucket.level + (now - bucket.updated) * self._per_second >= self._capacity:
                 del self._buckets[key]
-        # Still full of debtors (many addresses at once): the oldest go; memory stays bounded and
-        # the shared bucket of failed attempts still holds the guessing down.
-        for key in list(self._buckets)[: max(0, len(self._buckets) - MAX_TRACKED_CLIENTS + 1)]:
+        # Still full of debtors (many addresses at once): the oldest tenth go, so the next sweep
+        # is a thousand new addresses away rather than one (a sweep per request under a flood
+        # would itself be the flood's cost); memory stays bounded, and the shared bucket of
+        # failed attempts still holds the guessing down.
+        keep = MAX_TRACKED_CLIENTS * 9 // 10
+        for key in list(self._buckets)[: max(0, len(self._buckets) - keep)]:
             del self._buckets[key]
 
     def wait(self, key: str, cost: float = 1.0) -> float:

@@ -16,7 +16,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.admin_api import ADMIN_RATE_LIMIT, token_matches
-from bot.admin_rate_limit import FAILED_AUTH_COST, AdminRateLimit
+from bot.admin_rate_limit import (
+    FAILED_AUTH_COST,
+    MAX_TRACKED_CLIENTS,
+    AdminRateLimit,
+    TokenBuckets,
+)
 from bot.app import create_app
 from bot.settings import Settings
 from tests.conftest import make_settings
@@ -175,3 +180,24 @@ async def test_tokens_are_compared_as_hashes_whatever_their_bytes(db_path, clock
         head, _, body = raw.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 401"), raw
         assert json.loads(body) == {"error": "invalid token"}
+
+
+def test_a_flood_of_addresses_keeps_memory_bounded_without_a_sweep_per_request() -> None:
+    """Each new address past the bound used to sweep all ten thousand buckets: the limiter
+    itself became the flood's cost. Now a sweep makes room for a thousand more."""
+    clock = Seconds()
+    buckets = TokenBuckets(capacity=120, clock=lambda: clock.now)
+    sweeps = 0
+    sweep = buckets._forget_full
+
+    def counted(now: float) -> None:
+        nonlocal sweeps
+        sweeps += 1
+        sweep(now)
+
+    buckets._forget_full = counted  # type: ignore[method-assign]
+    for n in range(MAX_TRACKED_CLIENTS + 5_000):
+        buckets.charge(f"10.0.{n // 256}.{n % 256}", FAILED_AUTH_COST * 20)  # all in debt
+        assert len(buckets._buckets) <= MAX_TRACKED_CLIENTS
+    assert sweeps <= 6
+    assert buckets.wait("10.0.0.0") == 0.0  # the oldest debtor was let go (bounded memory)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.rate_limit import CONVERSATION_LIMITS, SlidingWindows, TenantPacer
+from bot.rate_limit import CONVERSATION_LIMITS, Pacer, SlidingWindows, TenantPacer
 from storage.db import SessionFactory
 from storage.outbox import Outbox
 from storage.outbox_models import OutboxKind
@@ -120,3 +120,27 @@ async def test_tenant_pacer_spaces_requests_and_backs_off_after_429() -> None:
     before = loop.time()
     await pacer.acquire()
     assert loop.time() - before >= 0.29
+
+
+def test_a_push_to_more_than_ten_thousand_people_sweeps_the_conversation_limits_rarely() -> None:
+    """Above 10,000 conversations the idle ones are swept out, but not on every new one: at
+    2,000/s none is idle yet, and a sweep per conversation made a large push quadratic."""
+    now = [0.0]
+    pacer = Pacer(2000, lambda: now[0])
+    sweeps = 0
+    sweep = pacer._forget_idle
+
+    def counted() -> None:
+        nonlocal sweeps
+        sweeps += 1
+        sweep()
+
+    pacer._forget_idle = counted  # type: ignore[method-assign]
+    for n in range(30_000):
+        pacer.conversation_delay(f"c{n}")
+        now[0] += 0.0005
+    assert sweeps <= 2  # at 10,001 and 20,003 conversations; none was idle yet
+    now[0] += 60.0  # everyone quiet for longer than the longest window
+    for n in range(30_000, 30_000 + 20_000):
+        pacer.conversation_delay(f"c{n}")
+    assert len(pacer._conversations) <= 20_000  # the idle ones went at the next sweep
