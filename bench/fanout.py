@@ -40,7 +40,10 @@ from tests.support.throttling_connector import ThrottlingConnector, max_in_windo
 STANDARD = [
     # people, configured rate, the mock's ceiling per tenant, send slots (BOT_SEND_CONCURRENCY)
     (3000, 30.0, 30.0, 8),  # Teams' documented 30/s per app per tenant, configured right at it
-    (5000, 2000.0, 2000.0, 32),  # far above Teams: what the worker's own cost allows (max slots)
+    # Far above Teams: what the worker's own cost allows (max slots). A large municipality's push:
+    # long enough for a steady rate, and large enough to show costs that grow with the push (a
+    # sweep of the pacer's conversations per new one once ran 20,000 people at 338/s).
+    (20000, 2000.0, 2000.0, 32),
 ]
 
 

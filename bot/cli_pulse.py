@@ -71,7 +71,8 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
         now = utcnow()
         closes = now + timedelta(days=args.days or settings.pulse_open_days)
         remind = closes - timedelta(hours=settings.pulse_reminder_hours)
-        created = await rounds.create(unit.id, now, closes, remind, "hr", args.items or None)
+        # The same guard as HR's card: one pulse open per unit, however often it is started.
+        created = await rounds.start_now(unit.id, now, closes, remind, args.items or None)
         opened = await rounds.open_due(now)
         count = next((r.eligible_count for r in opened if r.id == created.id), 0)
         print(

@@ -122,7 +122,12 @@ class Rounds:
             )
 
     async def start_now(
-        self, unit_id: str, opens_at: datetime, closes_at: datetime, remind_at: datetime | None
+        self,
+        unit_id: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        remind_at: datetime | None,
+        items: list[str] | None = None,
     ) -> RoundInfo:
         """HR's "start now": one round, however often the press arrives.
 
@@ -140,7 +145,9 @@ class Rounds:
                 running = await self._running(session, unit_id, opens_at + SAME_PRESS_WINDOW)
                 if running is not None:
                     raise PulseAlreadyRunning(unit.name, running.closes_at)
-                return await self.create_in(session, unit_id, opens_at, closes_at, remind_at, "hr")
+                return await self.create_in(
+                    session, unit_id, opens_at, closes_at, remind_at, "hr", items
+                )
         except IntegrityError:
             async with self._factory() as session:
                 running = await self._running(session, unit_id, opens_at + SAME_PRESS_WINDOW)

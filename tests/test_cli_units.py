@@ -71,3 +71,21 @@ def test_import_export_and_bad_files_exit_1_with_one_line(tmp_path: Path) -> Non
     }
     done = trivselsbot(tmp_path, "units")
     assert "'Aarhus Kommune'  members=0" in done.stdout
+
+
+def test_pulse_start_from_the_command_line_refuses_a_second_round_while_one_is_open(
+    tmp_path: Path,
+) -> None:
+    """The CLI goes through the same guard as HR's "start now" card: one open pulse per unit."""
+    (tmp_path / "org.yaml").write_text(
+        "units:\n  - {key: Hjemmeplejen, name: Hjemmeplejen, leaders: [aad-1]}\n",
+        encoding="utf-8",
+    )
+    assert trivselsbot(tmp_path, "units", "import", "org.yaml").returncode == 0
+    unit_id = trivselsbot(tmp_path, "units").stdout.split()[0]
+    first = trivselsbot(tmp_path, "pulse", "start", "--unit", unit_id)
+    assert first.returncode == 0, first.stderr
+    second = trivselsbot(tmp_path, "pulse", "start", "--unit", unit_id)
+    assert second.returncode == 1 and second.stdout == ""
+    assert second.stderr.startswith("Refused: pulse already running (Hjemmeplejen)")
+    assert len(tables(tmp_path / "cli.db")["pulse_rounds"]["rows"]) == 1
