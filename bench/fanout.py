@@ -11,6 +11,9 @@ request, their ratio to the ceiling, 429s, and the most requests in any one-seco
 Creating a 1:1 chat is a request like a send and counts against the same per-tenant ceiling, so
 with every 10th person new, messages/s can reach at most ceiling x 10/11 (27.3 of 30): at the
 ceiling, req/ceiling is also messages/s as a fraction of what the ceiling allows this push.
+`cpu ms/req` is the worker's own CPU time (user + system, from /proc) from the moment the push is
+queued until it is delivered, per request: the figure least moved by whatever else the shared
+machine runs, and the bound it sets (1000 / cpu ms/req requests per second on one core).
 Nothing is asserted: the figures depend on the machine (tests assert the limits, not the speed).
 """
 
@@ -45,6 +48,15 @@ STANDARD = [
     # sweep of the pacer's conversations per new one once ran 20,000 people at 338/s).
     (20000, 2000.0, 2000.0, 32),
 ]
+
+
+WORKER_START_SECONDS = 3.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_worker(env: dict[str, str], profile: Path | None) -> subprocess.Popen[bytes]:
@@ -142,7 +154,7 @@ async def one_run(
         engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
         await upgrade(engine)
         factory = create_session_factory(engine)
-        round_id = await fanout.seed_push(factory, mock.url, people, new_every=10)
+        round_id = await fanout.seed_push(factory, mock.url, people, new_every=10, open_now=False)
         env = {
             **os.environ,
             "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
@@ -155,7 +167,13 @@ async def one_run(
             "BOT_LOG_LEVEL": "WARNING",
         }
         process = start_worker(env, profile)
+        cpu_before = cpu_after = None
         try:
+            # The worker first starts (imports, lease) with nothing to send; its CPU time from
+            # when the push is queued to when it is delivered is its cost for the push alone.
+            await asyncio.sleep(WORKER_START_SECONDS)
+            cpu_before = None if profile else cpu_seconds(process.pid)
+            await fanout.open_seeded(factory)
             deliveries = Deliveries(factory)
             while True:
                 if not (await deliveries.report(OutboxKind.PULSE, round_id)).pending:
@@ -163,6 +181,7 @@ async def one_run(
                 # Seldom: the report shares this process with the mock, whose clock is the
                 # measurement; a query every 0.2 s showed as gaps in the mock's arrivals.
                 await asyncio.sleep(1.0)
+            cpu_after = None if profile else cpu_seconds(process.pid)
         finally:
             if process.poll() is None:
                 if profile is not None:  # py-spy and the worker: the group started above
@@ -187,6 +206,11 @@ async def one_run(
         "max_1s": max_in_window(times, 1.0),
         "duplicates": mock.duplicates(),
         "creates": len(mock.times("create")),
+        "cpu_ms": (
+            1000 * (cpu_after - cpu_before) / len(times)
+            if cpu_before is not None and cpu_after is not None
+            else float("nan")
+        ),
     }
 
 
@@ -208,7 +232,7 @@ def main() -> None:
     profiles = []
     print(
         f"{'people':>6} {'rate':>6} {'ceiling':>7} {'slots':>5} {'seconds':>7} {'req/s':>7} {'msg/s':>7} "
-        f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4} {'creates':>7}"
+        f"{'req/ceiling':>11} {'429s':>5} {'max 1s':>6} {'dups':>4} {'creates':>7} {'cpu ms/req':>10}"
     )
     for people, rate, ceiling, slots in runs:
         profile = args.profile / f"worker-{rate:g}.txt" if args.profile else None
@@ -218,7 +242,8 @@ def main() -> None:
         print(
             f"{r['people']:>6.0f} {r['rate']:>6.0f} {r['ceiling']:>7.0f} {slots:>5} {r['seconds']:>7.1f} "
             f"{r['requests_per_s']:>7.1f} {r['messages_per_s']:>7.1f} {r['ratio']:>11.2f} "
-            f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f} {r['creates']:>7.0f}",
+            f"{r['throttled']:>5.0f} {r['max_1s']:>6.0f} {r['duplicates']:>4.0f} {r['creates']:>7.0f} "
+            f"{r['cpu_ms']:>10.2f}",
             flush=True,
         )
 

@@ -91,3 +91,9 @@ async def seed_push(
         opened = await rounds.open_due(now)
         assert [r.id for r in opened] == [created.id]
     return created.id
+
+
+async def open_seeded(factory: SessionFactory) -> None:
+    """Open the round seed_push(open_now=False) left due: its pulse is queued to everyone now."""
+    opened = await Rounds(factory, default_bank(), TEST_SECRET).open_due(datetime.now(UTC))
+    assert len(opened) == 1
