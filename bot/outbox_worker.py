@@ -352,6 +352,10 @@ class OutboxWorker:
                 continue
             held = {job.id for job in queue} | self._in_flight
             jobs = await self._claim(self._batch_size(), held)
+            if jobs:
+                # Rendered again per batch, as before: a round that closed meanwhile renders
+                # as None, and its remaining rows expire instead of going out.
+                self._renders.clear()
             queue.extend(job for job in jobs if job.id not in self._in_flight)
             if len(jobs) < self._batch_size():
                 return  # the rest of what is due is in the queue now

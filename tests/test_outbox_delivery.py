@@ -185,6 +185,25 @@ async def test_a_push_larger_than_a_batch_claims_ahead_and_sends_each_row_once(
     assert any(held > 0 and claimed > 0 for held, claimed in claims), claims
 
 
+async def test_a_round_that_closes_during_a_long_push_stops_going_out(
+    session_factory: SessionFactory, mock: ThrottlingConnector, tmp_path: Path
+) -> None:
+    """Claiming ahead must not keep a card rendered for the whole push: once its round is
+    closed (the renderer answers None), the rows still waiting expire instead of being sent."""
+    people = 260
+    await fanout.seed_push(session_factory, mock.url, people, new_every=0)
+    run = Run(session_factory, tmp_path, replace(FAST, rate_per_second=100, concurrency=8))
+
+    async def closes_after_fifty(job: OutboxJob) -> Activity | None:
+        return None if sum(mock.delivered.values()) >= 50 else MessageFactory.text("hej")
+
+    run.worker._render = closes_after_fifty
+    await run.until(settled(session_factory))
+    states = [row.state for row in (await rows(session_factory)).values()]
+    assert states.count(DeliveryState.EXPIRED.value) >= people - 200  # at least the next batch
+    assert sum(mock.delivered.values()) == states.count(DeliveryState.SENT.value) < people
+
+
 async def test_429_waits_for_retry_after_for_the_row_and_for_its_tenant(
     session_factory: SessionFactory, tmp_path: Path, mock: ThrottlingConnector
 ) -> None:
