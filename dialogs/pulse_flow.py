@@ -22,7 +22,7 @@ from storage.errors import (
     UnitNotFound,
 )
 from storage.outbox_models import OutboxKind
-from storage.values import Role
+from storage.values import ConversationKind, Role
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,14 @@ START_ACTION = "pulse.start"
 
 
 async def answer_pulse(turn: Turn) -> None:
-    """Count the answer, then replace the card with the neutral thanks card (rule 8)."""
+    """Count the answer, then replace the card with the neutral thanks card (rule 8).
+
+    Only in the person's own chat: the bot never posts a pulse card anywhere else, and a card
+    answered in a group chat or channel would be replaced in front of everyone there."""
+    if turn.conversation_kind is not ConversationKind.PERSONAL:
+        log.info("pulse.refused", extra={"reason": "not_personal"})
+        await turn.context.send_activity(t(turn.language, "pulse.personal_only"))
+        return
     value: dict[str, Any] = turn.activity.value
     round_id = value.get("round")
     try:

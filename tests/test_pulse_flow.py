@@ -254,3 +254,46 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
     late = await connector.wait_for(lambda s: "lukket" in (s.activity.get("text") or ""))
     assert late.conversation_id == personal(6)
     assert (await read_tables(url))["answer_counts"]["rows"] == closed["answer_counts"]["rows"]
+
+
+async def test_a_pulse_answer_from_a_channel_is_refused_and_changes_nothing(
+    world, connector: MockConnector
+) -> None:
+    """The bot only posts pulse cards in people's own chats. An answer that arrives from a
+    channel (a copied card, a crafted request) is refused there, in words that say where to
+    answer and nothing about the answer; no card is replaced in front of the team."""
+    client, url = world["client"], world["url"]
+    await post(client, A.team_install(connector.url))
+    await start_pulse_as_hr(client, connector)
+    await wait_until(lambda: all(len(cards_to(connector, n)) == 1 for n in PEOPLE))
+    card = cards_to(connector, 6)[0]
+    content = card_of(card)
+    data = dict(content["actions"][0]["data"])
+    for element in content["body"]:
+        if element["type"] == "Input.ChoiceSet":
+            data[element["id"]] = "4"
+    data["comment"] = "HEMMELIG-KOMMENTAR"
+    before = await read_tables(url)
+    updates = len([s for s in connector.sent if s.kind == "update"])
+
+    in_channel = A.message(connector.url, 6, value=data, reply_to_id=card.activity_id)
+    in_channel["conversation"] = A.team_channel()
+    in_channel["channelData"].update(A.team_data())
+    await post(client, in_channel)
+    refusal = await connector.wait_for(
+        lambda s: "personlige chat" in (s.activity.get("text") or "")
+    )
+    assert refusal.conversation_id == TEAM
+    assert "HEMMELIG" not in json.dumps(refusal.activity) and "4" not in refusal.activity["text"]
+    assert len([s for s in connector.sent if s.kind == "update"]) == updates
+    after = await read_tables(url)
+    for table in ("answer_counts", "anonymous_comments", "round_responses", "participation"):
+        assert after[table]["rows"] == before[table]["rows"], table
+
+    await answer(client, connector, 6, 4)  # the same person in their own chat: counted
+    await wait_until_async(lambda: _responses(url), 1)
+
+
+async def _responses(url: str) -> int:
+    rows = (await read_tables(url))["round_responses"]["rows"]
+    return int(rows[0][1]) if rows else 0

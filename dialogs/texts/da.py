@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
         "Dit svar er lagt sammen med de andres. Hverken kortet, chatten eller databasen viser, "
         "hvad du svarede. Resultatet deles, når runden lukker."
     ),
+    "pulse.personal_only": "Pulsmålinger besvarer du i din personlige chat med mig — så er det kun dig, der ser kortet. Intet er gemt.",
     "pulse.refused.round_not_found": "Den måling kan jeg ikke finde — måske er kortet for gammelt. Intet er gemt.",
     "pulse.refused.round_not_open": "Den måling er ikke åbnet endnu. Intet er gemt.",
     "pulse.refused.round_closed": "Målingen er desværre lukket, så dit svar kom ikke med. Tak for viljen — næste runde kommer.",

@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
         "Your answer has been added to everyone else's. Neither this card, the chat nor the "
         "database shows what you answered. The result is shared when the round closes."
     ),
+    "pulse.personal_only": "Pulse checks are answered in your personal chat with me — there only you see the card. Nothing was saved.",
     "pulse.refused.round_not_found": "I can't find that pulse check — the card may be too old. Nothing was saved.",
     "pulse.refused.round_not_open": "That pulse check hasn't opened yet. Nothing was saved.",
     "pulse.refused.round_closed": "Sorry, that pulse check has closed, so your answer wasn't included. Thanks anyway — the next round is coming.",
