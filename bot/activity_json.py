@@ -19,7 +19,7 @@ import re
 from enum import Enum
 from typing import Any
 
-from botbuilder.schema import Activity, ConversationParameters
+from botbuilder.schema import Activity, ConversationParameters, ConversationReference
 from botframework.connector import models as connector_models
 from msrest import Deserializer, Serializer
 from msrest.serialization import Model
@@ -113,6 +113,16 @@ def conversation_parameters_body(parameters: ConversationParameters) -> dict[str
         return _model(parameters)
     except Unsupported:
         return _MSREST.body(parameters, "ConversationParameters")  # type: ignore[no-any-return]
+
+
+def reference_body(reference: ConversationReference) -> dict[str, Any]:
+    """`reference.serialize()`, as stored for proactive messages, without msrest's walk: a push
+    that creates thousands of 1:1 chats stores one reference each, and msrest's serialization of
+    them was 5% of the worker's profile."""
+    try:
+        return _model(reference)
+    except Unsupported:
+        return reference.serialize()  # type: ignore[no-any-return]
 
 
 def msrest_body(model: Model, kind: str) -> Any:

@@ -35,6 +35,7 @@ from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from requests import exceptions as requests_errors
 
+from bot.activity_json import reference_body
 from bot.connector_client import ConnectorTransportError
 from bot.prepared_send import PreparedActivity
 from bot.proactive import ProactiveSender
@@ -539,7 +540,7 @@ class OutboxWorker:
                 )
             finally:
                 answered()
-            reference = created.serialize()
+            reference = reference_body(created)
             self._chats.remember(
                 (
                     Person(user_id=job.user_id, tenant_id=job.tenant_id),

@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 from botbuilder.core import MessageFactory
-from botbuilder.schema import Activity, ErrorResponseException
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationReference,
+    ErrorResponseException,
+)
 
-from bot.activity_json import activity_body, msrest_body
+from bot.activity_json import activity_body, msrest_body, reference_body
 from bot.adapter import create_adapter
 from bot.connector_client import ConnectorClients
 from bot.prepared_send import PreparedActivity
@@ -67,3 +73,25 @@ async def test_a_prepared_send_reaches_the_conversation_and_fails_as_the_client_
         assert raised.value.error.error.code == "MessageWritesBlocked"
     finally:
         await connector.stop()
+
+
+@pytest.mark.parametrize("tenant", ["tenant-1", None])
+@pytest.mark.parametrize("bot_id", ["28:app-id", None])
+def test_a_created_chats_reference_is_stored_as_msrest_would_store_it(
+    tenant: str | None, bot_id: str | None
+) -> None:
+    """The worker stores each 1:1 chat it creates without msrest's serializer; what it stores
+    must be what `ConversationReference.serialize()` gives, key for key."""
+    created = ConversationReference(
+        channel_id="msteams",
+        service_url="https://smba.trafficmanager.net/emea/",
+        conversation=ConversationAccount(
+            id="a:1xyz", tenant_id=tenant, conversation_type="personal", is_group=False
+        ),
+        bot=ChannelAccount(id=bot_id),
+        user=ChannelAccount(id="29:user"),
+    )
+    assert reference_body(created) == created.serialize()
+    assert (
+        reference_from_json(json.dumps(reference_body(created))).serialize() == created.serialize()
+    )
