@@ -24,6 +24,21 @@ from storage.outbox_models import OutboxKind
 from storage.pulse_models import PulseRound, RoundState
 
 
+async def round_with_unit(
+    session: AsyncSession, round_id: str
+) -> tuple[PulseRound, str, int | None] | None:
+    """A round with its unit's name and its count of answers so far (None: no such round)."""
+    row = (
+        await session.execute(
+            select(PulseRound, Unit.name, RoundResponses.responses)
+            .join(Unit, Unit.id == PulseRound.unit_id)
+            .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+            .where(PulseRound.id == round_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 class ClosingNote(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -49,14 +64,7 @@ class ClosingNotes:
     async def note(self, round_id: str) -> ClosingNote | None:
         """None unless the round exists and is closed."""
         async with self._factory() as session:
-            row = (
-                await session.execute(
-                    select(PulseRound, Unit.name, RoundResponses.responses)
-                    .join(Unit, Unit.id == PulseRound.unit_id)
-                    .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
-                    .where(PulseRound.id == round_id)
-                )
-            ).first()
+            row = await round_with_unit(session, round_id)
         if row is None or row[0].state != RoundState.CLOSED.value:
             return None
         pulse, unit_name, responses = row

@@ -24,6 +24,7 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, delete, exists,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
+from storage.closing_note import round_with_unit
 from storage.db import SessionFactory, dialect_insert
 from storage.disclosure import (
     NodeKey,
@@ -229,6 +230,17 @@ class ClosedRound(NamedTuple):
         return cls(round_id, unit_id, sequence, eligible or 0, chain, responses or 0)
 
 
+# What ClosedRound.from_row reads before the round's responses, which each query joins its own way.
+_CLOSED_ROUND_COLUMNS = (
+    PulseRound.id,
+    PulseRound.unit_id,
+    PulseRound.sequence,
+    PulseRound.state,
+    PulseRound.eligible_count,
+    PulseRound.ancestry,
+)
+
+
 @dataclass
 class PeriodView:
     """One month's release with the closed rounds it was made from, and each unit's rounds."""
@@ -352,12 +364,7 @@ class Summaries:
             tuple(row)
             for row in await session.execute(
                 select(
-                    PulseRound.id,
-                    PulseRound.unit_id,
-                    PulseRound.sequence,
-                    PulseRound.state,
-                    PulseRound.eligible_count,
-                    PulseRound.ancestry,
+                    *_CLOSED_ROUND_COLUMNS,
                     # A lookup by key per round: joined, PostgreSQL hashed all of round_responses
                     # (every round ever) to find one month's, 50 ms at 400,000 rounds.
                     select(RoundResponses.responses)
@@ -702,14 +709,7 @@ class Summaries:
     async def round_summary(self, round_id: str, visible_units: Collection[str]) -> Summary:
         """A team's round: shown when it closed with at least k answers, otherwise the reason."""
         async with self._factory() as session:
-            found = (
-                await session.execute(
-                    select(PulseRound, Unit.name, RoundResponses.responses)
-                    .outerjoin(Unit, Unit.id == PulseRound.unit_id)
-                    .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
-                    .where(PulseRound.id == round_id)
-                )
-            ).first()
+            found = await round_with_unit(session, round_id)
             pulse, unit_name, responses = found if found is not None else (None, None, None)
             if pulse is None or pulse.sequence <= 0:  # unknown, or a reflection round
                 raise RoundNotFound(round_id)
@@ -835,16 +835,7 @@ class Summaries:
     ) -> list[tuple[ClosedRound, datetime]]:
         """The unit's last closed rounds up to this one, newest first (one index range)."""
         rows = await session.execute(
-            select(
-                PulseRound.id,
-                PulseRound.unit_id,
-                PulseRound.sequence,
-                PulseRound.state,
-                PulseRound.eligible_count,
-                PulseRound.ancestry,
-                RoundResponses.responses,
-                PulseRound.closes_at,
-            )
+            select(*_CLOSED_ROUND_COLUMNS, RoundResponses.responses, PulseRound.closes_at)
             .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
             .where(
                 PulseRound.unit_id == pulse.unit_id,

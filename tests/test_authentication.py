@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -30,6 +31,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from bot.adapter import create_adapter
 from bot.app import create_app
+from bot.settings import Settings
 from storage.models import Recipient
 from tests.conftest import make_settings
 from tests.support import activities as A
@@ -103,11 +105,9 @@ async def token_endpoint() -> AsyncIterator[MockTokenEndpoint]:
     await endpoint.stop()
 
 
-@pytest.fixture
-async def secured(
-    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint
-) -> AsyncIterator[TestClient]:
-    settings = make_settings(
+def secured_settings(db_path: Path, token_endpoint: MockTokenEndpoint) -> Settings:
+    """Credentials configured (so every request is authenticated), tokens from the mock Entra ID."""
+    return make_settings(
         db_path,
         BOT_DEV_MODE=False,
         MicrosoftAppId=APP_ID,
@@ -115,6 +115,13 @@ async def secured(
         MicrosoftAppTenantId=TENANT_ID,
         BOT_LOGIN_AUTHORITY=token_endpoint.authority,
     )
+
+
+@pytest.fixture
+async def secured(
+    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint
+) -> AsyncIterator[TestClient]:
+    settings = secured_settings(db_path, token_endpoint)
     assert settings.authentication_enabled
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
         yield client
@@ -203,14 +210,7 @@ async def test_the_adapter_itself_refuses_a_missing_or_bad_token_before_any_turn
 ) -> None:
     """process_activity with a raw header (as the SDK's own HTTP handling calls it) authenticates
     with the SDK's validation first: no turn runs, no token is fetched, nothing is sent."""
-    settings = make_settings(
-        db_path,
-        BOT_DEV_MODE=False,
-        MicrosoftAppId=APP_ID,
-        MicrosoftAppPassword=token_endpoint.password,
-        MicrosoftAppTenantId=TENANT_ID,
-        BOT_LOGIN_AUTHORITY=token_endpoint.authority,
-    )
+    settings = secured_settings(db_path, token_endpoint)
     adapter = create_adapter(settings)
     turns: list[TurnContext] = []
 

@@ -26,7 +26,14 @@ from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
 from tests.support.db_inspection import assert_answers_left_no_trace, read_tables
-from tests.support.mock_connector import MockConnector, Sent, teams_member
+from tests.support.mock_connector import (
+    MockConnector,
+    Sent,
+    card_of,
+    cards_in,
+    personal,
+    teams_member,
+)
 
 TEAM = "19:team-1@thread.tacv2"
 PEOPLE = range(1, 7)
@@ -35,26 +42,8 @@ RATINGS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
 REFLECTIONS = {n: f"REFLEKSION-{n}-æøå" for n in RATINGS}
 
 
-def personal(n: int) -> str:
-    return f"a:personal-29:user-{n}"
-
-
-def card_of(sent: Sent) -> dict[str, Any]:
-    return sent.activity["attachments"][0]["content"]
-
-
 def text_of(sent: Sent) -> str:
     return json.dumps(sent.activity, ensure_ascii=False)
-
-
-def cards_to(connector: MockConnector, conversation: str) -> list[Sent]:
-    return [
-        s
-        for s in connector.sent
-        if s.conversation_id == conversation
-        and s.kind in ("send", "reply")
-        and s.activity.get("attachments")
-    ]
 
 
 async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
@@ -215,8 +204,8 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     done = await publish_with_card(world, connector, "borger-lettere", "personal")
     assert "er på vej til 6 personer i Hjemmeplejen Nord" in text_of(done)
 
-    await wait_until(lambda: all(len(cards_to(connector, personal(n))) == 1 for n in PEOPLE))
-    first = card_of(cards_to(connector, personal(1))[0])
+    await wait_until(lambda: all(len(cards_in(connector, personal(n))) == 1 for n in PEOPLE))
+    first = card_of(cards_in(connector, personal(1))[0])
     assert first["body"][0]["text"] == "Til refleksion · Blik for borgeren"
     assert "gjorde noget lettere for en borger" in json.dumps(first, ensure_ascii=False)
     (unit,) = await runtime.services.directory.installed_units()
@@ -241,10 +230,10 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     sent_before = len(connector.sent)
     identifiers = {f"29:user-{n}" for n in PEOPLE} | {f"aad-{n:04d}" for n in PEOPLE}
     identifiers |= {f"Person {n}" for n in PEOPLE} | {personal(n) for n in PEOPLE}
-    identifiers |= {cards_to(connector, personal(n))[0].activity_id for n in PEOPLE}
+    identifiers |= {cards_in(connector, personal(n))[0].activity_id for n in PEOPLE}
 
     async def answer(n: int, rating: int | None, text: str | None) -> None:
-        card = cards_to(connector, personal(n))[0]
+        card = cards_in(connector, personal(n))[0]
         data = {
             **card_of(card)["actions"][0]["data"],
             "rating": str(rating or ""),
@@ -284,7 +273,7 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     # Rule 8: the answered cards became one identical thanks card; nothing chosen is echoed.
     updates = connector.activities(lambda s: s.kind == "update" and s.conversation_id in answered)
     assert {u.activity_id for u in updates} == {
-        cards_to(connector, personal(n))[0].activity_id for n in RATINGS
+        cards_in(connector, personal(n))[0].activity_id for n in RATINGS
     }
     contents = {json.dumps(card_of(u), sort_keys=True, ensure_ascii=False) for u in updates}
     assert len(contents) == 1
@@ -339,7 +328,7 @@ async def test_a_prompt_in_the_channel_is_posted_once_and_answered_privately(
     assert card_of(card)["actions"][0]["data"]["action"] == "reflection.answer"
     await post(client, press)  # a second press sends nothing more
     await asyncio.sleep(0.5)
-    assert len(cards_to(connector, personal(2))) == 1
+    assert len(cards_in(connector, personal(2))) == 1
     assert len(connector.activities(lambda s: s.conversation_id == TEAM)) == channel_sent
 
 

@@ -28,7 +28,14 @@ from tests.support.db_inspection import (
     assert_in_key_order,
     read_tables,
 )
-from tests.support.mock_connector import MockConnector, Sent, teams_member
+from tests.support.mock_connector import (
+    MockConnector,
+    Sent,
+    card_of,
+    cards_in,
+    personal,
+    teams_member,
+)
 
 TEAM = "19:team-1@thread.tacv2"
 PEOPLE = range(1, 7)
@@ -38,27 +45,13 @@ CHOICES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
 COMMENTS = {n: f"KOMMENTAR-{n}-æøå" for n in CHOICES}
 
 
-def personal(n: int) -> str:
-    return f"a:personal-29:user-{n}"
-
-
 def cards_to(connector: MockConnector, n: int) -> list[Sent]:
-    return [
-        s
-        for s in connector.sent
-        if s.conversation_id == personal(n)
-        and s.kind in ("send", "reply")
-        and s.activity.get("attachments")
-    ]
+    return cards_in(connector, personal(n))
 
 
 def to_people_and_updated(sent: Sent) -> bool:
     """Card replacements in people's chats (HR's delivery status card is updated too)."""
     return sent.kind == "update" and sent.conversation_id != HR_CHAT
-
-
-def card_of(sent: Sent) -> dict[str, Any]:
-    return sent.activity["attachments"][0]["content"]
 
 
 @pytest.fixture

@@ -49,7 +49,14 @@ from storage.schedules import COPENHAGEN, Cadence, Schedules
 from tests.conftest import TEST_SECRET, _admin, _run_async
 from tests.support import activities as A
 from tests.support import fanout
-from tests.support.mock_connector import MockConnector, Sent, free_port, teams_member
+from tests.support.mock_connector import (
+    MockConnector,
+    Sent,
+    cards_in,
+    free_port,
+    personal,
+    teams_member,
+)
 from tests.support.postgres import PostgresServer, random_database_name
 from tests.support.processes import until as wait_until
 from tests.support.pulse_fixtures import member
@@ -212,20 +219,6 @@ async def until(check: Any, timeout: float, what: str, replicas: list[Replica]) 
     await wait_until(check, timeout, what, lambda: "\n".join(r.tail() for r in replicas), alive)
 
 
-def personal(n: int) -> str:
-    return f"a:personal-29:user-{n}"
-
-
-def cards_to(connector: MockConnector, conversation: str) -> list[Sent]:
-    return [
-        s
-        for s in connector.sent
-        if s.conversation_id == conversation
-        and s.kind in ("send", "reply")
-        and s.activity.get("attachments")
-    ]
-
-
 async def say(
     http: aiohttp.ClientSession, replica: Replica, connector: MockConnector, n: int, **kwargs: Any
 ) -> dict[str, Any]:
@@ -249,7 +242,7 @@ def text_of(sent: Sent) -> str:
 
 def submission(connector: MockConnector, n: int, value: int) -> dict[str, Any]:
     """The person's Action.Submit from the card the bot sent them, every item set to `value`."""
-    (card,) = cards_to(connector, personal(n))
+    (card,) = cards_in(connector, personal(n))
     content = card.activity["attachments"][0]["content"]
     data = dict(content["actions"][0]["data"])
     for element in content["body"]:
@@ -302,7 +295,7 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
 
         # --- One card each, from whichever replica holds the send lease. ----------------------
         await until(
-            lambda: all(len(cards_to(connector, personal(n))) == 1 for n in PEOPLE),
+            lambda: all(len(cards_in(connector, personal(n))) == 1 for n in PEOPLE),
             15,
             "card for everyone",
             replicas,
@@ -403,7 +396,7 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
         await session.execute(update(PulseSchedule).values(next_opening_at=midnight))
     await until(
         lambda: all(
-            len(cards_to(connector, personal(n))) >= 1 for _, people in units for n in people
+            len(cards_in(connector, personal(n))) >= 1 for _, people in units for n in people
         ),
         20,
         "scheduled cards",
@@ -422,7 +415,7 @@ async def test_two_replicas_count_each_answer_once_and_start_each_round_once(
     assert advanced == {midnight + timedelta(days=cadence.cadence_days)}
     # Every card of this test arrived exactly once.
     everyone = [personal(n) for n in PEOPLE] + [personal(n) for _, p in units for n in p]
-    assert Counter(c for c in everyone for _ in cards_to(connector, c)) == Counter(everyone)
+    assert Counter(c for c in everyone for _ in cards_in(connector, c)) == Counter(everyone)
     created = [sum(e["rounds_created"] for e in r.events("scheduler.tick")) for r in replicas]
     assert sum(created) == SCHEDULED_UNITS
     assert [r.errors() for r in replicas] == [[], []]

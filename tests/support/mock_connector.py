@@ -167,3 +167,24 @@ def teams_member(n: int, tenant: str = "tenant-1") -> dict[str, Any]:
         "tenantId": tenant,
         "userRole": "user",
     }
+
+
+def personal(n: int) -> str:
+    """The 1:1 chat this mock creates for test person n (`teams_member(n)`, id 29:user-n)."""
+    return f"a:personal-29:user-{n}"
+
+
+def cards_in(connector: MockConnector, conversation: str) -> list[Sent]:
+    """The cards the bot sent (not updated) into one conversation, oldest first."""
+    return [
+        s
+        for s in connector.sent
+        if s.conversation_id == conversation
+        and s.kind in ("send", "reply")
+        and s.activity.get("attachments")
+    ]
+
+
+def card_of(sent: Sent) -> dict[str, Any]:
+    """The Adaptive Card a sent activity carries."""
+    return sent.activity["attachments"][0]["content"]
