@@ -76,6 +76,9 @@ async def world(database_url: str, connector: MockConnector) -> AsyncIterator[di
         BOT_SCHEDULER_INTERVAL_SECONDS=0.1,
         BOT_OUTBOX_POLL_SECONDS=0.05,
         BOT_SEND_RATE_PER_SECOND=50,
+        # HR's delivery status card is updated on this tick. At the default 5 s its final report
+        # could come just after a 5 s wait for it (the reflection test failed that way on CI).
+        BOT_DELIVERY_STATUS_SECONDS=0.1,
     )
     connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
     app = create_app(settings, now=clock)
