@@ -319,7 +319,9 @@ def parse_library(text: str) -> list[PromptIn]:
                     )
                 ]
             )
-        if data.get("version") not in (None, LIBRARY_VERSION):
+        version = data.get("version")
+        # As strict as the JSON door's schema (integer or null): YAML's `true` equals 1 in Python.
+        if version is not None and (type(version) is not int or version != LIBRARY_VERSION):
             raise InvalidPrompts(
                 [
                     Issue(

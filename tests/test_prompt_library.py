@@ -102,6 +102,10 @@ def test_a_rating_needs_both_languages_and_texts_have_limits() -> None:
             "prompts:\n  - id: Not An Id\n    theme: blik_for_borgeren\n    text: {da: a, en: b}\n",
             (1, 2, "id", "invalid_id"),
         ),
+        # The JSON door's schema says integer or null; YAML's true and 1.0 equal 1 in Python.
+        ("version: true\nprompts:\n  - id: a1\n", (None, 1, "version", "unsupported_version")),
+        ("version: 1.0\nprompts:\n  - id: a1\n", (None, 1, "version", "unsupported_version")),
+        ("version: '1'\nprompts:\n  - id: a1\n", (None, 1, "version", "unsupported_version")),
     ],
 )
 def test_broken_files_are_refused_with_a_line(text: str, expected: tuple[object, ...]) -> None:
