@@ -8,6 +8,7 @@ import csv
 import io
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,22 +17,27 @@ from bot.cli_common import binder
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
-from storage.models import Unit
+from storage.models import Unit, utcnow
 from storage.question_bank import default_bank
 from storage.summaries import Summaries
 
-COLUMNS = ["period", "unit", "figure", "responses", "eligible", "dimension", "score"]
+# `answers`: to the dimension's questions; a month's rounds that did not ask it add none.
+COLUMNS = ["period", "unit", "figure", "responses", "eligible", "dimension", "answers", "score"]
 
 
-async def export_csv(settings: Settings) -> str:
-    """Every figure disclosure released, for every unit (HR sees the whole organisation)."""
+async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -> str:
+    """Every figure disclosure released, for every unit (HR sees the whole organisation).
+
+    `now` decides which months are over (their unit figures released); tests pass their clock."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         factory = create_session_factory(engine)
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
-        rows = await Summaries(factory, default_bank(), settings.min_group_size).export_rows(units)
+        rows = await Summaries(factory, default_bank(), settings.min_group_size, now).export_rows(
+            units
+        )
     finally:
         await engine.dispose()
     buffer = io.StringIO()

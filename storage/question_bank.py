@@ -73,6 +73,16 @@ class QuestionBank(BaseModel):
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
             if item.scale not in self.scales:
                 raise ValueError(f"item {item.id}: unknown scale {item.scale!r}")
+        # A dimension's answers are pooled position by position (storage/summaries.py), which
+        # only means something when its questions have the same number of scale points.
+        points: dict[str, int] = {}
+        for item in self.all_items():
+            count = len(self.scales[item.scale].values())
+            if points.setdefault(item.dimension, count) != count:
+                raise ValueError(
+                    f"item {item.id}: the questions of {item.dimension!r} need scales with "
+                    f"the same number of points"
+                )
         return self
 
     def all_items(self) -> list[Item]:

@@ -3,9 +3,11 @@
 Every figure here comes through `storage.disclosure.release`; a figure it does not show is
 returned only as the reason it is hidden. Results of rounds that are still open are never read.
 
-Score: for each question, the mean answer rescaled to 0–100, (mean − min) / (max − min) × 100
-(reversed for the rare question where lower is better); a dimension's score is the mean of its
-questions' scores.
+Score: a dimension's score is the mean of every answer to its questions in the figure, each
+answer rescaled to 0–100 by its position on the scale, (value − min) / (max − min) × 100
+(reversed for the rare question where lower is better). So the score is computed from the
+dimension's distribution alone (one linear combination of the same counts) and cannot be played
+against it, however the questions of a dimension rotate between rounds and teams.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.closing_note import round_with_unit
 from storage.db import SessionFactory, dialect_insert
 from storage.disclosure import (
-    NodeKey,
+    FigureKey,
     Release,
     RoundFacts,
     Suppression,
     release,
     round_decision,
+    unit_key,
 )
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
@@ -80,7 +83,13 @@ class DimensionResult(BaseModel):
 
     dimension: str
     score: float
-    distribution: list[int]  # answers per scale position, lowest first
+    # Answers per scale position, least favourable first (lowest first but for a reversed item).
+    distribution: list[int]
+
+    @property
+    def answers(self) -> int:
+        """Answers to the dimension's questions in this figure (rounds that asked it only)."""
+        return sum(self.distribution)
 
 
 class Figures(BaseModel):
@@ -172,36 +181,53 @@ def item_score(bank: QuestionBank, item_id: str, counts: dict[int, int]) -> floa
     return score if bank.item(item_id).higher_is_better else 100 - score
 
 
+def distribution_score(distribution: list[int]) -> float | None:
+    """The mean position of the answers, least favourable 0 and most favourable 100."""
+    total = sum(distribution)
+    if not total or len(distribution) < 2:
+        return None
+    weighted = sum(position * count for position, count in enumerate(distribution))
+    return weighted / total / (len(distribution) - 1) * 100
+
+
 def figures_from(
     bank: QuestionBank, counts: dict[str, dict[int, int]], responses: int, eligible: int
 ) -> Figures:
-    """Counters in, dimension scores and distributions out (the formula in the module docstring)."""
-    per_dimension: dict[str, list[float]] = defaultdict(list)
+    """Counters in, each dimension's pooled distribution and its score out (module docstring)."""
     distributions: dict[str, list[int]] = {}
     for item_id, values in counts.items():
         try:
             item = bank.item(item_id)
         except KeyError:  # an item retired from the bank: its counts stay, it is not scored
             continue
-        score = item_score(bank, item_id, values)
-        if score is None:
-            continue
-        per_dimension[item.dimension].append(score)
-        scale = bank.scale_of(item_id)
-        row = distributions.setdefault(item.dimension, [0] * len(scale.values()))
-        for position, value in enumerate(scale.values()):
-            if position < len(row):
-                row[position] += values.get(value, 0)
-    order = list(bank.dimensions)
-    dimensions = [
-        DimensionResult(
-            dimension=dimension,
-            score=round(sum(scores) / len(scores), 1),
-            distribution=distributions[dimension],
-        )
-        for dimension, scores in sorted(per_dimension.items(), key=lambda kv: order.index(kv[0]))
-    ]
+        positions = list(bank.scale_of(item_id).values())
+        if not item.higher_is_better:
+            positions.reverse()
+        # The bank gives every question of a dimension the same number of scale points.
+        row = distributions.setdefault(item.dimension, [0] * len(positions))
+        for position, value in enumerate(positions):
+            row[position] += values.get(value, 0)
+    dimensions = []
+    for dimension in bank.dimensions:
+        found = distributions.get(dimension)
+        score = distribution_score(found) if found else None
+        if found and score is not None:
+            dimensions.append(
+                DimensionResult(dimension=dimension, score=round(score, 1), distribution=found)
+            )
     return Figures(responses=responses, eligible=eligible, dimensions=dimensions)
+
+
+def asked_dimensions(bank: QuestionBank, items: Collection[str]) -> dict[str, int]:
+    """How many questions of each dimension a round asked (what disclosure weighs it by)."""
+    asked: dict[str, int] = {}
+    for item_id in items:
+        try:
+            dimension = bank.item(item_id).dimension
+        except KeyError:  # retired from the bank: not scored, so not shown either
+            continue
+        asked[dimension] = asked.get(dimension, 0) + 1
+    return asked
 
 
 class ClosedRound(NamedTuple):
@@ -215,19 +241,24 @@ class ClosedRound(NamedTuple):
     eligible: int
     ancestry: tuple[str, ...]  # the round's unit first, as it was when the round closed
     responses: int
+    items: tuple[str, ...] = ()
 
     @classmethod
     def from_row(
         cls, row: tuple[Any, ...], chains: dict[str, tuple[str, ...]] | None = None
     ) -> ClosedRound:
-        """`chains`: ancestries parsed so far (a team's rounds in a month share theirs)."""
-        round_id, unit_id, sequence, _state, eligible, ancestry, responses = row
-        chain = chains.get(ancestry) if chains is not None and ancestry else None
+        """`chains`: ancestries and item lists parsed so far (many rounds share theirs)."""
+        round_id, unit_id, sequence, _state, eligible, ancestry, items, responses = row
+        memo = chains if chains is not None else {}
+        chain = memo.get(ancestry) if ancestry else None
         if chain is None:
             chain = tuple(json.loads(ancestry)) if ancestry else (unit_id,)
-            if chains is not None and ancestry:
-                chains[ancestry] = chain
-        return cls(round_id, unit_id, sequence, eligible or 0, chain, responses or 0)
+            if ancestry:
+                memo[ancestry] = chain
+        asked = memo.get(items) if items else ()
+        if asked is None:
+            asked = memo[items] = tuple(str(item) for item in json.loads(items))
+        return cls(round_id, unit_id, sequence, eligible or 0, chain, responses or 0, asked)
 
 
 # What ClosedRound.from_row reads before the round's responses, which each query joins its own way.
@@ -238,6 +269,7 @@ _CLOSED_ROUND_COLUMNS = (
     PulseRound.state,
     PulseRound.eligible_count,
     PulseRound.ancestry,
+    PulseRound.items,
 )
 
 
@@ -251,10 +283,17 @@ class PeriodView:
     figures: dict[str, Figures] = field(default_factory=dict)  # unit → its month, once read
 
     @classmethod
-    def decide(cls, rows: Collection[tuple[Any, ...]], k: int, complete: bool) -> PeriodView:
+    def decide(
+        cls, rows: Collection[tuple[Any, ...]], bank: QuestionBank, k: int, complete: bool
+    ) -> PeriodView:
         chains: dict[str, tuple[str, ...]] = {}
         closed = {r.id: r for r in (ClosedRound.from_row(row, chains) for row in rows)}
-        facts = [RoundFacts(p.id, p.ancestry, p.responses) for p in closed.values()]
+        asked: dict[tuple[str, ...], dict[str, int]] = {}
+        facts = []
+        for p in closed.values():
+            if p.items not in asked:
+                asked[p.items] = asked_dimensions(bank, p.items)
+            facts.append(RoundFacts(p.id, p.ancestry, p.responses, asked[p.items]))
         inside: dict[str, list[ClosedRound]] = defaultdict(list)
         for pulse in closed.values():
             for unit_id in dict.fromkeys(pulse.ancestry):
@@ -401,7 +440,7 @@ class Summaries:
             self._views.move_to_end(period)
             view = cached[1]
         else:
-            view = PeriodView.decide(closed, self._k, complete)
+            view = PeriodView.decide(closed, self._bank, self._k, complete)
             self._views[period] = (key, view)
             while len(self._views) > PERIOD_CACHE:
                 self._views.popitem(last=False)
@@ -480,20 +519,22 @@ class Summaries:
             return None
         if not rows:
             return {}  # nothing to decide, nor to keep: an empty month is read in no time
-        view = PeriodView.decide(rows, self._k, True)
-        shown = {key for kind, key in view.release.shown if kind == "unit"}
+        view = PeriodView.decide(rows, self._bank, self._k, True)
+        decision = view.release
+        shown = {key[1] for key in decision.shown if key[0] == "unit" and len(key) == 2}
         counts = await self._month_counts(session, period, view, shown) if shown else {}
         kept: dict[str, tuple[Any, ...]] = {}
-        for (kind, unit_id), reason in view.release.reasons.items():
-            if kind == "unit":
-                kept[unit_id] = (reason.value, None, None, None)
+        for key, reason in decision.reasons.items():
+            if key[0] == "unit" and len(key) == 2:
+                kept[key[1]] = (reason.value, None, None, None)
         for unit_id in shown:
             inside = view.inside.get(unit_id, [])
+            released = self._only_shown(counts.get(unit_id, {}), decision.dimensions_shown(unit_id))
             kept[unit_id] = (
                 None,
                 sum(p.responses for p in inside),
                 sum(p.eligible for p in inside),
-                json.dumps(counts.get(unit_id, {}), separators=(",", ":"), sort_keys=True),
+                json.dumps(released, separators=(",", ":"), sort_keys=True),
             )
         async with self._factory.begin() as writer:
             if await current_version(writer, period) != version:
@@ -565,8 +606,25 @@ class Summaries:
                 per_item.setdefault(item_id, {})[value] = int(count)
         return counts
 
-    async def _figures(self, session: AsyncSession, rounds: Collection[ClosedRound]) -> Figures:
-        """The figures of a set of rounds added together (a unit's month)."""
+    def _only_shown(
+        self, counts: dict[str, dict[int, int]], dimensions: Collection[str]
+    ) -> dict[str, dict[int, int]]:
+        """The counters of the questions whose dimension the release shows for this figure."""
+        kept = {}
+        for item_id, values in counts.items():
+            try:
+                dimension = self._bank.item(item_id).dimension
+            except KeyError:
+                continue
+            if dimension in dimensions:
+                kept[item_id] = values
+        return kept
+
+    async def _figures(
+        self, session: AsyncSession, rounds: Collection[ClosedRound], dimensions: Collection[str]
+    ) -> Figures:
+        """The figures of a set of rounds added together (a unit's month), of the dimensions
+        the release shows for it: a hidden dimension's counters never leave this method."""
         ids = [p.id for p in rounds]
         counts: dict[str, dict[int, int]] = defaultdict(dict)
         result = await session.execute(
@@ -578,7 +636,7 @@ class Summaries:
             counts[item_id][value] = int(count)
         responses = sum(p.responses for p in rounds)
         eligible = sum(p.eligible for p in rounds)
-        return figures_from(self._bank, counts, responses, eligible)
+        return figures_from(self._bank, self._only_shown(counts, dimensions), responses, eligible)
 
     async def _round_figures(
         self, session: AsyncSession, rounds: Collection[ClosedRound]
@@ -821,13 +879,15 @@ class Summaries:
                 if all_kept is not None:
                     return self._kept_figures(all_kept.get(unit_id, (None,) * 4))
         view = await self._period_view(session, period)
-        key: NodeKey = ("unit", unit_id)
+        key: FigureKey = unit_key(unit_id)
         if not view.release.is_shown(key):
             return None, view.release.reason(key) or Suppression.TOO_FEW
         if unit_id not in view.figures:
             # The rounds are closed and their counts final, so the month's sum is kept with the
             # view, which is only reused while the rounds read are exactly the same.
-            view.figures[unit_id] = await self._figures(session, view.inside.get(unit_id, []))
+            view.figures[unit_id] = await self._figures(
+                session, view.inside.get(unit_id, []), view.release.dimensions_shown(unit_id)
+            )
         return view.figures[unit_id], None
 
     async def _trend_rounds(
@@ -846,7 +906,7 @@ class Summaries:
             .order_by(PulseRound.closes_at.desc())
             .limit(TREND_ROUNDS)
         )
-        return [(ClosedRound.from_row(tuple(row[:7])), row[7]) for row in rows]
+        return [(ClosedRound.from_row(tuple(row[:8])), row[8]) for row in rows]
 
     async def _parent(
         self, session: AsyncSession, ancestry: list[str], period: str
@@ -952,7 +1012,7 @@ class Summaries:
             for period in periods:
                 view = await self._period_view(session, period)
                 decision, closed = view.release, view.closed
-                for kind, key in sorted(decision.shown):
+                for kind, key in sorted(k for k in decision.shown if len(k) == 2):
                     figures: Figures | None
                     if kind == "round":
                         pulse = closed[key]
@@ -976,6 +1036,7 @@ class Summaries:
                                 "responses": figures.responses,
                                 "eligible": figures.eligible,
                                 "dimension": dimension.dimension,
+                                "answers": dimension.answers,
                                 "score": dimension.score,
                             }
                         )

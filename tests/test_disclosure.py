@@ -7,80 +7,68 @@ answers can be obtained by adding and subtracting shown figures.
 
 from __future__ import annotations
 
-from fractions import Fraction
-from itertools import combinations
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.disclosure import (
-    NodeKey,
     Release,
     RoundFacts,
     Suppression,
     release,
     round_decision,
 )
+from storage.question_bank import default_bank
+from tests.support.figure_audit import Audit, AuditRound
+
+BANK = default_bank()
+DIMENSIONS = ["trust_colleagues", "justice", "wellbeing", "workload", "follow_up"]
+asked = st.dictionaries(st.sampled_from(DIMENSIONS), st.integers(1, 2), min_size=1, max_size=4)
 
 
-def _reduce(basis: list[tuple[int, list[Fraction]]], vector: list[Fraction]) -> list[Fraction]:
-    vector = list(vector)
-    for pivot, row in basis:
-        if vector[pivot]:
-            factor = vector[pivot]
-            vector = [v - factor * r for v, r in zip(vector, row, strict=True)]
-    return vector
+def synthetic_audit(rounds: list[RoundFacts], seed: int) -> Audit:
+    """Rounds with answers made up for the auditor: each dimension asked as often as `asked`
+    says, with its own items, so a round's dimensions are told apart as on a card."""
+    chooser = random.Random(seed)
+    audit = Audit(BANK, {})
+    for facts in rounds:
+        items: list[str] = []
+        for dimension, count in facts.asked.items():
+            items += [item.id for item in BANK.by_dimension(dimension)][:count]
+        if not items:  # facts without dimensions (tests of counts alone): one question
+            items = ["tk1"]
+        answers = [
+            {item: chooser.choice(list(BANK.scale_of(item).values())) for item in items}
+            for _ in range(facts.responses)
+        ]
+        audit.rounds[facts.round_id] = AuditRound(
+            facts.round_id, facts.ancestry[0], 1, "p", tuple(facts.ancestry), tuple(items), answers
+        )
+    return audit
 
 
-def _basis(rows: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:
-    basis: list[tuple[int, list[Fraction]]] = []
-    for row in rows:
-        reduced = _reduce(basis, row)
-        pivot = next((i for i, v in enumerate(reduced) if v), None)
-        if pivot is None:
-            continue
-        reduced = [v / reduced[pivot] for v in reduced]
-        basis = [(p, [a - b * r[pivot] for a, b in zip(r, reduced, strict=True)]) for p, r in basis]
-        basis.append((pivot, reduced))
-    return basis
-
-
-def isolatable_small_groups(
-    figures: list[frozenset[str]], sizes: dict[str, int], k: int
-) -> list[set[str]]:
-    """Every union of 'blocks' of rounds with 0 < answers < k that adding/subtracting can isolate."""
-    atoms = sorted({a for f in figures for a in f})
-    signature = {a: tuple(a in f for f in figures) for a in atoms}
-    blocks: dict[tuple[bool, ...], set[str]] = {}
-    for atom, sig in signature.items():
-        blocks.setdefault(sig, set()).add(atom)
-    positive = [b for b in blocks.values() if sum(sizes[a] for a in b) > 0]
-    # Blocks without answers are free coordinates: what an attacker adds there reveals nothing.
-    rows = [[Fraction(int(any(a in f for a in block))) for block in positive] for f in figures]
-    basis = _basis(rows)
-    leaks = []
-    for size in range(1, k):
-        for chosen in combinations(range(len(positive)), size):
-            total = sum(sizes[a] for i in chosen for a in positive[i])
-            if not 0 < total < k:
-                continue
-            target = [Fraction(int(i in chosen)) for i in range(len(positive))]
-            if not any(_reduce(basis, target)):
-                leaks.append(set().union(*(positive[i] for i in chosen)))
-    return leaks
-
-
-def shown_figures(rounds: list[RoundFacts], k: int, complete: bool) -> list[frozenset[str]]:
-    result = release(rounds, k, period_complete=complete)
-    figures = []
-    for kind, key in result.shown:
-        if kind == "round":
-            figures.append(frozenset({key}))
+def add_shown(audit: Audit, decision: Release) -> None:
+    """Each shown figure as the auditor reads its key, from the rounds' own ancestry."""
+    for key in sorted(decision.shown):
+        if key[0] == "round":
+            inside = [audit.rounds[key[1]]]
         else:
-            figures.append(frozenset(r.round_id for r in rounds if key in r.ancestry))
-    for kind, key in result.shown:  # rule 3 on its own
-        assert result.sizes[(kind, key)] >= k
-    return figures
+            inside = [r for r in audit.rounds.values() if key[1] in r.chain]
+        if len(key) == 2:
+            audit.add_count(str(key), inside, sum(r.responses for r in inside))
+        dimensions = [key[2]] if len(key) == 3 else []
+        if key[0] == "round":
+            dimensions = sorted({BANK.item(i).dimension for i in inside[0].items})
+        for dimension in dimensions:
+            row = [0] * 5
+            for r in inside:
+                for item in r.items:
+                    if BANK.item(item).dimension == dimension:
+                        for position, value in enumerate(audit.positions(item)):
+                            row[position] += r.count(item, value)
+            audit.add_distribution(f"{key} {dimension}", inside, dimension, row)
+        assert decision.sizes[key] >= decision.k  # rule 3 on its own
 
 
 @st.composite
@@ -106,17 +94,26 @@ def periods(draw: st.DrawFn) -> tuple[list[RoundFacts], int, bool]:
     for number in range(draw(st.integers(0, 9))):
         unit = draw(st.integers(0, units - 1))
         moved = draw(st.booleans()) and draw(st.booleans())
-        rounds.append(RoundFacts(f"r{number}", chain(unit, moved), draw(st.integers(0, 12))))
+        rounds.append(
+            RoundFacts(
+                f"r{number}",
+                chain(unit, moved),
+                draw(st.integers(0, 12)),
+                {d: min(n, len(BANK.by_dimension(d)) or 1) for d, n in draw(asked).items()},
+            )
+        )
     return rounds, draw(st.sampled_from([3, 4, 5])), draw(st.booleans())
 
 
 @settings(max_examples=300, deadline=None)
-@given(periods())
-def test_no_sum_or_difference_of_shown_figures_isolates_fewer_than_k(period) -> None:
+@given(periods(), st.integers(0, 1000))
+def test_no_sum_or_difference_of_shown_figures_isolates_fewer_than_k(period, seed) -> None:
+    """Per figure: rounds ask different dimensions, some two questions of one."""
     rounds, k, complete = period
-    sizes = {r.round_id: r.responses for r in rounds}
-    figures = shown_figures(rounds, k, complete)
-    assert isolatable_small_groups(figures, sizes, k) == []
+    audit = synthetic_audit(rounds, seed)
+    add_shown(audit, release(rounds, k, period_complete=complete))
+    assert audit.mismatches == []
+    assert audit.leaks(k) == []
 
 
 def test_department_minus_teams_is_suppressed_complementarily() -> None:
@@ -132,15 +129,66 @@ def test_department_minus_teams_is_suppressed_complementarily() -> None:
     assert result.is_shown(("round", "a")) and result.is_shown(("round", "b"))
     assert not result.is_shown(("unit", "dept"))
     assert result.reason(("unit", "dept")) is Suppression.COMPLEMENTARY
-    sizes = {r.round_id: r.responses for r in rounds}
-    assert isolatable_small_groups(shown_figures(rounds, 5, True), sizes, 5) == []
+    audit = synthetic_audit(rounds, 1)
+    add_shown(audit, result)
+    assert audit.leaks(5) == []
 
 
 def test_the_auditor_catches_a_naive_release() -> None:
     """Showing every figure with k answers (rule 3 only) leaks the small team: the auditor sees it."""
-    naive = [frozenset({"a"}), frozenset({"b"}), frozenset({"a", "b", "c"})]
-    leaks = isolatable_small_groups(naive, {"a": 6, "b": 6, "c": 2}, 5)
-    assert leaks == [{"c"}]
+    rounds = [
+        RoundFacts("a", ["team-a", "dept"], 6),
+        RoundFacts("b", ["team-b", "dept"], 6),
+        RoundFacts("c", ["team-c", "dept"], 2),
+    ]
+    naive = Release(k=5, sizes={("round", "a"): 6, ("round", "b"): 6, ("unit", "dept"): 14})
+    naive.shown = set(naive.sizes)
+    audit = synthetic_audit(rounds, 1)
+    add_shown(audit, naive)
+    assert [found for found, _ in audit.leaks(5)] == [{"c"}]
+
+
+def test_a_department_whose_teams_asked_different_dimensions() -> None:
+    """The outsider's example: A 10 (wellbeing), B 3 (wellbeing), C 3 (workload), k = 5."""
+    social = {"trust_colleagues": 1, "justice": 1}
+    rounds = [
+        RoundFacts("a", ["A", "D"], 10, {**social, "wellbeing": 1}),
+        RoundFacts("b", ["B", "D"], 3, {**social, "wellbeing": 1}),
+        RoundFacts("c", ["C", "D"], 3, {**social, "workload": 1}),
+    ]
+    result = release(rounds, 5, period_complete=True)
+    assert result.dimensions_shown("D") == {"trust_colleagues", "justice"}
+    assert result.reason(("unit", "D", "workload")) is Suppression.TOO_FEW
+    assert result.reason(("unit", "D", "wellbeing")) is Suppression.COMPLEMENTARY
+    assert result.sizes[("unit", "D")] == 16 and result.sizes[("unit", "D", "wellbeing")] == 13
+    audit = synthetic_audit(rounds, 2)
+    add_shown(audit, result)
+    assert audit.leaks(5) == []
+
+
+def test_counts_that_cross_between_dimensions_are_caught() -> None:
+    """Three hidden teams of 3, each pair asked one dimension together: every figure holds 6,
+    yet the three pairs' counts solve each team's. The release must not show all three."""
+    rounds = [
+        RoundFacts("x", ["X", "D"], 3, {"trust_colleagues": 1, "justice": 1}),
+        RoundFacts("y", ["Y", "D"], 3, {"trust_colleagues": 1, "wellbeing": 1}),
+        RoundFacts("z", ["Z", "D"], 3, {"justice": 1, "wellbeing": 1}),
+    ]
+    naive = Release(k=5)
+    for key in (
+        ("unit", "D", "trust_colleagues"),
+        ("unit", "D", "justice"),
+        ("unit", "D", "wellbeing"),
+    ):
+        naive.sizes[key] = 6
+        naive.shown.add(key)
+    audit = synthetic_audit(rounds, 3)
+    add_shown(audit, naive)
+    assert audit.leaks(5)
+    result = release(rounds, 5, period_complete=True)
+    checked = synthetic_audit(rounds, 3)
+    add_shown(checked, result)
+    assert checked.leaks(5) == []
 
 
 def test_unit_aggregates_wait_for_the_month_to_end() -> None:
@@ -162,87 +210,7 @@ def test_a_unit_moved_during_the_month_gets_no_aggregate() -> None:
     assert result.is_shown(("unit", "org"))
 
 
-# --- the step-by-step definition, as it was first written: the fast release must agree with it --
-
-
-def _reference_build(rounds: list[RoundFacts], k: int) -> Release:
-    """Each round walks its own chain of units."""
-    above: dict[str, tuple[str, ...]] = {}
-    changed: set[str] = set()
-    for facts in rounds:
-        chain = tuple(facts.ancestry)
-        for index, unit in enumerate(chain):
-            if above.setdefault(unit, chain[index + 1 :]) != chain[index + 1 :]:
-                changed.add(unit)
-    result = Release(k=k)
-    for facts in rounds:
-        key: NodeKey = ("round", facts.round_id)
-        nodes: list[NodeKey] = [("unit", u) for u in facts.ancestry if u not in changed]
-        result.sizes[key] = facts.responses
-        result.parents[key] = nodes[0] if nodes else None
-        for index, node in enumerate(nodes):
-            result.sizes[node] = result.sizes.get(node, 0) + facts.responses
-            result.parents[node] = nodes[index + 1] if index + 1 < len(nodes) else None
-    for unit_id in changed:
-        result.reasons[("unit", unit_id)] = Suppression.HIERARCHY_CHANGED
-    return result
-
-
-def _children(result: Release) -> dict[NodeKey, list[NodeKey]]:
-    children: dict[NodeKey, list[NodeKey]] = {key: [] for key in result.sizes}
-    for key, parent in result.parents.items():
-        if parent is not None:
-            children[parent].append(key)
-    return children
-
-
-def _maximal_shown_below(
-    key: NodeKey, children: dict[NodeKey, list[NodeKey]], shown: set[NodeKey]
-) -> list[NodeKey]:
-    found: list[NodeKey] = []
-    stack = list(children[key])
-    while stack:
-        child = stack.pop()
-        if child in shown:
-            found.append(child)
-        else:
-            stack.extend(children[child])
-    return sorted(found)
-
-
-def _region(result: Release, key: NodeKey, children: dict[NodeKey, list[NodeKey]]) -> int:
-    below = _maximal_shown_below(key, children, result.shown)
-    return result.sizes[key] - sum(result.sizes[d] for d in below)
-
-
-def reference_release(rounds: list[RoundFacts], k: int, complete: bool) -> Release:
-    """Recompute every region after every step: slow, and obviously what the docstring says."""
-    result = _reference_build(rounds, k)
-    for key, size in result.sizes.items():
-        if key in result.reasons:
-            continue
-        if size < k:
-            result.reasons[key] = Suppression.TOO_FEW
-        elif key[0] == "unit" and not complete:
-            result.reasons[key] = Suppression.PERIOD_OPEN
-        else:
-            result.shown.add(key)
-    children = _children(result)
-    while True:
-        offender = next(
-            (key for key in sorted(result.shown) if 0 < _region(result, key, children) < k),
-            None,
-        )
-        if offender is None:
-            return result
-        inside = [
-            d
-            for d in _maximal_shown_below(offender, children, result.shown)
-            if d[0] == "unit" and _region(result, d, children) > 0
-        ]
-        victim = min(inside, key=lambda d: (result.sizes[d], d)) if inside else offender
-        result.shown.discard(victim)
-        result.reasons[victim] = Suppression.COMPLEMENTARY
+# --- large periods: rule 3, the rounds, and an order-free decision -----------------------------
 
 
 @st.composite
@@ -266,15 +234,19 @@ def big_periods(draw: st.DrawFn) -> tuple[list[RoundFacts], int, bool]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(periods(), big_periods()))
-def test_release_decides_exactly_as_the_step_by_step_definition(period) -> None:
+@given(st.one_of(periods(), big_periods()), st.randoms(use_true_random=False))
+def test_release_is_rule_3_per_figure_and_does_not_depend_on_the_order_read(
+    period, shuffler: random.Random
+) -> None:
     rounds, k, complete = period
-    fast = release(rounds, k, period_complete=complete)
-    slow = reference_release(rounds, k, complete)
-    assert fast.shown == slow.shown
-    assert fast.reasons == slow.reasons
-    assert fast.sizes == slow.sizes and fast.parents == slow.parents
+    decision = release(rounds, k, period_complete=complete)
+    for key in decision.shown:
+        assert decision.sizes[key] >= k
+    shuffled = list(rounds)
+    shuffler.shuffle(shuffled)
+    again = release(shuffled, k, period_complete=complete)
+    assert again.shown == decision.shown and again.reasons == decision.reasons
     for facts in rounds:  # a round is decided by its own size alone
         key = ("round", facts.round_id)
-        assert round_decision(facts.responses, k) == fast.reason(key)
-        assert (round_decision(facts.responses, k) is None) == fast.is_shown(key)
+        assert round_decision(facts.responses, k) == decision.reason(key)
+        assert (round_decision(facts.responses, k) is None) == decision.is_shown(key)

@@ -208,9 +208,11 @@ async def test_hr_csv_export_holds_only_released_figures(
     c = await team_with_members(session_factory, "19:ec", range(20, 24), name="Team C")
     await run_round(session_factory, a, [4] * 5)
     await run_round(session_factory, c, [1, 1, 1])
-    text = await export_csv(make_settings(tmp_path / "unused.db", BOT_DATABASE_URL=database_url))
+    settings = make_settings(tmp_path / "unused.db", BOT_DATABASE_URL=database_url)
+    # November is not over on this clock, so no unit month is released (only Team A's round).
+    text = await export_csv(settings, Clock(CLOSES + timedelta(days=1)))
     lines = text.strip().splitlines()
-    assert lines[0] == "period,unit,figure,responses,eligible,dimension,score"
+    assert lines[0] == "period,unit,figure,responses,eligible,dimension,answers,score"
     assert len(lines) == 1 + 5  # five dimensions of Team A's round
     assert all(",Team A,round 1,5,7," in line for line in lines[1:])
     assert "Team C" not in text
