@@ -62,6 +62,7 @@ class Release:
     sizes: dict[FigureKey, int] = field(default_factory=dict)  # answers each figure is made of
     shown: set[FigureKey] = field(default_factory=set)
     reasons: dict[FigureKey, Suppression] = field(default_factory=dict)
+    _by_unit: dict[str, list[FigureKey]] = field(default_factory=dict, repr=False)
 
     def is_shown(self, key: FigureKey) -> bool:
         return key in self.shown
@@ -75,11 +76,27 @@ class Release:
             return self.reasons.get(key[:2])
         return found
 
+    def _dimensions(self, unit_id: str) -> list[FigureKey]:
+        """The dimension figures of a unit's month (indexed once: a month has thousands)."""
+        if not self._by_unit:
+            for key in self.sizes:
+                if len(key) == 3:
+                    self._by_unit.setdefault(key[1], []).append(key)
+        return self._by_unit.get(unit_id, [])
+
+    def withheld(self, unit_id: str) -> dict[str, Suppression]:
+        """The dimensions asked below a shown unit month that are not shown, with the reason."""
+        if ("unit", unit_id) not in self.shown:
+            return {}
+        return {
+            key[2]: self.reasons[key] for key in self._dimensions(unit_id) if key in self.reasons
+        }
+
     def dimensions_shown(self, unit_id: str) -> set[str]:
         """The dimensions of a unit's month that may be shown (none unless the month is)."""
         if ("unit", unit_id) not in self.shown:
             return set()
-        return {key[2] for key in self.shown if len(key) == 3 and key[1] == unit_id}
+        return {key[2] for key in self._dimensions(unit_id) if key in self.shown}
 
 
 def round_key(round_id: str) -> FigureKey:
@@ -216,6 +233,10 @@ def _suppress_complementary(
     hidden_rounds = [r for r in members if round_key(r) not in shown]
     rounds_in: dict[FigureKey, list[str]] = {}
     atoms = _Atoms(members, responses, k)
+    dimensions_of: dict[FigureKey, list[FigureKey]] = {}
+    for key in sizes:
+        if len(key) == 3:
+            dimensions_of.setdefault(key[:2], []).append(key)
     for round_id in hidden_rounds:
         atoms.place(round_id, shown)
         for key in members[round_id]:
@@ -224,7 +245,7 @@ def _suppress_complementary(
         victims = _cheapest_merge(offender, atoms, rounds_in, sizes, k)
         for key in list(victims):
             if len(key) == 2:  # a unit's month: its dimensions go with it
-                victims.update(d for d in shown if len(d) == 3 and d[:2] == key)
+                victims.update(d for d in dimensions_of.get(key, ()) if d in shown)
         touched: set[str] = set()
         for key in victims:
             shown.discard(key)
@@ -246,8 +267,14 @@ def _cheapest_merge(
     two apart; options that reach k answers come first, then the fewest figures hidden (a
     unit's month counts with its dimensions), then the key order, so the choice is fixed."""
     size = atoms.size[offender]
-    neighbours = {atoms.of[r] for key, _ in offender for r in rounds_in.get(key, ())}
-    neighbours.discard(offender)
+    # Partners come from the smallest figure around the offender that holds another atom: they
+    # share the most figures with it (looking further only costs time on a large month).
+    neighbours: set[Signature] = set()
+    for key in sorted((key for key, _ in offender), key=lambda key: (sizes[key], key)):
+        neighbours = {atoms.of[r] for r in rounds_in.get(key, ())}
+        neighbours.discard(offender)
+        if neighbours:
+            break
     options = [({key for key, _ in offender}, True)]
     for other in neighbours:
         apart = {key for key, _ in offender ^ other}

@@ -98,6 +98,8 @@ class Figures(BaseModel):
     responses: int
     eligible: int
     dimensions: list[DimensionResult]
+    # A unit's month: dimensions asked below it but not shown, and why (never their numbers).
+    withheld: dict[str, Suppression] = {}
 
     @property
     def response_rate(self) -> float:
@@ -328,6 +330,7 @@ def _kept_unit_statement() -> Select[Any]:
             PeriodFigure.responses,
             PeriodFigure.eligible,
             PeriodFigure.counts,
+            PeriodFigure.withheld,
         )
         .select_from(state)
         .outerjoin(
@@ -465,7 +468,7 @@ class Summaries:
         return int(row[0]), bool(row[1]), row[2] is not None, tuple(row[3:])
 
     def _kept_figures(self, kept: tuple[Any, ...]) -> tuple[Figures | None, Suppression | None]:
-        reason, responses, eligible, counts = kept
+        reason, responses, eligible, counts, withheld = kept
         if reason is not None:
             return None, Suppression(reason)
         if responses is None:  # the unit had no rounds that month
@@ -474,7 +477,9 @@ class Summaries:
             item: {int(value): count for value, count in values.items()}
             for item, values in json.loads(counts or "{}").items()
         }
-        return figures_from(self._bank, decoded, responses, eligible or 0), None
+        figures = figures_from(self._bank, decoded, responses, eligible or 0)
+        reasons = {d: Suppression(r) for d, r in json.loads(withheld or "{}").items()}
+        return figures.model_copy(update={"withheld": reasons}), None
 
     async def settle(self, period: str) -> bool:
         """Decide a finished month once and keep the decision; False while it cannot be yet.
@@ -526,7 +531,7 @@ class Summaries:
         kept: dict[str, tuple[Any, ...]] = {}
         for key, reason in decision.reasons.items():
             if key[0] == "unit" and len(key) == 2:
-                kept[key[1]] = (reason.value, None, None, None)
+                kept[key[1]] = (reason.value, None, None, None, None)
         for unit_id in shown:
             inside = view.inside.get(unit_id, [])
             released = self._only_shown(counts.get(unit_id, {}), decision.dimensions_shown(unit_id))
@@ -535,6 +540,7 @@ class Summaries:
                 sum(p.responses for p in inside),
                 sum(p.eligible for p in inside),
                 json.dumps(released, separators=(",", ":"), sort_keys=True),
+                json.dumps(decision.withheld(unit_id), separators=(",", ":"), sort_keys=True),
             )
         async with self._factory.begin() as writer:
             if await current_version(writer, period) != version:
@@ -553,8 +559,15 @@ class Summaries:
                             "responses": responses,
                             "eligible": eligible,
                             "counts": encoded,
+                            "withheld": withheld,
                         }
-                        for unit_id, (reason, responses, eligible, encoded) in kept.items()
+                        for unit_id, (
+                            reason,
+                            responses,
+                            eligible,
+                            encoded,
+                            withheld,
+                        ) in kept.items()
                     ],
                 )
             await writer.execute(
@@ -877,7 +890,7 @@ class Summaries:
                     return self._kept_figures(kept)
                 all_kept = await self._decide_and_keep(session, period, version)
                 if all_kept is not None:
-                    return self._kept_figures(all_kept.get(unit_id, (None,) * 4))
+                    return self._kept_figures(all_kept.get(unit_id, (None,) * 5))
         view = await self._period_view(session, period)
         key: FigureKey = unit_key(unit_id)
         if not view.release.is_shown(key):
@@ -885,8 +898,11 @@ class Summaries:
         if unit_id not in view.figures:
             # The rounds are closed and their counts final, so the month's sum is kept with the
             # view, which is only reused while the rounds read are exactly the same.
-            view.figures[unit_id] = await self._figures(
+            figures = await self._figures(
                 session, view.inside.get(unit_id, []), view.release.dimensions_shown(unit_id)
+            )
+            view.figures[unit_id] = figures.model_copy(
+                update={"withheld": view.release.withheld(unit_id)}
             )
         return view.figures[unit_id], None
 

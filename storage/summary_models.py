@@ -79,3 +79,5 @@ class PeriodFigure(Base):
     responses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # shown figures only
     eligible: Mapped[int | None] = mapped_column(Integer, nullable=True)
     counts: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON item → value → count
+    # JSON dimension → reason: asked below the unit that month, but not shown (disclosure).
+    withheld: Mapped[str | None] = mapped_column(Text, nullable=True)

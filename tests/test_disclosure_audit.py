@@ -22,8 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from dialogs.cards.summary import summary_card
 from storage.answers import submit_answer
 from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.disclosure import Suppression
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.question_bank import default_bank
@@ -326,15 +328,60 @@ async def test_the_department_of_a_b_and_c_shows_no_small_team_through_any_door(
         assert card.figures is not None and card.figures.responses == 10
         assert card.parent is not None and card.parent.scores is not None
         assert set(card.parent.scores) == set(shown)
+        assert month.figures.withheld == {
+            "wellbeing": Suppression.COMPLEMENTARY,
+            "workload": Suppression.TOO_FEW,
+        }
         rows = await summaries.export_rows(visible)
         dept_rows = {str(r["dimension"]) for r in rows if r["unit"] == "Afdeling 0"}
         assert dept_rows == set(shown)
         assert {r["responses"] for r in rows if r["unit"] == "Afdeling 0"} == {16}
+        # What the leaders read: D's card names the two dimensions it holds back, no numbers.
+        texts = card_texts(summary_card(month, BANK, "da", 5, []))
+        assert "Ikke vist for måneden: Trivsel, Balance mellem opgaver og tid." in " ".join(texts)
+        facts = card_facts(summary_card(month, BANK, "da", 5, []))
+        assert "Trivsel" not in facts and "Balance mellem opgaver og tid" not in facts
+        # A's card compares with D only where D's figure is shown.
+        a_facts = card_facts(summary_card(card, BANK, "da", 5, []))
+        assert "Afdeling 0" in " ".join(a_facts.values())
+        assert "Trivsel" in a_facts and "Afdeling 0" not in a_facts["Trivsel"]
+        assert "Afdeling 0" in a_facts["Samarbejde"]
         await collect(audit, factory, 5, names)
     finally:
         await engine.dispose()
     assert audit.mismatches == []
     assert audit.leaks(5) == []
+
+
+def card_texts(card: object) -> list[str]:
+    """Every TextBlock's text in a card, in order."""
+    found: list[str] = []
+    if isinstance(card, dict):
+        if card.get("type") == "TextBlock":
+            found.append(str(card.get("text", "")))
+        for value in card.values():
+            found += card_texts(value)
+    elif isinstance(card, list):
+        for value in card:
+            found += card_texts(value)
+    return found
+
+
+def card_facts(card: object) -> dict[str, str]:
+    """Every FactSet entry in a card: title → value (later sets add to earlier ones)."""
+    facts: dict[str, str] = {}
+    if isinstance(card, dict):
+        if card.get("type") == "FactSet":
+            for fact in card["facts"]:
+                facts[fact["title"]] = facts.get(fact["title"], "") + " " + fact["value"]
+        for value in card.values():
+            for title, text in card_facts(value).items():
+                facts[title] = facts.get(title, "") + text
+    elif isinstance(card, list):
+        for value in card:
+            for title, text in card_facts(value).items():
+                facts[title] = facts.get(title, "") + text
+    return facts
 
 
 def test_the_auditor_finds_the_department_leak_of_the_old_release() -> None:

@@ -71,15 +71,25 @@ def _distribution(figures: Figures, bank: QuestionBank, language: Language) -> d
     for result in figures.dimensions:
         total = sum(result.distribution) or 1
         shares = " / ".join(f"{round(100 * c / total)}%" for c in result.distribution)
+        # A month's dimension counts only the rounds that asked it: say so when that is fewer.
+        key = "summary.score_line" if total == figures.responses else "summary.score_line_answers"
+        score = f"{result.score:.0f}"
         facts.append(
             {
                 "title": dimension_name(bank, result.dimension, language),
-                "value": t(
-                    language, "summary.score_line", score=f"{result.score:.0f}", distribution=shares
-                ),
+                "value": t(language, key, score=score, answers=total, distribution=shares),
             }
         )
     return {"type": "FactSet", "facts": facts, "spacing": "Small"}
+
+
+def _withheld(figures: Figures, bank: QuestionBank, language: Language, k: int) -> list[Any]:
+    if not figures.withheld:
+        return []
+    names = ", ".join(
+        dimension_name(bank, d, language) for d in bank.dimensions if d in figures.withheld
+    )
+    return [paragraph(t(language, "summary.withheld", dimensions=names, k=k), isSubtle=True)]
 
 
 def _trend(summary: Summary, bank: QuestionBank, language: Language) -> list[dict[str, Any]]:
@@ -238,6 +248,7 @@ def summary_card(
         )
         body.append(_score_chart(bank, figures, language))
         body.append(_distribution(figures, bank, language))
+        body.extend(_withheld(figures, bank, language, k))
         body.extend(_trend(summary, bank, language))
         body.extend(_comparison(summary, bank, language, k))
         if summary.round_id:

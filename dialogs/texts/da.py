@@ -324,6 +324,11 @@ TEXTS: dict[str, str] = {
     "summary.suppressed.hierarchy_changed": "Vises ikke, fordi enheden skiftede plads i organisationen i løbet af måneden.",
     "summary.scores_title": "Score pr. dimension (0–100)",
     "summary.score_line": "{score} · svar fra lav til høj: {distribution}",
+    "summary.score_line_answers": "{score} · {answers} svar · fra lav til høj: {distribution}",
+    "summary.withheld": (
+        "Ikke vist for måneden: {dimensions}. Ikke alle runder stillede de spørgsmål, og "
+        "tallet kunne ellers afsløre en gruppe på færre end {k}."
+    ),
     "summary.trend_title": "Udvikling over de seneste runder",
     "summary.compare_title": "Sammenligning",
     "summary.compare_parent": "{unit} ({month})",

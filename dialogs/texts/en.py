@@ -324,6 +324,11 @@ TEXTS: dict[str, str] = {
     "summary.suppressed.hierarchy_changed": "Not shown, because the unit moved in the organisation during the month.",
     "summary.scores_title": "Score per dimension (0–100)",
     "summary.score_line": "{score} · answers from low to high: {distribution}",
+    "summary.score_line_answers": "{score} · {answers} answers · from low to high: {distribution}",
+    "summary.withheld": (
+        "Not shown for the month: {dimensions}. Not every round asked those questions, and the "
+        "figure could otherwise reveal a group of fewer than {k}."
+    ),
     "summary.trend_title": "Trend over the latest rounds",
     "summary.compare_title": "Comparison",
     "summary.compare_parent": "{unit} ({month})",
