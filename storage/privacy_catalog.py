@@ -302,14 +302,25 @@ CATALOG: dict[str, TableClass] = {
         Kind.ANONYMOUS,
         Text(
             "En enheds samlede tal for en afsluttet måned, som afgjort fra månedens lukkede "
-            "runder: tællerne, når tallet må vises, ellers kun grunden til, at det skjules. "
-            "Intet, der ikke allerede står i tællerne.",
+            "runder: tællerne for de dimensioner, der må vises, og hvilke der holdes tilbage og "
+            "hvorfor, ellers kun grunden til, at tallet skjules. Intet, der ikke allerede står i "
+            "tællerne.",
             "A unit's aggregate for a finished month, as decided from the month's closed rounds: "
-            "the counters when the figure may be shown, otherwise only why it is hidden. Nothing "
-            "that is not already in the counters.",
+            "the counters of the dimensions that may be shown and which are held back and why, "
+            "otherwise only why the figure is hidden. Nothing that is not already in the counters.",
         ),
         ROUNDS_RETENTION,
-        other=("period", "version", "k", "unit_id", "reason", "responses", "eligible", "counts"),
+        other=(
+            "period",
+            "version",
+            "k",
+            "unit_id",
+            "reason",
+            "responses",
+            "eligible",
+            "counts",
+            "withheld",
+        ),
     ),
     "agreed_actions": TableClass(
         Kind.ORGANISATIONAL,
