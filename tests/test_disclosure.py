@@ -35,7 +35,7 @@ def synthetic_audit(rounds: list[RoundFacts], seed: int) -> Audit:
     for facts in rounds:
         items: list[str] = []
         for dimension, count in facts.asked.items():
-            items += [item.id for item in BANK.by_dimension(dimension)][:count]
+            items += [i.id for i in BANK.all_items() if i.dimension == dimension][:count]
         if not items:  # facts without dimensions (tests of counts alone): one question
             items = ["tk1"]
         answers = [
@@ -61,12 +61,7 @@ def add_shown(audit: Audit, decision: Release) -> None:
         if key[0] == "round":
             dimensions = sorted({BANK.item(i).dimension for i in inside[0].items})
         for dimension in dimensions:
-            row = [0] * 5
-            for r in inside:
-                for item in r.items:
-                    if BANK.item(item).dimension == dimension:
-                        for position, value in enumerate(audit.positions(item)):
-                            row[position] += r.count(item, value)
+            row = audit.true_distribution(inside, dimension)
             audit.add_distribution(f"{key} {dimension}", inside, dimension, row)
         assert decision.sizes[key] >= decision.k  # rule 3 on its own
 
@@ -99,7 +94,10 @@ def periods(draw: st.DrawFn) -> tuple[list[RoundFacts], int, bool]:
                 f"r{number}",
                 chain(unit, moved),
                 draw(st.integers(0, 12)),
-                {d: min(n, len(BANK.by_dimension(d)) or 1) for d, n in draw(asked).items()},
+                {
+                    d: min(n, sum(i.dimension == d for i in BANK.all_items()))
+                    for d, n in draw(asked).items()
+                },
             )
         )
     return rounds, draw(st.sampled_from([3, 4, 5])), draw(st.booleans())

@@ -403,20 +403,13 @@ def test_the_auditor_finds_the_department_leak_of_the_old_release() -> None:
     a = [audit.rounds["a"]]
     d = list(audit.rounds.values())
     for dimension in ("trust_colleagues", "wellbeing"):
-        row = [
-            sum(r.count(i, v) for r in a for i in r.items if BANK.item(i).dimension == dimension)
-            for v in range(1, 6)
-        ]
-        audit.add_distribution(f"A {dimension}", a, dimension, row)
+        audit.add_distribution(
+            f"A {dimension}", a, dimension, audit.true_distribution(a, dimension)
+        )
     for dimension in ("trust_colleagues", "wellbeing", "workload"):
-        positions = BANK.scale_of(
-            next(i for r in d for i in r.items if BANK.item(i).dimension == dimension)
-        ).values()
-        row = [
-            sum(r.count(i, v) for r in d for i in r.items if BANK.item(i).dimension == dimension)
-            for v in positions
-        ]
-        audit.add_distribution(f"D {dimension}", d, dimension, row)
+        audit.add_distribution(
+            f"D {dimension}", d, dimension, audit.true_distribution(d, dimension)
+        )
     assert audit.mismatches == []
     leaks = audit.leaks(5)
     assert [sorted(found) for found, _ in leaks] == [["b"], ["c"]]

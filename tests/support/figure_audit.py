@@ -93,6 +93,16 @@ class Audit:
             if self.bank.item(item).dimension == dimension
         ]
 
+    def true_distribution(self, rounds: Iterable[AuditRound], dimension: str) -> list[int]:
+        """What an honest release would show: for tests that play a release (or a naive one)."""
+        row: list[int] = []
+        for round_id, item in self._dimension_items(rounds, dimension):
+            points = self.positions(item)
+            row += [0] * (len(points) - len(row))
+            for position, value in enumerate(points):
+                row[position] += self.rounds[round_id].count(item, value)
+        return row
+
     def _check(self, where: str, vector: Vector, shown: Fraction, exact: bool = True) -> None:
         truth = Fraction(
             sum(c * self.rounds[cell[0]].count(cell[1], cell[2]) for cell, c in vector.items())
