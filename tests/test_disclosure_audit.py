@@ -69,6 +69,7 @@ class World:
     nested: bool  # department 1 lies inside department 0 instead of beside it
     departments: int
     rounds: tuple[PlannedRound, ...]
+    moved: bool = False  # team 0 moves to the other department after its first round
 
 
 @st.composite
@@ -99,6 +100,7 @@ def worlds(draw: st.DrawFn) -> World:
         nested=departments == 2 and draw(st.booleans()),
         departments=departments,
         rounds=tuple(planned),
+        moved=departments == 2 and draw(st.booleans()),
     )
 
 
@@ -148,6 +150,7 @@ async def build(factory: SessionFactory, world: World) -> tuple[Audit, dict[str,
     audit = Audit(BANK, {})
     order = sorted(range(len(world.rounds)), key=lambda i: (world.rounds[i].month, i))
     started: dict[tuple[int, str], int] = {}
+    moved = False
     for index in order:
         plan = world.rounds[index]
         unit = teams[plan.team]
@@ -181,10 +184,16 @@ async def build(factory: SessionFactory, world: World) -> tuple[Audit, dict[str,
             unit=unit,
             sequence=info.sequence,
             period=plan.month,
-            chain=chains[unit],
+            chain=chains[unit],  # where the round closed, as the auditor itself keeps it
             items=tuple(info.items),
             answers=answers,
         )
+        if world.moved and plan.team == 0 and not moved:
+            moved = True
+            target = departments[1 - world.team_parents[0]]
+            async with factory.begin() as session:
+                await session.execute(update(Unit).where(Unit.id == unit).values(parent_id=target))
+            chains[unit] = (unit, *chains[target])
     return audit, names
 
 
