@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dialogs.action_plan_flow import add_planned_action, update_planned_action
+from dialogs.cards.action_plan import PLAN_ADD_ACTION, PLAN_UPDATE_ACTION
 from dialogs.cards.prompts import (
     CREATE_ACTION,
     FORM_ACTION,
@@ -83,7 +85,9 @@ class Router:
             PICK_ACTION: edit_unit,
             SAVE_ACTION: save_unit,
             SHOW_ACTION: show_chosen_summary,
-            RECORD_ACTION: record_action,
+            RECORD_ACTION: record_action,  # cards sent before the plan had more fields
+            PLAN_ADD_ACTION: add_planned_action,
+            PLAN_UPDATE_ACTION: update_planned_action,
             "summary": show_summary,
         }
 

@@ -28,7 +28,7 @@ REFUSALS = {
 }
 
 
-async def _visible(turn: Turn) -> set[str] | None:
+async def visible_units(turn: Turn) -> set[str] | None:
     """Units whose results this person may see; None when they are no leader and not HR."""
     if Role.LEADER not in turn.roles and Role.HR not in turn.roles:
         return None
@@ -38,7 +38,7 @@ async def _visible(turn: Turn) -> set[str] | None:
     return {unit.id for unit in units}
 
 
-async def _refuse(turn: Turn, error: DomainError) -> None:
+async def refuse(turn: Turn, error: DomainError) -> None:
     key = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), None)
     log.info("summary.refused", extra={"reason": error.code})
     await turn.context.send_activity(t(turn.language, key or "error.not_allowed"))
@@ -52,7 +52,7 @@ async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
 
 async def show_summary(turn: Turn) -> None:
     """Default: the newest closed round of a unit the person leads (or any, for HR)."""
-    visible = await _visible(turn)
+    visible = await visible_units(turn)
     if visible is None:
         await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
@@ -67,14 +67,14 @@ async def show_summary(turn: Turn) -> None:
     try:
         summary = await summaries.round_summary(round_id, visible)
     except DomainError as error:
-        await _refuse(turn, error)
+        await refuse(turn, error)
         return
     await _send(turn, summary, visible)
 
 
 async def show_chosen_summary(turn: Turn) -> None:
     """The leader picked a unit and round (or month) on the card; checked again here."""
-    visible = await _visible(turn)
+    visible = await visible_units(turn)
     if visible is None:
         await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
@@ -97,7 +97,7 @@ async def show_chosen_summary(turn: Turn) -> None:
         else:
             raise RoundNotFound(choice)
     except DomainError as error:
-        await _refuse(turn, error)
+        await refuse(turn, error)
         return
     except ValueError:
         await turn.context.send_activity(t(turn.language, "summary.unknown"))
@@ -107,7 +107,7 @@ async def show_chosen_summary(turn: Turn) -> None:
 
 async def record_action(turn: Turn) -> None:
     """Save what the team agreed; the unit's next pulse asks whether it was followed up."""
-    visible = await _visible(turn)
+    visible = await visible_units(turn)
     if visible is None:
         await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
@@ -130,7 +130,7 @@ async def record_action(turn: Turn) -> None:
             unit_id,
         )
     except DomainError as error:
-        await _refuse(turn, error)
+        await refuse(turn, error)
         return
     log.info("summary.action_recorded")
     await turn.context.send_activity(t(turn.language, "summary.action_saved", unit=unit_name))

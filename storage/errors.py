@@ -61,3 +61,9 @@ class UnitNotFound(DomainError):
 
 class InvalidTemplate(DomainError):
     code = "invalid_template"
+
+
+class NotAllowed(DomainError):
+    """The viewer may not see or change this unit's results or plan."""
+
+    code = "not_allowed"

@@ -273,6 +273,7 @@ CATALOG: dict[str, TableClass] = {
             "reminder_enqueued",
             "origin",
             "ancestry",
+            "follow_up_action_id",
         ),
     ),
     "period_versions": TableClass(
@@ -325,13 +326,28 @@ CATALOG: dict[str, TableClass] = {
     "agreed_actions": TableClass(
         Kind.ORGANISATIONAL,
         Text(
-            "Handlinger, et team har aftalt efter et resumé (skrevet af lederen, uden forfatter).",
-            "Actions a team agreed after a summary (written by the leader, no author kept).",
+            "Handlingsplanen: handlinger, et team har aftalt efter et resumé, hvad de handler "
+            "om, hvem der har ansvaret (fritekst, fx en rolle), frist og status (skrevet af "
+            "lederen, uden forfatter).",
+            "The handlingsplan: actions a team agreed after a summary, what they address, who "
+            "is responsible (free text, e.g. a role), deadline and status (written by the "
+            "leader, no author kept).",
         ),
         Text(
             "Slettes {years} år efter aftaledatoen.", "Deleted {years} years after the agreed date."
         ),
-        other=("id", "unit_id", "round_id", "text", "agreed_on", "follow_up_pending"),
+        other=(
+            "id",
+            "unit_id",
+            "round_id",
+            "text",
+            "agreed_on",
+            "follow_up_pending",
+            "addresses",
+            "responsible",
+            "deadline",
+            "status",
+        ),
     ),
     "units": TableClass(
         Kind.ORGANISATIONAL,

@@ -49,6 +49,9 @@ class PulseRound(Base):
     # The unit and its ancestors when the round closed (JSON list, the unit first): results keep
     # the hierarchy they were released under, so moving a team later cannot create a difference.
     ancestry: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The agreed action the follow-up item asks about (storage/action_plan.py); no foreign key,
+    # so retention can delete an old action without touching the round that asked about it.
+    follow_up_action_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),

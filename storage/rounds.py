@@ -44,6 +44,7 @@ class RoundInfo(BaseModel):
     remind_at: datetime | None
     state: RoundState
     eligible_count: int | None
+    follow_up_title: str | None = None  # the agreed action the follow-up question names
 
 
 def round_items(pulse: PulseRound) -> list[str]:
@@ -52,8 +53,9 @@ def round_items(pulse: PulseRound) -> list[str]:
     return [str(item) for item in items]
 
 
-def _info(pulse: PulseRound, unit_name: str) -> RoundInfo:
+def _info(pulse: PulseRound, unit_name: str, follow_up_title: str | None = None) -> RoundInfo:
     return RoundInfo(
+        follow_up_title=follow_up_title,
         id=pulse.id,
         unit_id=pulse.unit_id,
         unit_name=unit_name,
@@ -198,9 +200,11 @@ class Rounds:
         )
         sequence = (last or 0) + 1
         chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
-        if await self._take_follow_up(session, unit_id) and self._bank.follow_up:
+        action = await self._take_follow_up(session, unit_id) if self._bank.follow_up else None
+        if action is not None and self._bank.follow_up:
             chosen = [*chosen, self._bank.follow_up.id]
         pulse = PulseRound(
+            follow_up_action_id=action.id if action else None,
             unit_id=unit_id,
             sequence=sequence,
             items=json.dumps(chosen),
@@ -213,30 +217,37 @@ class Rounds:
         )
         session.add(pulse)
         await session.flush()
-        return _info(pulse, unit.name)
+        return _info(pulse, unit.name, action.text if action else None)
 
     @staticmethod
-    async def _take_follow_up(session: AsyncSession, unit_id: str) -> bool:
-        """Agreed actions waiting for a follow-up question; the next round asks it once."""
-        result = await session.execute(
-            update(AgreedAction)
+    async def _take_follow_up(session: AsyncSession, unit_id: str) -> AgreedAction | None:
+        """The oldest agreed action still waiting for its follow-up question: this round asks
+        about it by name, once; the next action waits for the next round (one question each)."""
+        action = await session.scalar(
+            select(AgreedAction)
             .where(AgreedAction.unit_id == unit_id, AgreedAction.follow_up_pending.is_(True))
-            .values(follow_up_pending=False)
+            .order_by(AgreedAction.agreed_on, AgreedAction.id)
+            .limit(1)
+            .with_for_update()
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if action is not None:
+            action.follow_up_pending = False
+        return action
 
     async def get(self, round_id: str) -> RoundInfo:
+        """With the title of the action its follow-up question names (the card shows it)."""
         async with self._factory() as session:
             row = (
                 await session.execute(
-                    select(PulseRound, Unit.name)
+                    select(PulseRound, Unit.name, AgreedAction.text)
                     .join(Unit, Unit.id == PulseRound.unit_id)
+                    .outerjoin(AgreedAction, AgreedAction.id == PulseRound.follow_up_action_id)
                     .where(PulseRound.id == round_id)
                 )
             ).first()
             if row is None:
                 raise RoundNotFound(round_id)
-            return _info(row[0], row[1])
+            return _info(row[0], row[1], row[2])
 
     async def for_unit(self, unit_id: str) -> list[RoundInfo]:
         async with self._factory() as session:

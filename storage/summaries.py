@@ -17,7 +17,7 @@ import random
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Integer, Select, String, and_, bindparam, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.action_plan import ActionIn, ActionPlan, PlannedAction, plan_of
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.closing_note import round_with_unit
 from storage.db import SessionFactory, dialect_insert
@@ -37,7 +38,7 @@ from storage.disclosure import (
     round_decision,
     unit_key,
 )
-from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.errors import DomainError, NotAllowed, RoundNotFound, UnitNotFound
 from storage.models import Unit, utcnow
 from storage.period_versions import current_version
 from storage.period_versions import period_of as period_of  # re-exported: callers read it here
@@ -45,8 +46,8 @@ from storage.prompt_models import PromptRound
 from storage.pulse_models import PENDING_CONDITION, PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank
 from storage.reflections import ReleasedReflections, released_reflections
+from storage.scores import distribution_score
 from storage.summary_models import (
-    AgreedAction,
     Baseline,
     PeriodDecision,
     PeriodFigure,
@@ -57,10 +58,6 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
 PERIOD_CACHE = 48  # months whose release is kept (a year of history and then some)
 MAX_ACTION_LENGTH = 500
-
-
-class NotAllowed(DomainError):
-    code = "not_allowed"
 
 
 class RoundStillOpen(DomainError):
@@ -145,7 +142,8 @@ class Summary(BaseModel):
     parent: Comparison | None = None
     baseline: dict[str, float] = {}
     baseline_source: str | None = None
-    actions: list[str] = []
+    actions: list[str] = []  # the newest titles (the plan, in a word)
+    plan: list[PlannedAction] = []
 
 
 class Choice(BaseModel):
@@ -181,15 +179,6 @@ def item_score(bank: QuestionBank, item_id: str, counts: dict[int, int]) -> floa
     mean = sum(value * count for value, count in counts.items()) / total
     score = (mean - scale.min) / (scale.max - scale.min) * 100
     return score if bank.item(item_id).higher_is_better else 100 - score
-
-
-def distribution_score(distribution: list[int]) -> float | None:
-    """The mean position of the answers, least favourable 0 and most favourable 100."""
-    total = sum(distribution)
-    if not total or len(distribution) < 2:
-        return None
-    weighted = sum(position * count for position, count in enumerate(distribution))
-    return weighted / total / (len(distribution) - 1) * 100
 
 
 def figures_from(
@@ -396,6 +385,12 @@ class Summaries:
         self._k = k
         self._now = now
         self._views: OrderedDict[str, tuple[object, PeriodView]] = OrderedDict()
+        self._plan = ActionPlan(factory, bank, k, now)
+
+    @property
+    def plan(self) -> ActionPlan:
+        """The handlingsplan beside the results (the same database, bank, k and clock)."""
+        return self._plan
 
     # --- the release of a period -------------------------------------------------------------
 
@@ -843,7 +838,7 @@ class Summaries:
                 parent=await self._parent(session, ancestry, period),
                 baseline=baseline,
                 baseline_source=source,
-                actions=await self._actions(session, pulse.unit_id),
+                **await self._plan_fields(session, pulse.unit_id),
             )
 
     async def period_summary(
@@ -870,7 +865,7 @@ class Summaries:
                 parent=await self._parent(session, [unit_id, *self._parent_chain(unit)], period),
                 baseline=baseline,
                 baseline_source=source,
-                actions=await self._actions(session, unit_id),
+                **await self._plan_fields(session, unit_id),
             )
 
     @staticmethod
@@ -970,43 +965,24 @@ class Summaries:
             source = row.source
         return baseline, source
 
-    async def _actions(self, session: AsyncSession, unit_id: str) -> list[str]:
-        rows = await session.execute(
-            select(AgreedAction.text)
-            .where(AgreedAction.unit_id == unit_id)
-            .order_by(AgreedAction.agreed_on.desc())
-            .limit(5)
-        )
-        return list(rows.scalars())
+    async def _plan_fields(self, session: AsyncSession, unit_id: str) -> dict[str, Any]:
+        """The unit's handlingsplan for its summary: the actions, and their titles alone."""
+        plan = await plan_of(session, self._bank, self._k, [unit_id])
+        return {"plan": plan, "actions": [action.title for action in plan[:5]]}
 
     # --- from results to action -----------------------------------------------------------
 
     async def record_action(
         self, unit_id: str, round_id: str | None, text: str, visible_units: Collection[str]
     ) -> None:
-        """A leader records what the team agreed; the unit's next pulse asks if it happened."""
-        if unit_id not in visible_units:
-            raise NotAllowed(unit_id)
+        """A leader records what the team agreed, in a word (the plan card says more);
+        the unit's next pulse asks about it by name."""
         cleaned = " ".join(text.split())
-        if not cleaned:
+        if unit_id in visible_units and not cleaned:
             raise EmptyAction(unit_id)
-        async with self._factory.begin() as session:
-            if await session.get(Unit, unit_id) is None:
-                raise UnitNotFound(unit_id)
-            if round_id is not None:
-                pulse = await session.get(PulseRound, round_id)
-                if pulse is None or pulse.unit_id != unit_id:
-                    raise RoundNotFound(round_id)
-            local_today: date = self._now().astimezone(COPENHAGEN).date()
-            session.add(
-                AgreedAction(
-                    unit_id=unit_id,
-                    round_id=round_id,
-                    text=cleaned[:MAX_ACTION_LENGTH],
-                    agreed_on=local_today,
-                    follow_up_pending=True,
-                )
-            )
+        await self._plan.add(
+            unit_id, round_id, ActionIn(title=cleaned[:MAX_ACTION_LENGTH]), visible_units
+        )
 
     # --- export for HR --------------------------------------------------------------------------
 

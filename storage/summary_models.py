@@ -11,7 +11,11 @@ from storage.models import Base, new_id
 
 
 class AgreedAction(Base):
-    """An action a team agreed on after a summary; its unit's next pulse asks whether it happened."""
+    """One line of a unit's handlingsplan: what the team agreed after a summary, who carries it,
+    by when, and how far it got. The unit's next pulse asks about it by name.
+
+    Written by a leader about the team's work: nothing in it comes from an answer, and no author
+    is kept (storage/action_plan.py)."""
 
     __tablename__ = "agreed_actions"
 
@@ -20,9 +24,14 @@ class AgreedAction(Base):
     round_id: Mapped[str | None] = mapped_column(
         ForeignKey("pulse_rounds.id", ondelete="SET NULL"), nullable=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # the title
     agreed_on: Mapped[date] = mapped_column(Date)
     follow_up_pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What it addresses: "dimension:<id>", "item:<id>" or "theme:<id>" (storage/action_plan.py).
+    addresses: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    responsible: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
 
 
 class Baseline(Base):

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
+from storage.action_plan import ActionIn
 from storage.answers import submit_answer
 from storage.question_bank import default_bank
 from storage.roles import Roles
@@ -178,8 +179,120 @@ async def test_recording_an_action_and_the_follow_up(world, connector) -> None:
     )
     assert "Handlingen er gemt for Hjemmeplejen Nord" in saved
     card = text_of(await ask(client, connector, 1, text="resumé"))
-    assert "Aftalte handlinger" in card and "Tavlemøde hver mandag" in card
+    assert "Handlingsplan" in card and "Tavlemøde hver mandag" in card
     following = await services.rounds.create(
         world["unit"], NOW, NOW + timedelta(days=3), None, "hr"
     )
     assert following.items[-1] == "fu1"
+
+
+PLAN = {
+    "action": "plan.add",
+    "plan_title": "Fast tavlemøde om fordeling af opgaver",
+    "plan_addresses": "dimension:workload",
+    "plan_responsible": "Teamleder og AMR",
+    "plan_deadline": "2026-12-15",
+}
+
+
+async def test_a_handlingsplan_from_the_card_to_the_next_pulse_and_its_result(
+    world, connector
+) -> None:
+    """Add an action with all its fields, move it on, the next pulse names it, and the round
+    that asked shows its released result beside it."""
+    services, client = world["services"], world["client"]
+    unit = world["unit"]
+    round_id = await closed_round(services, unit, 5)
+    saved = text_of(
+        await ask(client, connector, 1, value={**PLAN, "unit": unit, "round": round_id})
+    )
+    assert "»Fast tavlemøde om fordeling af opgaver« er gemt for Hjemmeplejen Nord" in saved
+    card = text_of(await ask(client, connector, 1, text="resumé"))
+    for shown in ("Handlingsplan", "Balance mellem opgaver og tid", "Teamleder og AMR"):
+        assert shown in card
+    assert "15.12.2026" in card and "Planlagt" in card
+    assert "Næste mini-trivsel spørger teamet om den." in card
+    action_id = next(a.id for a in await services.summaries.plan.for_units([unit], {unit}))
+    moved = text_of(
+        await ask(
+            client,
+            connector,
+            1,
+            value={"action": "plan.update", "id": action_id, "plan_status": "in_progress"},
+        )
+    )
+    assert "er opdateret: I gang" in moved
+    following = await services.rounds.create(unit, NOW, NOW + timedelta(days=3), None, "hr")
+    assert following.items[-1] == "fu1"
+    info = await services.rounds.get(following.id)
+    assert info.follow_up_title == "Fast tavlemøde om fordeling af opgaver"
+    from dialogs.cards.pulse import pulse_card
+
+    pulse = json.dumps(pulse_card(info, default_bank(), "da", 5), ensure_ascii=False)
+    assert "Vi aftalte: »Fast tavlemøde om fordeling af opgaver«. Har vi fulgt op på det?" in pulse
+    await services.rounds.open_due(NOW)
+    for n in range(1, 6):
+        await submit_answer(
+            services.rounds._factory,
+            default_bank(),
+            TEST_SECRET,
+            following.id,
+            f"29:user-{n}",
+            {item: 4 for item in following.items},
+            None,
+            NOW + timedelta(hours=1),
+        )
+    await services.rounds.close(following.id)
+    plan = await services.summaries.plan.for_units([unit], {unit})
+    assert plan[0].follow_up is not None and plan[0].follow_up.score == 75.0
+    card = text_of(await ask(client, connector, 1, text="resumé"))
+    assert "75 af 100 i runde 2" in card and "I gang" in card
+
+
+@pytest.mark.parametrize(
+    ("change", "reply"),
+    [
+        ({"plan_addresses": "dimension:nope"}, "Vælg, hvad handlingen handler om"),
+        ({"plan_deadline": "i morgen"}, "Fristen skal være en dato"),
+        ({"plan_title": "   "}, "Skriv den aftalte handling"),
+        ({"plan_status": "færdig-ish"}, "Vælg en status fra listen"),
+        ({"plan_responsible": "x" * 201}, "højst være 200 tegn"),
+    ],
+)
+async def test_a_bad_field_in_the_plan_is_named_and_changes_nothing(
+    world, connector, change: dict[str, str], reply: str
+) -> None:
+    services, client = world["services"], world["client"]
+    unit = world["unit"]
+    answer = text_of(await ask(client, connector, 1, value={**PLAN, **change, "unit": unit}))
+    assert reply in answer and "Intet er gemt" in answer
+    assert await services.summaries.plan.for_units([unit], {unit}) == []
+
+
+async def test_the_plan_of_another_unit_cannot_be_touched(world, connector) -> None:
+    services, client = world["services"], world["client"]
+    other = await services.directory.install_team("19:other", "Andet team", "t", connector.url)
+    answer = text_of(await ask(client, connector, 1, value={**PLAN, "unit": other.id}))
+    assert "har du ikke adgang til" in answer
+    assert await services.summaries.plan.for_units([other.id], {other.id}) == []
+    await services.summaries.plan.add(
+        other.id,
+        None,
+        __import__("storage.action_plan").action_plan.ActionIn(title="x"),
+        {other.id},
+    )
+    theirs = (await services.summaries.plan.for_units([other.id], {other.id}))[0]
+    answer = text_of(
+        await ask(
+            client,
+            connector,
+            1,
+            value={"action": "plan.update", "id": theirs.id, "plan_status": "done"},
+        )
+    )
+    assert "har du ikke adgang til" in answer
+    assert (await services.summaries.plan.for_units([other.id], {other.id}))[0].status == "planned"
+    missing = text_of(
+        await ask(client, connector, 1, value={"action": "plan.update", "id": "0" * 32})
+    )
+    assert "Den handling findes ikke længere" in missing

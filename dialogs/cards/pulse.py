@@ -21,13 +21,16 @@ COMMENT_INPUT = "comment"
 
 
 def _question(
-    bank: QuestionBank, item_id: str, number: int, language: Language
+    bank: QuestionBank, item_id: str, number: int, language: Language, follow_up: str | None
 ) -> list[dict[str, Any]]:
     item = bank.item(item_id)
     scale = bank.scales[item.scale]
     labels = scale.labels[language]
+    text = item.text.get(language)
+    if follow_up is not None and bank.follow_up is not None and item_id == bank.follow_up.id:
+        text = t(language, "pulse.follow_up_named", title=follow_up)  # the action, by name
     return [
-        paragraph(f"**{number}.** {item.text.get(language)}", spacing="Medium"),
+        paragraph(f"**{number}.** {text}", spacing="Medium"),
         {
             "type": "Input.ChoiceSet",
             "id": f"{INPUT_PREFIX}{item_id}",
@@ -53,7 +56,7 @@ def pulse_card(
         paragraph(t(language, "pulse.intro", count=len(pulse.items))),
     ]
     for number, item_id in enumerate(pulse.items, start=1):
-        body.extend(_question(bank, item_id, number, language))
+        body.extend(_question(bank, item_id, number, language, pulse.follow_up_title))
     body.append(
         {
             "type": "Input.Text",

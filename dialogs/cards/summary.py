@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.cards.action_plan import add_form, plan_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
@@ -258,41 +259,8 @@ def summary_card(
             comments = summary.comments or [t(language, "summary.no_comments")]
             body.append(paragraph("\n".join(f"- {c}" for c in comments)))
         body.extend(_dialogue(figures, bank, language))
-    if summary.actions:
-        body.append(
-            paragraph(t(language, "summary.actions_title"), weight="Bolder", spacing="Medium")
-        )
-        body.append(paragraph("\n".join(f"- {a}" for a in summary.actions)))
-    actions: list[dict[str, Any]] = [
-        {
-            "type": "Action.ShowCard",
-            "title": t(language, "summary.record_action"),
-            "card": {
-                "type": "AdaptiveCard",
-                "body": [
-                    {
-                        "type": "Input.Text",
-                        "id": ACTION_INPUT,
-                        "label": t(language, "summary.action_label"),
-                        "placeholder": t(language, "summary.action_placeholder"),
-                        "isMultiline": True,
-                        "maxLength": 500,
-                    }
-                ],
-                "actions": [
-                    {
-                        "type": "Action.Submit",
-                        "title": t(language, "summary.action_submit"),
-                        "data": {
-                            "action": RECORD_ACTION,
-                            "unit": summary.unit_id,
-                            "round": summary.round_id,
-                        },
-                    }
-                ],
-            },
-        }
-    ]
+    body.extend(plan_section(summary.plan, bank, language))
+    actions: list[dict[str, Any]] = [add_form(summary.unit_id, summary.round_id, bank, language)]
     if len(choices) > 1:
         actions.append(
             {
