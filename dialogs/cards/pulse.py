@@ -44,7 +44,13 @@ def _question(
 
 
 def pulse_card(
-    pulse: RoundInfo, bank: QuestionBank, language: Language, k: int, *, reminder: bool = False
+    pulse: RoundInfo,
+    bank: QuestionBank,
+    language: Language,
+    k: int,
+    *,
+    comment_k: int,
+    reminder: bool = False,
 ) -> Card:
     """One card, all questions, one submit: answering takes under a minute."""
     title_key = "pulse.reminder_title" if reminder else "pulse.title"
@@ -59,13 +65,15 @@ def pulse_card(
             "type": "Input.Text",
             "id": COMMENT_INPUT,
             "label": t(language, "pulse.comment_label"),
-            "placeholder": t(language, "pulse.comment_placeholder"),
+            "placeholder": t(language, "pulse.comment_placeholder", n=comment_k),
             "isMultiline": True,
             "maxLength": MAX_COMMENT_LENGTH,
             "spacing": "Medium",
         }
     )
-    body.append(paragraph(t(language, "pulse.anonymous", k=k), isSubtle=True, size="Small"))
+    body.append(
+        paragraph(t(language, "pulse.anonymous", k=k, n=comment_k), isSubtle=True, size="Small")
+    )
     body.append(
         paragraph(
             t(language, "pulse.closes", closes=local_datetime(pulse.closes_at, language)),

@@ -331,6 +331,10 @@ TEXTS: dict[str, str] = {
     "summary.baseline": "Seneste store måling",
     "summary.comments_title": "Anonyme kommentarer (i tilfældig rækkefølge)",
     "summary.no_comments": "Ingen kommentarer denne gang.",
+    "summary.comments_held_back": (
+        "Kommentarer vises først, når mindst {n} har svaret, så ingen kan genkendes på sin måde at "
+        "skrive på."
+    ),
     "summary.dialogue_title": "Forslag til dialog på næste team- eller MED-møde: {dimension}",
     "summary.actions_title": "Aftalte handlinger",
     "summary.record_action": "Registrér aftalt handling",
@@ -349,7 +353,13 @@ TEXTS: dict[str, str] = {
     "summary.period_label": "{unit} — {month}",
     "summary.reflection_title": "Refleksioner · {unit}",
     "summary.reflection_label": "{unit} — refleksion (lukket {date})",
-    "summary.reflection_responses": "{responses} svarede. Refleksionerne står i tilfældig rækkefølge, uden navn og tidspunkt.",
+    "summary.reflection_responses": "{responses} svarede.",
+    "summary.reflection_order": "Refleksionerne står i tilfældig rækkefølge, uden navn og tidspunkt.",
+    "summary.reflections_held_back": (
+        "Refleksionerne vises først, når mindst {n} har svaret, så ingen kan genkendes på sin måde "
+        "at skrive på."
+    ),
+    "summary.ratings_held_back": "Vurderingerne vises først, når mindst {k} har givet en.",
     "summary.ratings": "Vurderinger fra 1 til 5: {distribution}",
     "summary.no_reflections": "Ingen skrev en refleksion denne gang.",
     "summary.none": (

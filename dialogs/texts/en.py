@@ -331,6 +331,10 @@ TEXTS: dict[str, str] = {
     "summary.baseline": "Latest big survey",
     "summary.comments_title": "Anonymous comments (in random order)",
     "summary.no_comments": "No comments this time.",
+    "summary.comments_held_back": (
+        "Comments are shown only once at least {n} have answered, so nobody can be recognised by "
+        "the way they write."
+    ),
     "summary.dialogue_title": "Suggested questions for your next team or MED meeting: {dimension}",
     "summary.actions_title": "Agreed actions",
     "summary.record_action": "Record an agreed action",
@@ -349,7 +353,13 @@ TEXTS: dict[str, str] = {
     "summary.period_label": "{unit} — {month}",
     "summary.reflection_title": "Reflections · {unit}",
     "summary.reflection_label": "{unit} — reflection (closed {date})",
-    "summary.reflection_responses": "{responses} answered. The reflections are in random order, without name or time.",
+    "summary.reflection_responses": "{responses} answered.",
+    "summary.reflection_order": "The reflections are in random order, without name or time.",
+    "summary.reflections_held_back": (
+        "The reflections are shown only once at least {n} have answered, so nobody can be "
+        "recognised by the way they write."
+    ),
+    "summary.ratings_held_back": "The ratings are shown only once at least {k} have given one.",
     "summary.ratings": "Ratings from 1 to 5: {distribution}",
     "summary.no_reflections": "Nobody wrote a reflection this time.",
     "summary.none": (
