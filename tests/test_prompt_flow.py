@@ -211,6 +211,13 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     first = card_of(cards_in(connector, personal(1))[0])
     assert first["body"][0]["text"] == "Til refleksion · Blik for borgeren"
     assert "gjorde noget lettere for en borger" in json.dumps(first, ensure_ascii=False)
+    # What the card promises is what holds: ratings from k = 5, texts from 7, leaders and HR.
+    (text_input,) = [e for e in first["body"] if e.get("id") == "reflection"]
+    assert "dine ledere og HR ser teksten" in text_input["placeholder"]
+    assert "kun hvis mindst 7 har svaret" in text_input["placeholder"]
+    promise = json.dumps(first, ensure_ascii=False)
+    assert "vurderingerne samlet, når mindst 5 har givet en" in promise
+    assert "teksterne i tilfældig rækkefølge, når mindst 7 har svaret" in promise
     (unit,) = await runtime.services.directory.installed_units()
     (round_info,) = await runtime.services.rounds.for_unit(unit.id)
     for _ in range(200):
