@@ -35,9 +35,14 @@ async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -
         factory = create_session_factory(engine)
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
-        rows = await Summaries(factory, default_bank(), settings.min_group_size, now).export_rows(
-            units
+        summaries = Summaries(
+            factory,
+            default_bank(),
+            settings.min_group_size,
+            now,
+            min_comment_group_size=settings.min_comment_group_size,
         )
+        rows = await summaries.export_rows(units)
     finally:
         await engine.dispose()
     buffer = io.StringIO()

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.retention import RetentionPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     )
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
     min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
+    # Comments and reflection texts are shown only from this many answers (storage/comments.py).
+    min_comment_group_size: int = Field(
+        DEFAULT_MIN_COMMENT_GROUP_SIZE, validation_alias="BOT_MIN_COMMENT_GROUP_SIZE"
+    )
     dev_mode: bool = Field(False, validation_alias="BOT_DEV_MODE")
     demo_all_roles: bool = Field(False, validation_alias="BOT_DEMO_ALL_ROLES")
     hr_admins: Annotated[list[str], NoDecode] = Field(
@@ -161,6 +166,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"MicrosoftAppTenantId is required when MicrosoftAppType={self.app_type}"
                 )
+        if self.min_comment_group_size < self.min_group_size:
+            raise ValueError(
+                f"BOT_MIN_COMMENT_GROUP_SIZE ({self.min_comment_group_size}) must be at least "
+                f"BOT_MIN_GROUP_SIZE ({self.min_group_size}): words identify a person sooner "
+                "than numbers do"
+            )
         secret = self.anonymity_secret.get_secret_value()
         if not secret:
             if not self.dev_mode:

@@ -21,6 +21,7 @@ async def _send_help(turn: Turn, *, not_understood: bool) -> None:
         turn.language,
         turn.roles,
         turn.k,
+        comment_k=turn.comment_k,
         not_understood=not_understood,
         in_channel=turn.conversation_kind is not ConversationKind.PERSONAL,
     )

@@ -31,6 +31,7 @@ async def render(job: OutboxJob, services: Services) -> Activity | None:
             services.bank,
             language,
             services.min_group_size,
+            comment_k=services.comment_k,
             reminder=job.kind is OutboxKind.REMINDER,
         )
         return card_activity(card)

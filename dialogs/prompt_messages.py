@@ -32,7 +32,10 @@ async def render_prompt(job: OutboxJob, services: Services) -> Activity | None:
     if prompt_round is None or prompt_round.state is not RoundState.OPEN:
         return None
     language = language_for(job.locale, services.default_language)
-    return card_activity(reflection_card(prompt_round, language, services.min_group_size))
+    card = reflection_card(
+        prompt_round, language, services.min_group_size, comment_k=services.comment_k
+    )
+    return card_activity(card)
 
 
 async def render_prompt_closed(job: OutboxJob, services: Services) -> Activity | None:
@@ -66,4 +69,7 @@ async def render_channel_post(round_id: str, services: Services) -> Activity | N
         return card_activity(pulse_announcement_card(pulse, language, services.min_group_size))
     if prompt_round.state is RoundState.CLOSED:
         return None
-    return card_activity(channel_prompt_card(prompt_round, language, services.min_group_size))
+    card = channel_prompt_card(
+        prompt_round, language, services.min_group_size, comment_k=services.comment_k
+    )
+    return card_activity(card)

@@ -13,6 +13,7 @@ from dialogs.i18n import Language
 from dialogs.prompt_services import PromptServices
 from storage.answers import Answers
 from storage.closing_note import ClosingNotes
+from storage.comments import comment_threshold
 from storage.delivery import Deliveries
 from storage.directory import Directory
 from storage.hierarchy import Hierarchy
@@ -40,10 +41,16 @@ class Services:
     summaries: Summaries
     bank: QuestionBank
     min_group_size: int
+    min_comment_group_size: int  # comments and reflection texts need this many answers
     default_language: Language
     pulse_open_days: int
     pulse_reminder_hours: int
     now: Callable[[], datetime]
+
+    @property
+    def comment_k(self) -> int:
+        """The comment threshold in force, as storage applies it (never below k)."""
+        return comment_threshold(self.min_group_size, self.min_comment_group_size)
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,7 @@ class Turn:
     @property
     def k(self) -> int:
         return self.services.min_group_size
+
+    @property
+    def comment_k(self) -> int:
+        return self.services.comment_k

@@ -14,6 +14,7 @@ from datetime import datetime
 from storage.answer_batch import RoundFacts, Submission
 from storage.answer_writer import AnswerWriter, record_alone
 from storage.card_input import as_choice, storable
+from storage.comments import one_line
 from storage.db import SessionFactory
 from storage.errors import CommentTooLong, InvalidAnswer, RoundNotFound
 from storage.participation import participation_key
@@ -23,7 +24,8 @@ MAX_COMMENT_LENGTH = 1000
 
 
 def clean_comment(comment: object) -> str | None:
-    """Optional free text: trimmed, empty means none, bounded so a card cannot flood the table."""
+    """Optional free text: bounded so a card cannot flood the table, kept as one line of visible
+    characters (storage/comments.py), empty means none."""
     if comment is None:
         return None
     if not isinstance(comment, str) or not storable(comment):
@@ -31,7 +33,7 @@ def clean_comment(comment: object) -> str | None:
     text = comment.strip()
     if len(text) > MAX_COMMENT_LENGTH:
         raise CommentTooLong(f"{len(text)} > {MAX_COMMENT_LENGTH}")
-    return text or None
+    return one_line(text) or None
 
 
 def validate_answers(

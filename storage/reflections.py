@@ -20,6 +20,12 @@ from storage.answer_batch import RoundFacts, Submission
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.answer_writer import AnswerWriter, record_alone
 from storage.card_input import as_choice, storable
+from storage.comments import (
+    DEFAULT_MIN_COMMENT_GROUP_SIZE,
+    comment_threshold,
+    comments_shown,
+    one_line,
+)
 from storage.db import SessionFactory
 from storage.errors import (
     CommentTooLong,
@@ -43,7 +49,8 @@ class EmptyReflection(DomainError):
 
 
 def clean_text(text: object) -> str | None:
-    """A short free text: trimmed, empty means none, bounded so a card cannot flood the table."""
+    """A short free text: bounded so a card cannot flood the table, kept as one line of visible
+    characters (storage/comments.py), empty means none."""
     if text is None:
         return None
     if not isinstance(text, str) or not storable(text):
@@ -51,7 +58,7 @@ def clean_text(text: object) -> str | None:
     cleaned = text.strip()
     if len(cleaned) > MAX_REFLECTION_LENGTH:
         raise CommentTooLong(f"{len(cleaned)} > {MAX_REFLECTION_LENGTH}")
-    return cleaned or None
+    return one_line(cleaned) or None
 
 
 def clean_rating(rating: object, asked: bool) -> int | None:
@@ -111,7 +118,9 @@ async def submit_reflection(
 
 
 class ReleasedReflections(BaseModel):
-    """What a leader may see of a closed prompt round that reached k: texts and the rating spread."""
+    """What a leader may see of a closed prompt round that reached k: texts and the rating spread.
+
+    Texts and ratings have thresholds of their own; what is held back is said, never shown."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -119,17 +128,31 @@ class ReleasedReflections(BaseModel):
     prompt_id: str
     responses: int
     eligible: int | None
-    texts: list[str]  # random order, no time, no author (rule 6)
-    ratings: dict[int, int] | None  # value → count; None when the prompt asked no rating
+    texts: list[str]  # random order, no time, no author (rule 6); empty when held back
+    ratings: dict[int, int] | None  # value → count; None when not asked or held back
+    texts_held_back: bool = False  # fewer answered than the comment threshold
+    ratings_held_back: bool = False  # a rating was asked, but fewer than k gave one
+    comment_threshold: int = DEFAULT_MIN_COMMENT_GROUP_SIZE  # the one in force for this round
+
+
+def rating_spread_shown(ratings: int, k: int) -> bool:
+    """A rating spread is a distribution of the ratings: it needs k ratings, not k responses
+    (rule 3), or five reflections with one rating would show that one person's rating."""
+    return ratings >= k
 
 
 async def released_reflections(
-    factory: SessionFactory, round_id: str, k: int
+    factory: SessionFactory,
+    round_id: str,
+    k: int,
+    min_comment_group_size: int = DEFAULT_MIN_COMMENT_GROUP_SIZE,
 ) -> ReleasedReflections | None:
-    """The reflections of a prompt round, or None while they may not be shown.
+    """The reflections of a prompt round, or None while nothing of it may be shown.
 
     None unless the round is a prompt round, it has closed (rule 5), and at least k people answered
-    (rules 3 and 6). Summaries across several rounds must still apply the differencing rule (4).
+    (rule 3: the number who answered is a figure too). The texts are shown only when the round
+    reached the comment threshold (rule 6), the rating spread only when at least k rated.
+    Summaries across several rounds must still apply the differencing rule (4).
     """
     async with factory() as session:
         row = (
@@ -144,19 +167,26 @@ async def released_reflections(
         pulse, prompt_round = row
         if pulse.state != RoundState.CLOSED.value:
             return None
-        responses = await session.scalar(
-            select(RoundResponses.responses).where(RoundResponses.round_id == round_id)
+        responses = int(
+            await session.scalar(
+                select(RoundResponses.responses).where(RoundResponses.round_id == round_id)
+            )
+            or 0
         )
-        if (responses or 0) < k:
+        if responses < k:
             return None
-        texts = list(
-            (
-                await session.execute(
-                    select(AnonymousComment.text).where(AnonymousComment.round_id == round_id)
-                )
-            ).scalars()
-        )
+        texts_shown = comments_shown(responses, k, min_comment_group_size)
+        texts: list[str] = []
+        if texts_shown:
+            texts = list(
+                (
+                    await session.execute(
+                        select(AnonymousComment.text).where(AnonymousComment.round_id == round_id)
+                    )
+                ).scalars()
+            )
         ratings = None
+        ratings_held_back = False
         if prompt_round.rating_da is not None:
             counted = await session.execute(
                 select(AnswerCount.value, AnswerCount.count).where(
@@ -164,15 +194,21 @@ async def released_reflections(
                 )
             )
             found = {int(value): int(count) for value, count in counted.all()}
-            ratings = {value: found.get(value, 0) for value in RATING_VALUES}
+            if rating_spread_shown(sum(found.values()), k):
+                ratings = {value: found.get(value, 0) for value in RATING_VALUES}
+            else:
+                ratings_held_back = True
     random.SystemRandom().shuffle(texts)
     return ReleasedReflections(
         round_id=round_id,
         prompt_id=prompt_round.prompt_id,
-        responses=int(responses or 0),
+        responses=responses,
         eligible=pulse.eligible_count,
         texts=texts,
         ratings=ratings,
+        texts_held_back=not texts_shown,
+        ratings_held_back=ratings_held_back,
+        comment_threshold=comment_threshold(k, min_comment_group_size),
     )
 
 
@@ -196,5 +232,10 @@ class Reflections:
             reflection_submission(self._secret, round_id, user_id, rating, text, now)
         )
 
-    async def released(self, round_id: str, k: int) -> ReleasedReflections | None:
-        return await released_reflections(self._factory, round_id, k)
+    async def released(
+        self,
+        round_id: str,
+        k: int,
+        min_comment_group_size: int = DEFAULT_MIN_COMMENT_GROUP_SIZE,
+    ) -> ReleasedReflections | None:
+        return await released_reflections(self._factory, round_id, k, min_comment_group_size)

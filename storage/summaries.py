@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.action_plan import ActionIn, ActionPlan, PlannedAction, plan_of
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.closing_note import round_with_unit
+from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE, comment_threshold, comments_shown
 from storage.db import SessionFactory, dialect_insert
 from storage.disclosure import (
     FigureKey,
@@ -138,6 +139,9 @@ class Summary(BaseModel):
     figures: Figures | None
     suppressed: Suppression | None
     comments: list[str] = []
+    # A round's figures shown but its comments not: fewer answered than the comment threshold.
+    comments_held_back: bool = False
+    comment_threshold: int = DEFAULT_MIN_COMMENT_GROUP_SIZE  # the one in force (rule 6)
     trend: list[TrendPoint] = []
     parent: Comparison | None = None
     baseline: dict[str, float] = {}
@@ -379,10 +383,13 @@ class Summaries:
         bank: QuestionBank,
         k: int,
         now: Callable[[], datetime] = utcnow,
+        *,
+        min_comment_group_size: int = DEFAULT_MIN_COMMENT_GROUP_SIZE,
     ) -> None:
         self._factory = factory
         self._bank = bank
         self._k = k
+        self._comment_k = comment_threshold(k, min_comment_group_size)  # never below k
         self._now = now
         self._views: OrderedDict[str, tuple[object, PeriodView]] = OrderedDict()
         self._plan = ActionPlan(factory, bank, k, now)
@@ -767,7 +774,7 @@ class Summaries:
             unit_name=unit_name,
             prompt_text={"da": prompt.text_da, "en": prompt.text_en},
             closes_at=pulse.closes_at,
-            released=await released_reflections(self._factory, round_id, self._k),
+            released=await released_reflections(self._factory, round_id, self._k, self._comment_k),
         )
 
     # --- summaries ------------------------------------------------------------------------------
@@ -804,7 +811,8 @@ class Summaries:
             figures_of = await self._round_figures(session, list(released.values()))
             figures = figures_of[this.id] if shown else None
             comments: list[str] = []
-            if shown:
+            comments_released = comments_shown(this.responses, self._k, self._comment_k)
+            if shown and comments_released:
                 comments = list(
                     (
                         await session.execute(
@@ -826,6 +834,8 @@ class Summaries:
                 figures=figures,
                 suppressed=reason,
                 comments=comments,
+                comments_held_back=shown and not comments_released,
+                comment_threshold=self._comment_k,
                 trend=[
                     TrendPoint(
                         label=str(p.sequence),

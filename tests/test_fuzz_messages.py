@@ -48,6 +48,7 @@ from bot.app import create_app
 from bot.request_body import MAX_BODY_BYTES
 from dialogs.cards.pulse import ANSWER_ACTION, COMMENT_INPUT, INPUT_PREFIX, pulse_card
 from storage.answers import MAX_COMMENT_LENGTH
+from storage.comments import one_line
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.question_bank import default_bank
@@ -142,7 +143,7 @@ class World:
 
     def valid_value(self) -> dict[str, Any]:
         """What Teams sends when the real card is filled in: its submit data plus every input."""
-        card = pulse_card(self.pulse, BANK, "da", 5)
+        card = pulse_card(self.pulse, BANK, "da", 5, comment_k=7)
         value = dict(card["actions"][0]["data"])
         for element in card["body"]:
             if element["type"] == "Input.ChoiceSet":
@@ -352,7 +353,7 @@ def expected_answer(world: World, value: Any) -> tuple[dict[str, int], str | Non
             return None
         if "\x00" in comment:  # PostgreSQL cannot store it
             return None
-        comment = comment.strip() or None
+        comment = one_line(comment.strip()) or None  # kept as one line (storage/comments.py)
     return {k: v for k, v in values.items() if v is not None}, comment
 
 

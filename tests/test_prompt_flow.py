@@ -211,6 +211,13 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     first = card_of(cards_in(connector, personal(1))[0])
     assert first["body"][0]["text"] == "Til refleksion · Blik for borgeren"
     assert "gjorde noget lettere for en borger" in json.dumps(first, ensure_ascii=False)
+    # What the card promises is what holds: ratings from k = 5, texts from 7, leaders and HR.
+    (text_input,) = [e for e in first["body"] if e.get("id") == "reflection"]
+    assert "dine ledere og HR ser teksten" in text_input["placeholder"]
+    assert "kun hvis mindst 7 har svaret" in text_input["placeholder"]
+    promise = json.dumps(first, ensure_ascii=False)
+    assert "vurderingerne samlet, når mindst 5 har givet en" in promise
+    assert "teksterne i tilfældig rækkefølge, når mindst 7 har svaret" in promise
     (unit,) = await runtime.services.directory.installed_units()
     (round_info,) = await runtime.services.rounds.for_unit(unit.id)
     for _ in range(200):
@@ -300,8 +307,10 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     note = await connector.wait_for(lambda s: "Refleksionsrunden i Hjemmeplejen Nord" in text_of(s))
     assert "svar er samlet" in text_of(note) and "Mini-trivsel" not in text_of(note)
     released = await reflections.released(round_info.id, 5)
+    assert released is not None and released.ratings == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert released.texts == [] and released.texts_held_back  # rule 6: five is below seven
+    released = await reflections.released(round_info.id, 5, min_comment_group_size=5)
     assert released is not None and sorted(released.texts) == sorted(REFLECTIONS.values())
-    assert released.ratings == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
 
 
 @pytest.mark.sqlite_only  # the app-level scan below runs on both

@@ -146,6 +146,12 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
     assert first["version"] == "1.5"
     assert first["body"][0]["text"] == "Mini-trivsel · Hjemmeplejen Nord"
     assert sum(e["type"] == "Input.ChoiceSet" for e in first["body"]) == 5
+    # The comment field says who reads comments, and from how many answers (rule 6).
+    (comment,) = [e for e in first["body"] if e.get("id") == "comment"]
+    assert comment["placeholder"] == (
+        "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med "
+        "de andres, og kun hvis mindst 7 har svaret."
+    )
     runtime = world["app"][RUNTIME]
     (unit,) = await runtime.services.directory.installed_units()
     (round_info,) = await runtime.services.rounds.for_unit(unit.id)

@@ -191,11 +191,57 @@ async def test_reflections_are_released_only_after_close_and_with_k(
     await Rounds(session_factory, default_bank(), TEST_SECRET).close(prompt_round)
     released = await released_reflections(session_factory, prompt_round, 5)
     assert released is not None and released.responses == 5 and released.eligible == 7
-    assert sorted(released.texts) == [f"refleksion {n}" for n in range(1, 5)]
     assert released.ratings == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    # Five answered: the ratings reach k, the texts not the comment threshold (7 by default).
+    assert released.texts == [] and released.texts_held_back
+    assert released.comment_threshold == 7
+    lower = await released_reflections(session_factory, prompt_round, 5, 5)
+    assert lower is not None and not lower.texts_held_back
+    assert sorted(lower.texts) == [f"refleksion {n}" for n in range(1, 5)]
     assert await released_reflections(session_factory, prompt_round, 6) is None  # below k
     async with session_factory() as session:  # rule 2: participation forgotten at close
         assert await session.scalar(select(func.count()).select_from(Participation)) == 0
+
+
+async def test_reflection_texts_are_shown_from_the_comment_threshold(
+    session_factory, prompt_round
+) -> None:
+    for n in range(1, 8):
+        await reflect(session_factory, prompt_round, n, text=f"tanke {n}")
+    await Rounds(session_factory, default_bank(), TEST_SECRET).close(prompt_round)
+    released = await released_reflections(session_factory, prompt_round, 5)
+    assert released is not None and not released.texts_held_back
+    assert sorted(released.texts) == [f"tanke {n}" for n in range(1, 8)]
+    stricter = await released_reflections(session_factory, prompt_round, 5, 8)
+    assert stricter is not None and stricter.texts == [] and stricter.texts_held_back
+    floor = await released_reflections(session_factory, prompt_round, 5, 3)  # never below k
+    assert floor is not None and floor.comment_threshold == 5
+
+
+async def test_a_rating_spread_needs_k_ratings_not_k_responses(
+    session_factory, prompt_round
+) -> None:
+    await reflect(session_factory, prompt_round, 1, rating="2", text="med vurdering")
+    for n in range(2, 6):
+        await reflect(session_factory, prompt_round, n, text=f"kun tekst {n}")
+    rated = await publish_prompt(
+        session_factory, await team_with_members(session_factory, "19:rated", range(11, 18))
+    )
+    for n in range(11, 16):
+        await reflect(session_factory, rated, n, rating=str(n % 5 + 1))
+    rounds = Rounds(session_factory, default_bank(), TEST_SECRET)
+    await rounds.close(prompt_round)
+    await rounds.close(rated)
+    one_rating = await released_reflections(session_factory, prompt_round, 5)
+    assert one_rating is not None and one_rating.responses == 5  # five answered: that is shown
+    assert one_rating.ratings is None and one_rating.ratings_held_back  # one rating: it is not
+    assert one_rating.texts == [] and one_rating.texts_held_back  # five: below the threshold
+    with_texts = await released_reflections(session_factory, prompt_round, 5, 5)
+    assert with_texts is not None and len(with_texts.texts) == 5
+    assert with_texts.ratings is None and with_texts.ratings_held_back
+    k_ratings = await released_reflections(session_factory, rated, 5)
+    assert k_ratings is not None and not k_ratings.ratings_held_back
+    assert k_ratings.ratings == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
 
 
 async def test_only_active_prompts_are_published(session_factory) -> None:

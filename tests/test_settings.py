@@ -47,6 +47,29 @@ def test_defaults_in_dev_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not settings.authentication_enabled
 
 
+def test_the_comment_threshold_defaults_to_seven(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_DEV_MODE", "true")
+    assert load_settings().min_comment_group_size == 7
+    monkeypatch.setenv("BOT_MIN_GROUP_SIZE", "8")
+    monkeypatch.setenv("BOT_MIN_COMMENT_GROUP_SIZE", "8")  # equal to k is allowed
+    assert load_settings().min_comment_group_size == 8
+
+
+def test_a_comment_threshold_below_k_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_MIN_COMMENT_GROUP_SIZE="4")
+    assert message.startswith(
+        "Invalid configuration: BOT_MIN_COMMENT_GROUP_SIZE (4) must be at least "
+        "BOT_MIN_GROUP_SIZE (5)"
+    )
+
+
+def test_raising_k_above_the_default_comment_threshold_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_MIN_GROUP_SIZE="9")
+    assert "BOT_MIN_COMMENT_GROUP_SIZE (7) must be at least BOT_MIN_GROUP_SIZE (9)" in message
+
+
 def test_no_credentials_without_dev_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     message = error_for(monkeypatch, BOT_ANONYMITY_SECRET=SECRET)
     assert "MicrosoftAppId" in message and "BOT_DEV_MODE" in message

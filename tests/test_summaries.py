@@ -115,7 +115,9 @@ async def test_below_k_shows_nothing_and_says_why(session_factory: SessionFactor
     assert summary.comments == [] and summary.trend == []
 
 
-async def test_released_round_has_scores_comments_and_rate(session_factory: SessionFactory) -> None:
+async def test_released_round_has_scores_and_rate_and_holds_comments_back_below_the_threshold(
+    session_factory: SessionFactory,
+) -> None:
     unit = await team_with_members(session_factory, "19:ok", range(1, 8))
     round_id = await run_round(session_factory, unit, [4, 4, 4, 4, 5, 3])
     summary = await Summaries(session_factory, BANK, 5, Clock(CLOSES)).round_summary(
@@ -124,8 +126,41 @@ async def test_released_round_has_scores_comments_and_rate(session_factory: Sess
     assert summary.suppressed is None and summary.figures is not None
     assert (summary.figures.responses, summary.figures.eligible) == (6, 7)
     assert {d.score for d in summary.figures.dimensions} == {75.0}
-    assert sorted(summary.comments) == sorted(f"kommentar {v}" for v in [4, 4, 4, 4, 5, 3])
     assert [p.label for p in summary.trend] == ["1"]
+    # Six answered: enough for the figures (k = 5), not for the comments (7 by default).
+    assert summary.comments == [] and summary.comments_held_back
+    assert summary.comment_threshold == 7
+
+
+async def test_comments_are_shown_from_the_comment_threshold_in_random_order(
+    session_factory: SessionFactory,
+) -> None:
+    unit = await team_with_members(session_factory, "19:seven", range(1, 8))
+    answers = [4, 4, 4, 4, 5, 3, 2]
+    round_id = await run_round(session_factory, unit, answers)
+    summaries = Summaries(session_factory, BANK, 5, Clock(CLOSES))
+    summary = await summaries.round_summary(round_id, {unit})
+    assert not summary.comments_held_back
+    assert sorted(summary.comments) == sorted(f"kommentar {v}" for v in answers)
+    orders = set()
+    for _ in range(20):  # 7! orders: twenty reads all in one order would be a stored order
+        orders.add(tuple((await summaries.round_summary(round_id, {unit})).comments))
+    assert len(orders) > 1
+    stricter = Summaries(session_factory, BANK, 5, Clock(CLOSES), min_comment_group_size=8)
+    held = await stricter.round_summary(round_id, {unit})
+    assert held.figures is not None and held.comments == [] and held.comments_held_back
+    assert held.comment_threshold == 8
+
+
+async def test_the_comment_threshold_is_never_below_k(session_factory: SessionFactory) -> None:
+    unit = await team_with_members(session_factory, "19:low", range(1, 8))
+    round_id = await run_round(session_factory, unit, [4, 4, 4, 4])  # below k = 5
+    summaries = Summaries(session_factory, BANK, 5, Clock(CLOSES), min_comment_group_size=3)
+    summary = await summaries.round_summary(round_id, {unit})
+    assert summary.figures is None and summary.comments == []
+    assert summary.comment_threshold == 5
+    # Hidden figures are not "figures shown, comments held back": the card says too few instead.
+    assert not summary.comments_held_back
 
 
 async def test_a_leader_cannot_see_a_unit_they_do_not_lead(session_factory: SessionFactory) -> None:

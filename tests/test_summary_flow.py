@@ -12,13 +12,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
-from storage.action_plan import ActionIn
 from storage.answers import submit_answer
 from storage.question_bank import default_bank
 from storage.roles import Roles
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, Sent, teams_member
+from tests.support.plain_text import assert_plain_one_line, blocks_between
 
 TEAM = "19:team-1@thread.tacv2"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -44,7 +44,13 @@ async def post(client: TestClient, activity: dict[str, Any]) -> None:
     assert response.status == 201
 
 
-async def closed_round(services, unit: str, answers: int, close: bool = True) -> str:  # noqa: ANN001
+async def closed_round(  # noqa: ANN201
+    services,  # noqa: ANN001
+    unit: str,
+    answers: int,
+    close: bool = True,
+    comments: dict[int, str] | None = None,
+) -> str:
     info = await services.rounds.create(
         unit, NOW - timedelta(days=3), NOW - timedelta(hours=1), None, "hr"
     )
@@ -57,7 +63,7 @@ async def closed_round(services, unit: str, answers: int, close: bool = True) ->
             info.id,
             f"29:user-{n}",
             {item: 2 if item.startswith("rf") else 4 for item in info.items},
-            f"kommentar fra runden {n}",
+            (comments or {}).get(n, f"kommentar fra runden {n}"),
             NOW - timedelta(days=2),
         )
     if close:
@@ -75,16 +81,52 @@ async def ask(client, connector: MockConnector, n: int, **kwargs: Any) -> Sent: 
     return await connector.wait_for(lambda s: connector.sent.index(s) >= before)
 
 
-async def test_leader_gets_scores_comments_and_dialogue_questions(world, connector) -> None:
+async def test_leader_gets_scores_and_dialogue_questions_and_why_comments_wait(
+    world, connector
+) -> None:
     await closed_round(world["services"], world["unit"], 5)
     reply = text_of(await ask(world["client"], connector, 1, text="resumé"))
     assert "Resumé · Hjemmeplejen Nord · runde 1" in reply
     assert "5 af 7 svarede (71 %)" in reply
     assert "Chart.HorizontalBar" in reply and "Retfærdighed" in reply
-    assert "kommentar fra runden 3" in reply
+    # Five answered: the figures are shown (k = 5), the comments wait for seven, and it says why.
+    assert "kommentar fra runden" not in reply
+    assert (
+        "Kommentarer vises først, når mindst 7 har svaret, så ingen kan genkendes på sin måde at "
+        "skrive på." in reply
+    )
     # Justice was answered lowest (2 of 5 = 25): the dialogue questions are about it.
     assert "Forslag til dialog på næste team- eller MED-møde: Retfærdighed" in reply
     assert "Registrér aftalt handling" in reply
+
+
+def card_body(sent: Sent) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = sent.activity["attachments"][0]["content"]["body"]
+    return body
+
+
+async def test_each_comment_is_one_block_of_plain_text(world, connector) -> None:
+    tricks = {1: "x\n- enig\n- også mig", 2: "[klik](https://evil) **fed**", 3: "_skrå_\r\n1. en"}
+    await closed_round(world["services"], world["unit"], 7, comments=tricks)
+    sent = await ask(world["client"], connector, 1, text="resumé")
+    reply = text_of(sent)
+    assert "Kommentarer vises først" not in reply
+    blocks = blocks_between(
+        card_body(sent), "Anonyme kommentarer (i tilfældig rækkefølge)", "Forslag til dialog"
+    )
+    # Seven answers, seven comments: exactly seven blocks, each one TextBlock of one comment.
+    assert len(blocks) == 7 and {b["type"] for b in blocks} == {"TextBlock"}
+    assert all(b["separator"] is True for b in blocks)
+    texts = [b["text"] for b in blocks]
+    for text in texts:
+        assert_plain_one_line(text)
+    (first,) = [t for t in texts if t.startswith("x ")]
+    assert first == "x - enig - også mig"  # one line; a dash inside a line makes no list
+    (link,) = [t for t in texts if "klik" in t]
+    assert "https://evil" in link and "fed" in link
+    assert sorted(t for t in texts if t.startswith("kommentar")) == [
+        f"kommentar fra runden {n}" for n in range(4, 8)
+    ]
 
 
 async def test_below_k_says_too_few_and_shows_nothing(world, connector) -> None:
@@ -228,7 +270,7 @@ async def test_a_handlingsplan_from_the_card_to_the_next_pulse_and_its_result(
     assert info.follow_up_title == "Fast tavlemøde om fordeling af opgaver"
     from dialogs.cards.pulse import pulse_card
 
-    pulse = json.dumps(pulse_card(info, default_bank(), "da", 5), ensure_ascii=False)
+    pulse = json.dumps(pulse_card(info, default_bank(), "da", 5, comment_k=7), ensure_ascii=False)
     assert "Vi aftalte: »Fast tavlemøde om fordeling af opgaver«. Har vi fulgt op på det?" in pulse
     await services.rounds.open_due(NOW)
     for n in range(1, 6):

@@ -20,6 +20,21 @@ def test_same_keys_and_placeholders() -> None:
         assert da.TEXTS[key].strip() and en.TEXTS[key].strip(), key
 
 
+def test_no_text_promises_more_or_other_than_what_holds() -> None:
+    """Comments are read by the team's leaders and HR, not the team, and only from a threshold."""
+    for texts in (da.TEXTS, en.TEXTS):
+        for key, text in texts.items():
+            lowered = text.lower()
+            for wrong in ("vises for teamet", "shown to the team", "kun samlede tal", "only keep"):
+                assert wrong not in lowered, key
+    for key in ("pulse.comment_placeholder", "reflection.text_placeholder"):
+        assert placeholders(da.TEXTS[key]) == {"n"}, key  # the comment threshold, said exactly
+        assert "ledere og HR" in da.TEXTS[key] and "leaders and HR" in en.TEXTS[key], key
+    for key in ("pulse.anonymous", "reflection.anonymous", "help.anonymous"):
+        assert placeholders(da.TEXTS[key]) == {"k", "n"}, key
+    assert "kommentar" in da.TEXTS["my_data.answers"] and "comment" in en.TEXTS["my_data.answers"]
+
+
 def test_danish_is_written_with_danish_letters() -> None:
     danish = " ".join(da.TEXTS.values())
     for letter in "æøå":

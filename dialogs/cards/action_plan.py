@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from dialogs.cards.common import paragraph
+from dialogs.cards.plain_text import plain_text
 from dialogs.i18n import Language, t
 from storage.action_plan import ActionStatus, PlannedAction
 from storage.prompt_models import Theme
@@ -136,7 +137,7 @@ def plan_section(
             },
             {
                 "title": t(language, "plan.responsible"),
-                "value": action.responsible or t(language, "plan.nobody"),
+                "value": plain_text(action.responsible or t(language, "plan.nobody")),
             },
             {"title": t(language, "plan.deadline"), "value": _date(action.deadline, language)},
             {
@@ -152,7 +153,7 @@ def plan_section(
                 "type": "Container",
                 "separator": True,
                 "items": [
-                    paragraph(action.title, weight="Bolder"),
+                    paragraph(plain_text(action.title), weight="Bolder"),
                     {"type": "FactSet", "facts": facts, "spacing": "Small"},
                     {"type": "ActionSet", "actions": [_update_form(action, language)]},
                 ],

@@ -27,6 +27,7 @@ def help_card(
     roles: Collection[Role],
     k: int,
     *,
+    comment_k: int,
     not_understood: bool = False,
     in_channel: bool = False,
 ) -> Card:
@@ -42,7 +43,9 @@ def help_card(
         body.append(paragraph("\n".join(f"- {t(language, key)}" for key in lines)))
     if in_channel:
         body.append(paragraph(t(language, "help.team_note")))
-    body.append(paragraph(t(language, "help.anonymous", k=k), isSubtle=True, spacing="Medium"))
+    body.append(
+        paragraph(t(language, "help.anonymous", k=k, n=comment_k), isSubtle=True, spacing="Medium")
+    )
     actions = []
     if Role.LEADER in roles or Role.HR in roles:
         actions.append(submit(t(language, "help.button_summary"), "summary"))

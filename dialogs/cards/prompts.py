@@ -320,7 +320,7 @@ def publish_done_card(language: Language, lines: Sequence[str]) -> Card:
 # --- employees -----------------------------------------------------------------------------------
 
 
-def reflection_card(info: PromptRoundInfo, language: Language, k: int) -> Card:
+def reflection_card(info: PromptRoundInfo, language: Language, k: int, *, comment_k: int) -> Card:
     """The prompt, an optional 1–5 rating and a short free text; both optional, one submit."""
     body: list[dict[str, Any]] = [
         heading(t(language, "reflection.title", theme=theme_name(info.theme, language))),
@@ -347,13 +347,17 @@ def reflection_card(info: PromptRoundInfo, language: Language, k: int) -> Card:
             "type": "Input.Text",
             "id": TEXT_INPUT,
             "label": t(language, "reflection.text_label"),
-            "placeholder": t(language, "reflection.text_placeholder"),
+            "placeholder": t(language, "reflection.text_placeholder", n=comment_k),
             "isMultiline": True,
             "maxLength": MAX_REFLECTION_LENGTH,
             "spacing": "Medium",
         }
     )
-    body.append(paragraph(t(language, "reflection.anonymous", k=k), isSubtle=True, size="Small"))
+    body.append(
+        paragraph(
+            t(language, "reflection.anonymous", k=k, n=comment_k), isSubtle=True, size="Small"
+        )
+    )
     body.append(
         paragraph(
             t(language, "reflection.closes", closes=local_datetime(info.closes_at, language)),
@@ -370,13 +374,17 @@ def reflection_card(info: PromptRoundInfo, language: Language, k: int) -> Card:
     return adaptive_card(body, [action])
 
 
-def channel_prompt_card(info: PromptRoundInfo, language: Language, k: int) -> Card:
+def channel_prompt_card(
+    info: PromptRoundInfo, language: Language, k: int, *, comment_k: int
+) -> Card:
     """For the team channel: the prompt as a shared starting point; answers go to personal chats."""
     body = [
         heading(t(language, "channel_prompt.title", theme=theme_name(info.theme, language))),
         paragraph(info.text(language), size="Medium"),
         paragraph(t(language, "channel_prompt.body")),
-        paragraph(t(language, "channel_prompt.private", k=k), isSubtle=True, size="Small"),
+        paragraph(
+            t(language, "channel_prompt.private", k=k, n=comment_k), isSubtle=True, size="Small"
+        ),
         paragraph(
             t(language, "reflection.closes", closes=local_datetime(info.closes_at, language)),
             isSubtle=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
+from dialogs.cards.plain_text import plain_text
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.answers import MAX_COMMENT_LENGTH
@@ -28,7 +29,8 @@ def _question(
     labels = scale.labels[language]
     text = item.text.get(language)
     if follow_up is not None and bank.follow_up is not None and item_id == bank.follow_up.id:
-        text = t(language, "pulse.follow_up_named", title=follow_up)  # the action, by name
+        # The action by name, as plain text: a leader's words, shown to the whole team.
+        text = t(language, "pulse.follow_up_named", title=plain_text(follow_up))
     return [
         paragraph(f"**{number}.** {text}", spacing="Medium"),
         {
@@ -47,7 +49,13 @@ def _question(
 
 
 def pulse_card(
-    pulse: RoundInfo, bank: QuestionBank, language: Language, k: int, *, reminder: bool = False
+    pulse: RoundInfo,
+    bank: QuestionBank,
+    language: Language,
+    k: int,
+    *,
+    comment_k: int,
+    reminder: bool = False,
 ) -> Card:
     """One card, all questions, one submit: answering takes under a minute."""
     title_key = "pulse.reminder_title" if reminder else "pulse.title"
@@ -62,13 +70,15 @@ def pulse_card(
             "type": "Input.Text",
             "id": COMMENT_INPUT,
             "label": t(language, "pulse.comment_label"),
-            "placeholder": t(language, "pulse.comment_placeholder"),
+            "placeholder": t(language, "pulse.comment_placeholder", n=comment_k),
             "isMultiline": True,
             "maxLength": MAX_COMMENT_LENGTH,
             "spacing": "Medium",
         }
     )
-    body.append(paragraph(t(language, "pulse.anonymous", k=k), isSubtle=True, size="Small"))
+    body.append(
+        paragraph(t(language, "pulse.anonymous", k=k, n=comment_k), isSubtle=True, size="Small")
+    )
     body.append(
         paragraph(
             t(language, "pulse.closes", closes=local_datetime(pulse.closes_at, language)),

@@ -10,6 +10,7 @@ from typing import Any
 
 from dialogs.cards.action_plan import add_form, plan_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
+from dialogs.cards.plain_text import comment_block
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
@@ -171,6 +172,19 @@ def _dialogue(figures: Figures, bank: QuestionBank, language: Language) -> list[
     ]
 
 
+def _comments(summary: Summary, language: Language) -> list[dict[str, Any]]:
+    """A round's comments, one block each as plain text (rule 6), or why there are none."""
+    items = [paragraph(t(language, "summary.comments_title"), weight="Bolder", spacing="Medium")]
+    if summary.comments_held_back:
+        n = summary.comment_threshold
+        items.append(paragraph(t(language, "summary.comments_held_back", n=n), isSubtle=True))
+    elif summary.comments:
+        items.extend(comment_block(comment) for comment in summary.comments)
+    else:
+        items.append(paragraph(t(language, "summary.no_comments"), isSubtle=True))
+    return items
+
+
 def _choice_label(choice: Choice, language: Language) -> str:
     if choice.prompt_text and choice.closes_at:
         return t(
@@ -253,11 +267,7 @@ def summary_card(
         body.extend(_trend(summary, bank, language))
         body.extend(_comparison(summary, bank, language, k))
         if summary.round_id:
-            body.append(
-                paragraph(t(language, "summary.comments_title"), weight="Bolder", spacing="Medium")
-            )
-            comments = summary.comments or [t(language, "summary.no_comments")]
-            body.append(paragraph("\n".join(f"- {c}" for c in comments)))
+            body.extend(_comments(summary, language))
         body.extend(_dialogue(figures, bank, language))
     body.extend(plan_section(summary.plan, bank, language))
     actions: list[dict[str, Any]] = [add_form(summary.unit_id, summary.round_id, bank, language)]
@@ -310,6 +320,14 @@ def reflection_card(summary: ReflectionSummary, language: Language, k: int) -> C
     if released.ratings:
         spread = " / ".join(f"{value}: {released.ratings.get(value, 0)}" for value in range(1, 6))
         body.append(paragraph(t(language, "summary.ratings", distribution=spread)))
-    texts = released.texts or [t(language, "summary.no_reflections")]
-    body.append(paragraph("\n".join(f"- {text}" for text in texts)))
+    elif released.ratings_held_back:
+        body.append(paragraph(t(language, "summary.ratings_held_back", k=k), isSubtle=True))
+    if released.texts_held_back:
+        n = released.comment_threshold
+        body.append(paragraph(t(language, "summary.reflections_held_back", n=n), isSubtle=True))
+    elif released.texts:
+        body.append(paragraph(t(language, "summary.reflection_order"), isSubtle=True))
+        body.extend(comment_block(text) for text in released.texts)
+    else:
+        body.append(paragraph(t(language, "summary.no_reflections"), isSubtle=True))
     return adaptive_card(body)

@@ -13,8 +13,9 @@ TEXTS: dict[str, str] = {
         "teammøde."
     ),
     "welcome.anonymous": (
-        "Dine svar er anonyme: jeg gemmer kun samlede tal for hele teamet og aldrig, hvem der har "
-        "svaret hvad. Resultater vises først, når mindst {k} har svaret."
+        "Dine svar er anonyme: jeg gemmer aldrig, hvem der har svaret hvad — kun tal lagt sammen "
+        "med de andres og kommentarer uden navn og tidspunkt. Resultater vises først, når mindst "
+        "{k} har svaret."
     ),
     "welcome.help_hint": "Skriv **hjælp** for at se, hvad du kan.",
     # Help
@@ -27,8 +28,8 @@ TEXTS: dict[str, str] = {
     "help.cmd.answer": "Svar på mini-trivsel, når kortet dukker op her i chatten — det er anonymt",
     "help.cmd.my_data": "**mine data** — hvad jeg gemmer om dig",
     "help.anonymous": (
-        "Ingen kan se, hvad du har svaret — heller ikke din leder eller HR. Resultater vises kun for "
-        "grupper på mindst {k} personer."
+        "Ingen kan se, hvad netop du har svaret — heller ikke din leder eller HR. Resultater vises "
+        "kun, når mindst {k} har svaret, og kommentarer først, når mindst {n} har svaret."
     ),
     "help.button": "Hjælp",
     "help.team_note": "Skriv til mig i en personlig chat for at svare anonymt. I kanalen skal du nævne mig med @.",
@@ -38,19 +39,20 @@ TEXTS: dict[str, str] = {
     "pulse.intro": "{count} korte spørgsmål om, hvordan I har det sammen lige nu. Det tager under et minut.",
     "pulse.anonymous": (
         "Dit svar er anonymt: jeg lægger det sammen med de andres og gemmer aldrig, hvem der "
-        "svarede hvad. Lederen ser kun resultatet, når runden er lukket og mindst {k} har svaret."
+        "svarede hvad. Dine ledere og HR ser resultatet, når runden er lukket og mindst {k} har "
+        "svaret — kommentarerne først, når mindst {n} har svaret."
     ),
     "pulse.closes": "Runden lukker {closes}.",
     "pulse.choose": "Vælg et svar",
     "pulse.required": "Vælg venligst et svar her.",
     "pulse.follow_up_named": "Vi aftalte: »{title}«. Har vi fulgt op på det?",
     "pulse.comment_label": "Vil du tilføje noget? (valgfrit, anonymt)",
-    "pulse.comment_placeholder": "Skriv ikke navne — kommentaren vises for teamet uden afsender.",
+    "pulse.comment_placeholder": "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret.",
     "pulse.submit": "Send anonymt",
     "pulse.thanks_title": "Tak — dit svar er registreret anonymt",
     "pulse.thanks_body": (
         "Dit svar er lagt sammen med de andres. Hverken kortet, chatten eller databasen viser, "
-        "hvad du svarede. Resultatet deles, når runden lukker."
+        "hvad du svarede. Resultatet deles, når runden er lukket — hvis nok har svaret."
     ),
     "pulse.personal_only": "Pulsmålinger besvarer du i din personlige chat med mig — så er det kun dig, der ser kortet. Intet er gemt.",
     "pulse.refused.round_not_found": "Den måling kan jeg ikke finde — måske er kortet for gammelt. Intet er gemt.",
@@ -85,8 +87,9 @@ TEXTS: dict[str, str] = {
     ),
     "my_data.queued": "{count} besked(er) til dig venter på at blive sendt.",
     "my_data.answers": (
-        "**Dine svar** er gemt uden navn, id eller tidspunkt — kun som tal lagt sammen med de "
-        "andres. Derfor kan ingen, heller ikke jeg, finde, ændre eller slette netop dine svar."
+        "**Dine svar** er gemt uden navn, id eller tidspunkt: dine valg kun som tal lagt sammen med "
+        "de andres, en kommentar som tekst uden afsender. Derfor kan ingen, heller ikke jeg, finde, "
+        "ændre eller slette netop dine svar."
     ),
     # Units and leaders (HR)
     "help.cmd.unit": "**enhed** — flyt en enhed i organisationen, eller tilføj og fjern ledere",
@@ -260,10 +263,11 @@ TEXTS: dict[str, str] = {
     "reflection.rating_low": "slet ikke",
     "reflection.rating_high": "i høj grad",
     "reflection.text_label": "Din refleksion (valgfri, anonym)",
-    "reflection.text_placeholder": "Et par ord er nok. Skriv ikke navne — teksten vises for teamet uden afsender.",
+    "reflection.text_placeholder": "Et par ord er nok. Skriv ikke navne — dine ledere og HR ser teksten uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret.",
     "reflection.anonymous": (
-        "Dit svar er anonymt: jeg gemmer det uden navn og tidspunkt. Lederen ser svarene samlet, "
-        "når runden er lukket og mindst {k} har svaret."
+        "Dit svar er anonymt: jeg gemmer det uden navn og tidspunkt. Dine ledere og HR ser svarene, "
+        "når runden er lukket: vurderingerne samlet, når mindst {k} har givet en, og teksterne i "
+        "tilfældig rækkefølge, når mindst {n} har svaret."
     ),
     "reflection.closes": "Du kan svare indtil {closes}.",
     "reflection.submit": "Send anonymt",
@@ -292,8 +296,8 @@ TEXTS: dict[str, str] = {
     "channel_prompt.body": "Tag en snak om det på jeres næste team- eller MED-møde. Vil du først tænke over det selv, så svar anonymt — lederen får svarene med til mødet.",
     "channel_prompt.private": (
         "Tryk på knappen, så sender jeg dig spørgsmålet i din personlige chat med mig. Der svarer "
-        "du anonymt; svarene vises først, når mindst {k} har svaret. Kommer der intet kort, har du "
-        "allerede svaret, eller runden er lukket."
+        "du anonymt; svarene vises først, når mindst {k} har svaret, og teksterne først, når mindst "
+        "{n} har svaret. Kommer der intet kort, har du allerede svaret, eller runden er lukket."
     ),
     "channel_prompt.button": "Svar anonymt",
     "pulse_announcement.title": "Mini-trivsel er åben · {team}",
@@ -337,6 +341,10 @@ TEXTS: dict[str, str] = {
     "summary.baseline": "Seneste store måling",
     "summary.comments_title": "Anonyme kommentarer (i tilfældig rækkefølge)",
     "summary.no_comments": "Ingen kommentarer denne gang.",
+    "summary.comments_held_back": (
+        "Kommentarer vises først, når mindst {n} har svaret, så ingen kan genkendes på sin måde at "
+        "skrive på."
+    ),
     "summary.dialogue_title": "Forslag til dialog på næste team- eller MED-møde: {dimension}",
     "summary.actions_title": "Aftalte handlinger",
     "summary.record_action": "Registrér aftalt handling",
@@ -387,7 +395,13 @@ TEXTS: dict[str, str] = {
     "summary.period_label": "{unit} — {month}",
     "summary.reflection_title": "Refleksioner · {unit}",
     "summary.reflection_label": "{unit} — refleksion (lukket {date})",
-    "summary.reflection_responses": "{responses} svarede. Refleksionerne står i tilfældig rækkefølge, uden navn og tidspunkt.",
+    "summary.reflection_responses": "{responses} svarede.",
+    "summary.reflection_order": "Refleksionerne står i tilfældig rækkefølge, uden navn og tidspunkt.",
+    "summary.reflections_held_back": (
+        "Refleksionerne vises først, når mindst {n} har svaret, så ingen kan genkendes på sin måde "
+        "at skrive på."
+    ),
+    "summary.ratings_held_back": "Vurderingerne vises først, når mindst {k} har givet en.",
     "summary.ratings": "Vurderinger fra 1 til 5: {distribution}",
     "summary.no_reflections": "Ingen skrev en refleksion denne gang.",
     "summary.none": (

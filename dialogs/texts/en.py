@@ -13,8 +13,9 @@ TEXTS: dict[str, str] = {
         "meeting."
     ),
     "welcome.anonymous": (
-        "Your answers are anonymous: I only keep combined numbers for the whole team and never who "
-        "answered what. Results are shown only once at least {k} people have answered."
+        "Your answers are anonymous: I never store who answered what — only numbers added to "
+        "everyone else's and comments without name or time. Results are shown only once at least "
+        "{k} people have answered."
     ),
     "welcome.help_hint": "Type **help** to see what you can do.",
     # Help
@@ -27,8 +28,8 @@ TEXTS: dict[str, str] = {
     "help.cmd.answer": "Answer the pulse check when its card appears here in the chat — it's anonymous",
     "help.cmd.my_data": "**my data** — what I store about you",
     "help.anonymous": (
-        "Nobody can see what you answered — not your leader, not HR. Results are only shown for "
-        "groups of at least {k} people."
+        "Nobody can see what you in particular answered — not your leader, not HR. Results are "
+        "only shown once at least {k} have answered, and comments once at least {n} have."
     ),
     "help.button": "Help",
     "help.team_note": "Message me in a personal chat to answer anonymously. In the channel, @mention me.",
@@ -38,19 +39,21 @@ TEXTS: dict[str, str] = {
     "pulse.intro": "{count} short questions about how things are in your team right now. It takes less than a minute.",
     "pulse.anonymous": (
         "Your answer is anonymous: I add it to everyone else's and never store who answered what. "
-        "Your leader only sees the result once the round has closed and at least {k} have answered."
+        "Your leaders and HR see the result once the round has closed and at least {k} have "
+        "answered — the comments only once at least {n} have."
     ),
     "pulse.closes": "The round closes {closes}.",
     "pulse.choose": "Choose an answer",
     "pulse.required": "Please choose an answer here.",
     "pulse.follow_up_named": "We agreed: “{title}”. Have we followed up on it?",
     "pulse.comment_label": "Anything to add? (optional, anonymous)",
-    "pulse.comment_placeholder": "Please don't write names — the comment is shown to the team without a sender.",
+    "pulse.comment_placeholder": "Please don't write names. Your leaders and HR see the comment without name or time, mixed in with the others, and only if at least {n} have answered.",
     "pulse.submit": "Send anonymously",
     "pulse.thanks_title": "Thank you — your answer was recorded anonymously",
     "pulse.thanks_body": (
         "Your answer has been added to everyone else's. Neither this card, the chat nor the "
-        "database shows what you answered. The result is shared when the round closes."
+        "database shows what you answered. The result is shared once the round has closed — if "
+        "enough have answered."
     ),
     "pulse.personal_only": "Pulse checks are answered in your personal chat with me — there only you see the card. Nothing was saved.",
     "pulse.refused.round_not_found": "I can't find that pulse check — the card may be too old. Nothing was saved.",
@@ -85,8 +88,9 @@ TEXTS: dict[str, str] = {
     ),
     "my_data.queued": "{count} message(s) to you are waiting to be sent.",
     "my_data.answers": (
-        "**Your answers** are stored without name, id or time — only as numbers added to everyone "
-        "else's. So nobody, not even I, can find, change or delete your answers in particular."
+        "**Your answers** are stored without name, id or time: your choices only as numbers added "
+        "to everyone else's, a comment as text without a sender. So nobody, not even I, can find, "
+        "change or delete your answers in particular."
     ),
     # Units and leaders (HR)
     "help.cmd.unit": "**unit** — move a unit in the organisation, or add and remove leaders",
@@ -260,10 +264,11 @@ TEXTS: dict[str, str] = {
     "reflection.rating_low": "not at all",
     "reflection.rating_high": "very much",
     "reflection.text_label": "Your reflection (optional, anonymous)",
-    "reflection.text_placeholder": "A few words are enough. Please don't write names — the text is shown to the team without a sender.",
+    "reflection.text_placeholder": "A few words are enough. Please don't write names — your leaders and HR see the text without name or time, mixed in with the others, and only if at least {n} have answered.",
     "reflection.anonymous": (
-        "Your answer is anonymous: I store it without name or time. Your leader sees the answers "
-        "together once the round has closed and at least {k} have answered."
+        "Your answer is anonymous: I store it without name or time. Your leaders and HR see the "
+        "answers once the round has closed: the ratings together once at least {k} have given one, "
+        "and the texts in random order once at least {n} have answered."
     ),
     "reflection.closes": "You can answer until {closes}.",
     "reflection.submit": "Send anonymously",
@@ -292,8 +297,9 @@ TEXTS: dict[str, str] = {
     "channel_prompt.body": "Talk about it at your next team or MED meeting. If you'd like to think it over on your own first, answer anonymously — your leader brings the answers to the meeting.",
     "channel_prompt.private": (
         "Press the button and I'll send you the question in your personal chat with me. There you "
-        "answer anonymously; the answers are shown only once at least {k} have answered. If no card "
-        "arrives, you have already answered or the round has closed."
+        "answer anonymously; the answers are shown only once at least {k} have answered, and the "
+        "texts only once at least {n} have. If no card arrives, you have already answered or the "
+        "round has closed."
     ),
     "channel_prompt.button": "Answer anonymously",
     "pulse_announcement.title": "The pulse check is open · {team}",
@@ -337,6 +343,10 @@ TEXTS: dict[str, str] = {
     "summary.baseline": "Latest big survey",
     "summary.comments_title": "Anonymous comments (in random order)",
     "summary.no_comments": "No comments this time.",
+    "summary.comments_held_back": (
+        "Comments are shown only once at least {n} have answered, so nobody can be recognised by "
+        "the way they write."
+    ),
     "summary.dialogue_title": "Suggested questions for your next team or MED meeting: {dimension}",
     "summary.actions_title": "Agreed actions",
     "summary.record_action": "Record an agreed action",
@@ -387,7 +397,13 @@ TEXTS: dict[str, str] = {
     "summary.period_label": "{unit} — {month}",
     "summary.reflection_title": "Reflections · {unit}",
     "summary.reflection_label": "{unit} — reflection (closed {date})",
-    "summary.reflection_responses": "{responses} answered. The reflections are in random order, without name or time.",
+    "summary.reflection_responses": "{responses} answered.",
+    "summary.reflection_order": "The reflections are in random order, without name or time.",
+    "summary.reflections_held_back": (
+        "The reflections are shown only once at least {n} have answered, so nobody can be "
+        "recognised by the way they write."
+    ),
+    "summary.ratings_held_back": "The ratings are shown only once at least {k} have given one.",
     "summary.ratings": "Ratings from 1 to 5: {distribution}",
     "summary.no_reflections": "Nobody wrote a reflection this time.",
     "summary.none": (

@@ -139,7 +139,9 @@ async def test_help_in_personal_chat_shows_the_help_card(browser) -> None:
         ]
     )
     help_card = next(c for c in result["results"]["cards"] if "help with" in json.dumps(c))
-    assert "Nobody can see what you answered" in json.dumps(help_card)
+    shown = json.dumps(help_card)
+    assert "Nobody can see what you in particular answered" in shown
+    assert "comments once at least 7 have" in shown
 
 
 async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
@@ -345,6 +347,11 @@ async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
             {"action": "open"},
             {"action": "send", "text": "summary"},
             {"action": "wait_text", "text": "6 of 6 answered (100 %)", "timeout": 15000},
+            # Six answers: the figures are shown, the comments wait for seven and the card says so.
+            {
+                "action": "wait_text",
+                "text": "Comments are shown only once at least 7 have answered",
+            },
             {
                 "action": "wait_text",
                 "text": "Suggested questions for your next team or MED meeting",
