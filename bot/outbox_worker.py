@@ -164,7 +164,7 @@ class OutboxWorker:
         self._recovered = False
         self._paused_until = 0.0
         self._recent_429: deque[float] = deque()
-        self._renders: dict[tuple[str, str, str | None], PreparedActivity | None] = {}
+        self._renders: dict[tuple[str, str, str | None, str], PreparedActivity | None] = {}
         self._in_flight: set[str] = set()  # rows a slot has taken and not yet settled
         self._stopping = False
         self.stats = _Stats()
@@ -383,8 +383,10 @@ class OutboxWorker:
 
     async def _rendered(self, job: OutboxJob) -> PreparedActivity | None:
         """Render and encode once per item and language per batch: a push is thousands of the
-        same card, so only each person's address is encoded per row (bot/prepared_send.py)."""
-        key = (job.kind.value, job.subject_id, job.locale)
+        same card, so only each person's address is encoded per row (bot/prepared_send.py).
+        A leader's result card is their own: rendered per person."""
+        person = job.user_id if job.kind.per_person else ""
+        key = (job.kind.value, job.subject_id, job.locale, person)
         if key not in self._renders:
             activity = await self._render(job)
             self._renders[key] = None if activity is None else PreparedActivity(activity)

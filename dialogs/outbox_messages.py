@@ -8,6 +8,7 @@ from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import pulse_card
 from dialogs.closing_note import closing_note_activity
 from dialogs.i18n import language_for
+from dialogs.leader_result import leader_result_activity
 from dialogs.prompt_messages import render_prompt, render_prompt_closed
 from dialogs.turn import Services
 from storage.errors import RoundNotFound
@@ -37,6 +38,8 @@ async def render(job: OutboxJob, services: Services) -> Activity | None:
         return card_activity(card)
     if job.kind is OutboxKind.PROMPT:
         return await render_prompt(job, services)
+    if job.kind is OutboxKind.LEADER_RESULT:
+        return await leader_result_activity(job, services)
     if job.kind is OutboxKind.ROUND_CLOSED:
         return await render_prompt_closed(job, services) or await closing_note_activity(
             job, services

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.answer_models import RoundResponses
 from storage.db import SessionFactory
 from storage.disclosure import RoundFacts, release
-from storage.models import Membership, Unit
+from storage.models import Membership, Recipient, RoleAssignment, Unit
 from storage.outbox import enqueue
 from storage.outbox_models import OutboxKind
 from storage.pulse_models import PulseRound, RoundState
+from storage.values import Role
 
 
 async def round_with_unit(
@@ -47,11 +48,23 @@ class ClosingNote(BaseModel):
 
 
 async def enqueue_closing_notes(session: AsyncSession, pulse: PulseRound, now: datetime) -> None:
-    """One outbox row per member of the round's unit, inside the transaction that closes it."""
+    """One outbox row per member of the round's unit, and for a pulse one per leader of the unit
+    (their summary card, so nobody has to remember to ask), inside the transaction that closes
+    it. Leaders are asked for nothing and answer nothing here: rule 9 holds."""
     members = await session.execute(
         select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
     )
     await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now)
+    if pulse.sequence > 0:  # a pulse; reflection rounds count down from -1
+        leaders = await session.execute(
+            select(Recipient.user_id)
+            .join(RoleAssignment, RoleAssignment.aad_object_id == Recipient.aad_object_id)
+            .where(
+                RoleAssignment.unit_id == pulse.unit_id,
+                RoleAssignment.role == Role.LEADER.value,
+            )
+        )
+        await enqueue(session, OutboxKind.LEADER_RESULT, pulse.id, leaders.scalars(), now)
 
 
 class ClosingNotes:

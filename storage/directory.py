@@ -328,6 +328,12 @@ class Directory:
             )
             return [_unit_info(unit) for unit in result.scalars()]
 
+    async def aad_object_id_of(self, user_id: str) -> str | None:
+        """Who a recipient is to the role table (a leader's result card is rendered for them)."""
+        async with self._factory() as session:
+            row = await session.get(Recipient, user_id)
+            return row.aad_object_id if row else None
+
     async def personal_reference(self, user_id: str) -> str | None:
         """The stored 1:1 conversation reference, for proactive messages."""
         async with self._factory() as session:

@@ -157,3 +157,78 @@ async def test_the_scheduler_closes_and_the_worker_delivers_the_note(
     assert sorted(c for c, text in got.items() if text == danish) == [
         f"a:personal-29:user-{n}" for n in range(1, 6)
     ]
+
+
+async def leader_cards(factory: SessionFactory, services: Any, round_id: str) -> dict[str, Any]:
+    """user id → what the worker would send for their leader-result row (rendered per person)."""
+    async with factory() as session:
+        rows = list(
+            (
+                await session.execute(
+                    select(OutboxMessage).where(
+                        OutboxMessage.kind == OutboxKind.LEADER_RESULT.value,
+                        OutboxMessage.subject_id == round_id,
+                    )
+                )
+            ).scalars()
+        )
+    jobs = [
+        OutboxJob.model_construct(
+            id=row.id,
+            kind=OutboxKind.LEADER_RESULT,
+            subject_id=row.subject_id,
+            user_id=row.user_id,
+            locale="da-DK",
+        )
+        for row in rows
+    ]
+    return {job.user_id: await render(job, services) for job in jobs}
+
+
+async def test_leaders_get_their_teams_summary_card_unasked_when_the_round_closes(
+    session_factory: SessionFactory, database_url: str, tmp_path: Path
+) -> None:
+    """Each leader of the unit, and nobody else, gets the card the `resumé` command would show
+    them; a team below k gets the reason; a leader removed before it is sent gets nothing."""
+    settings = make_settings(tmp_path / "unused.db", BOT_DATABASE_URL=database_url)
+    services = build_services(settings, session_factory, now=lambda: NOW)
+    directory = Directory(session_factory)
+    units = {}
+    for team_id, name in ((TEAM, "Nord"), ("19:team-2@thread.tacv2", "Syd")):
+        unit = await directory.install_team(team_id, name, "tenant-1", "http://127.0.0.1:9/")
+        await directory.sync_roster(
+            team_id,
+            [
+                Person(user_id=f"{team_id}-{n}", aad_object_id=f"{name}-{n}", name=f"P{n}")
+                for n in range(1, 7)
+            ],
+        )
+        units[name] = unit.id
+    await services.hierarchy.add_leader(units["Nord"], "Nord-1")
+    await services.hierarchy.add_leader(units["Syd"], "Syd-1")
+    await services.hierarchy.add_leader(units["Syd"], "Syd-2")
+    answers = Answers(session_factory, default_bank(), TEST_SECRET)
+    enough = await open_round(session_factory, units["Nord"])
+    few = await open_round(session_factory, units["Syd"])
+    for n in range(1, 6):
+        await answers.submit(enough.id, f"{TEAM}-{n}", full_answer(enough, 4), None, NOW)
+    await answers.submit(few.id, "19:team-2@thread.tacv2-1", full_answer(few), None, NOW)
+    await services.rounds.close(enough.id, NOW)
+    await services.rounds.close(few.id, NOW)
+
+    nord = await leader_cards(session_factory, services, enough.id)
+    assert set(nord) == {f"{TEAM}-1"}
+    card = nord[f"{TEAM}-1"]
+    assert card.text == t("da", "leader_result.ready", team="Nord")
+    content = str(card.attachments[0].content)
+    assert "Resumé · Nord · runde 1" in content and "5 af 6 svarede (83 %)" in content
+    assert "Syd" not in content  # rendered for this leader: none of another unit's choices
+
+    await services.hierarchy.remove_leader(units["Syd"], "Syd-2")
+    syd = await leader_cards(session_factory, services, few.id)
+    assert set(syd) == {"19:team-2@thread.tacv2-1", "19:team-2@thread.tacv2-2"}
+    told = syd["19:team-2@thread.tacv2-1"]
+    assert told.text == t("da", "leader_result.too_few", team="Syd")
+    assert "For få svar til at vise et resultat" in str(told.attachments[0].content)
+    assert syd["19:team-2@thread.tacv2-2"] is None  # no longer a leader: nothing is sent
+    assert OutboxKind.LEADER_RESULT.per_person and not OutboxKind.PULSE.per_person

@@ -310,6 +310,8 @@ TEXTS: dict[str, str] = {
     "date.months": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "date.format": "{weekday} d. {day}. {month} kl. {time}",
     # Leader summary
+    "leader_result.ready": "Resultatet for {team} er klar. Her er jeres resumé til næste team- eller MED-møde.",
+    "leader_result.too_few": "Runden for {team} er lukket, men for få svarede til at vise et resultat. Kortet siger hvorfor.",
     "summary.title_round": "Resumé · {unit} · runde {sequence}",
     "summary.title_period": "Resumé · {unit} · {month}",
     "summary.closed_on": "Runden lukkede {date}.",

@@ -312,6 +312,8 @@ TEXTS: dict[str, str] = {
     "date.months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "date.format": "{weekday} {day} {month} at {time}",
     # Leader summary
+    "leader_result.ready": "The result for {team} is ready. Here is your summary for the next team or MED meeting.",
+    "leader_result.too_few": "The round for {team} has closed, but too few answered to show a result. The card says why.",
     "summary.title_round": "Summary · {unit} · round {sequence}",
     "summary.title_period": "Summary · {unit} · {month}",
     "summary.closed_on": "The round closed {date}.",
