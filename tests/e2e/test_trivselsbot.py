@@ -360,15 +360,25 @@ async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
             {"action": "click", "text": "Record an agreed action"},
             {
                 "action": "fill",
-                "field": "What did you agree?",
+                "field": "E.g.: We hold a short stand-up every Monday at 9",
                 "value": "Kort tavlemøde hver mandag",
             },
+            {
+                "action": "fill",
+                "field": "E.g.: Team leader and safety rep",
+                "value": "Teamleder og AMR",
+            },
+            {"action": "screenshot", "path": "action-form.png", "fullPage": True},
             {"action": "click", "text": "Save action"},
-            {"action": "wait_text", "text": "The action was saved for My Team"},
-            {"action": "screenshot", "path": "action-saved.png"},
+            {"action": "wait_text", "text": "is saved for My Team"},
+            {"action": "send", "text": "summary"},
+            {"action": "wait_text", "text": "Action plan", "timeout": 15000},
+            {"action": "wait_text", "text": "Teamleder og AMR"},
+            {"action": "wait_text", "text": "The next pulse asks the team about it."},
+            {"action": "screenshot", "path": "action-plan.png", "fullPage": True},
         ]
     )
     assert result["ok"]
-    assert query(db_file, "SELECT text, follow_up_pending FROM agreed_actions") == [
-        ("Kort tavlemøde hver mandag", 1)
-    ]
+    assert query(
+        db_file, "SELECT text, follow_up_pending, responsible, status FROM agreed_actions"
+    ) == [("Kort tavlemøde hver mandag", 1, "Teamleder og AMR", "planned")]
