@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from storage.answer_seal import SALT_SIZE, Answer, round_key, seal
 from storage.answer_sql import insert_rows, statements
+from storage.crash_points import crash_point
 from storage.errors import (
     AlreadyAnswered,
     DomainError,
@@ -135,6 +136,7 @@ def record_batch(
     _stage(connection, accepted, _salts(connection, facts, accepted, cache, keys), keys)
     # PostgreSQL only: no xmin or heap order may pair a comment with a hash (storage/participation).
     rewrite_in_key_order_sync(connection, (submission.round_id for submission, _ in accepted))
+    crash_point("stage.inside")  # written, not committed
     return outcomes
 
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.answer_batch import Outcome, RoundFactsCache, Submission, record_batch
+from storage.crash_points import crash_point
 from storage.db import SessionFactory
 from storage.random_keys import SYSTEM_KEYS, KeySource
 from storage.sqlite_thread import writer_thread
@@ -75,6 +76,7 @@ class AnswerWriter:
             outcomes: Sequence[Outcome | BaseException] = await self._write(submissions)
         except Exception:
             outcomes = [await self._write_alone(submission) for submission in submissions]
+        crash_point("stage.committed")  # committed, nobody thanked yet
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():  # the caller gave up waiting; the write stands
                 continue

@@ -18,3 +18,8 @@ def crash_point(name: str) -> None:
     """SIGKILL this process here when the environment names this point; otherwise nothing."""
     if os.environ.get(CRASH_AT) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def crash_armed(name: str) -> bool:
+    """Whether this process is to die at `name` (to arm a hook only then, e.g. inside SQLite)."""
+    return os.environ.get(CRASH_AT) == name
