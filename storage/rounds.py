@@ -6,6 +6,7 @@ Rule 5: results are released at close, not live; rule 2: participation hashes di
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.answer_seal import UnreadableAnswer
 from storage.closing_note import enqueue_closing_notes
 from storage.crash_points import crash_point
 from storage.db import SessionFactory, write_lock_first
@@ -31,6 +33,7 @@ from storage.round_tally import tally_round
 from storage.summary_models import AgreedAction
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
+logger = logging.getLogger(__name__)
 
 
 class RoundInfo(BaseModel):
@@ -316,7 +319,11 @@ class Rounds:
         """Close rounds whose time is up; finish a files' rewrite that a crash interrupted."""
         closed = []
         for round_id in await self._due_ids(RoundState.OPEN, PulseRound.closes_at, now):
-            info = await self.close(round_id, now, rewrite=False)
+            try:
+                info = await self.close(round_id, now, rewrite=False)
+            except UnreadableAnswer:  # another secret: kept open, nothing lost, others go on
+                logger.error("round.close_refused", extra={"round_id": round_id})
+                continue
             if info:
                 closed.append(info)
         await rewrite_due(self._factory)

@@ -244,3 +244,21 @@ async def test_an_open_round_counts_nothing_and_its_close_counts_each_answer_onc
         assert texts == [f"kommentar {n}" for n in range(1, 6)]
         for model in (StagedAnswer, RoundKey, Participation, FileRewrite):
             assert await session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+async def test_a_close_with_another_secret_loses_nothing_and_closes_the_other_rounds(
+    session_factory, pulse
+) -> None:
+    """Staged answers open only with the secret they were sealed with: a close under another
+    one is refused for that round (it stays open, everything staged), not for the others."""
+    other_unit = await team_with_members(session_factory, "19:other", range(30, 36))
+    other = await open_round(session_factory, other_unit)
+    for n in range(1, 4):
+        await submit(session_factory, pulse, n, comment=f"kommentar {n}")
+    wrong = Rounds(session_factory, BANK, "another-secret-0123456789-0123456789")
+    closed = await wrong.close_due(pulse.closes_at + timedelta(minutes=1))
+    assert [info.id for info in closed] == [other.id]
+    assert (await Rounds(session_factory, BANK, TEST_SECRET).get(pulse.id)).state == "open"
+    assert len(await staged_comments(session_factory, pulse.id)) == 3
+    await Rounds(session_factory, BANK, TEST_SECRET).close(pulse.id)
+    assert set((await counted(session_factory, pulse.id)).values()) == {3}
