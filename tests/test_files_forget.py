@@ -283,3 +283,41 @@ async def test_postgres_system_columns_order_and_pair_only_sealed_answers(
         keys = [without_system(row)[:3] for row in closed[name]]
         assert keys == sorted(keys), f"{name} lies in arrival order"
     assert sorted(row["text"] for row in closed["anonymous_comments"]) == sorted(texts)  # type: ignore[type-var]
+
+
+def database_files(server: PostgresServer, database_oid: int) -> bytes:
+    """Every data file of one database (heaps, TOAST, indexes, free space), as one byte string."""
+    folder = server.data_dir / "base" / str(database_oid)
+    return b"".join(path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file())
+
+
+async def test_postgres_data_files_keep_no_salt_or_hash_after_close(
+    pg: tuple[SessionFactory, str], postgres: PostgresServer
+) -> None:
+    """After close the round's salt and participation hashes are in no data file of the database
+    (VACUUM FULL wrote theirs anew), so no sealed answer a dead row version still holds can be
+    opened, even with the secret. (pg_wal is another matter: README, "What each kind of access
+    can learn".)"""
+    factory, dsn = pg
+    info = await open_round(factory, await team_with_members(factory, "19:pg-dead", PEOPLE))
+    answers = Answers(factory, BANK, TEST_SECRET)
+    for n in PEOPLE:
+        await answers.submit(info.id, f"29:user-{n}", values_of(info, n), comment_of(n), NOW)
+    connection = await asyncpg.connect(dsn)
+    try:
+        salt = bytes(await connection.fetchval("SELECT salt FROM round_keys"))
+        oid = await connection.fetchval(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        )
+        await connection.execute("CHECKPOINT")
+        hashes = [participation_key(TEST_SECRET, info.id, f"29:user-{n}").encode() for n in PEOPLE]
+        before = database_files(postgres, oid)
+        assert salt in before and all(h in before for h in hashes), "the scan would see them"
+        await Rounds(factory, BANK, TEST_SECRET).close(info.id, CLOSE_AT)
+        await connection.execute("CHECKPOINT")
+        after = database_files(postgres, oid)
+    finally:
+        await connection.close()
+    assert salt not in after, "the round's salt outlived the close in a data file"
+    for old_hash in hashes:
+        assert old_hash not in after, "a participation hash outlived the close in a data file"
