@@ -75,7 +75,7 @@ class Submission:
     secret: str  # the anonymity secret: with the round's salt, it derives the sealing key
 
 
-Outcome = DomainError | None  # None: counted and committed with the batch
+Outcome = DomainError | None  # None: staged and committed with the batch
 
 
 class RoundFactsCache:
@@ -106,7 +106,7 @@ def record_batch(
     """Check and stage every submission of the batch inside the caller's transaction.
 
     Returns one outcome per submission, in order; the caller commits (then every None is
-    durably counted) or rolls back (then nothing is). Refusals are returned, not raised, so one
+    durably staged, to be counted at close) or rolls back (then nothing is). Refusals are returned, not raised, so one
     refusal does not undo the others; they have left no row behind.
     """
     facts = _facts(connection, {s.round_id for s in batch}, cache)
@@ -134,7 +134,7 @@ def record_batch(
         outcomes.append(None)
     _release(connection, claimed - taken)
     _stage(connection, accepted, _salts(connection, facts, accepted, cache, keys), keys)
-    # PostgreSQL only: no xmin or heap order may pair a comment with a hash (storage/participation).
+    # PostgreSQL only: no xmin or heap order may pair a sealed answer with a hash (participation).
     rewrite_in_key_order_sync(connection, (submission.round_id for submission, _ in accepted))
     crash_point("stage.inside")  # written, not committed
     return outcomes

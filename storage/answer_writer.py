@@ -3,7 +3,7 @@
 At 9:00 on a Monday hundreds of people press "send" within seconds. Writing each answer in its
 own transaction costs a handful of statements and a commit per person, and on SQLite every writer
 queues for the one write lock. Here one batch is written at a time: whatever arrived meanwhile goes
-into the next transaction, checked and counted by `record_batch` with one statement per table.
+into the next transaction, checked and staged by `record_batch` with one statement per table.
 Nobody waits for a batch to fill: a lone submission is written at once, alone.
 
 What the caller sees is unchanged: `submit` returns only after the transaction holding the answer
