@@ -84,8 +84,9 @@ TEXTS: dict[str, str] = {
     ),
     "my_data.queued": "{count} message(s) to you are waiting to be sent.",
     "my_data.answers": (
-        "**Your answers** are stored without name, id or time — only as numbers added to everyone "
-        "else's. So nobody, not even I, can find, change or delete your answers in particular."
+        "**Your answers** are stored without name, id or time — encrypted while the pulse is open, "
+        "and after that only as numbers added to everyone else's. So nobody, not even I, can find, "
+        "change or delete your answers in particular."
     ),
     # Units and leaders (HR)
     "help.cmd.unit": "**unit** — move a unit in the organisation, or add and remove leaders",
