@@ -262,3 +262,17 @@ async def test_a_close_with_another_secret_loses_nothing_and_closes_the_other_ro
     assert len(await staged_comments(session_factory, pulse.id)) == 3
     await Rounds(session_factory, BANK, TEST_SECRET).close(pulse.id)
     assert set((await counted(session_factory, pulse.id)).values()) == {3}
+
+
+async def test_a_round_open_across_the_upgrade_keeps_its_counters_and_adds_the_staged(
+    session_factory, pulse
+) -> None:
+    """Before migration 0009 answers went straight into the counters; a round open during the
+    upgrade has some. Its close adds the staged answers to them rather than replacing them."""
+    async with session_factory.begin() as session:
+        for item in pulse.items:
+            session.add(AnswerCount(round_id=pulse.id, item_id=item, value=4, count=2))
+    for n in range(1, 4):
+        await submit(session_factory, pulse, n)  # value 4 for every item
+    await Rounds(session_factory, BANK, TEST_SECRET).close(pulse.id)
+    assert await counted(session_factory, pulse.id) == {(item, 4): 5 for item in pulse.items}
