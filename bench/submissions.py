@@ -379,18 +379,18 @@ async def connector_stats(url: str) -> dict[str, int]:
 
 
 def counted(db_path: Path, round_id: str) -> int:
-    """Answers committed for the round: round_responses, checked against the per-item counters."""
+    """Answers committed for the round: round_responses, checked against the staged (sealed)
+    answers, one row each, that the close will count."""
     with sqlite3.connect(db_path) as connection:
         row = connection.execute(
             "SELECT responses FROM round_responses WHERE round_id = ?", (round_id,)
         ).fetchone()
-        per_item = connection.execute(
-            "SELECT item_id, SUM(count) FROM answer_counts WHERE round_id = ? GROUP BY item_id",
-            (round_id,),
-        ).fetchall()
+        (staged,) = connection.execute(
+            "SELECT count(*) FROM staged_answers WHERE round_id = ?", (round_id,)
+        ).fetchone()
     responses = int(row[0]) if row else 0
-    if any(int(total) != responses for _, total in per_item):
-        return -1  # counters disagree with each other: reported as not verified
+    if int(staged) != responses:
+        return -1  # the two disagree: reported as not verified
     return responses
 
 

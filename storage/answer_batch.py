@@ -1,4 +1,4 @@
-"""The one write path for answers: many submissions checked and counted in one transaction.
+"""The one write path for answers: many submissions checked and staged in one transaction.
 
 Every pulse answer and every reflection goes through `record_batch`, alone (a batch of one) or
 grouped with others (storage/answer_writer.py). Per submission it keeps what the sequential write
@@ -7,21 +7,27 @@ then the values; a refused submission leaves every table as it was, and of sever
 one person only the first valid one counts. Per batch it needs a fixed number of statements, one
 per table, whatever the batch size: that is what makes a Monday-morning burst cheap.
 
+An accepted answer is not counted here: it is sealed whole (values and comment, storage/
+answer_seal.py) and staged under a random key, and the round's response count goes up. The
+counters and comments are written when the round closes (storage/round_tally.py), so no commit
+while a round is open shows a value or a comment, and none pairs them (rule 10).
+
 Nothing that identifies the person is written: the user id is read only to check membership.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
+from storage.answer_seal import SALT_SIZE, Answer, round_key, seal
 from storage.answer_sql import insert_rows, statements
+from storage.crash_points import crash_point
 from storage.errors import (
     AlreadyAnswered,
     DomainError,
@@ -32,6 +38,7 @@ from storage.errors import (
 )
 from storage.participation import rewrite_in_key_order_sync
 from storage.pulse_models import RoundState
+from storage.random_keys import SYSTEM_KEYS, KeySource, random_key
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class RoundFacts:
     closes_at: datetime
     prompt: bool  # a prompt (reflection) round rather than a pulse
     rating_asked: bool  # the prompt asks for a 1–5 rating
+    salt: bytes | None  # of the round's sealing key; made by the round's first answer
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,10 @@ class Submission:
     # The kind's own rules (pulse items and scales, or a prompt's rating): counter values by item,
     # or a DomainError raised. Called only once round, person and participation have passed.
     values: Callable[[RoundFacts], Mapping[str, int]]
+    secret: str  # the anonymity secret: with the round's salt, it derives the sealing key
 
 
-Outcome = DomainError | None  # None: counted and committed with the batch
+Outcome = DomainError | None  # None: staged and committed with the batch
 
 
 class RoundFactsCache:
@@ -81,18 +90,23 @@ class RoundFactsCache:
         return self._facts.get(round_id)
 
     def add(self, facts: RoundFacts) -> None:
+        if facts.salt is None:  # made later in this transaction: read again next time
+            return
         if len(self._facts) >= self._size:
             self._facts.pop(next(iter(self._facts)))
         self._facts[facts.id] = facts
 
 
 def record_batch(
-    connection: Connection, batch: Sequence[Submission], cache: RoundFactsCache | None = None
+    connection: Connection,
+    batch: Sequence[Submission],
+    cache: RoundFactsCache | None = None,
+    keys: KeySource = SYSTEM_KEYS,
 ) -> list[Outcome]:
-    """Check and count every submission of the batch inside the caller's transaction.
+    """Check and stage every submission of the batch inside the caller's transaction.
 
     Returns one outcome per submission, in order; the caller commits (then every None is
-    durably counted) or rolls back (then nothing is). Refusals are returned, not raised, so one
+    durably staged, to be counted at close) or rolls back (then nothing is). Refusals are returned, not raised, so one
     refusal does not undo the others; they have left no row behind.
     """
     facts = _facts(connection, {s.round_id for s in batch}, cache)
@@ -119,9 +133,10 @@ def record_batch(
         accepted.append((submission, values))
         outcomes.append(None)
     _release(connection, claimed - taken)
-    _count(connection, accepted)
-    # PostgreSQL only: no xmin or heap order may pair a comment with a hash (storage/participation).
+    _stage(connection, accepted, _salts(connection, facts, accepted, cache, keys), keys)
+    # PostgreSQL only: no xmin or heap order may pair a sealed answer with a hash (participation).
     rewrite_in_key_order_sync(connection, (submission.round_id for submission, _ in accepted))
+    crash_point("stage.inside")  # written, not committed
     return outcomes
 
 
@@ -165,7 +180,7 @@ def _facts(
     if not missing:
         return found
     rows = connection.execute(statements(connection).facts, {"ids": missing})
-    for round_id, unit_id, sequence, items, opens_at, closes_at, prompt, rating in rows:
+    for round_id, unit_id, sequence, items, opens_at, closes_at, prompt, rating, salt in rows:
         facts = RoundFacts(
             id=round_id,
             unit_id=unit_id,
@@ -175,6 +190,7 @@ def _facts(
             closes_at=closes_at,
             prompt=bool(prompt),
             rating_asked=bool(rating),
+            salt=salt,
         )
         found[round_id] = facts
         if cache:
@@ -222,44 +238,75 @@ def _release(connection: Connection, unused: set[tuple[str, str]]) -> None:
         )
 
 
-def _count(connection: Connection, accepted: list[tuple[Submission, Mapping[str, int]]]) -> None:
-    """Add the accepted answers to the counters, one statement per table for the whole batch.
+def _salts(
+    connection: Connection,
+    facts: Mapping[str, RoundFacts],
+    accepted: list[tuple[Submission, Mapping[str, int]]],
+    cache: RoundFactsCache | None,
+    keys: KeySource,
+) -> dict[str, bytes]:
+    """The sealing salt of each round answered in this batch; the first answer makes it.
 
-    Rows are summed first (a statement may touch a counter once) and sorted (one lock order on
-    PostgreSQL); comments go in under random keys, in key order, so neither their keys nor their
-    order within the batch says who wrote which.
+    Made by the answers rather than at opening, so rounds opened before this was written, and
+    rounds made anywhere, need nothing else. ON CONFLICT DO NOTHING and a read after: two
+    replicas making the same round's salt at once both end with the one that was committed.
+    """
+    salts = {
+        round_id: found.salt
+        for round_id in {submission.round_id for submission, _ in accepted}
+        if (found := facts[round_id]).salt is not None
+    }
+    missing = sorted({submission.round_id for submission, _ in accepted} - set(salts))
+    if not missing:
+        return salts
+    sql = statements(connection)
+    insert_rows(
+        connection,
+        sql.add_salt,
+        [{"round_id": r, "salt": keys.token_bytes(SALT_SIZE)} for r in missing],
+    )
+    for round_id, salt in connection.execute(sql.salts, {"ids": missing}):
+        salts[round_id] = bytes(salt)
+        if cache:
+            cache.add(replace(facts[round_id], salt=bytes(salt)))
+    return salts
+
+
+def _stage(
+    connection: Connection,
+    accepted: list[tuple[Submission, Mapping[str, int]]],
+    salts: Mapping[str, bytes],
+    keys: KeySource,
+) -> None:
+    """Seal each accepted answer whole and stage it; count the round's responses. One statement
+    per table for the whole batch.
+
+    The staged rows go in under random keys, in key order, so neither their keys nor their
+    order within the batch says which came first; the responses rows are summed first (a
+    statement may touch a row once) and sorted (one lock order on PostgreSQL).
     """
     if not accepted:
         return
     sql = statements(connection)
-    counts = Counter(
-        (submission.round_id, item_id, value)
-        for submission, values in accepted
-        for item_id, value in values.items()
+    round_keys = {
+        round_id: round_key(accepted_secret, round_id, salts[round_id])
+        for round_id, accepted_secret in {(s.round_id, s.secret) for s, _ in accepted}
+    }
+    staged = []
+    for submission, values in accepted:
+        row_key = random_key(keys)
+        answer = Answer(values=dict(values), comment=submission.comment)
+        sealed = seal(round_keys[submission.round_id], submission.round_id, row_key, answer, keys)
+        staged.append((submission.round_id, row_key, sealed))
+    staged.sort()
+    insert_rows(
+        connection,
+        sql.stage,
+        [{"round_id": r, "key": key, "sealed": sealed} for r, key, sealed in staged],
     )
-    if counts:
-        insert_rows(
-            connection,
-            sql.count,
-            [
-                {"round_id": r, "item_id": i, "value": v, "count": n}
-                for (r, i, v), n in sorted(counts.items())
-            ],
-        )
     responses = Counter(submission.round_id for submission, _ in accepted)
     insert_rows(
         connection,
         sql.respond,
         [{"round_id": r, "responses": n} for r, n in sorted(responses.items())],
     )
-    comments = sorted(
-        (secrets.token_hex(16), submission.round_id, submission.comment)
-        for submission, _ in accepted
-        if submission.comment
-    )
-    if comments:
-        insert_rows(
-            connection,
-            sql.comment,
-            [{"round_id": r, "key": key, "text": text} for key, r, text in comments],
-        )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     CursorResult,
     Executable,
     Integer,
+    LargeBinary,
     String,
     Text,
     and_,
@@ -33,7 +34,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.answer_models import (
+    AnonymousComment,
+    AnswerCount,
+    Participation,
+    RoundKey,
+    RoundResponses,
+    StagedAnswer,
+)
 from storage.db import dialect_insert
 from storage.models import Base, Membership
 from storage.prompt_models import PromptRound
@@ -44,13 +52,16 @@ from storage.pulse_models import PulseRound
 class AnswerStatements:
     """Building an upsert costs more than running it, so each is built once."""
 
-    facts: Executable  # ids → the rounds' unchanging facts
+    facts: Executable  # ids → the rounds' unchanging facts, and their salts
     claim: Executable  # rows → participation hashes inserted (RETURNING)
     current: Executable  # ids, users → state of each round, members among these people
     release: Executable  # rows r, k → participation hashes deleted
-    count: Executable  # rows → answer_counts added to
+    stage: Executable  # rows → staged_answers inserted
+    add_salt: Executable  # rows → round_keys inserted unless there
+    salts: Executable  # ids → the rounds' salts
+    count: Executable  # rows → answer_counts added to (at close)
     respond: Executable  # rows → round_responses added to
-    comment: Executable  # rows → anonymous_comments inserted
+    comment: Executable  # rows → anonymous_comments inserted (at close)
 
 
 def statements(connection: Connection) -> AnswerStatements:
@@ -103,6 +114,12 @@ def statements_for(dialect_name: str) -> AnswerStatements:
     comment = _rows_insert(
         dialect_name, AnonymousComment, {"round_id": String(), "key": String(), "text": Text()}
     )
+    stage = _rows_insert(
+        dialect_name,
+        StagedAnswer,
+        {"round_id": String(), "key": String(), "sealed": LargeBinary()},
+    )
+    add_salt = _rows_insert(dialect_name, RoundKey, {"round_id": String(), "salt": LargeBinary()})
     return AnswerStatements(
         facts=select(
             PulseRound.id,
@@ -113,8 +130,10 @@ def statements_for(dialect_name: str) -> AnswerStatements:
             PulseRound.closes_at,
             PromptRound.round_id.is_not(None),
             PromptRound.rating_da.is_not(None),
+            RoundKey.salt,
         )
         .outerjoin(PromptRound, PromptRound.round_id == PulseRound.id)
+        .outerjoin(RoundKey, RoundKey.round_id == PulseRound.id)
         .where(_one_of(PulseRound.id, "ids", dialect_name)),
         claim=claim.on_conflict_do_nothing().returning(Participation.round_id, Participation.key),
         current=select(PulseRound.id, PulseRound.state, PulseRound.unit_id, Membership.user_id)
@@ -138,4 +157,9 @@ def statements_for(dialect_name: str) -> AnswerStatements:
             set_={"responses": RoundResponses.responses + respond.excluded.responses},
         ),
         comment=comment,
+        stage=stage,
+        add_salt=add_salt.on_conflict_do_nothing(),
+        salts=select(RoundKey.round_id, RoundKey.salt).where(
+            _one_of(RoundKey.round_id, "ids", dialect_name)
+        ),
     )

@@ -3,7 +3,7 @@
 At 9:00 on a Monday hundreds of people press "send" within seconds. Writing each answer in its
 own transaction costs a handful of statements and a commit per person, and on SQLite every writer
 queues for the one write lock. Here one batch is written at a time: whatever arrived meanwhile goes
-into the next transaction, checked and counted by `record_batch` with one statement per table.
+into the next transaction, checked and staged by `record_batch` with one statement per table.
 Nobody waits for a batch to fill: a lone submission is written at once, alone.
 
 What the caller sees is unchanged: `submit` returns only after the transaction holding the answer
@@ -24,7 +24,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.answer_batch import Outcome, RoundFactsCache, Submission, record_batch
+from storage.crash_points import crash_point
 from storage.db import SessionFactory
+from storage.random_keys import SYSTEM_KEYS, KeySource
 from storage.sqlite_thread import writer_thread
 
 MAX_BATCH = 256  # keeps every statement well under the databases' bound-parameter limits
@@ -33,12 +35,15 @@ MAX_BATCH = 256  # keeps every statement well under the databases' bound-paramet
 class AnswerWriter:
     """One per process and database, shared by the pulse and the reflection services."""
 
-    def __init__(self, factory: SessionFactory, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, factory: SessionFactory, max_batch: int = MAX_BATCH, keys: KeySource = SYSTEM_KEYS
+    ) -> None:
         bind = factory.kw.get("bind")
         if not isinstance(bind, AsyncEngine):
             raise TypeError("the session factory must be bound to an AsyncEngine")
         self._engine = bind
         self._max_batch = max_batch
+        self._keys = keys  # a seeded source only in the permutation test
         self._cache = RoundFactsCache()
         self._pending: list[tuple[Submission, asyncio.Future[None]]] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -71,6 +76,7 @@ class AnswerWriter:
             outcomes: Sequence[Outcome | BaseException] = await self._write(submissions)
         except Exception:
             outcomes = [await self._write_alone(submission) for submission in submissions]
+        crash_point("stage.committed")  # committed, nobody thanked yet
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():  # the caller gave up waiting; the write stands
                 continue
@@ -89,9 +95,9 @@ class AnswerWriter:
     async def _write(self, submissions: list[Submission]) -> list[Outcome]:
         """One transaction for the batch: committed when this returns, rolled back if it raises."""
         if self._thread.available:
-            return await self._thread.run(record_batch, submissions, self._cache)
+            return await self._thread.run(record_batch, submissions, self._cache, self._keys)
         async with self._engine.begin() as connection:
-            return await connection.run_sync(record_batch, submissions, self._cache)
+            return await connection.run_sync(record_batch, submissions, self._cache, self._keys)
 
 
 async def record_alone(factory: SessionFactory, submission: Submission) -> None:

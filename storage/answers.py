@@ -84,6 +84,7 @@ def pulse_submission(
         now=now,
         comment=clean_comment(comment),
         values=pulse_values(bank, raw_answers),
+        secret=secret,
     )
 
 

@@ -37,6 +37,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted cells and freed pages are zeroed, not left readable in the file and the WAL: the
+    # staged answers and participation hashes deleted at close must not outlive it (rule 10).
+    cursor.execute("PRAGMA secure_delete=ON")
     # 32 MiB of page cache per connection instead of 2: a summary reads a month of rounds from
     # an index range and their counters by key; with years of history those pages are hot.
     cursor.execute("PRAGMA cache_size=-32768")

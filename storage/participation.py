@@ -5,10 +5,11 @@ are deleted when the round closes.
 
 On PostgreSQL a table cannot be `WITHOUT ROWID`: a heap keeps rows in arrival order (`ctid`),
 and each row shows the transaction that wrote it (`xmin`), both readable by anyone who may SELECT.
-The hash, the counters and the comment of one answer are written in one transaction, so without
-care `xmin` would pair each comment with one hash, and the order of the hashes could be matched
-with the order of the comments: the link to a person that rule 1 forbids, for whoever holds the
-secret. `rewrite_in_key_order` takes both away.
+The hash and the sealed answer of one person (storage/answer_seal.py) are written in one
+transaction, so without care `xmin` would pair each sealed answer with one hash: for whoever holds
+the secret, who answered what. `rewrite_in_key_order` takes that away for everyone who reads with
+SELECT; the old row versions, the WAL and its archives keep it (README, "What each kind of access
+can learn"). The counters and comments are written only by the closing transaction, all at once.
 """
 
 from __future__ import annotations

@@ -253,6 +253,50 @@ CATALOG: dict[str, TableClass] = {
         ROUNDS_RETENTION,
         other=("round_id", "key", "text"),
     ),
+    "staged_answers": TableClass(
+        Kind.ANONYMOUS,
+        Text(
+            "Svar i en åben runde, forseglet (AES-GCM) hver for sig under en tilfældig nøgle: "
+            "værdier og kommentar sammen, alle lige lange. Kan kun åbnes med hemmeligheden og "
+            "rundens salt; tælles først, når runden lukker.",
+            "Answers to an open round, each sealed (AES-GCM) under a random key: values and "
+            "comment together, all of one length. Only the secret with the round's salt opens "
+            "them; they are counted when the round closes.",
+        ),
+        Text(
+            "Slettes, når runden lukker, i samme transaktion som tællerne skrives; derefter "
+            "skrives databasefilerne om.",
+            "Deleted when the round closes, in the transaction that writes the counters; the "
+            "database files are rewritten after.",
+        ),
+        other=("round_id", "key", "sealed"),
+    ),
+    "round_keys": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Et tilfældigt salt pr. åben runde til nøglen, der forsegler dens svar.",
+            "A random salt per open round for the key that seals its answers.",
+        ),
+        Text(
+            "Slettes, når runden lukker: derefter kan intet forseglet svar, som en fil stadig "
+            "måtte rumme, åbnes igen.",
+            "Deleted when the round closes: after that no sealed answer a file may still hold can "
+            "be opened again.",
+        ),
+        other=("round_id", "salt"),
+    ),
+    "file_rewrites": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Lukkede runder, hvis gamle rækker databasefilerne endnu ikke er skrevet fri af.",
+            "Closed rounds whose old rows the database files have not yet been rewritten without.",
+        ),
+        Text(
+            "Slettes, så snart filerne er skrevet om (minutter efter lukning).",
+            "Deleted as soon as the files are rewritten (minutes after the close).",
+        ),
+        other=("round_id",),
+    ),
     "pulse_rounds": TableClass(
         Kind.ORGANISATIONAL,
         Text(

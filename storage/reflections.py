@@ -1,10 +1,11 @@
-"""Reflections on a prompt: written exactly like pulse answers, into the same anonymous tables.
+"""Reflections on a prompt: written exactly like pulse answers, through the same staging.
 
 A prompt round is a `pulse_rounds` row, so a reflection is: the participation hash claimed first
-(rule 2), then the rating as a counter under the item id "rating" (`answer_counts`), the text as an
-anonymous comment under a random key (`anonymous_comments`), and the round's response count
-(`round_responses`), all in ONE transaction. Nothing else is written, so no table learns who
-answered, what, or when within the round (rule 1).
+(rule 2), then the rating and the text sealed together as one staged answer and the round's
+response count (`round_responses`), all in ONE transaction. When the round closes the rating
+becomes a counter under the item id "rating" (`answer_counts`) and the text an anonymous comment
+under a random key (`anonymous_comments`), with every other answer at once (storage/
+round_tally.py), so no table or file learns who answered, what, or when within the round (rule 1).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def reflection_submission(
         now=now,
         comment=cleaned,
         values=reflection_values(rating, cleaned),
+        secret=secret,
     )
 
 

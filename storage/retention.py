@@ -41,7 +41,15 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.answer_models import (
+    AnonymousComment,
+    AnswerCount,
+    FileRewrite,
+    Participation,
+    RoundKey,
+    RoundResponses,
+    StagedAnswer,
+)
 from storage.db import SessionFactory
 from storage.models import Conversation, Membership, Recipient
 from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxKind, OutboxMessage
@@ -155,7 +163,8 @@ async def _delete_rounds(session: AsyncSession, ids: Sequence[str]) -> tuple[int
     comments = outbox = 0
     for chunk in _chunks(ids):
         comments += await _delete(session, AnonymousComment, AnonymousComment.round_id.in_(chunk))
-        for model in (AnswerCount, RoundResponses, Participation, PromptRound, ChannelPost):
+        answer_side = (AnswerCount, RoundResponses, Participation, StagedAnswer, RoundKey)
+        for model in (*answer_side, FileRewrite, PromptRound, ChannelPost):
             await _delete(session, model, model.round_id.in_(chunk))
         outbox += await _delete(session, OutboxMessage, OutboxMessage.subject_id.in_(chunk))
         await _delete(session, DeliveryWatch, DeliveryWatch.subject_id.in_(chunk))

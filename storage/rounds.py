@@ -6,6 +6,7 @@ Rule 5: results are released at close, not live; rule 2: participation hashes di
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,9 +15,12 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.answer_seal import UnreadableAnswer
 from storage.closing_note import enqueue_closing_notes
+from storage.crash_points import crash_point
 from storage.db import SessionFactory, write_lock_first
 from storage.errors import InvalidTemplate, PulseAlreadyRunning, RoundNotFound, UnitNotFound
+from storage.file_rewrite import rewrite_due
 from storage.models import Membership, Unit, utcnow
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
@@ -24,9 +28,12 @@ from storage.participation import forget_participation, not_participated, rewrit
 from storage.period_versions import bump_period, period_of
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
+from storage.random_keys import SYSTEM_KEYS, KeySource
+from storage.round_tally import tally_round
 from storage.summary_models import AgreedAction
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
+logger = logging.getLogger(__name__)
 
 
 class RoundInfo(BaseModel):
@@ -103,10 +110,17 @@ SAME_PRESS_WINDOW = timedelta(minutes=5)
 class Rounds:
     """Service for creating, opening, reminding and closing rounds; each step is one transaction."""
 
-    def __init__(self, factory: SessionFactory, bank: QuestionBank, secret: str) -> None:
+    def __init__(
+        self,
+        factory: SessionFactory,
+        bank: QuestionBank,
+        secret: str,
+        keys: KeySource = SYSTEM_KEYS,
+    ) -> None:
         self._factory = factory
         self._bank = bank
         self._secret = secret
+        self._keys = keys  # a seeded source only in the permutation test
 
     async def create(
         self,
@@ -313,16 +327,37 @@ class Rounds:
         return queued
 
     async def close_due(self, now: datetime) -> list[RoundInfo]:
-        """Close rounds whose time is up."""
+        """Close rounds whose time is up; finish a files' rewrite that a crash interrupted."""
         closed = []
         for round_id in await self._due_ids(RoundState.OPEN, PulseRound.closes_at, now):
-            info = await self.close(round_id, now)
+            try:
+                info = await self.close(round_id, now, rewrite=False)
+            except UnreadableAnswer:  # another secret: kept open, nothing lost, others go on
+                logger.error("round.close_refused", extra={"round_id": round_id})
+                continue
             if info:
                 closed.append(info)
+        await rewrite_due(self._factory)
         return closed
 
-    async def close(self, round_id: str, now: datetime | None = None) -> RoundInfo | None:
-        """Close now: forget participation and reminder targets, expire undelivered invitations."""
+    async def close(
+        self, round_id: str, now: datetime | None = None, *, rewrite: bool = True
+    ) -> RoundInfo | None:
+        """Close now: count the staged answers, forget them, participation and reminder targets,
+        expire undelivered invitations; then rewrite the files (storage/file_rewrite.py).
+
+        All but the rewrite is one transaction: a crash before its commit leaves the round open
+        with every answer staged, after it closed with every answer counted once. The rewrite
+        is marked due in that transaction and runs again after a crash.
+        """
+        crash_point("close.before")
+        info = await self._close(round_id, now)
+        crash_point("close.committed")
+        if rewrite:
+            await rewrite_due(self._factory)
+        return info
+
+    async def _close(self, round_id: str, now: datetime | None) -> RoundInfo | None:
         async with self._factory.begin() as session:
             pulse = await self._locked(session, round_id, None)
             if pulse is None:
@@ -333,6 +368,8 @@ class Rounds:
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
             # The month's closed rounds change: a release kept for it is stale from this commit.
             await bump_period(session, period_of(pulse.closes_at))
+            connection = await session.connection()
+            await connection.run_sync(tally_round, self._secret, pulse.id, self._keys)
             await enqueue_closing_notes(session, pulse, now or utcnow())
             await forget_participation(session, pulse.id)
             await rewrite_in_key_order(session, pulse.id, at_close=True)
@@ -352,7 +389,9 @@ class Rounds:
                 .values(state=DeliveryState.EXPIRED.value, last_error="round closed")
             )
             unit = await session.get(Unit, pulse.unit_id)
-            return _info(pulse, unit.name if unit else "")
+            info = _info(pulse, unit.name if unit else "")
+            crash_point("close.inside")
+            return info
 
     async def _due_ids(
         self, state: RoundState, column: Any, now: datetime, reminder: bool = False

@@ -16,8 +16,10 @@ from storage.db import create_engine, create_session_factory
 from storage.errors import DomainError
 from storage.migrate import upgrade
 from storage.question_bank import default_bank
+from storage.rounds import Rounds
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, open_round, team_with_members
+from tests.support.staged import staged_counts
 
 BANK = default_bank()
 MEMBERS = range(1, 7)  # user 7 and 8 are not members
@@ -76,6 +78,9 @@ async def test_counters_equal_distinct_valid_first_answers(tmp_path: Path, seque
             if valid:
                 answered.add(s["user"])
                 expected.update(answers.items())  # type: ignore[arg-type]
+        # Staged while open, the same sums once the round has closed (rule 10).
+        assert await staged_counts(factory, pulse.id) == dict(expected)
+        await Rounds(factory, BANK, TEST_SECRET).close(pulse.id)
         async with factory() as session:
             rows = await session.execute(
                 select(AnswerCount.item_id, AnswerCount.value, AnswerCount.count).where(

@@ -56,6 +56,7 @@ from tests.support.postgres import (
 )
 from tests.support.processes import spawn_bot, stop_process, until
 from tests.support.pulse_fixtures import member
+from tests.support.staged import staged_answers
 
 TEAM = "19:team-faults@thread.tacv2"
 PEOPLE = range(1, 11)
@@ -150,11 +151,18 @@ async def anonymous_tables(factory: SessionFactory, round_id: str) -> dict[str, 
                 )
             ).scalars()
         )
+    # While the round is open its answers are staged, sealed: opened here as the close would.
+    per_answer = {item: int(count) for item, count in per_item.items()}
+    for answer in await staged_answers(factory, round_id):
+        for item in answer.values:
+            per_answer[item] = per_answer.get(item, 0) + 1
+        if answer.comment:
+            comments.append(answer.comment)
     return {
         "responses": responses or 0,
         "participation": hashes,
-        "per_item": {item: int(count) for item, count in per_item.items()},
-        "comments": comments,
+        "per_item": per_answer,
+        "comments": sorted(comments),
     }
 
 

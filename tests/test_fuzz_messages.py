@@ -47,6 +47,7 @@ from bot import connector_client
 from bot.app import create_app
 from bot.request_body import MAX_BODY_BYTES
 from dialogs.cards.pulse import ANSWER_ACTION, COMMENT_INPUT, INPUT_PREFIX, pulse_card
+from storage.answer_seal import Answer, round_key, unseal
 from storage.answers import MAX_COMMENT_LENGTH
 from storage.comments import one_line
 from storage.db import create_engine, create_session_factory
@@ -66,7 +67,14 @@ OTHER_TEAM = "19:other-team@thread.tacv2"
 SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 ROSTER_SIZE = int(400 * SCALE) + 50  # one fresh person per example
 OUTSIDERS = range(50_001, 50_006)  # the other team: not members of TEAM
-ANSWER_TABLES = {"answer_counts", "round_responses", "anonymous_comments", "participation"}
+ANSWER_TABLES = {
+    "answer_counts",
+    "round_responses",
+    "anonymous_comments",
+    "participation",
+    "staged_answers",
+    "round_keys",
+}
 TALLY: dict[str, int] = {}
 
 
@@ -357,24 +365,25 @@ def expected_answer(world: World, value: Any) -> tuple[dict[str, int], str | Non
     return {k: v for k, v in values.items() if v is not None}, comment
 
 
-def assert_counted_exactly(outcome: Outcome, counted: dict[str, int], comment: str | None) -> None:
-    expected_tables = ANSWER_TABLES if comment else ANSWER_TABLES - {"anonymous_comments"}
-    assert outcome.changed == expected_tables, outcome.changes
+def assert_counted_exactly(
+    world: World, outcome: Outcome, counted: dict[str, int], comment: str | None
+) -> None:
+    """One sealed answer staged, holding exactly these values and this comment; one more
+    response and one participation hash; no counter or comment written while open (rule 10)."""
+    expected_tables = {"staged_answers", "participation", "round_responses"}
+    assert outcome.changed - {"round_keys"} == expected_tables, outcome.changes
     gone, new = outcome.changes["participation"]
     assert not gone and len(new) == 1
     gone, new = outcome.changes["round_responses"]
     assert [row[1] for row in new] == [row[1] + 1 for row in gone] or (
         not gone and [row[1] for row in new] == [1]
     )
-    gone, new = outcome.changes["answer_counts"]
-    steps = {}
-    old = {(r[1], r[2]): r[3] for r in gone}
-    for row in new:
-        steps[(row[1], row[2])] = row[3] - old.get((row[1], row[2]), 0)
-    assert steps == {(item, value): 1 for item, value in counted.items()}
-    if comment:
-        gone, new = outcome.changes["anonymous_comments"]
-        assert not gone and [row[2] for row in new] == [comment]
+    gone, new = outcome.changes["staged_answers"]
+    assert not gone and len(new) == 1
+    ((round_id, row_key, sealed),) = new
+    (salt,) = [row[1] for row in world.snapshots.current()["round_keys"]["rows"]]
+    key = round_key(TEST_SECRET, round_id, bytes(salt))
+    assert unseal(key, round_id, row_key, bytes(sealed)) == Answer(counted, comment)
 
 
 def assert_nothing_changed(outcome: Outcome) -> None:
@@ -484,7 +493,7 @@ def test_the_real_submission_is_counted(world: World) -> None:
     assert counted is not None
     outcome = send(world, world.submission(n, value), name="real submission")
     assert outcome.status == 201
-    assert_counted_exactly(outcome, *counted)
+    assert_counted_exactly(world, outcome, *counted)
     again = send(world, world.submission(n, value), name="real submission")
     assert_nothing_changed(again)
     assert polite(again)
@@ -514,7 +523,7 @@ def test_card_values_of_the_wrong_shape_change_nothing(world: World, data: st.Da
     assert outcome.status == 201
     counted = expected_answer(world, value)
     if counted is not None:
-        assert_counted_exactly(outcome, *counted)
+        assert_counted_exactly(world, outcome, *counted)
         return
     if isinstance(value, dict) and value:
         assert_nothing_changed(outcome)  # a card submission never touches the directory
@@ -624,7 +633,7 @@ def test_wrong_types_for_every_activity_field_change_nothing_they_should_not(
         # Counted: only when it is still a message from this member with the real card value.
         assert activity.get("type") == "message"
         assert activity["from"]["id"] == f"29:user-{n}"
-        assert_counted_exactly(outcome, *expected_answer(world, value))  # type: ignore[misc]
+        assert_counted_exactly(world, outcome, *expected_answer(world, value))  # type: ignore[misc]
     else:
         assert_nothing_changed(outcome)
 
@@ -810,7 +819,7 @@ def test_unknown_types_and_bad_invokes_touch_only_the_senders_own_rows(
         assert outcome.status in (200, 201), outcome
     assert not outcome.changed & ANSWER_TABLES or kind == "message", outcome.changes
     if outcome.changed & ANSWER_TABLES:
-        assert_counted_exactly(outcome, *expected_answer(world, value))  # type: ignore[misc]
+        assert_counted_exactly(world, outcome, *expected_answer(world, value))  # type: ignore[misc]
         return
     # A message, an installation of the app in the 1:1 chat or its removal: the sender's own row.
     assert outcome.changed <= {"recipients", "conversations"}, outcome.changes

@@ -272,12 +272,10 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     answering_logs = list(caplog.records)
     after = await read_tables(url)
 
-    # Rule 1: only the anonymous tables changed, they are key-ordered, and hold no identifier.
+    # Rules 1 and 10: only sealed answers and participation changed; key-ordered, no identifier.
     assert_answers_left_no_trace(before, after, identifiers, REFLECTIONS.values())
-    counts = {(r[1], r[2]): r[3] for r in after["answer_counts"]["rows"]}
-    assert counts == {("rating", value): 1 for value in RATINGS.values()}
-    texts = sorted(r[2] for r in after["anonymous_comments"]["rows"])
-    assert texts == sorted(REFLECTIONS.values())
+    assert after["answer_counts"]["rows"] == [] and after["anonymous_comments"]["rows"] == []
+    assert len(after["staged_answers"]["rows"]) == 5
     assert after["round_responses"]["rows"] == [(round_info.id, 5)]
 
     # Rule 8: the answered cards became one identical thanks card; nothing chosen is echoed.
@@ -311,6 +309,12 @@ async def test_a_prompt_in_personal_chats_leaves_nothing_that_links_a_person_to_
     assert released.texts == [] and released.texts_held_back  # rule 6: five is below seven
     released = await reflections.released(round_info.id, 5, min_comment_group_size=5)
     assert released is not None and sorted(released.texts) == sorted(REFLECTIONS.values())
+    closed = await read_tables(url)
+    counts = {(r[1], r[2]): r[3] for r in closed["answer_counts"]["rows"]}
+    assert counts == {("rating", value): 1 for value in RATINGS.values()}
+    texts = sorted(r[2] for r in closed["anonymous_comments"]["rows"])
+    assert texts == sorted(REFLECTIONS.values())
+    assert closed["staged_answers"]["rows"] == [] and closed["round_keys"]["rows"] == []
 
 
 @pytest.mark.sqlite_only  # the app-level scan below runs on both

@@ -24,6 +24,7 @@ from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
 from tests.support.db_inspection import (
+    ANSWER_TABLES,
     assert_answers_left_no_trace,
     assert_in_key_order,
     read_tables,
@@ -189,12 +190,10 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
     answering_logs = list(caplog.records)
     after = await read_tables(url)
 
-    # --- Rule 1: only the anonymous tables changed when people answered. -----------------------
+    # --- Rules 1 and 10: only sealed answers and participation changed when people answered. ---
     assert_answers_left_no_trace(before, after, identifiers, COMMENTS.values())
-    # The counters hold exactly the five answers; comments are there without anything else.
-    counts = {(r[1], r[2]): r[3] for r in after["answer_counts"]["rows"]}
-    assert set(counts.values()) == {1} and len(counts) == 25
-    assert sorted(r[2] for r in after["anonymous_comments"]["rows"]) == sorted(COMMENTS.values())
+    assert after["answer_counts"]["rows"] == [] and after["anonymous_comments"]["rows"] == []
+    assert len(after["staged_answers"]["rows"]) == 5
     assert after["round_responses"]["rows"][0][1] == 5
 
     # --- Rule 8: the chat shows nothing the person chose. --------------------------------------
@@ -242,6 +241,11 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
     clock.advance(days=1)
     await wait_until_async(lambda: round_state(url), "closed")
     closed = await read_tables(url)
+    # The counters hold exactly the five answers; comments are there without anything else.
+    counts = {(r[1], r[2]): r[3] for r in closed["answer_counts"]["rows"]}
+    assert set(counts.values()) == {1} and len(counts) == 25
+    assert sorted(r[2] for r in closed["anonymous_comments"]["rows"]) == sorted(COMMENTS.values())
+    assert closed["staged_answers"]["rows"] == [] and closed["round_keys"]["rows"] == []
     assert closed["participation"]["rows"] == []
     assert [r for r in closed["outbox"]["rows"] if r[1] == "reminder"] == []
     if closed["anonymous_comments"]["sql"] is None:  # PostgreSQL: closing rewrote them together
@@ -286,7 +290,7 @@ async def test_a_pulse_answer_from_a_channel_is_refused_and_changes_nothing(
     assert "HEMMELIG" not in json.dumps(refusal.activity) and "4" not in refusal.activity["text"]
     assert len([s for s in connector.sent if s.kind == "update"]) == updates
     after = await read_tables(url)
-    for table in ("answer_counts", "anonymous_comments", "round_responses", "participation"):
+    for table in ANSWER_TABLES:
         assert after[table]["rows"] == before[table]["rows"], table
 
     await answer(client, connector, 6, 4)  # the same person in their own chat: counted

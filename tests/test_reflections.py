@@ -13,7 +13,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.answer_models import (
+    AnonymousComment,
+    AnswerCount,
+    Participation,
+    RoundKey,
+    RoundResponses,
+    StagedAnswer,
+)
+from storage.answer_seal import Answer
 from storage.db import SessionFactory
 from storage.errors import (
     AlreadyAnswered,
@@ -38,6 +46,7 @@ from storage.reflections import (
 from storage.rounds import Rounds
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, open_round, team_with_members
+from tests.support.staged import staged_answers, staged_counts
 
 RATED = "borger-lettere"  # a starter prompt with a rating question
 UNRATED = "borger-regel"  # a starter prompt without one
@@ -62,7 +71,14 @@ async def reflect(factory, round_id, n, rating=None, text=None, now=NOW):  # noq
 async def snapshot(factory: SessionFactory) -> dict[str, list[tuple]]:
     async with factory() as session:
         result = {}
-        for model in (AnswerCount, RoundResponses, AnonymousComment, Participation):
+        for model in (
+            AnswerCount,
+            RoundResponses,
+            AnonymousComment,
+            Participation,
+            StagedAnswer,
+            RoundKey,
+        ):
             rows = await session.execute(select(model.__table__))
             result[model.__tablename__] = sorted(tuple(r) for r in rows)
         return result
@@ -114,11 +130,18 @@ async def test_a_reflection_is_counted_once_in_the_anonymous_tables(
     with pytest.raises(AlreadyAnswered):
         await reflect(session_factory, prompt_round, 1, rating="1", text="igen")
     assert await snapshot(session_factory) == before
-    assert before["answer_counts"] == [(prompt_round, RATING_ITEM, 4, 1)]
+    assert await staged_answers(session_factory, prompt_round) == [
+        Answer(values={RATING_ITEM: 4}, comment="Vi ringede tilbage samme dag")
+    ]
+    assert before["answer_counts"] == [] and before["anonymous_comments"] == []  # rule 10
     assert before["round_responses"] == [(prompt_round, 1)]
-    ((round_id, key, text),) = before["anonymous_comments"]
-    assert (round_id, text) == (prompt_round, "Vi ringede tilbage samme dag") and len(key) == 32
     assert len(before["participation"]) == 1
+    await Rounds(session_factory, default_bank(), TEST_SECRET).close(prompt_round)
+    after = await snapshot(session_factory)
+    assert after["answer_counts"] == [(prompt_round, RATING_ITEM, 4, 1)]
+    ((round_id, key, text),) = after["anonymous_comments"]
+    assert (round_id, text) == (prompt_round, "Vi ringede tilbage samme dag") and len(key) == 32
+    assert after["staged_answers"] == [] and after["participation"] == []
 
 
 async def test_racing_double_submissions_count_once(session_factory, prompt_round) -> None:
@@ -128,8 +151,7 @@ async def test_racing_double_submissions_count_once(session_factory, prompt_roun
     )
     assert sum(r is None for r in results) == 1
     assert all(isinstance(r, AlreadyAnswered) for r in results if r is not None)
-    snap = await snapshot(session_factory)
-    assert snap["answer_counts"] == [(prompt_round, RATING_ITEM, 3, 1)]
+    assert await staged_counts(session_factory, prompt_round) == {(RATING_ITEM, 3): 1}
 
 
 @pytest.mark.parametrize(

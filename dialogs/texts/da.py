@@ -87,9 +87,9 @@ TEXTS: dict[str, str] = {
     ),
     "my_data.queued": "{count} besked(er) til dig venter på at blive sendt.",
     "my_data.answers": (
-        "**Dine svar** er gemt uden navn, id eller tidspunkt: dine valg kun som tal lagt sammen med "
-        "de andres, en kommentar som tekst uden afsender. Derfor kan ingen, heller ikke jeg, finde, "
-        "ændre eller slette netop dine svar."
+        "**Dine svar** er gemt uden navn, id eller tidspunkt — krypteret, mens målingen er åben, "
+        "og derefter kun som tal lagt sammen med de andres, en kommentar som tekst uden afsender. "
+        "Derfor kan ingen, heller ikke jeg, finde, ændre eller slette netop dine svar."
     ),
     # Units and leaders (HR)
     "help.cmd.unit": "**enhed** — flyt en enhed i organisationen, eller tilføj og fjern ledere",

@@ -88,8 +88,9 @@ TEXTS: dict[str, str] = {
     ),
     "my_data.queued": "{count} message(s) to you are waiting to be sent.",
     "my_data.answers": (
-        "**Your answers** are stored without name, id or time: your choices only as numbers added "
-        "to everyone else's, a comment as text without a sender. So nobody, not even I, can find, "
+        "**Your answers** are stored without name, id or time — encrypted while the pulse is open, "
+        "and after that only as numbers added to everyone else's, a comment as text without a "
+        "sender. So nobody, not even I, can find, "
         "change or delete your answers in particular."
     ),
     # Units and leaders (HR)

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from dialogs.texts import en
+from storage.answer_seal import Answer
 from tests.e2e.harness import BotSpec, PlaygroundClient
+from tests.support.staged import staged_in_file
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +31,16 @@ PLACEHOLDER = {
     for name in ("text_da", "text_en", "rating_da", "rating_en")
 }
 REFLECTION = "Vi mødes ved kaffemaskinen og løser det sammen — æøå"
-ANONYMOUS = ("answer_counts", "round_responses", "anonymous_comments", "participation")
+ANONYMOUS = (
+    "answer_counts",
+    "round_responses",
+    "anonymous_comments",
+    "participation",
+    "staged_answers",
+)
+
+
+SECRET = "e2e-secret-0123456789-0123456789-xyz"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +52,7 @@ def db_file(e2e_dir: Path) -> Path:
 def bot_spec(db_file: Path) -> BotSpec:
     return BotSpec.trivselsbot(
         db_file,
-        BOT_ANONYMITY_SECRET="e2e-secret-0123456789-0123456789-xyz",
+        BOT_ANONYMITY_SECRET=SECRET,
         BOT_HR_ADMINS=ALEX_AAD,
         BOT_OUTBOX_POLL_SECONDS="0.2",
         BOT_SCHEDULER_INTERVAL_SECONDS="0.5",
@@ -70,7 +81,7 @@ async def wait_for_roster(db_file: Path, size: int = 6) -> None:
 def assert_nobody_in_the_anonymous_tables(db_file: Path) -> None:
     for table in ANONYMOUS:
         for row in query(db_file, f"SELECT * FROM {table}"):
-            dump = json.dumps(row, ensure_ascii=False)
+            dump = json.dumps(row, ensure_ascii=False, default=lambda b: bytes(b).hex())
             assert "user-id-0" not in dump and "Alex" not in dump and ALEX_AAD not in dump
 
 
@@ -158,12 +169,11 @@ async def test_hr_creates_a_prompt_with_the_card_publishes_it_and_a_reflection_i
         prompt_id,
     )
     assert (eligible, state) == (6, "open")
-    assert query(db_file, "SELECT text FROM anonymous_comments WHERE round_id = ?", round_id) == [
-        (REFLECTION,)
-    ]
-    assert query(
-        db_file, "SELECT item_id, value, count FROM answer_counts WHERE round_id = ?", round_id
-    ) == [("rating", 4, 1)]
+    # Open: nothing counted or written as a comment yet (rule 10); the reflection is staged.
+    assert query(db_file, "SELECT count(*) FROM anonymous_comments WHERE round_id = ?", round_id)[
+        0
+    ] == (0,)
+    assert staged_in_file(db_file, round_id, SECRET) == [Answer({"rating": 4}, REFLECTION)]
     assert query(db_file, "SELECT responses FROM round_responses WHERE round_id = ?", round_id) == [
         (1,)
     ]
@@ -178,7 +188,7 @@ async def test_hr_creates_a_prompt_with_the_card_publishes_it_and_a_reflection_i
     value = {"action": "reflection.answer", "round": round_id, "rating": "1", "reflection": "igen"}
     await pg.submit(pg.config.personal_chat_id, card.message_id, value)
     await pg.wait_for_text("already answered", conversation=pg.config.personal_chat_id)
-    assert query(db_file, "SELECT count(*) FROM anonymous_comments") == [(1,)]
+    assert query(db_file, "SELECT count(*) FROM staged_answers") == [(1,)]
 
 
 async def test_a_prompt_for_the_team_channel_arrives_there_and_is_answered_privately(
@@ -227,9 +237,7 @@ async def test_a_prompt_for_the_team_channel_arrives_there_and_is_answered_priva
         lambda e: e.action == "updateMessage" and e.message_id == card.message_id
     )
     assert "Thank you" in thanks.all_text and "smilede" not in thanks.all_text
-    assert query(db_file, "SELECT text FROM anonymous_comments WHERE round_id = ?", round_id) == [
-        ("Om borgeren, der smilede",)
-    ]
+    assert staged_in_file(db_file, round_id, SECRET) == [Answer({}, "Om borgeren, der smilede")]
     # Nothing was said in the channel about who pressed or answered.
     await pg.expect_silence(
         lambda e: e.root_conversation_id == TEAM_ID and e.action == "createMessage", seconds=1.0

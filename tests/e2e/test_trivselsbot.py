@@ -17,10 +17,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import BotSpec, PlaygroundClient
+from tests.support.staged import staged_counts_in_file
 
 pytestmark = pytest.mark.e2e
 
 TEAM_ID = "team-id"
+
+
+SECRET = "e2e-secret-0123456789-0123456789-xyz"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,7 @@ def db_file(e2e_dir: Path) -> Path:
 def bot_spec(db_file: Path) -> BotSpec:
     return BotSpec.trivselsbot(
         db_file,
-        BOT_ANONYMITY_SECRET="e2e-secret-0123456789-0123456789-xyz",
+        BOT_ANONYMITY_SECRET=SECRET,
         BOT_DEMO_ALL_ROLES="true",
         BOT_OUTBOX_POLL_SECONDS="0.2",
         BOT_SCHEDULER_INTERVAL_SECONDS="0.5",
@@ -196,9 +200,11 @@ async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
     items = json.loads(
         query(db_file, "SELECT items FROM pulse_rounds WHERE id = ?", round_id)[0][0]
     )
-    counts = query(
-        db_file, "SELECT item_id, value, count FROM answer_counts WHERE round_id = ?", round_id
-    )
+    # Open: nothing counted yet (rule 10); the one answer is staged, sealed.
+    assert query(db_file, "SELECT count(*) FROM answer_counts WHERE round_id = ?", round_id) == [
+        (0,)
+    ]
+    counts = staged_counts_in_file(db_file, round_id, SECRET)
     assert sorted(counts) == sorted([(i, 4, 1) for i in items[:4]] + [(items[4], 5, 1)])
     assert query(db_file, "SELECT responses FROM round_responses WHERE round_id = ?", round_id) == [
         (1,)
@@ -210,17 +216,13 @@ async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
     await pg.submit(pg.config.personal_chat_id, card.message_id, value)
     refusal = await pg.wait_for_text("already answered", conversation=pg.config.personal_chat_id)
     assert "can't be changed" in refusal.all_text
-    assert sorted(
-        query(
-            db_file, "SELECT item_id, value, count FROM answer_counts WHERE round_id = ?", round_id
-        )
-    ) == sorted(counts)
+    assert staged_counts_in_file(db_file, round_id, SECRET) == sorted(counts)
     assert query(db_file, "SELECT count(*) FROM participation WHERE round_id = ?", round_id) == [
         (1,)
     ]
     # Nothing in the anonymous tables names the person who answered.
     for table in ("answer_counts", "round_responses", "anonymous_comments", "participation"):
-        for row in query(db_file, f"SELECT * FROM {table}"):
+        for row in query(db_file, f"SELECT * FROM {table}"):  # staged_answers: sealed bytes
             assert "user-id-0" not in json.dumps(row) and "Alex" not in json.dumps(row)
 
 

@@ -113,7 +113,18 @@ async def snapshot(session_factory: Any) -> dict[str, list[tuple[Any, ...]]]:
         return result
 
 
-ANSWER_TABLES = {"answer_counts", "round_responses", "anonymous_comments", "participation"}
+# Every table that holds something of an answer, or of who answered.
+ANSWER_TABLES = {
+    "answer_counts",
+    "round_responses",
+    "anonymous_comments",
+    "participation",
+    "staged_answers",
+    "round_keys",
+}
+# What answering an open round may change (rule 10): sealed answers, the round's salt (made by
+# its first answer), participation hashes and the response count; never a counter or a comment.
+OPEN_ROUND_TABLES = {"staged_answers", "round_keys", "participation", "round_responses"}
 
 
 def assert_answers_left_no_trace(
@@ -121,12 +132,16 @@ def assert_answers_left_no_trace(
     after: dict[str, dict[str, Any]],
     identifiers: set[str],
     texts: Iterable[str],
+    *,
+    salt_made: bool = True,
 ) -> None:
-    """Rule 1 on the real schema: answering changed only the anonymous tables, which are
-    key-ordered, have no date or time column and hold no identifier; free texts live nowhere else."""
+    """Rules 1 and 10 on the real schema while a round is open: answering changed only the tables
+    an open round may change, which are key-ordered, have no date or time column and hold no
+    identifier; the sealed answers are all of one length; no free text is readable anywhere."""
     import json
 
-    assert changed_tables(before, after) == ANSWER_TABLES
+    expected = OPEN_ROUND_TABLES if salt_made else OPEN_ROUND_TABLES - {"round_keys"}
+    assert changed_tables(before, after) == expected
     for name in ANSWER_TABLES:
         table = after[name]
         if table["sql"] is not None:  # SQLite
@@ -138,14 +153,20 @@ def assert_answers_left_no_trace(
         for row in table["rows"]:
             dump = json.dumps(row, ensure_ascii=False, default=str)
             assert not any(identifier in dump for identifier in identifiers), (name, row)
+    sealed = [row[2] for row in after["staged_answers"]["rows"]]
+    assert len({len(blob) for blob in sealed}) <= 1, "a sealed answer's length tells it apart"
     if after["participation"]["sql"] is None:
         assert_no_transaction_ties_a_participant(after)
         assert_in_key_order(after, "participation")
     texts = list(texts)
     for name, table in after.items():
-        if name not in ANSWER_TABLES:
-            dump = json.dumps(table["rows"], ensure_ascii=False, default=str)
-            assert not any(text in dump for text in texts), name
+        dump = json.dumps(table["rows"], ensure_ascii=False, default=str)
+        assert not any(text in dump for text in texts), name
+        for row in table["rows"]:
+            for value in row:
+                if isinstance(value, bytes | memoryview):
+                    raw = bytes(value)
+                    assert not any(text.encode() in raw for text in texts), name
 
 
 def assert_no_transaction_ties_a_participant(after: dict[str, dict[str, Any]]) -> None:
@@ -156,7 +177,7 @@ def assert_no_transaction_ties_a_participant(after: dict[str, dict[str, Any]]) -
     participation = after["participation"]["xmin"]
     if len(participation) < 2:
         return
-    for name in ("anonymous_comments", "answer_counts"):
+    for name in ("anonymous_comments", "answer_counts", "staged_answers"):
         for xmin in after[name]["xmin"]:
             sharing = participation.count(xmin)
             assert sharing in (0, len(participation)), (

@@ -32,6 +32,9 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "200",
     "shared_buffers": "32MB",
+    # Commit times readable per row (pg_xact_commit_timestamp): the rule-10 test reads them as an
+    # administrator who turned this on would (tests/test_files_forget.py).
+    "track_commit_timestamp": "on",
 }
 
 
