@@ -117,6 +117,9 @@ async def test_pulse_comments_and_reflections_are_stored_as_one_line(
     await submit_reflection(
         session_factory, TEST_SECRET, prompt, "29:user-1", None, "a\r\n\r\nb\u200b", NOW
     )
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    for round_id in (pulse.id, prompt):  # answers are staged sealed until the round closes
+        await rounds.close(round_id, NOW)
     async with session_factory() as session:
         rows = await session.execute(select(AnonymousComment.round_id, AnonymousComment.text))
         stored = sorted(rows.all())
