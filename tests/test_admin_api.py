@@ -14,7 +14,8 @@ from bot.admin_api import ROUTES
 from bot.app import RUNTIME, create_app
 from storage.db import create_session_factory
 from tests.conftest import make_settings
-from tests.support.pulse_fixtures import team_with_members
+from tests.support.clock import Clock
+from tests.support.pulse_fixtures import NOW, team_with_members
 
 TOKEN = "admin-token-0123456789-0123456789-abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -28,7 +29,10 @@ NEW = {
 @pytest.fixture
 async def api(db_path) -> AsyncIterator[TestClient]:
     settings = make_settings(db_path, BOT_ADMIN_TOKEN=TOKEN, BOT_BACKGROUND_WORKERS=False)
-    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+    # The app's clock, not the real one: when a schedule first runs (and so its UTC offset,
+    # +01:00 in winter, +02:00 in summer) follows from the day the app thinks it is.
+    app = create_app(settings, now=Clock(NOW))  # Monday 23 November 2026, 10:00 in Copenhagen
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
 
@@ -205,7 +209,8 @@ async def test_publishing_through_the_api(api) -> None:
         "schedule": {"every_days": 14, "weekday": 0, "time": "08:30"},
     }
     status, result = await call(api, "POST", "/admin/publications", planned)
-    assert status == 201 and result["scheduled_for"].endswith("08:30:00+01:00")
+    # The first Monday 08:30 after Monday 23 November 10:00: a week later, in winter time.
+    assert status == 201 and result["scheduled_for"] == "2026-11-30T08:30:00+01:00"
     status, listing = await call(api, "GET", "/admin/publications")
     (view,) = listing["publications"]
     status, cancelled = await call(api, "DELETE", f"/admin/publications/{view['id']}")
