@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from storage.retention import RetentionPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
 DEV_ONLY_SECRET = "dev-only-secret-never-use-in-production-0123456789"
+MIN_SECRET_LENGTH = 32
+# "aaaa…" or "abababab…" is 32 characters long and guessable; a random value of 32 characters
+# from any usual alphabet has far more than ten distinct characters.
+MIN_SECRET_DISTINCT = 10
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class ConfigurationError(Exception):
@@ -26,7 +33,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL")
+    # repr=False: the URL may hold the database password; print `masked_database_url` instead.
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL", repr=False)
     app_id: str = Field("", validation_alias="MicrosoftAppId")
     app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
     app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
@@ -46,6 +54,10 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
     port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
+    # The admin API on its own address (e.g. an internal interface the internet does not reach);
+    # empty: /admin/ is served next to /api/messages on BOT_HOST:BOT_PORT.
+    admin_host: str = Field("", validation_alias="BOT_ADMIN_HOST")
+    admin_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_ADMIN_PORT")
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
     pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
     pulse_reminder_hours: int = Field(
@@ -145,6 +157,26 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _dev_mode_stays_local(self) -> Settings:
+        """Dev mode turns authentication off and uses a public secret: it must never be reachable
+        by, or configured for, real people."""
+        if not self.dev_mode:
+            return self
+        if self.app_id or self.app_password.get_secret_value():
+            raise ValueError(
+                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword: dev mode is "
+                "for the local Playground only; unset BOT_DEV_MODE to run the real bot"
+            )
+        for name, host in (("BOT_HOST", self.host), ("BOT_ADMIN_HOST", self.admin_host)):
+            if host and not is_loopback(host):
+                raise ValueError(
+                    f"BOT_DEV_MODE=true with {name}={host}: dev mode accepts unauthenticated "
+                    f"requests, so it only listens on 127.0.0.1 (or ::1, localhost); set {name} "
+                    "to one of those"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _credentials_or_dev_mode(self) -> Settings:
         if not self.app_id:
             if not self.dev_mode:
@@ -166,11 +198,11 @@ class Settings(BaseSettings):
             if not self.dev_mode:
                 raise ValueError(
                     "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
-                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                    f"(e.g. `{GENERATE_SECRET}`)"
                 )
             self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
-        elif len(secret) < 32:
-            raise ValueError("BOT_ANONYMITY_SECRET must be at least 32 characters long")
+        else:
+            _check_secret(secret, self.dev_mode)
         if self.send_rate_per_second > 30 and not self.dev_mode:
             raise ValueError(
                 "BOT_SEND_RATE_PER_SECOND above 30 would exceed what Teams allows per app per "
@@ -196,9 +228,52 @@ class Settings(BaseSettings):
         )
 
     @property
+    def masked_database_url(self) -> str:
+        """The database URL fit for a banner or a log line: the password shown as ***."""
+        return mask_url(self.database_url)
+
+    @property
     def authentication_enabled(self) -> bool:
         """Empty app id turns off the SDK's authentication entirely: only ever in dev mode."""
         return bool(self.app_id)
+
+
+def mask_url(url: str) -> str:
+    """A database URL without its password (SQLAlchemy's own rendering); junk is hidden whole."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL may still hold a password
+        return "<database URL not shown>"
+
+
+def is_loopback(host: str) -> bool:
+    """Only the machine itself reaches these: 127.0.0.0/8, ::1 and the name localhost."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # another name, "0.0.0.0" is an address: neither is loopback
+
+
+def _check_secret(secret: str, dev_mode: bool) -> None:
+    """The anonymity secret keys every participation hash: a known or guessable one lets whoever
+    holds the database test "did this person answer?" offline."""
+    if secret == DEV_ONLY_SECRET and not dev_mode:
+        raise ValueError(
+            "BOT_ANONYMITY_SECRET is the built-in dev-mode secret, which is public: set a random "
+            f"value of your own (e.g. `{GENERATE_SECRET}`)"
+        )
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"BOT_ANONYMITY_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
+            f"(e.g. `{GENERATE_SECRET}`)"
+        )
+    if len(set(secret)) < MIN_SECRET_DISTINCT and not dev_mode:
+        raise ValueError(
+            f"BOT_ANONYMITY_SECRET has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
+            f"can be guessed: set a random value (e.g. `{GENERATE_SECRET}`)"
+        )
 
 
 _ALIASES = {
