@@ -207,7 +207,12 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             services, Router(), ConversationState(SqlStorage(factory)), on_queued=worker.wake
         )
         app[RUNTIME] = Runtime(
-            engine, services, outbox, worker, scheduler, messages_handler(adapter, bot)
+            engine,
+            services,
+            outbox,
+            worker,
+            scheduler,
+            messages_handler(adapter, bot, settings.app_tenant_id),
         )
         app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
         tasks = []
