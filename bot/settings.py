@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # empty: /admin/ is served next to /api/messages on BOT_HOST:BOT_PORT.
     admin_host: str = Field("", validation_alias="BOT_ADMIN_HOST")
     admin_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_ADMIN_PORT")
+    # Reverse proxies in front of the admin API whose X-Forwarded-For is believed (addresses or
+    # networks, comma-separated); empty: the connecting address is the client, whatever it says.
+    admin_trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BOT_ADMIN_TRUSTED_PROXIES"
+    )
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
     pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
     pulse_reminder_hours: int = Field(
@@ -67,7 +72,8 @@ class Settings(BaseSettings):
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
-    # counts as 10 calls. Failed token attempts from all addresses together: at most this many.
+    # counts as 10 calls. Failed token attempts from all addresses together beyond this many a
+    # minute are answered slowly (a right token is never held back by them).
     admin_rate_per_minute: int = Field(
         120, ge=1, le=100_000, validation_alias="BOT_ADMIN_RATE_PER_MINUTE"
     )
@@ -130,6 +136,21 @@ class Settings(BaseSettings):
     def _k_at_least_three(cls, value: int) -> int:
         if value < 3:
             raise ValueError("must be at least 3: smaller groups make single answers traceable")
+        return value
+
+    @field_validator("admin_trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for part in value:
+                try:
+                    ipaddress.ip_network(str(part), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{part!r} is not an address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                    ) from None
         return value
 
     @field_validator("hr_admins", mode="before")
@@ -213,6 +234,13 @@ class Settings(BaseSettings):
                 "BOT_OUTBOX_LEASE_SECONDS must be more than twice BOT_SEND_TIMEOUT_SECONDS, so a "
                 "send started under a lease ends before another worker may take it over"
             )
+        if self.admin_port is not None and self.admin_port == self.port:
+            raise ValueError(
+                "BOT_ADMIN_PORT must differ from BOT_PORT (leave it empty to serve /admin/ on "
+                "BOT_PORT)"
+            )
+        if self.admin_host and self.admin_port is None:
+            raise ValueError("BOT_ADMIN_HOST needs BOT_ADMIN_PORT: set the port the admin API uses")
         if self.demo_all_roles and not self.dev_mode:
             raise ValueError(
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"

@@ -267,3 +267,18 @@ def test_the_database_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -
         assert "S3cret" not in shown
     assert "postgresql+asyncpg://bot:***@db.internal:5432/trivsel" in banner(1, 2, url)
     assert mask_url("not a url at all :// x") == "<database URL not shown>"
+
+
+def test_admin_address_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "BOT_ADMIN_PORT must differ" in error_for(
+        monkeypatch, BOT_DEV_MODE="true", BOT_PORT="4000", BOT_ADMIN_PORT="4000"
+    )
+    monkeypatch.delenv("BOT_ADMIN_PORT")
+    assert "BOT_ADMIN_HOST needs BOT_ADMIN_PORT" in error_for(
+        monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_HOST="127.0.0.1"
+    )
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_TRUSTED_PROXIES="10.0.0.1, x")
+    assert "BOT_ADMIN_TRUSTED_PROXIES" in message and "'x'" in message
+    monkeypatch.delenv("BOT_ADMIN_HOST")
+    monkeypatch.setenv("BOT_ADMIN_TRUSTED_PROXIES", "10.0.0.1, fd00::/8")
+    assert load_settings().admin_trusted_proxies == ["10.0.0.1", "fd00::/8"]
