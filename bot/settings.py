@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         token = value.get_secret_value()
         if token and (len(token) < 32 or token != token.strip()):
             raise ValueError("must be at least 32 characters without surrounding spaces, or empty")
+        if token and len(set(token)) < MIN_SECRET_DISTINCT:
+            raise ValueError(
+                f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
+                f"set a random value (e.g. `{GENERATE_SECRET}`)"
+            )
         return value
 
     @field_validator("min_group_size")

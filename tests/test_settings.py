@@ -282,3 +282,8 @@ def test_admin_address_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("BOT_ADMIN_HOST")
     monkeypatch.setenv("BOT_ADMIN_TRUSTED_PROXIES", "10.0.0.1, fd00::/8")
     assert load_settings().admin_trusted_proxies == ["10.0.0.1", "fd00::/8"]
+
+
+def test_a_guessable_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_TOKEN="ab" * 20)
+    assert message.startswith("Invalid configuration: BOT_ADMIN_TOKEN: has fewer than 10")
