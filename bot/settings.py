@@ -180,6 +180,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
             )
+        # Parsed here, so that a malformed URL is one line without it, not SQLAlchemy's error
+        # later, which quotes the whole URL (password and all) in a traceback.
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - a port that is not a number fails only when read
+        except Exception:  # noqa: BLE001 - ArgumentError, ValueError: all the same to the operator
+            raise ValueError(
+                "is not a valid URL (postgresql+asyncpg://user:password@host:5432/db, with "
+                "special characters in the password percent-encoded)"
+            ) from None
+        if url.host and "@" in url.host:
+            raise ValueError("write @ in the password as %40 (the URL is read up to the first @)")
         return value
 
     @model_validator(mode="after")

@@ -2,7 +2,8 @@
 
 Over the limit: 429 with Retry-After and a JSON error that says how long to wait; nothing is
 written; after the wait it works again. Wrong tokens count ten times; failed tokens from all
-addresses share one budget. The token comparison survives bytes that are not UTF-8.
+addresses share one budget, which only slows the failures: a right token is never locked out by
+strangers (issue 13). The token comparison survives bytes that are not UTF-8.
 """
 
 from __future__ import annotations

@@ -287,3 +287,18 @@ def test_admin_address_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_guessable_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_TOKEN="ab" * 20)
     assert message.startswith("Invalid configuration: BOT_ADMIN_TOKEN: has fewer than 10")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+asyncpg://bot:S3cret@db:notaport/x", "postgresql+asyncpg://bot:S3c@ret@db/x"],
+    ids=["bad port", "unencoded @"],
+)
+def test_a_malformed_database_url_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """SQLAlchemy's own error (at the first connection) quotes the whole URL, password and all;
+    and an unencoded @ in the password would leave part of it outside the masked field."""
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_DATABASE_URL=url)
+    assert message.startswith("Invalid configuration: BOT_DATABASE_URL:")
+    assert "S3c" not in message
