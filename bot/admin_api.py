@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.admin_rate_limit import AdminRateLimit
+from bot.admin_rate_limit import AdminRateLimit, forwarded_client, parse_networks
 from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
@@ -441,9 +442,15 @@ def _too_many(retry_after: int) -> web.Response:
     )
 
 
-def _client(request: web.Request) -> str:
-    """The connecting address; behind a reverse proxy that is the proxy's (see README)."""
-    return request.remote or "unknown"
+Networks = tuple[Any, ...]
+
+
+def _client(request: web.Request, trusted: Networks) -> str:
+    """The connecting address, or the one a trusted proxy (BOT_ADMIN_TRUSTED_PROXIES) forwarded.
+
+    X-Forwarded-For from anyone else is ignored: a stranger who could name any address would get a
+    fresh budget per request, and could spend someone else's."""
+    return forwarded_client(request.remote, request.headers.get("X-Forwarded-For"), trusted)
 
 
 def _unknown_query(request: web.Request, route: Route) -> ApiError | None:
@@ -456,35 +463,38 @@ def _unknown_query(request: web.Request, route: Route) -> ApiError | None:
     return _one_issue(unknown[0], "unknown_parameter", f"query parameters taken here: {allowed}")
 
 
-def _guarded(route: Route, token: str) -> Handler:
-    """Disabled → 404; over the rate limit → 429 (before the token is looked at); no or wrong
-    bearer token → 401; typed errors → their JSON status."""
+async def _refused_token(
+    limit: AdminRateLimit, client: str, error: str, challenge: str
+) -> web.Response:
+    """401, held back while failures from everywhere are over their shared budget (429 when too
+    many are held already): slower guessing, never a lock on the right token."""
+    delay = limit.failed(client)
+    if not await limit.hold(delay):
+        return _too_many(max(1, math.ceil(delay)))
+    return web.json_response({"error": error}, status=401, headers={"WWW-Authenticate": challenge})
+
+
+def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
+    """Disabled → 404; the address over its own rate limit → 429 (before the token is looked at);
+    no or wrong bearer token → 401 (slowed while failures everywhere are many); typed errors →
+    their JSON status."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
         limit = request.app[ADMIN_RATE_LIMIT]
-        client = _client(request)
+        client = _client(request, trusted)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         wait = limit.retry_after(client)
         if wait:
-            status = 429
             response = _too_many(wait)
         elif scheme.lower() != "bearer" or not given.strip():
-            limit.failed(client)
-            status = 401
-            response = web.json_response(
-                {"error": "missing bearer token"},
-                status=status,
-                headers={"WWW-Authenticate": 'Bearer realm="trivselsbot-admin"'},
+            response = await _refused_token(
+                limit, client, "missing bearer token", 'Bearer realm="trivselsbot-admin"'
             )
         elif not token_matches(given.strip(), token):
-            limit.failed(client)
-            status = 401
-            response = web.json_response(
-                {"error": "invalid token"},
-                status=status,
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            response = await _refused_token(
+                limit, client, "invalid token", 'Bearer error="invalid_token"'
             )
         else:
             limit.allowed(client)
@@ -502,10 +512,9 @@ def _guarded(route: Route, token: str) -> Handler:
                 response = web.json_response(
                     {"error": message or error.code}, status=404 if message else 400
                 )
-            status = response.status
         log.info(
             "admin.request",
-            extra={"method": request.method, "route": route.path, "status": status},
+            extra={"method": request.method, "route": route.path, "status": response.status},
         )
         return response
 
@@ -517,11 +526,12 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
     from bot.admin_openapi import openapi_document
 
     token = settings.admin_token.get_secret_value()
+    trusted = parse_networks(settings.admin_trusted_proxies)
     app[ADMIN_RATE_LIMIT] = AdminRateLimit(
         settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
     )
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _guarded(route, token))
+        app.router.add_route(route.method, route.path, _guarded(route, token, trusted))
     document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
     async def openapi(request: web.Request) -> web.Response:
@@ -529,10 +539,11 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         if not token:
             return web.json_response({"error": "the admin API is disabled"}, status=404)
         limit = request.app[ADMIN_RATE_LIMIT]
-        wait = limit.retry_after(_client(request))
+        client = _client(request, trusted)
+        wait = limit.retry_after(client)
         if wait:
             return _too_many(wait)
-        limit.allowed(_client(request))
+        limit.allowed(client)
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ConversationState
@@ -187,9 +189,42 @@ def start_settling(settings: Settings, summaries: Summaries) -> asyncio.Task[Non
     )
 
 
+def _is_admin_path(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")
+
+
+def admin_port_middleware(admin_port: int) -> Any:
+    """With BOT_ADMIN_PORT, /admin/ answers only on that socket and everything else only on the
+    other (/healthz on both): the internet may reach /api/messages without reaching HR's API."""
+
+    @web.middleware
+    async def separate(request: web.Request, handler: Any) -> web.StreamResponse:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        on_admin_port = bool(sockname) and sockname[1] == admin_port
+        if request.path != "/healthz" and _is_admin_path(request.path) != on_admin_port:
+            return web.json_response({"error": "not found"}, status=404)
+        return await handler(request)  # type: ignore[no-any-return]
+
+    return separate
+
+
+def listening_sockets(settings: Settings) -> list[socket.socket]:
+    """The bot's socket, and the admin API's own when BOT_ADMIN_PORT is set (BOT_ADMIN_HOST, or
+    BOT_HOST when that is empty)."""
+    places = [(settings.host, settings.port)]
+    if settings.admin_port:
+        places.append((settings.admin_host or settings.host, settings.admin_port))
+    sockets = []
+    for host, port in places:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sockets.append(socket.create_server((host.strip("[]"), port), family=family))
+    return sockets
+
+
 def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
     """Engines, services and workers live in cleanup_ctx: created on start, stopped on shutdown."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    middlewares = [admin_port_middleware(settings.admin_port)] if settings.admin_port else []
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app[SETTINGS] = settings
     adapter = create_adapter(settings)
 
@@ -214,7 +249,12 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             services, Router(), ConversationState(SqlStorage(factory)), on_queued=worker.wake
         )
         app[RUNTIME] = Runtime(
-            engine, services, outbox, worker, scheduler, messages_handler(adapter, bot)
+            engine,
+            services,
+            outbox,
+            worker,
+            scheduler,
+            messages_handler(adapter, bot, settings.app_tenant_id),
         )
         app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
         tasks = []

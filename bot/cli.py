@@ -37,7 +37,7 @@ def _announce_dev_mode(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import create_app, listening_sockets
     from bot.event_loop import use_fast_event_loop
     from bot.gc_tuning import freeze_after_startup
     from bot.logging_setup import configure_logging
@@ -53,12 +53,16 @@ def cmd_run(args: argparse.Namespace) -> None:
     log.info("event_loop", extra={"loop": use_fast_event_loop()})
     app = create_app(settings)
     freeze_after_startup(app)
+    admin = (
+        f" (admin API: http://{settings.admin_host or settings.host}:{settings.admin_port})"
+        if settings.admin_port
+        else ""
+    )
     web.run_app(
         app,
-        host=settings.host,
-        port=settings.port,
+        sock=listening_sockets(settings),
         print=lambda line: log.info(
-            "listening", extra={"url": f"http://{settings.host}:{settings.port}"}
+            "listening", extra={"url": f"http://{settings.host}:{settings.port}{admin}"}
         ),
         shutdown_timeout=10,
     )

@@ -21,6 +21,7 @@ from bot.prompt_runtime import build_prompt_services, seed_starter_library
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.db import SessionFactory
+from storage.import_files import ImportFileError, read_import_file
 from storage.models import utcnow
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import InvalidPrompts, dump_library, issues_from, parse_library
@@ -66,9 +67,9 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"Cannot read {path}: {error}", file=sys.stderr)
+        text = read_import_file(path)
+    except ImportFileError as error:
+        print(f"{path}: refused, nothing was imported: {error}", file=sys.stderr)
         return 1
     try:
         prompts = parse_library(text)  # checked before the database is even opened

@@ -1,11 +1,13 @@
-"""`trivselsbot results export`: HR's CSV of released results, never more than the cards show."""
+"""`trivselsbot results export`: HR's file of released results, never more than the cards show.
+
+By default a `;`-separated CSV for Danish Excel (bot/results_export.py); `--format xlsx` for a
+workbook; `--dialect rfc4180` for scripts (comma-separated, the English column names it always had).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.cli_common import binder
+from bot.results_export import COLUMNS, Dialect, Format, render, rfc4180
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -21,11 +24,12 @@ from storage.models import Unit, utcnow
 from storage.question_bank import default_bank
 from storage.summaries import Summaries
 
-# `answers`: to the dimension's questions; a month's rounds that did not ask it add none.
-COLUMNS = ["period", "unit", "figure", "responses", "eligible", "dimension", "answers", "score"]
+__all__ = ["COLUMNS", "export", "export_csv", "export_rows"]
 
 
-async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -> str:
+async def export_rows(
+    settings: Settings, now: Callable[[], datetime] = utcnow
+) -> list[dict[str, object]]:
     """Every figure disclosure released, for every unit (HR sees the whole organisation).
 
     `now` decides which months are over (their unit figures released); tests pass their clock."""
@@ -42,31 +46,72 @@ async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -
             now,
             min_comment_group_size=settings.min_comment_group_size,
         )
-        rows = await summaries.export_rows(units)
+        return await summaries.export_rows(units)
     finally:
         await engine.dispose()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+
+
+async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -> str:
+    """The scripts' form (`--dialect rfc4180`): comma-separated, English column names."""
+    return rfc4180(await export_rows(settings, now))
+
+
+async def export(
+    settings: Settings,
+    file_format: Format = "csv",
+    dialect: Dialect = "excel-da",
+    now: Callable[[], datetime] = utcnow,
+) -> tuple[bytes, int]:
+    """The file's bytes and how many figures (rows below the header) it holds."""
+    rows = await export_rows(settings, now)
+    return render(rows, default_bank(), file_format, dialect), len(rows)
+
+
+def _format_of(args: argparse.Namespace) -> Format:
+    """--format, else the file's suffix (.xlsx), else CSV."""
+    if args.format:
+        return args.format  # type: ignore[no-any-return]
+    if args.file and Path(args.file).suffix.lower() == ".xlsx":
+        return "xlsx"
+    return "csv"
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    text = asyncio.run(export_csv(settings))
+    file_format = _format_of(args)
+    if file_format == "xlsx" and args.dialect == "rfc4180":
+        print("--dialect rfc4180 is a CSV dialect: leave out --format xlsx", file=sys.stderr)
+        return 2
+    if file_format == "xlsx" and not args.file and sys.stdout.isatty():
+        print("An .xlsx file is binary: give a FILE.xlsx to write to", file=sys.stderr)
+        return 2
+    data, count = asyncio.run(export(settings, file_format, args.dialect))
     if args.file:
-        Path(args.file).write_text(text, encoding="utf-8")
-        print(f"Wrote {text.count(chr(10)) - 1} rows to {args.file}", file=sys.stderr)
+        Path(args.file).write_bytes(data)
+        print(f"Wrote {count} rows to {args.file}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
     results = sub.add_parser("results", help="released results for HR")
     actions = results.add_subparsers(dest="action", required=True)
-    export = actions.add_parser(
-        "export", help="CSV of every released figure (suppressed ones left out)"
+    export_parser = actions.add_parser(
+        "export",
+        help="every released figure (suppressed ones left out), for Danish Excel by default",
     )
-    export.add_argument("file", nargs="?", help="write here instead of standard output")
-    export.set_defaults(func=binder(settings_or_exit)(cmd_export))
+    export_parser.add_argument("file", nargs="?", help="write here instead of standard output")
+    export_parser.add_argument(
+        "--format",
+        choices=["csv", "xlsx"],
+        help="csv (the default) or xlsx; a FILE ending in .xlsx is xlsx",
+    )
+    export_parser.add_argument(
+        "--dialect",
+        choices=["excel-da", "rfc4180"],
+        default="excel-da",
+        help="excel-da: ';', decimal commas, UTF-8 with BOM, Danish column names (the default); "
+        "rfc4180: ',' and the English column names, for scripts",
+    )
+    export_parser.set_defaults(func=binder(settings_or_exit)(cmd_export))

@@ -15,6 +15,7 @@ from storage.baselines import Baselines, InvalidBaselines
 from storage.db import SessionFactory
 from storage.hierarchy import Hierarchy, InvalidHierarchy
 from storage.hierarchy_file import export_hierarchy, import_hierarchy, parse_file
+from storage.import_files import ImportFileError, read_import_file
 from storage.question_bank import default_bank
 
 
@@ -80,9 +81,9 @@ def cmd_units_leader(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_baseline_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        _nothing_imported(path.name, [f"cannot read the file ({error})"])
+        text = read_import_file(path, encoding="utf-8-sig")
+    except ImportFileError as error:
+        _nothing_imported(path.name, [str(error)])
         return 1
 
     async def work(factory: SessionFactory) -> int:

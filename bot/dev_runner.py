@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot.settings import mask_url
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "node_modules" / ".bin" / "agentsplayground"
 
@@ -40,6 +42,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def banner(port: int, playground_port: int, database_url: str) -> str:
+    """Where to go; the database URL without its password (a terminal is often shared or logged)."""
+    return (
+        f"\n  Trivselsbot runs on http://127.0.0.1:{port} (dev mode, database: "
+        f"{mask_url(database_url)})"
+        f"\n  Open the Agents Playground: http://localhost:{playground_port}"
+        "\n  Press Ctrl-C to stop both.\n"
+    )
 
 
 def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
@@ -89,12 +101,7 @@ def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
         cwd=data / "playground",
         start_new_session=True,
     )
-    print(
-        f"\n  Trivselsbot runs on http://127.0.0.1:{port} (dev mode, SQLite: {env['BOT_DATABASE_URL']})"
-        f"\n  Open the Agents Playground: http://localhost:{playground_port}"
-        "\n  Press Ctrl-C to stop both.\n",
-        flush=True,
-    )
+    print(banner(port, playground_port, env["BOT_DATABASE_URL"]), flush=True)
     try:
         while bot.poll() is None and playground.poll() is None:
             time.sleep(0.5)

@@ -1,7 +1,8 @@
 """POST /api/messages: our own edge, because the stock one answers 500 for bad tokens and 404 for bad JSON.
 
 Authentication is the SDK's own (`authenticate_request`); we only classify its failures correctly:
-any failure to authenticate is 401, malformed input is 400, and bot crashes are handled inside the
+any failure to authenticate is 401, malformed input is 400, an authenticated activity from another
+tenant than MicrosoftAppTenantId is 403 before any turn, and bot crashes are handled inside the
 turn (see adapter.on_turn_error) so they never reach the client as a stack trace.
 """
 
@@ -160,8 +161,43 @@ def _error_body(body: Model) -> dict[str, Any]:
     }
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
-    """Build the aiohttp handler for /api/messages around one adapter and one bot."""
+def _tenants(activity: Activity) -> set[str | None]:
+    """Every tenant the activity names: Teams puts it in channelData and, for most activities, in
+    the conversation too; both must be ours."""
+    data: Any = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    named: set[str | None] = {tenant.get("id")}
+    conversation = activity.conversation
+    extra = getattr(conversation, "additional_properties", None) or {}
+    # The SDK's model reads "tenantID"; Teams writes "tenantId", which msrest keeps aside.
+    for value in (getattr(conversation, "tenant_id", None), extra.get("tenantId")):
+        if value is not None:
+            named.add(value)
+    return named
+
+
+def foreign_tenant(activity: Activity, tenant_id: str) -> bool:
+    """True when the bot serves one tenant and the activity does not come from it (or names none).
+
+    A valid Bot Framework token says the channel sent the activity, not from which organisation:
+    an app that another tenant installs (or a multi-tenant registration) gets their turns too."""
+    return bool(tenant_id) and _tenants(activity) != {tenant_id}
+
+
+def _refused_tenant(activity: Activity) -> web.Response:
+    """403, empty. The token was valid, so this is not 401 (which tells the channel its credentials
+    failed and invites a retry with new ones); Bot Framework treats any non-2xx as "not delivered"
+    and does not retry a 4xx, and Teams shows the sender nothing. No body: whoever sent it learns
+    nothing about our tenant. The log line holds neither the activity nor the tenant it named."""
+    log.warning("activity.foreign_tenant", extra={"activity_type": activity.type})
+    return web.Response(status=403)
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot, tenant_id: str = "") -> Any:
+    """Build the aiohttp handler for /api/messages around one adapter and one bot.
+
+    `tenant_id` (MicrosoftAppTenantId): when set, activities from any other tenant are refused
+    after authentication and before any turn, so no handler runs and nothing is written."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         parsed = await _read_activity(request)
@@ -176,6 +212,8 @@ def messages_handler(adapter: CloudAdapter, bot: Bot) -> Any:
         except Exception as error:  # PermissionError, jwt errors, KeyError from key lookup, …
             log.warning("auth.rejected", extra={"reason": type(error).__name__})
             return web.json_response({"error": "unauthorized"}, status=401)
+        if foreign_tenant(activity, tenant_id):
+            return _refused_tenant(activity)
         try:
             invoke_response = await adapter.process_activity(auth_result, activity, bot.on_turn)
         except Exception:

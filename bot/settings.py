@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.retention import RetentionPolicy
@@ -14,6 +16,11 @@ from storage.retention import RetentionPolicy
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
 DEV_ONLY_SECRET = "dev-only-secret-never-use-in-production-0123456789"
+MIN_SECRET_LENGTH = 32
+# "aaaa…" or "abababab…" is 32 characters long and guessable; a random value of 32 characters
+# from any usual alphabet has far more than ten distinct characters.
+MIN_SECRET_DISTINCT = 10
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class ConfigurationError(Exception):
@@ -27,7 +34,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL")
+    # repr=False: the URL may hold the database password; print `masked_database_url` instead.
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL", repr=False)
     app_id: str = Field("", validation_alias="MicrosoftAppId")
     app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
     app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
@@ -51,6 +59,15 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
     port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
+    # The admin API on its own address (e.g. an internal interface the internet does not reach);
+    # empty: /admin/ is served next to /api/messages on BOT_HOST:BOT_PORT.
+    admin_host: str = Field("", validation_alias="BOT_ADMIN_HOST")
+    admin_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_ADMIN_PORT")
+    # Reverse proxies in front of the admin API whose X-Forwarded-For is believed (addresses or
+    # networks, comma-separated); empty: the connecting address is the client, whatever it says.
+    admin_trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="BOT_ADMIN_TRUSTED_PROXIES"
+    )
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
     pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
     pulse_reminder_hours: int = Field(
@@ -60,7 +77,8 @@ class Settings(BaseSettings):
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
-    # counts as 10 calls. Failed token attempts from all addresses together: at most this many.
+    # counts as 10 calls. Failed token attempts from all addresses together beyond this many a
+    # minute are answered slowly (a right token is never held back by them).
     admin_rate_per_minute: int = Field(
         120, ge=1, le=100_000, validation_alias="BOT_ADMIN_RATE_PER_MINUTE"
     )
@@ -116,6 +134,11 @@ class Settings(BaseSettings):
         token = value.get_secret_value()
         if token and (len(token) < 32 or token != token.strip()):
             raise ValueError("must be at least 32 characters without surrounding spaces, or empty")
+        if token and len(set(token)) < MIN_SECRET_DISTINCT:
+            raise ValueError(
+                f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
+                f"set a random value (e.g. `{GENERATE_SECRET}`)"
+            )
         return value
 
     @field_validator("min_group_size")
@@ -123,6 +146,21 @@ class Settings(BaseSettings):
     def _k_at_least_three(cls, value: int) -> int:
         if value < 3:
             raise ValueError("must be at least 3: smaller groups make single answers traceable")
+        return value
+
+    @field_validator("admin_trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for part in value:
+                try:
+                    ipaddress.ip_network(str(part), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{part!r} is not an address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                    ) from None
         return value
 
     @field_validator("hr_admins", mode="before")
@@ -147,7 +185,39 @@ class Settings(BaseSettings):
             raise ValueError(
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
             )
+        # Parsed here, so that a malformed URL is one line without it, not SQLAlchemy's error
+        # later, which quotes the whole URL (password and all) in a traceback.
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - a port that is not a number fails only when read
+        except Exception:  # noqa: BLE001 - ArgumentError, ValueError: all the same to the operator
+            raise ValueError(
+                "is not a valid URL (postgresql+asyncpg://user:password@host:5432/db, with "
+                "special characters in the password percent-encoded)"
+            ) from None
+        if url.host and "@" in url.host:
+            raise ValueError("write @ in the password as %40 (the URL is read up to the first @)")
         return value
+
+    @model_validator(mode="after")
+    def _dev_mode_stays_local(self) -> Settings:
+        """Dev mode turns authentication off and uses a public secret: it must never be reachable
+        by, or configured for, real people."""
+        if not self.dev_mode:
+            return self
+        if self.app_id or self.app_password.get_secret_value():
+            raise ValueError(
+                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword: dev mode is "
+                "for the local Playground only; unset BOT_DEV_MODE to run the real bot"
+            )
+        for name, host in (("BOT_HOST", self.host), ("BOT_ADMIN_HOST", self.admin_host)):
+            if host and not is_loopback(host):
+                raise ValueError(
+                    f"BOT_DEV_MODE=true with {name}={host}: dev mode accepts unauthenticated "
+                    f"requests, so it only listens on 127.0.0.1 (or ::1, localhost); set {name} "
+                    "to one of those"
+                )
+        return self
 
     @model_validator(mode="after")
     def _credentials_or_dev_mode(self) -> Settings:
@@ -177,11 +247,11 @@ class Settings(BaseSettings):
             if not self.dev_mode:
                 raise ValueError(
                     "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
-                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                    f"(e.g. `{GENERATE_SECRET}`)"
                 )
             self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
-        elif len(secret) < 32:
-            raise ValueError("BOT_ANONYMITY_SECRET must be at least 32 characters long")
+        else:
+            _check_secret(secret, self.dev_mode)
         if self.send_rate_per_second > 30 and not self.dev_mode:
             raise ValueError(
                 "BOT_SEND_RATE_PER_SECOND above 30 would exceed what Teams allows per app per "
@@ -192,6 +262,13 @@ class Settings(BaseSettings):
                 "BOT_OUTBOX_LEASE_SECONDS must be more than twice BOT_SEND_TIMEOUT_SECONDS, so a "
                 "send started under a lease ends before another worker may take it over"
             )
+        if self.admin_port is not None and self.admin_port == self.port:
+            raise ValueError(
+                "BOT_ADMIN_PORT must differ from BOT_PORT (leave it empty to serve /admin/ on "
+                "BOT_PORT)"
+            )
+        if self.admin_host and self.admin_port is None:
+            raise ValueError("BOT_ADMIN_HOST needs BOT_ADMIN_PORT: set the port the admin API uses")
         if self.demo_all_roles and not self.dev_mode:
             raise ValueError(
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
@@ -207,9 +284,52 @@ class Settings(BaseSettings):
         )
 
     @property
+    def masked_database_url(self) -> str:
+        """The database URL fit for a banner or a log line: the password shown as ***."""
+        return mask_url(self.database_url)
+
+    @property
     def authentication_enabled(self) -> bool:
         """Empty app id turns off the SDK's authentication entirely: only ever in dev mode."""
         return bool(self.app_id)
+
+
+def mask_url(url: str) -> str:
+    """A database URL without its password (SQLAlchemy's own rendering); junk is hidden whole."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL may still hold a password
+        return "<database URL not shown>"
+
+
+def is_loopback(host: str) -> bool:
+    """Only the machine itself reaches these: 127.0.0.0/8, ::1 and the name localhost."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # another name, "0.0.0.0" is an address: neither is loopback
+
+
+def _check_secret(secret: str, dev_mode: bool) -> None:
+    """The anonymity secret keys every participation hash: a known or guessable one lets whoever
+    holds the database test "did this person answer?" offline."""
+    if secret == DEV_ONLY_SECRET and not dev_mode:
+        raise ValueError(
+            "BOT_ANONYMITY_SECRET is the built-in dev-mode secret, which is public: set a random "
+            f"value of your own (e.g. `{GENERATE_SECRET}`)"
+        )
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"BOT_ANONYMITY_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
+            f"(e.g. `{GENERATE_SECRET}`)"
+        )
+    if len(set(secret)) < MIN_SECRET_DISTINCT and not dev_mode:
+        raise ValueError(
+            f"BOT_ANONYMITY_SECRET has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
+            f"can be guessed: set a random value (e.g. `{GENERATE_SECRET}`)"
+        )
 
 
 _ALIASES = {

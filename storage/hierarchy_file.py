@@ -30,7 +30,9 @@ from storage.hierarchy import (
     Tree,
     replace_leaders,
 )
+from storage.import_files import ImportFileError, read_import_file
 from storage.models import RoleAssignment, Unit, utcnow
+from storage.safe_yaml import RefusedYaml, load_with_nodes
 from storage.tabular import describe, read_csv
 from storage.values import Role
 
@@ -100,13 +102,13 @@ class ImportReport(BaseModel):
 def parse_yaml(text: str) -> list[Located]:
     """`units:` followed by a list (or just the list) of entries."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, root = load_with_nodes(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "syntax error"
         line = mark.line + 1 if mark else 1
-        raise InvalidHierarchy(f"line {line}: not valid YAML: {problem}") from None
+        kind = "refused" if isinstance(error, RefusedYaml) else "not valid YAML"
+        raise InvalidHierarchy(f"line {line}: {kind}: {problem}") from None
     node = root
     if isinstance(data, dict) and set(data) == {"units"} and isinstance(root, yaml.MappingNode):
         node = next(value for key, value in root.value if key.value == "units")
@@ -155,9 +157,9 @@ def parse_file(path: Path) -> list[Located]:
     if suffix not in (".yaml", ".yml", ".csv"):
         raise InvalidHierarchy("expected a .yaml, .yml or .csv file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidHierarchy(f"cannot read the file ({error})") from None
+        text = read_import_file(path, encoding="utf-8-sig")
+    except ImportFileError as error:
+        raise InvalidHierarchy(str(error)) from None
     return parse_csv(text) if suffix == ".csv" else parse_yaml(text)
 
 

@@ -30,6 +30,7 @@ from storage.db import SessionFactory, insert_for
 from storage.errors import DomainError
 from storage.models import utcnow
 from storage.prompt_models import Prompt, PromptState, Theme
+from storage.safe_yaml import RefusedYaml, load_with_nodes
 
 STARTER_FILE = Path(__file__).with_name("content") / "prompts.yaml"
 MAX_PROMPT_LENGTH = 500
@@ -290,18 +291,18 @@ def parse_library(text: str) -> list[PromptIn]:
     Issues carry the entry number and the line of the offending field, so HR can go straight to it.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, root = load_with_nodes(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
+        refused = isinstance(error, RefusedYaml)
         raise InvalidPrompts(
             [
                 Issue(
                     line=mark.line + 1 if mark else None,
                     field="",
-                    code="not_yaml",
-                    message=f"not valid YAML: {problem}",
+                    code="refused_yaml" if refused else "not_yaml",
+                    message=f"refused: {problem}" if refused else f"not valid YAML: {problem}",
                 )
             ]
         ) from None

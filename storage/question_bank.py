@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from storage.safe_yaml import safe_load
 
 BANK_FILE = Path(__file__).with_name("content") / "question_bank.yaml"
 Language = Literal["da", "en"]
@@ -104,8 +105,7 @@ class QuestionBank(BaseModel):
 
 def load_bank(path: Path = BANK_FILE) -> QuestionBank:
     """Parse and validate; a broken bank stops start-up rather than sending a broken pulse."""
-    with path.open(encoding="utf-8") as handle:
-        return QuestionBank.model_validate(yaml.safe_load(handle))
+    return QuestionBank.model_validate(safe_load(path.read_text(encoding="utf-8")))
 
 
 @cache

@@ -255,3 +255,43 @@ async def test_the_openapi_document_describes_every_route(api) -> None:
         "attraktiv_arbejdsplads",
         "staerk_fortaelling",
     ]
+
+
+async def test_the_admin_api_can_listen_on_its_own_address(db_path) -> None:
+    """BOT_ADMIN_PORT: /admin/ only there, /api/messages only on BOT_PORT, /healthz on both; the
+    sockets are the ones `trivselsbot run` listens on."""
+    from aiohttp import ClientSession, web
+
+    from bot.app import create_app, listening_sockets
+    from tests.support.mock_connector import free_port
+
+    port, admin_port = free_port(), free_port()
+    settings = make_settings(
+        db_path,
+        BOT_ADMIN_TOKEN=TOKEN,
+        BOT_BACKGROUND_WORKERS=False,
+        BOT_PORT=port,
+        BOT_ADMIN_HOST="127.0.0.1",
+        BOT_ADMIN_PORT=admin_port,
+    )
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    try:
+        for sock in listening_sockets(settings):
+            await web.SockSite(runner, sock).start()
+        bot, admin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin_port}"
+        async with ClientSession() as session:
+
+            async def status(url: str, method: str = "GET") -> int:
+                async with session.request(method, url, headers=AUTH, json={}) as response:
+                    return response.status
+
+            assert await status(f"{admin}/admin/prompts") == 200
+            assert await status(f"{admin}/admin/openapi.json") == 200
+            assert await status(f"{bot}/admin/prompts") == 404
+            assert await status(f"{bot}/admin/openapi.json") == 404
+            assert await status(f"{admin}/api/messages", "POST") == 404
+            assert await status(f"{bot}/api/messages", "POST") == 400  # served: {} is no activity
+            assert await status(f"{bot}/healthz") == await status(f"{admin}/healthz") == 200
+    finally:
+        await runner.cleanup()

@@ -42,6 +42,7 @@ from tests.test_bot_turns import rows
 
 APP_ID = "00000000-0000-0000-0000-0000000000aa"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
+OTHER_TENANT_ID = "99999999-9999-9999-9999-999999999999"
 OTHER_APP_ID = "00000000-0000-0000-0000-0000000000bb"
 ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
 CHANNEL_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
@@ -98,6 +99,16 @@ def token(
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
 
 
+def from_tenant(activity: dict[str, Any], tenant: str | None = TENANT_ID) -> dict[str, Any]:
+    """The activity as Teams sends it from `tenant` (None: naming no tenant at all)."""
+    activity["conversation"]["tenantId"] = tenant
+    activity["channelData"]["tenant"] = {"id": tenant}
+    if tenant is None:
+        del activity["conversation"]["tenantId"]
+        del activity["channelData"]["tenant"]
+    return activity
+
+
 @pytest.fixture
 async def token_endpoint() -> AsyncIterator[MockTokenEndpoint]:
     endpoint = await MockTokenEndpoint().start()
@@ -133,7 +144,7 @@ async def test_a_valid_channel_token_gets_its_turn_and_the_reply_carries_the_cac
     for n in (1, 2, 3):
         response = await secured.post(
             "/api/messages",
-            json=A.personal_install(connector.url, n),
+            json=from_tenant(A.personal_install(connector.url, n)),
             headers={"Authorization": f"Bearer {token(connector.url)}"},
         )
         assert response.status == 201
@@ -231,3 +242,88 @@ async def test_the_adapter_itself_refuses_a_missing_or_bad_token_before_any_turn
         ), "the turn uses the app's cached connector client"
     finally:
         await adapter.connectors.close()
+
+
+SECRET_TEXT = "min leder er umulig at arbejde sammen med"
+FOREIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "another tenant": lambda a: from_tenant(a, OTHER_TENANT_ID),
+    "no tenant": lambda a: from_tenant(a, None),
+    "channel data of another tenant": lambda a: {
+        **from_tenant(a),
+        "channelData": {"tenant": {"id": OTHER_TENANT_ID}},
+    },
+    "conversation of another tenant": lambda a: {
+        **from_tenant(a),
+        "conversation": {**a["conversation"], "tenantId": OTHER_TENANT_ID},
+    },
+}
+
+
+@pytest.mark.parametrize("foreign", list(FOREIGN.values()), ids=list(FOREIGN))
+async def test_an_activity_from_another_tenant_is_refused_before_any_turn(
+    secured: TestClient,
+    connector: MockConnector,
+    token_endpoint: MockTokenEndpoint,
+    db_path,
+    monkeypatch: pytest.MonkeyPatch,
+    production_logging: pytest.LogCaptureFixture,
+    foreign: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """A valid token from the channel, but the activity is not from MicrosoftAppTenantId: 403 with
+    an empty body, no handler ran, nothing written or sent, and the log holds none of it."""
+    from bot.teams_handler import TrivselsbotHandler
+
+    turns: list[object] = []
+
+    async def on_turn(self: object, context: TurnContext) -> None:
+        turns.append(context)
+
+    monkeypatch.setattr(TrivselsbotHandler, "on_turn", on_turn)
+    before = tables(db_path)
+    for activity in (
+        A.personal_install(connector.url, 7),
+        {**A.personal_install(connector.url, 7), "type": "message", "text": SECRET_TEXT},
+    ):
+        response = await secured.post(
+            "/api/messages",
+            json=foreign(activity),
+            headers={"Authorization": f"Bearer {token(connector.url)}"},
+        )
+        assert response.status == 403
+        assert await response.read() == b""
+    assert turns == [] and tables(db_path) == before
+    assert connector.sent == [] and token_endpoint.grants == []
+    refused = [r for r in production_logging.records if r.getMessage() == "activity.foreign_tenant"]
+    assert len(refused) == 2
+    dump = "\n".join(json.dumps(r.__dict__, default=str) for r in production_logging.records)
+    for secret in (SECRET_TEXT, OTHER_TENANT_ID, "user-7", "personal-7", "aad-0007"):
+        assert secret not in dump
+    # The same activities from our own tenant get their turn.
+    response = await secured.post(
+        "/api/messages",
+        json=from_tenant(A.personal_install(connector.url, 7)),
+        headers={"Authorization": f"Bearer {token(connector.url)}"},
+    )
+    assert response.status == 201 and len(turns) == 1
+
+
+async def test_without_a_configured_tenant_every_tenant_is_served(
+    db_path, test_key_set: None, token_endpoint: MockTokenEndpoint, connector: MockConnector
+) -> None:
+    """MultiTenant without MicrosoftAppTenantId: the tenant check is off (nothing to compare)."""
+    settings = make_settings(
+        db_path,
+        BOT_DEV_MODE=False,
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword=token_endpoint.password,
+        MicrosoftAppType="MultiTenant",
+        BOT_LOGIN_AUTHORITY=token_endpoint.authority,
+    )
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+        response = await client.post(
+            "/api/messages",
+            json=from_tenant(A.personal_install(connector.url, 1), OTHER_TENANT_ID),
+            headers={"Authorization": f"Bearer {token(connector.url)}"},
+        )
+        assert response.status == 201
+    assert len(await rows(db_path, Recipient)) == 1

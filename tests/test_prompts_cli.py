@@ -122,7 +122,7 @@ def test_import_export_round_trip(db: Path, tmp_path: Path) -> None:
 
 def test_a_missing_file_and_a_bad_publish_are_refused(db: Path, tmp_path: Path) -> None:
     result = run(db, "import", str(tmp_path / "nope.yaml"))
-    assert result.returncode == 1 and "Cannot read" in result.stderr
+    assert result.returncode == 1 and "cannot read" in result.stderr.lower()
     result = run(db, "publish", "--pulse", "--all", "--every", "3")
     assert result.returncode == 1 and "schedule.every_days" in result.stderr
     result = run(db, "publish", "--prompt", "nope", "--all")

@@ -9,7 +9,8 @@ import pytest
 
 from bot.settings import ConfigurationError, load_settings
 
-SECRET = "s" * 40
+SECRET = "Zq4-production-secret-0123456789-abcdefXY"
+CREDS = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": "t"}
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +189,139 @@ def test_cli_dev_mode_says_so_loudly(tmp_path) -> None:
         os.kill(process.pid, signal.SIGINT)
         process.wait(timeout=20)
     assert process.returncode == 0
+
+
+# --- dev mode never meets real people (issue 13) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{"MicrosoftAppId": "app"}, {"MicrosoftAppPassword": "pw"}, CREDS],
+    ids=["app id", "password", "all credentials"],
+)
+def test_dev_mode_with_credentials_is_refused(
+    monkeypatch: pytest.MonkeyPatch, credentials: dict[str, str]
+) -> None:
+    """Dev mode with real credentials used to run with the public built-in secret, every person
+    as HR (BOT_DEMO_ALL_ROLES) and no send cap, against the real tenant."""
+    message = error_for(
+        monkeypatch, BOT_DEV_MODE="true", BOT_ANONYMITY_SECRET=SECRET, **credentials
+    )
+    assert "BOT_DEV_MODE" in message and "unset BOT_DEV_MODE" in message
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "bot.example.dk", "192.168.0.1"])
+def test_dev_mode_on_a_non_loopback_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_HOST=host)
+    assert f"BOT_HOST={host}" in message and "127.0.0.1" in message
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_HOST="127.0.0.1", BOT_ADMIN_HOST=host)
+    assert f"BOT_ADMIN_HOST={host}" in message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_dev_mode_on_loopback_is_accepted(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("BOT_DEV_MODE", "true")
+    monkeypatch.setenv("BOT_HOST", host)
+    assert load_settings().host == host
+
+
+def test_the_cli_refuses_dev_mode_on_every_interface(tmp_path) -> None:
+    """`trivselsbot run --host 0.0.0.0` in dev mode: one line, exit 2, nothing listens."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--host", "0.0.0.0"],
+        env={"PATH": "/usr/bin:/bin", "BOT_DEV_MODE": "true"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(
+        "Invalid configuration: BOT_DEV_MODE=true with BOT_HOST"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_built_in_secret_is_refused_outside_dev_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import DEV_ONLY_SECRET
+
+    message = error_for(monkeypatch, BOT_ANONYMITY_SECRET=DEV_ONLY_SECRET, **CREDS)
+    assert "built-in" in message and "secrets.token_urlsafe" in message
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["a" * 64, "ab" * 32, "012345678" * 5, "short-but-varied-1234"],
+    ids=["one character", "two characters", "nine digits", "shorter than 32"],
+)
+def test_weak_secrets_are_refused_outside_dev_mode(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    message = error_for(monkeypatch, BOT_ANONYMITY_SECRET=secret, **CREDS)
+    assert message.startswith("Invalid configuration: BOT_ANONYMITY_SECRET")
+    assert "secrets.token_urlsafe" in message
+
+
+def test_a_random_secret_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    from tests.conftest import TEST_SECRET
+
+    for secret in (secrets.token_urlsafe(32), secrets.token_hex(16), TEST_SECRET):
+        monkeypatch.setenv("BOT_ANONYMITY_SECRET", secret)
+        for key, value in CREDS.items():
+            monkeypatch.setenv(key, value)
+        assert load_settings().anonymity_secret.get_secret_value() == secret
+
+
+def test_the_database_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not in the settings' repr (a traceback or a debug log), not in the dev banner."""
+    from bot.dev_runner import banner
+    from bot.settings import mask_url
+
+    url = "postgresql+asyncpg://bot:S3cret-pw%40x@db.internal:5432/trivsel"
+    monkeypatch.setenv("BOT_DEV_MODE", "true")
+    monkeypatch.setenv("BOT_DATABASE_URL", url)
+    settings = load_settings()
+    assert settings.database_url == url
+    for shown in (repr(settings), str(settings), settings.masked_database_url, banner(1, 2, url)):
+        assert "S3cret" not in shown
+    assert "postgresql+asyncpg://bot:***@db.internal:5432/trivsel" in banner(1, 2, url)
+    assert mask_url("not a url at all :// x") == "<database URL not shown>"
+
+
+def test_admin_address_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "BOT_ADMIN_PORT must differ" in error_for(
+        monkeypatch, BOT_DEV_MODE="true", BOT_PORT="4000", BOT_ADMIN_PORT="4000"
+    )
+    monkeypatch.delenv("BOT_ADMIN_PORT")
+    assert "BOT_ADMIN_HOST needs BOT_ADMIN_PORT" in error_for(
+        monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_HOST="127.0.0.1"
+    )
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_TRUSTED_PROXIES="10.0.0.1, x")
+    assert "BOT_ADMIN_TRUSTED_PROXIES" in message and "'x'" in message
+    monkeypatch.delenv("BOT_ADMIN_HOST")
+    monkeypatch.setenv("BOT_ADMIN_TRUSTED_PROXIES", "10.0.0.1, fd00::/8")
+    assert load_settings().admin_trusted_proxies == ["10.0.0.1", "fd00::/8"]
+
+
+def test_a_guessable_admin_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_ADMIN_TOKEN="ab" * 20)
+    assert message.startswith("Invalid configuration: BOT_ADMIN_TOKEN: has fewer than 10")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+asyncpg://bot:S3cret@db:notaport/x", "postgresql+asyncpg://bot:S3c@ret@db/x"],
+    ids=["bad port", "unencoded @"],
+)
+def test_a_malformed_database_url_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """SQLAlchemy's own error (at the first connection) quotes the whole URL, password and all;
+    and an unencoded @ in the password would leave part of it outside the masked field."""
+    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_DATABASE_URL=url)
+    assert message.startswith("Invalid configuration: BOT_DATABASE_URL:")
+    assert "S3c" not in message

@@ -469,4 +469,16 @@ TEXTS: dict[str, str] = {
     ),
     "error.not_allowed": "Det har du desværre ikke adgang til.",
     "error.unknown_action": "Den knap kender jeg ikke længere. Skriv **hjælp** for at se, hvad du kan.",
+    # HR's results export (trivselsbot results export): column names and labels in the sheet
+    "export.sheet": "Resultater",
+    "export.column.period": "Periode",
+    "export.column.unit": "Enhed",
+    "export.column.figure": "Opgørelse",
+    "export.column.responses": "Besvarelser",
+    "export.column.eligible": "Inviterede",
+    "export.column.dimension": "Dimension",
+    "export.column.answers": "Svar",
+    "export.column.score": "Score (0–100)",
+    "export.figure.round": "Runde {sequence}",
+    "export.figure.month": "Hele måneden",
 }

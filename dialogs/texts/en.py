@@ -472,4 +472,16 @@ TEXTS: dict[str, str] = {
     ),
     "error.not_allowed": "Sorry, you don't have access to that.",
     "error.unknown_action": "I no longer know that button. Type **help** to see what you can do.",
+    # HR's results export (trivselsbot results export): column names and labels in the sheet
+    "export.sheet": "Results",
+    "export.column.period": "Period",
+    "export.column.unit": "Unit",
+    "export.column.figure": "Figure",
+    "export.column.responses": "Responses",
+    "export.column.eligible": "Invited",
+    "export.column.dimension": "Dimension",
+    "export.column.answers": "Answers",
+    "export.column.score": "Score (0–100)",
+    "export.figure.round": "Round {sequence}",
+    "export.figure.month": "Whole month",
 }
