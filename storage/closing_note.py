@@ -46,12 +46,18 @@ class ClosingNote(BaseModel):
     enough_answers: bool
 
 
-async def enqueue_closing_notes(session: AsyncSession, pulse: PulseRound, now: datetime) -> None:
-    """One outbox row per member of the round's unit, inside the transaction that closes it."""
+async def enqueue_closing_notes(
+    session: AsyncSession, pulse: PulseRound, now: datetime, send_at: datetime | None = None
+) -> None:
+    """One outbox row per member of the round's unit, inside the transaction that closes it.
+
+    `send_at`: the next working moment (`storage.quiet_hours`): the round closes on time, the note
+    about it waits for working hours.
+    """
     members = await session.execute(
         select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
     )
-    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now)
+    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now, send_at)
 
 
 class ClosingNotes:
