@@ -100,6 +100,8 @@ class WorkingHours:
 
 WORKING_HOURS = WorkingHours()
 """The default: 08:00–16:00 Copenhagen time, Monday to Friday, off Danish holidays."""
+ALWAYS = WorkingHours(always=True)
+"""No quiet hours: the demo, and tests that run on the real clock."""
 
 
 def next_working_moment(at: datetime) -> datetime:

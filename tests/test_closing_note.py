@@ -117,6 +117,7 @@ async def test_the_scheduler_closes_and_the_worker_delivers_the_note(
         BOT_SCHEDULER_INTERVAL_SECONDS=0.05,
         BOT_OUTBOX_POLL_SECONDS=0.05,
         BOT_SEND_RATE_PER_SECOND=50,
+        BOT_WORKING_HOURS="08:00-16:00",  # the clock is the test's: quiet hours on
     )
     connector.members[TEAM] = [teams_member(n) for n in range(1, 7)]
     async with TestClient(TestServer(create_app(settings, now=clock), host="127.0.0.1")) as client:
