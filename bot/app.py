@@ -82,9 +82,9 @@ def build_services(
     return Services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),
-        rounds=Rounds(factory, bank, secret),
+        rounds=Rounds(factory, bank, secret, settings.quiet_hours),
         prompts=build_prompt_services(
-            settings, factory, Rounds(factory, bank, secret), now, writer
+            settings, factory, Rounds(factory, bank, secret, settings.quiet_hours), now, writer
         ),
         answers=Answers(factory, bank, secret, writer),
         privacy=Privacy(factory, secret),

@@ -27,6 +27,7 @@ from storage.prompt_models import PromptState, Theme
 from storage.prompts import InvalidPrompts, dump_library, issues_from, parse_library
 from storage.publishing import PublicationIn
 from storage.question_bank import default_bank
+from storage.quiet_hours import COPENHAGEN
 from storage.rounds import Rounds
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -34,7 +35,12 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -> int:
     async def with_services(factory: SessionFactory) -> int:
-        rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
+        rounds = Rounds(
+            factory,
+            default_bank(),
+            settings.anonymity_secret.get_secret_value(),
+            settings.quiet_hours,
+        )
         services = build_prompt_services(settings, factory, rounds)
         try:
             await seed_starter_library(services.library)  # as the bot does on start
@@ -137,6 +143,8 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
         result = await services.publisher.publish(order, utcnow())
         if result.scheduled_for is not None:
             print(f"Publication {result.publication_id} scheduled; first {result.scheduled_for}")
+        if result.sends_at is not None:
+            print(f"Outside working hours: held until {result.sends_at.astimezone(COPENHAGEN)}")
         for published in result.rounds:
             print(
                 f"Round {published.round_id} opened for {published.unit_name!r}: "

@@ -15,6 +15,7 @@ from storage.db import SessionFactory
 from storage.errors import UnitNotFound
 from storage.models import Membership, Unit, utcnow
 from storage.question_bank import default_bank
+from storage.quiet_hours import COPENHAGEN, planned_reminder
 from storage.rounds import Rounds
 from storage.schedules import Cadence, Schedules
 
@@ -23,7 +24,12 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[int]]) -> int:
     async def with_rounds(factory: SessionFactory) -> int:
-        rounds = Rounds(factory, default_bank(), settings.anonymity_secret.get_secret_value())
+        rounds = Rounds(
+            factory,
+            default_bank(),
+            settings.anonymity_secret.get_secret_value(),
+            settings.quiet_hours,
+        )
         try:
             return await work(factory, rounds)
         except UnitNotFound:
@@ -70,7 +76,7 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
         unit = await _resolve_unit(factory, args)
         now = utcnow()
         closes = now + timedelta(days=args.days or settings.pulse_open_days)
-        remind = closes - timedelta(hours=settings.pulse_reminder_hours)
+        remind = planned_reminder(closes, settings.pulse_reminder_hours)
         # The same guard as HR's card: one pulse open per unit, however often it is started.
         created = await rounds.start_now(unit.id, now, closes, remind, args.items or None)
         opened = await rounds.open_due(now)
@@ -78,6 +84,9 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"Round {created.id} opened for {unit.name!r}: {count} people asked, items {created.items}"
         )
+        sends = settings.quiet_hours.next_working_moment(now)
+        if sends > now:
+            print(f"Outside working hours: the invitations go out {sends.astimezone(COPENHAGEN)}")
         return 0
 
     return _run(settings, work)

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
+from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
@@ -74,6 +75,9 @@ class Settings(BaseSettings):
         24, ge=0, le=24 * 14, validation_alias="BOT_PULSE_REMINDER_HOURS"
     )
     prompt_open_days: int = Field(7, ge=1, le=30, validation_alias="BOT_PROMPT_OPEN_DAYS")
+    # Quiet hours (storage/quiet_hours.py): pushes, reminders and closing notes land only on
+    # working days within these Copenhagen hours, HH:MM-HH:MM; "always" turns them off (the demo).
+    working_hours: str = Field("08:00-16:00", validation_alias="BOT_WORKING_HOURS")
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
@@ -162,6 +166,11 @@ class Settings(BaseSettings):
                         f"{part!r} is not an address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
                     ) from None
         return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        return str(WorkingHours.parse(value))
 
     @field_validator("hr_admins", mode="before")
     @classmethod
@@ -274,6 +283,11 @@ class Settings(BaseSettings):
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
             )
         return self
+
+    @property
+    def quiet_hours(self) -> WorkingHours:
+        """The send-time policy every service that messages people is built with."""
+        return WorkingHours.parse(self.working_hours)
 
     @property
     def retention_policy(self) -> RetentionPolicy:

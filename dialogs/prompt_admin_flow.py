@@ -232,14 +232,9 @@ def _order_from_form(value: dict[str, Any]) -> dict[str, object]:
 
 def _result_lines(language: Language, result: PublishResult, label: str) -> list[str]:
     if result.scheduled_for is not None:
-        return [
-            t(
-                language,
-                "publish.scheduled",
-                what=label,
-                first=local_datetime(result.scheduled_for, language),
-            )
-        ]
+        # A slot outside working hours opens then, but is sent at the next working moment.
+        first = result.sends_at or result.scheduled_for
+        return [t(language, "publish.scheduled", what=label, first=local_datetime(first, language))]
     lines = [
         t(
             language,
@@ -251,6 +246,8 @@ def _result_lines(language: Language, result: PublishResult, label: str) -> list
         for r in result.rounds
     ]
     lines += [t(language, f"publish.skipped_{s.reason}", team=s.unit_name) for s in result.skipped]
+    if result.sends_at is not None and result.rounds:
+        lines.append(t(language, "publish.held", sends=local_datetime(result.sends_at, language)))
     return lines or [t(language, "publish.nothing")]
 
 

@@ -22,6 +22,7 @@ from storage.errors import (
     UnitNotFound,
 )
 from storage.outbox_models import OutboxKind
+from storage.quiet_hours import planned_reminder
 from storage.values import ConversationKind, Role
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ async def start_pulse(turn: Turn) -> None:
     services = turn.services
     now = services.now()
     closes = now + timedelta(days=services.pulse_open_days)
-    remind = closes - timedelta(hours=services.pulse_reminder_hours)
+    remind = planned_reminder(closes, services.pulse_reminder_hours)
     try:
         if not isinstance(unit_id, str):
             raise UnitNotFound("missing")
@@ -145,13 +146,16 @@ async def start_pulse(turn: Turn) -> None:
     # now and knows how many were asked.
     count = (await services.rounds.get(created.id)).eligible_count or 0
     log.info("pulse.started", extra={"recipients": count})
+    # Outside working hours the round is open at once, but its invitations wait (quiet hours).
+    sends = services.rounds.working_hours.next_working_moment(now)
     await turn.context.send_activity(
         t(
             turn.language,
-            "pulse_start.started",
+            "pulse_start.started" if sends <= now else "pulse_start.held",
             count=count,
             team=created.unit_name,
             closes=local_datetime(closes, turn.language),
+            sends=local_datetime(sends, turn.language),
         )
     )
     await show_delivery_status(turn, OutboxKind.PULSE, created.id, created.unit_name)

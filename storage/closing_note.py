@@ -47,14 +47,20 @@ class ClosingNote(BaseModel):
     enough_answers: bool
 
 
-async def enqueue_closing_notes(session: AsyncSession, pulse: PulseRound, now: datetime) -> None:
+async def enqueue_closing_notes(
+    session: AsyncSession, pulse: PulseRound, now: datetime, send_at: datetime | None = None
+) -> None:
     """One outbox row per member of the round's unit, and for a pulse one per leader of the unit
     (their summary card, so nobody has to remember to ask), inside the transaction that closes
-    it. Leaders are asked for nothing and answer nothing here: rule 9 holds."""
+    it. Leaders are asked for nothing and answer nothing here: rule 9 holds.
+
+    `send_at`: the next working moment (`storage.quiet_hours`): the round closes on time, the notes
+    about it wait for working hours.
+    """
     members = await session.execute(
         select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
     )
-    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now)
+    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now, send_at)
     if pulse.sequence > 0:  # a pulse; reflection rounds count down from -1
         leaders = await session.execute(
             select(Recipient.user_id)
@@ -64,7 +70,7 @@ async def enqueue_closing_notes(session: AsyncSession, pulse: PulseRound, now: d
                 RoleAssignment.role == Role.LEADER.value,
             )
         )
-        await enqueue(session, OutboxKind.LEADER_RESULT, pulse.id, leaders.scalars(), now)
+        await enqueue(session, OutboxKind.LEADER_RESULT, pulse.id, leaders.scalars(), now, send_at)
 
 
 class ClosingNotes:

@@ -53,9 +53,17 @@ class OutboxJob(BaseModel):
 
 
 async def enqueue(
-    session: AsyncSession, kind: OutboxKind, subject_id: str, user_ids: Iterable[str], now: datetime
+    session: AsyncSession,
+    kind: OutboxKind,
+    subject_id: str,
+    user_ids: Iterable[str],
+    now: datetime,
+    send_at: datetime | None = None,
 ) -> None:
-    """One row per recipient; a second enqueue of the same item to the same person is a no-op."""
+    """One row per recipient; a second enqueue of the same item to the same person is a no-op.
+
+    `send_at`: not before then (a push queued in quiet hours, `storage.quiet_hours`); default now.
+    """
     rows = [
         {
             "id": new_id(),
@@ -65,7 +73,7 @@ async def enqueue(
             "state": DeliveryState.PENDING.value,
             "attempts": 0,
             "throttles": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": send_at or now,
             "uncertain": False,
             "updated_at": now,
         }

@@ -50,6 +50,7 @@ from storage.prompt_models import (
 )
 from storage.prompts import WHITESPACE, PromptNotFound
 from storage.pulse_models import PulseRound, RoundState
+from storage.quiet_hours import planned_reminder
 from storage.rounds import RoundInfo, Rounds
 from storage.schedules import COPENHAGEN
 from storage.values import ConversationKind
@@ -225,6 +226,8 @@ class PublishResult(BaseModel):
     content: ContentKind
     prompt_id: str | None
     scheduled_for: datetime | None  # None: published now
+    # None: the messages go out when the rounds open; else held until then by quiet hours.
+    sends_at: datetime | None = None
     rounds: list[PublishedRound]
     skipped: list[SkippedUnit]
 
@@ -418,6 +421,7 @@ class Publisher:
                     content=order.content,
                     prompt_id=order.prompt_id,
                     scheduled_for=opening_of(row),
+                    sends_at=self._held_until(opening_of(row)),
                     rounds=[],
                     skipped=[],
                 )
@@ -493,6 +497,7 @@ class Publisher:
         delivery = Delivery(publication.delivery)
         created: list[RoundInfo | PublishedRound] = []
         closes = now + timedelta(days=publication.open_days)
+        send_at = self._rounds.working_hours.next_working_moment(now)
         for unit in targets:
             channel = await channel_of(session, unit) if delivery is Delivery.CHANNEL else None
             if delivery is Delivery.CHANNEL and channel is None:
@@ -501,7 +506,7 @@ class Publisher:
                 )
                 continue
             if prompt is None:
-                remind = closes - timedelta(hours=self._reminder_hours)
+                remind = planned_reminder(closes, self._reminder_hours)
                 info = await self._rounds.create_in(session, unit.id, now, closes, remind, origin)
                 round_id = info.id
                 created.append(info)
@@ -518,7 +523,7 @@ class Publisher:
                         conversation_id=channel,
                         state=DeliveryState.PENDING.value,
                         attempts=0,
-                        next_attempt_at=now,
+                        next_attempt_at=send_at,  # quiet hours hold channel posts too
                         updated_at=now,
                     )
                 )
@@ -573,7 +578,8 @@ class Publisher:
             )
         )
         if publication.delivery == Delivery.PERSONAL.value:
-            await enqueue(session, OutboxKind.PROMPT, pulse.id, members, now)
+            send_at = self._rounds.working_hours.next_working_moment(now)
+            await enqueue(session, OutboxKind.PROMPT, pulse.id, members, now, send_at)
         return PublishedRound(
             round_id=pulse.id,
             unit_id=unit.id,
@@ -610,9 +616,17 @@ class Publisher:
             content=ContentKind(publication.content),
             prompt_id=publication.prompt_id,
             scheduled_for=None,
+            sends_at=self._held_until(now),
             rounds=rounds,
             skipped=skipped,
         )
+
+    def _held_until(self, opening: datetime | None) -> datetime | None:
+        """When quiet hours hold what opens at `opening` (None: they do not)."""
+        if opening is None:
+            return None
+        sends = self._rounds.working_hours.next_working_moment(opening)
+        return sends if sends > opening else None
 
     # --- the schedule -----------------------------------------------------------------------------
 
@@ -739,6 +753,7 @@ class Publisher:
             )
             if queued:
                 return False
+            # Not held by quiet hours: the member asked for this card just now, it is no push.
             await enqueue(session, OutboxKind.PROMPT, round_id, [user_id], now)
             return True
 

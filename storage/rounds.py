@@ -28,6 +28,7 @@ from storage.participation import forget_participation, not_participated, rewrit
 from storage.period_versions import bump_period, period_of
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.question_bank import QuestionBank, default_template
+from storage.quiet_hours import WORKING_HOURS, WorkingHours
 from storage.random_keys import SYSTEM_KEYS, KeySource
 from storage.round_tally import tally_round
 from storage.summary_models import AgreedAction
@@ -108,19 +109,31 @@ SAME_PRESS_WINDOW = timedelta(minutes=5)
 
 
 class Rounds:
-    """Service for creating, opening, reminding and closing rounds; each step is one transaction."""
+    """Service for creating, opening, reminding and closing rounds; each step is one transaction.
+
+    Every message a round sends (invitation, reminder, closing note) goes through `working_hours`
+    (`storage.quiet_hours`); the round's own opening and closing times do not move.
+    """
 
     def __init__(
         self,
         factory: SessionFactory,
         bank: QuestionBank,
         secret: str,
+        working_hours: WorkingHours = WORKING_HOURS,
+        *,
         keys: KeySource = SYSTEM_KEYS,
     ) -> None:
         self._factory = factory
         self._bank = bank
         self._secret = secret
         self._keys = keys  # a seeded source only in the permutation test
+        self._hours = working_hours
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        """The quiet-hours policy, for the services that send on rounds' behalf (prompts)."""
+        return self._hours
 
     async def create(
         self,
@@ -199,11 +212,14 @@ class Rounds:
         origin: str,
         items: list[str] | None = None,
     ) -> RoundInfo:
-        """As create(), inside the caller's transaction (the scheduler advances its slot in the same one)."""
+        """As create(), inside the caller's transaction (the scheduler advances its slot in the same one).
+
+        `remind_at` is the reminder as planned; it is stored moved to a working moment, or dropped
+        when that is not before the close (`WorkingHours.reminder_time`).
+        """
         if closes_at <= opens_at:
             raise InvalidTemplate("a round must close after it opens")
-        if remind_at is not None and not opens_at <= remind_at < closes_at:
-            remind_at = None
+        remind_at = self._hours.reminder_time(opens_at, closes_at, remind_at)
         unit = await session.get(Unit, unit_id)
         if unit is None:
             raise UnitNotFound(unit_id)
@@ -301,7 +317,8 @@ class Rounds:
                 )
                 pulse.state = RoundState.OPEN.value
                 pulse.eligible_count = len(members)
-                await enqueue(session, OutboxKind.PULSE, pulse.id, members, now)
+                send_at = self._hours.next_working_moment(now)
+                await enqueue(session, OutboxKind.PULSE, pulse.id, members, now, send_at)
                 unit = await session.get(Unit, pulse.unit_id)
                 opened.append(_info(pulse, unit.name if unit else ""))
         return opened
@@ -321,7 +338,9 @@ class Rounds:
                     )
                 ).scalars()
                 missing = await not_participated(session, self._secret, pulse.id, members)
-                await enqueue(session, OutboxKind.REMINDER, pulse.id, missing, now)
+                # remind_at is a working moment already; a late pass (the scheduler was down) may not be.
+                send_at = self._hours.next_working_moment(now)
+                await enqueue(session, OutboxKind.REMINDER, pulse.id, missing, now, send_at)
                 pulse.reminder_enqueued = True
                 queued += len(missing)
         return queued
@@ -370,7 +389,9 @@ class Rounds:
             await bump_period(session, period_of(pulse.closes_at))
             connection = await session.connection()
             await connection.run_sync(tally_round, self._secret, pulse.id, self._keys)
-            await enqueue_closing_notes(session, pulse, now or utcnow())
+            closed_at = now or utcnow()
+            send_at = self._hours.next_working_moment(closed_at)
+            await enqueue_closing_notes(session, pulse, closed_at, send_at)
             await forget_participation(session, pulse.id)
             await rewrite_in_key_order(session, pulse.id, at_close=True)
             await session.execute(

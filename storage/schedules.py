@@ -13,6 +13,7 @@ from storage.errors import UnitNotFound
 from storage.holidays import next_working_day
 from storage.models import Unit
 from storage.pulse_models import PulseSchedule
+from storage.quiet_hours import planned_reminder
 from storage.rounds import RoundInfo, Rounds
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -124,11 +125,7 @@ class Schedules:
                     upcoming = following_opening(cadence, upcoming)  # skip slots missed while down
                 row.next_opening_at = upcoming
                 closes = opens + timedelta(days=cadence.open_days)
-                remind = (
-                    closes - timedelta(hours=cadence.reminder_hours)
-                    if cadence.reminder_hours
-                    else None
-                )
+                remind = planned_reminder(closes, cadence.reminder_hours)
                 created.append(
                     await self._rounds.create_in(
                         session, schedule.unit_id, opens, closes, remind, "schedule"

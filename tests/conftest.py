@@ -33,6 +33,9 @@ def make_settings(db_path: Path, **overrides: Any) -> Settings:
         "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "BOT_DEV_MODE": True,
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
+        # Most app tests run on the real clock: quiet hours off, or they fail every evening.
+        # Tests of quiet hours set BOT_WORKING_HOURS and a clock of their own.
+        "BOT_WORKING_HOURS": "always",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -117,6 +117,7 @@ async def test_the_scheduler_closes_and_the_worker_delivers_the_note(
         BOT_SCHEDULER_INTERVAL_SECONDS=0.05,
         BOT_OUTBOX_POLL_SECONDS=0.05,
         BOT_SEND_RATE_PER_SECOND=50,
+        BOT_WORKING_HOURS="08:00-16:00",  # the clock is the test's: quiet hours on
     )
     connector.members[TEAM] = [teams_member(n) for n in range(1, 7)]
     async with TestClient(TestServer(create_app(settings, now=clock), host="127.0.0.1")) as client:
@@ -136,6 +137,7 @@ async def test_the_scheduler_closes_and_the_worker_delivers_the_note(
             )
         )
         await connector.wait_for(lambda s: "på vej til 6" in (s.activity.get("text") or ""))
+        # Sunday 29 November: the round (closing Saturday 09:00) closes, its note waits for Monday.
         clock.advance(days=6)
 
         def texts() -> dict[str, str]:
@@ -150,6 +152,9 @@ async def test_the_scheduler_closes_and_the_worker_delivers_the_note(
             while len(texts()) < 6:
                 await asyncio.sleep(0.02)
 
+        await asyncio.sleep(0.5)  # ten scheduler passes and more outbox polls
+        assert texts() == {}, "a closing note landed on a Sunday"
+        clock.current = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Copenhagen
         await asyncio.wait_for(all_six(), 10)
     got = texts()
     danish = t("da", "round_closed.too_few", team="Hjemmeplejen Nord")

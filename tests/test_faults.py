@@ -43,6 +43,7 @@ from storage.migrate import upgrade
 from storage.outbox_models import OutboxKind
 from storage.participation import participation_key
 from storage.question_bank import default_bank
+from storage.quiet_hours import ALWAYS
 from storage.rounds import RoundInfo, Rounds
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
@@ -116,7 +117,7 @@ async def seed_round(factory: SessionFactory, service_url: str, people: range) -
     directory = Directory(factory)
     unit = await directory.install_team(TEAM, "Faults", "tenant-1", service_url)
     await directory.sync_roster(TEAM, [member(n) for n in people])
-    rounds = Rounds(factory, default_bank(), TEST_SECRET)
+    rounds = Rounds(factory, default_bank(), TEST_SECRET, ALWAYS)  # real clock: no quiet hours
     now = datetime.now(UTC)
     created = await rounds.create(
         unit.id, now - timedelta(minutes=1), now + timedelta(days=2), None, "hr"

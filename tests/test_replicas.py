@@ -92,6 +92,7 @@ class Replica:
             "BOT_OUTBOX_LEASE_SECONDS": "3",
             "BOT_DELIVERY_STATUS_SECONDS": "0.2",
             "BOT_LOG_LEVEL": "INFO",
+            "BOT_WORKING_HOURS": "always",  # the real clock: no quiet hours
             **env,
         }
         with log.open("ab") as out:

@@ -254,7 +254,11 @@ class BotSpec:
     @staticmethod
     def trivselsbot(db_path: str | Path, **extra_env: str) -> BotSpec:
         """The real bot, as the lead starts it."""
-        env = {"BOT_DEV_MODE": "true", "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}"}
+        env = {
+            "BOT_DEV_MODE": "true",
+            "BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+            "BOT_WORKING_HOURS": "always",  # the real clock: no quiet hours, or evenings fail
+        }
         env.update(extra_env)
         return BotSpec(
             command=("{python}", "-m", "bot", "run", "--host", "{host}", "--port", "{port}"),

@@ -16,6 +16,7 @@ from storage.db import SessionFactory
 from storage.directory import Directory
 from storage.models import Membership, Recipient
 from storage.question_bank import default_bank
+from storage.quiet_hours import ALWAYS
 from storage.rounds import Rounds
 from tests.conftest import TEST_SECRET
 
@@ -83,7 +84,7 @@ async def seed_push(
         await session.execute(
             insert(Membership), [{"unit_id": unit.id, "user_id": user_id(n)} for n in range(people)]
         )
-    rounds = Rounds(factory, default_bank(), TEST_SECRET)
+    rounds = Rounds(factory, default_bank(), TEST_SECRET, ALWAYS)  # real clock: no quiet hours
     created = await rounds.create(
         unit.id, now - timedelta(minutes=1), now + timedelta(days=5), None, "hr"
     )
@@ -95,5 +96,5 @@ async def seed_push(
 
 async def open_seeded(factory: SessionFactory) -> None:
     """Open the round seed_push(open_now=False) left due: its pulse is queued to everyone now."""
-    opened = await Rounds(factory, default_bank(), TEST_SECRET).open_due(datetime.now(UTC))
+    opened = await Rounds(factory, default_bank(), TEST_SECRET, ALWAYS).open_due(datetime.now(UTC))
     assert len(opened) == 1
