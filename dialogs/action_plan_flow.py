@@ -18,11 +18,10 @@ from dialogs.cards.action_plan import (
     TITLE_INPUT,
 )
 from dialogs.i18n import t
-from dialogs.summary_flow import refuse, visible_units
+from dialogs.summary_flow import leader_units, refuse, unit_name
 from dialogs.turn import Turn
 from storage.action_plan import ActionNotFound, InvalidAction, parse_action
 from storage.errors import DomainError, UnitNotFound
-from storage.values import Role
 
 log = logging.getLogger(__name__)
 FIELDS = {
@@ -39,13 +38,6 @@ def _fields(value: dict[str, Any]) -> dict[str, Any]:
     return {field: value[key] for key, field in FIELDS.items() if key in value}
 
 
-async def _unit_name(turn: Turn, unit_id: str) -> str:
-    units = await turn.services.hierarchy.units_visible_to(
-        turn.person.aad_object_id, Role.HR in turn.roles
-    )
-    return next((u.name for u in units if u.id == unit_id), unit_id)
-
-
 async def _refuse_action(turn: Turn, error: DomainError) -> None:
     if isinstance(error, InvalidAction):
         log.info("plan.refused", extra={"reason": error.code, "field": error.field})
@@ -60,9 +52,8 @@ async def _refuse_action(turn: Turn, error: DomainError) -> None:
 
 async def add_planned_action(turn: Turn) -> None:
     """A new line in the plan; the unit's next pulse asks about it by name."""
-    visible = await visible_units(turn)
+    visible = await leader_units(turn)
     if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
     value: dict[str, Any] = turn.activity.value
     unit_id, round_id = value.get("unit"), value.get("round")
@@ -76,15 +67,14 @@ async def add_planned_action(turn: Turn) -> None:
         return
     log.info("plan.added")
     await turn.context.send_activity(
-        t(turn.language, "plan.saved", title=saved.title, unit=await _unit_name(turn, unit_id))
+        t(turn.language, "plan.saved", title=saved.title, unit=await unit_name(turn, unit_id))
     )
 
 
 async def update_planned_action(turn: Turn) -> None:
     """Status, who and by when, as the team moves on (the title stays as agreed)."""
-    visible = await visible_units(turn)
+    visible = await leader_units(turn)
     if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
     value: dict[str, Any] = turn.activity.value
     action_id = value.get("id")

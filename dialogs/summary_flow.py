@@ -38,6 +38,22 @@ async def visible_units(turn: Turn) -> set[str] | None:
     return {unit.id for unit in units}
 
 
+async def leader_units(turn: Turn) -> set[str] | None:
+    """The units a leader or HR may see; for anyone else None, after telling them why."""
+    visible = await visible_units(turn)
+    if visible is None:
+        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
+    return visible
+
+
+async def unit_name(turn: Turn, unit_id: str) -> str:
+    """A visible unit's name for a reply (its id if it has none)."""
+    units = await turn.services.hierarchy.units_visible_to(
+        turn.person.aad_object_id, Role.HR in turn.roles
+    )
+    return next((u.name for u in units if u.id == unit_id), unit_id)
+
+
 async def refuse(turn: Turn, error: DomainError) -> None:
     key = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), None)
     log.info("summary.refused", extra={"reason": error.code})
@@ -52,9 +68,8 @@ async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
 
 async def show_summary(turn: Turn) -> None:
     """Default: the newest closed round of a unit the person leads (or any, for HR)."""
-    visible = await visible_units(turn)
+    visible = await leader_units(turn)
     if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
     summaries = turn.services.summaries
     led = {u.id for u in await turn.services.roles.led_units(turn.person.aad_object_id or "")}
@@ -74,9 +89,8 @@ async def show_summary(turn: Turn) -> None:
 
 async def show_chosen_summary(turn: Turn) -> None:
     """The leader picked a unit and round (or month) on the card; checked again here."""
-    visible = await visible_units(turn)
+    visible = await leader_units(turn)
     if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
     choice = turn.activity.value.get(CHOICE_INPUT)
     summaries = turn.services.summaries
@@ -107,9 +121,8 @@ async def show_chosen_summary(turn: Turn) -> None:
 
 async def record_action(turn: Turn) -> None:
     """Save what the team agreed; the unit's next pulse asks whether it was followed up."""
-    visible = await visible_units(turn)
+    visible = await leader_units(turn)
     if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
         return
     value: dict[str, Any] = turn.activity.value
     unit_id, round_id, text = value.get("unit"), value.get("round"), value.get(ACTION_INPUT)
@@ -119,18 +132,9 @@ async def record_action(turn: Turn) -> None:
         if not isinstance(text, str):
             raise EmptyAction(unit_id)
         await turn.services.summaries.record_action(unit_id, round_id, text, visible)
-        unit_name = next(
-            (
-                u.name
-                for u in await turn.services.hierarchy.units_visible_to(
-                    turn.person.aad_object_id, Role.HR in turn.roles
-                )
-                if u.id == unit_id
-            ),
-            unit_id,
-        )
     except DomainError as error:
         await refuse(turn, error)
         return
     log.info("summary.action_recorded")
-    await turn.context.send_activity(t(turn.language, "summary.action_saved", unit=unit_name))
+    name = await unit_name(turn, unit_id)
+    await turn.context.send_activity(t(turn.language, "summary.action_saved", unit=name))

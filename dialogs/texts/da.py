@@ -350,14 +350,13 @@ TEXTS: dict[str, str] = {
         "skrive på."
     ),
     "summary.dialogue_title": "Forslag til dialog på næste team- eller MED-møde: {dimension}",
-    "summary.actions_title": "Aftalte handlinger",
     "summary.record_action": "Registrér aftalt handling",
     "summary.action_label": "Hvad aftalte I?",
     "summary.action_placeholder": "Fx: Vi holder et kort tavlemøde hver mandag kl. 9",
     "summary.action_submit": "Gem handling",
     "summary.action_saved": (
-        "Handlingen er gemt for {unit}. Næste mini-trivsel spørger teamet: »Har vi fulgt op på "
-        "det, vi aftalte?«"
+        "Handlingen er gemt for {unit}. Næste mini-trivsel spørger teamet, om I har fulgt op "
+        "på den, med handlingens navn."
     ),
     "summary.action_empty": "Skriv den aftalte handling i feltet, før du gemmer. Intet er gemt.",
     # The handlingsplan (dialogs/cards/action_plan.py)

@@ -353,14 +353,13 @@ TEXTS: dict[str, str] = {
         "the way they write."
     ),
     "summary.dialogue_title": "Suggested questions for your next team or MED meeting: {dimension}",
-    "summary.actions_title": "Agreed actions",
     "summary.record_action": "Record an agreed action",
     "summary.action_label": "What did you agree?",
     "summary.action_placeholder": "E.g.: We hold a short stand-up every Monday at 9",
     "summary.action_submit": "Save action",
     "summary.action_saved": (
-        'The action was saved for {unit}. The next pulse check asks the team: "Have we followed '
-        'up on what we agreed?"'
+        "The action was saved for {unit}. The next pulse check asks the team, by the action's "
+        "name, whether you followed up on it."
     ),
     "summary.action_empty": "Please write the agreed action in the field before saving. Nothing was saved.",
     # The handlingsplan (dialogs/cards/action_plan.py)
