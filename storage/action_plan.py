@@ -302,6 +302,8 @@ class ActionPlan:
             row.responsible = merged.responsible
             row.deadline = merged.deadline
             row.status = merged.status.value
+            if merged.status is ActionStatus.DROPPED:  # nobody is asked about a dropped action
+                row.follow_up_pending = False
         return await self.get(action_id, visible_units)
 
     async def get(self, action_id: str, visible_units: Collection[str]) -> PlannedAction:

@@ -338,3 +338,18 @@ async def test_the_plan_of_another_unit_cannot_be_touched(world, connector) -> N
         await ask(client, connector, 1, value={"action": "plan.update", "id": "0" * 32})
     )
     assert "Den handling findes ikke længere" in missing
+
+
+async def test_a_dropped_action_is_not_asked_about(world, connector) -> None:
+    services, client = world["services"], world["client"]
+    unit = world["unit"]
+    await ask(client, connector, 1, value={**PLAN, "unit": unit})
+    action_id = (await services.summaries.plan.for_units([unit], {unit}))[0].id
+    await ask(
+        client,
+        connector,
+        1,
+        value={"action": "plan.update", "id": action_id, "plan_status": "dropped"},
+    )
+    following = await services.rounds.create(unit, NOW, NOW + timedelta(days=3), None, "hr")
+    assert "fu1" not in following.items and following.follow_up_title is None
