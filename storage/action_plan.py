@@ -201,20 +201,25 @@ async def _follow_ups(
             .order_by(PulseRound.closes_at)
         )
     ).all()
+    newest: dict[str, tuple[Any, ...]] = {}
+    for action_id, round_id, sequence, closes_at, items, responses in rows:  # oldest first
+        if action_id is not None and item in json.loads(items):
+            newest[action_id] = (round_id, sequence, closes_at, round_decision(responses or 0, k))
+    released = [facts[0] for facts in newest.values() if facts[3] is None]
+    counts: dict[str, dict[int, int]] = {round_id: {} for round_id in released}
+    if released:  # one query for every released round's follow-up counters
+        result = await session.execute(
+            select(AnswerCount.round_id, AnswerCount.value, AnswerCount.count).where(
+                AnswerCount.round_id.in_(released), AnswerCount.item_id == item
+            )
+        )
+        for round_id, value, count in result:
+            counts[round_id][int(value)] = int(count)
     found: dict[str, FollowUp] = {}
-    for action_id, round_id, sequence, closes_at, items, responses in rows:
-        if action_id is None or item not in json.loads(items):
-            continue
-        reason = round_decision(responses or 0, k)
+    for action_id, (round_id, sequence, closes_at, reason) in newest.items():
         score = distribution = None
         if reason is None:
-            result = await session.execute(
-                select(AnswerCount.value, AnswerCount.count).where(
-                    AnswerCount.round_id == round_id, AnswerCount.item_id == item
-                )
-            )
-            counts = {int(value): int(count) for value, count in result}
-            distribution = [int(counts.get(value, 0)) for value in bank.scale_of(item).values()]
+            distribution = [counts[round_id].get(v, 0) for v in bank.scale_of(item).values()]
             exact = distribution_score(distribution)
             score = round(exact, 1) if exact is not None else None
         found[action_id] = FollowUp(

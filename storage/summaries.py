@@ -146,8 +146,12 @@ class Summary(BaseModel):
     parent: Comparison | None = None
     baseline: dict[str, float] = {}
     baseline_source: str | None = None
-    actions: list[str] = []  # the newest titles (the plan, in a word)
     plan: list[PlannedAction] = []
+
+    @property
+    def actions(self) -> list[str]:
+        """The newest titles of the plan, in a word."""
+        return [action.title for action in self.plan[:5]]
 
 
 class Choice(BaseModel):
@@ -848,7 +852,7 @@ class Summaries:
                 parent=await self._parent(session, ancestry, period),
                 baseline=baseline,
                 baseline_source=source,
-                **await self._plan_fields(session, pulse.unit_id),
+                plan=await plan_of(session, self._bank, self._k, [pulse.unit_id]),
             )
 
     async def period_summary(
@@ -875,7 +879,7 @@ class Summaries:
                 parent=await self._parent(session, [unit_id, *self._parent_chain(unit)], period),
                 baseline=baseline,
                 baseline_source=source,
-                **await self._plan_fields(session, unit_id),
+                plan=await plan_of(session, self._bank, self._k, [unit_id]),
             )
 
     @staticmethod
@@ -974,11 +978,6 @@ class Summaries:
             baseline[row.dimension] = row.score
             source = row.source
         return baseline, source
-
-    async def _plan_fields(self, session: AsyncSession, unit_id: str) -> dict[str, Any]:
-        """The unit's handlingsplan for its summary: the actions, and their titles alone."""
-        plan = await plan_of(session, self._bank, self._k, [unit_id])
-        return {"plan": plan, "actions": [action.title for action in plan[:5]]}
 
     # --- from results to action -----------------------------------------------------------
 

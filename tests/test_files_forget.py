@@ -34,7 +34,7 @@ from storage.question_bank import default_bank
 from storage.random_keys import SeededKeys
 from storage.rounds import RoundInfo, Rounds
 from tests.conftest import TEMPLATE_DATABASE, TEST_SECRET
-from tests.support.db_inspection import ANSWER_TABLES, OPEN_ROUND_TABLES
+from tests.support.db_inspection import ANSWER_TABLES, OPEN_ROUND_TABLES, public_tables
 from tests.support.postgres import PostgresServer, random_database_name
 from tests.support.pulse_fixtures import NOW, open_round, team_with_members
 from tests.support.sqlite_files import all_rows, freelist_count, replay, table_pages, wal_commits
@@ -214,13 +214,7 @@ async def system_columns(dsn: str) -> dict[str, list[dict[str, Any]]]:
     """table → every row with its xmin, ctid and commit time, in heap (ctid) order."""
     connection = await asyncpg.connect(dsn)
     try:
-        names = [
-            row[0]
-            for row in await connection.fetch(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            )
-        ]
+        names = await public_tables(connection)
         result = {}
         for name in names:
             rows = await connection.fetch(

@@ -40,6 +40,15 @@ def _sqlite_path(database_url: str) -> Path | None:
     return Path(database_url.removeprefix(prefix)) if database_url.startswith(prefix) else None
 
 
+async def public_tables(connection: Any) -> list[str]:
+    """Every table of a PostgreSQL database's public schema (an asyncpg connection)."""
+    rows = await connection.fetch(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    )
+    return [row[0] for row in rows]
+
+
 async def read_tables(database_url: str) -> dict[str, dict[str, Any]]:
     """`tables` for either backend. PostgreSQL entries have "sql": None, "defaults" (columns that
     fill themselves: sequences, identities, now()), "xmin" (the writing transaction per row, in
@@ -53,13 +62,7 @@ async def read_tables(database_url: str) -> dict[str, dict[str, Any]]:
         database_url.replace("postgresql+asyncpg://", "postgresql://")
     )
     try:
-        names = [
-            row[0]
-            for row in await connection.fetch(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            )
-        ]
+        names = await public_tables(connection)
         result = {}
         for name in names:
             described = await connection.fetch(
