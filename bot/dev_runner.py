@@ -30,18 +30,36 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 3
     return False
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a child and everything it started, by its own process group (never by name)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+def _stop(*processes: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """Stop children and everything they started, by their own process groups (never by name).
+
+    All are asked at once, so stopping takes the slowest child's time, not the sum.
+    """
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         try:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    deadline = time.monotonic() + grace
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # stragglers the child itself left behind
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP reached the runner: stop the children as Ctrl-C would."""
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise _Stopped(signal.Signals(signum).name)
 
 
 def banner(port: int, playground_port: int, database_url: str) -> str:
@@ -62,7 +80,8 @@ def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
             file=sys.stderr,
         )
         return 1
-    data = ROOT / "data"
+    # The dev data folder; tests point it elsewhere so that they never touch a developer's data.
+    data = Path(os.environ.get("TRIVSELSBOT_DEV_DATA", ROOT / "data"))
     (data / "playground").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -72,14 +91,35 @@ def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
             "BOT_DATABASE_URL", f"sqlite+aiosqlite:///{data / 'trivselsbot.db'}"
         ),
     }
+    # Without these the default SIGTERM/SIGHUP action ends the runner at once and leaves the bot
+    # and the Playground running in their own sessions (a closed terminal, `kill`, a test).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_stopped)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        return _supervise(children, port, playground_port, data, env)
+    except (KeyboardInterrupt, _Stopped):
+        return 0
+    finally:
+        _stop(*children)
+
+
+def _supervise(
+    children: list[subprocess.Popen[bytes]],
+    port: int,
+    playground_port: int,
+    data: Path,
+    env: dict[str, str],
+) -> int:
+    """Start the bot, then the Playground, recording each in `children` so the caller stops them."""
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         start_new_session=True,
     )
+    children.append(bot)
     if not _wait_healthy(f"http://127.0.0.1:{port}/healthz", bot):
         print("The bot did not start; see the log above.", file=sys.stderr)
-        _stop(bot)
         return 1
     playground_env = {
         **os.environ,
@@ -101,13 +141,10 @@ def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
         cwd=data / "playground",
         start_new_session=True,
     )
+    children.insert(0, playground)  # stopped first: it talks to the bot
     print(banner(port, playground_port, env["BOT_DATABASE_URL"]), flush=True)
-    try:
-        while bot.poll() is None and playground.poll() is None:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop(playground)
-        _stop(bot)
-    return 0
+    while bot.poll() is None and playground.poll() is None:
+        time.sleep(0.5)
+    stopped = "The bot" if bot.poll() is not None else "The Agents Playground"
+    print(f"{stopped} stopped by itself; see the log above. Stopping the other.", file=sys.stderr)
+    return 1
