@@ -40,7 +40,7 @@ COMMENTS = [
     "Jeg savner, at forslag bliver fulgt op på.",
     "Rart at nye kolleger får en ordentlig introduktion.",
     "Bilerne står for ofte på værksted.",
-    "Mere ro omkring frokosten, tak.",
+    "Mere ro omkring frokosten <b>tak</b> & god weekend.",
     "Ledelsen er god til at lytte, også når det er svært.",
 ]
 
