@@ -134,7 +134,11 @@ def bar_chart(chart: BarChart, width: float) -> Picture:
 
 def line_chart(chart: LineChart, width: float) -> Picture:
     """One line per dimension over the rounds (or months), 0–100, a gap where nothing is shown."""
-    legend_rows = [chart.series[i : i + 3] for i in range(0, len(chart.series), 3)]
+    # Three names a row when they fit, else two (names are not cut unless they must be).
+    per_row = 3
+    if any(text_width(s.name, TEXT_SIZE) > (width - 36) / 3 - 22 for s in chart.series):
+        per_row = 2
+    legend_rows = [chart.series[i : i + per_row] for i in range(0, len(chart.series), per_row)]
     legend_height = 14 * len(legend_rows) + 6
     plot_height = 150.0
     bottom, left, right = 18.0, 24.0, width - 12
@@ -168,7 +172,7 @@ def line_chart(chart: LineChart, width: float) -> Picture:
                 run.append(point)
         drawn.extend(Dot(p[0], p[1], 2.6, color) for p in points if p is not None)
     y = height - 12
-    column = (right - left) / 3
+    column = (right - left) / per_row
     for row in legend_rows:
         for offset, series in enumerate(row):
             color = SERIES[chart.series.index(series) % len(SERIES)]

@@ -41,7 +41,7 @@ from dialogs.documents.layout import (
 )
 
 MARGIN = 2 * cm
-TEXT_WIDTH = A4[0] - 2 * MARGIN
+TEXT_WIDTH = A4[0] - 2 * MARGIN - 12  # the frame keeps 6 pt on each side
 ACCENT = colors.HexColor("#2F6B9A")
 INK = colors.HexColor("#1F2933")
 MUTED = colors.HexColor("#5F6770")
@@ -208,11 +208,12 @@ def write_pdf(layout: DocumentLayout) -> bytes:
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
-        canvas.line(MARGIN, 1.5 * cm, A4[0] - MARGIN, 1.5 * cm)
+        left, right = MARGIN + 6, A4[0] - MARGIN - 6  # where the frame puts the text
+        canvas.line(left, 1.5 * cm, right, 1.5 * cm)
         canvas.setFont(regular, 8)
         canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 1.1 * cm, layout.footer)
-        canvas.drawRightString(A4[0] - MARGIN, 1.1 * cm, f"{layout.page_label} {document.page}")
+        canvas.drawString(left, 1.1 * cm, layout.footer)
+        canvas.drawRightString(right, 1.1 * cm, f"{layout.page_label} {document.page}")
         canvas.restoreState()
 
     document = SimpleDocTemplate(
