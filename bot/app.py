@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapter import create_adapter
 from bot.admin_api import ADMIN, AdminContext, add_admin_routes
 from bot.delivery_status import DeliveryStatusReporter
+from bot.documents.download import DOWNLOADS, Downloads, add_download_routes
+from bot.documents.export import DocumentExporter
 from bot.messages_endpoint import messages_handler
 from bot.outbox_worker import OutboxWorker, WorkerConfig
 from bot.periodic import run_every
@@ -41,6 +43,7 @@ from storage.closing_note import ClosingNotes
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.delivery import Deliveries
 from storage.directory import Directory
+from storage.download_links import DownloadLinks
 from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import utcnow
@@ -105,6 +108,9 @@ def build_services(
         pulse_open_days=settings.pulse_open_days,
         pulse_reminder_hours=settings.pulse_reminder_hours,
         now=now,
+        download_links=DownloadLinks(
+            factory, secret, settings.public_base_url, settings.document_link_lifetime, now
+        ),
     )
 
 
@@ -256,7 +262,11 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             scheduler,
             messages_handler(adapter, bot, settings.app_tenant_id),
         )
-        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
+        documents = DocumentExporter(
+            services.summaries, services.hierarchy, services.roles, services.bank, now
+        )
+        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake, documents)
+        app[DOWNLOADS] = Downloads(services.download_links, documents)
         tasks = []
         if settings.background_workers:
             tasks = [
@@ -313,5 +323,6 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    add_download_routes(app)
     add_admin_routes(app, settings)
     return app

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     admin_trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BOT_ADMIN_TRUSTED_PROXIES"
     )
+    # The bot's address as people's browsers reach it (https://trivsel.example.dk): the MED
+    # document's download links point here. Empty: dev mode uses http://BOT_HOST:BOT_PORT, and
+    # elsewhere the summary card's document button says to ask HR instead.
+    public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
+    document_link_minutes: int = Field(5, ge=1, le=30, validation_alias="BOT_DOCUMENT_LINK_MINUTES")
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
     pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
     pulse_reminder_hours: int = Field(
@@ -187,6 +192,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL (http only for 127.0.0.1 or localhost)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_over_https(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        local = value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not (value.startswith("https://") or local) or "?" in value or "#" in value:
+            raise ValueError(
+                "must be the bot's https:// address without a query, e.g. https://trivsel.kommune.dk "
+                "(http only for 127.0.0.1 or localhost)"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -288,6 +307,20 @@ class Settings(BaseSettings):
     def quiet_hours(self) -> WorkingHours:
         """The send-time policy every service that messages people is built with."""
         return WorkingHours.parse(self.working_hours)
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where download links point: BOT_PUBLIC_URL, in dev mode the bot's own address."""
+        if self.public_url:
+            return self.public_url
+        if self.dev_mode:
+            host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+            return f"http://{host}:{self.port}"
+        return None
+
+    @property
+    def document_link_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.document_link_minutes)
 
     @property
     def retention_policy(self) -> RetentionPolicy:

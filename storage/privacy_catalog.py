@@ -531,6 +531,20 @@ CATALOG: dict[str, TableClass] = {
             "updated_at",
         ),
     ),
+    "used_download_links": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Tilfældige id'er på downloadlinks til MED-dokumentet, der er brugt, så hvert link "
+            "kun virker én gang. Hvem linket var til, og hvad det hentede, gemmes ikke.",
+            "Random ids of the MED document's download links that were used, so that each link "
+            "works once. Whom the link was for, and what it fetched, is not kept.",
+        ),
+        Text(
+            "Slettes, når linket er udløbet (minutter efter).",
+            "Deleted once the link has expired (minutes later).",
+        ),
+        other=("token_id", "forget_after"),
+    ),
     "alembic_version": TableClass(
         Kind.ORGANISATIONAL,
         Text("Databaseskemaets version.", "The database schema's version."),
