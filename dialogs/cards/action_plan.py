@@ -62,8 +62,7 @@ def _address_choices(bank: QuestionBank, language: Language) -> list[dict[str, s
 def follow_up_text(action: PlannedAction, language: Language) -> str | None:
     follow_up = action.follow_up
     if follow_up is None:
-        key = "plan.follow_up_waiting" if action.status is not ActionStatus.DROPPED else None
-        return t(language, key) if key else None
+        return t(language, "plan.follow_up_waiting") if action.will_be_asked else None
     if follow_up.score is None:
         return t(language, "plan.follow_up_hidden", sequence=follow_up.sequence)
     return t(
