@@ -4,8 +4,10 @@ clients (bot/connector_client.py) for outgoing calls, and a polite turn error.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -84,17 +86,18 @@ def create_connector_clients(
         return client
 
     clients = ConnectorClients(NoToken(), sdk_client, settings.send_timeout_seconds)
-    clients.tokens = _token_source(settings, clients)
+    clients.tokens = token_source(settings, clients.session)
     return clients
 
 
-def _token_source(settings: Settings, clients: ConnectorClients) -> TokenSource:
+def token_source(settings: Settings, session: Callable[[], aiohttp.ClientSession]) -> TokenSource:
+    """The bot's own outbound token as the settings say to get it (the app and `doctor` alike)."""
     if not settings.app_id:
         return NoToken()
     if settings.app_type == "UserAssignedMSI":
         return SdkCredentialTokens(ManagedIdentityAppCredentials(settings.app_id, CHANNEL_SCOPE))
     return ClientCredentialTokens(
-        clients.session,
+        session,
         settings.app_id,
         settings.app_password.get_secret_value(),
         settings.app_tenant_id if settings.app_type == "SingleTenant" else None,

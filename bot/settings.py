@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,6 +16,7 @@ from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
+MESSAGING_PATH = "/api/messages"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
 DEV_ONLY_SECRET = "dev-only-secret-never-use-in-production-0123456789"
 MIN_SECRET_LENGTH = 32
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     login_authority: str = Field(
         "https://login.microsoftonline.com/", validation_alias="BOT_LOGIN_AUTHORITY"
     )
+    # The https address Teams reaches this bot at, e.g. https://trivsel.kommune.dk: the Azure Bot's
+    # messaging endpoint is it + /api/messages, and `make package` names its host in the manifest.
+    public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
     min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
     # Comments and reflection texts are shown only from this many answers (storage/comments.py).
@@ -135,14 +140,9 @@ class Settings(BaseSettings):
     @field_validator("admin_token")
     @classmethod
     def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
-        token = value.get_secret_value()
-        if token and (len(token) < 32 or token != token.strip()):
-            raise ValueError("must be at least 32 characters without surrounding spaces, or empty")
-        if token and len(set(token)) < MIN_SECRET_DISTINCT:
-            raise ValueError(
-                f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
-                f"set a random value (e.g. `{GENERATE_SECRET}`)"
-            )
+        problem = admin_token_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("min_group_size")
@@ -186,6 +186,14 @@ class Settings(BaseSettings):
         if not (value.startswith("https://") or local):
             raise ValueError("must be an https:// URL (http only for 127.0.0.1 or localhost)")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_over_https(cls, value: str) -> str:
+        value = value.strip()
+        if value and public_url_problem(value):
+            raise ValueError(public_url_problem(value))
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -251,16 +259,8 @@ class Settings(BaseSettings):
                 f"BOT_MIN_GROUP_SIZE ({self.min_group_size}): words identify a person sooner "
                 "than numbers do"
             )
-        secret = self.anonymity_secret.get_secret_value()
-        if not secret:
-            if not self.dev_mode:
-                raise ValueError(
-                    "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
-                    f"(e.g. `{GENERATE_SECRET}`)"
-                )
+        if not self.anonymity_secret.get_secret_value() and self.dev_mode:
             self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
-        else:
-            _check_secret(secret, self.dev_mode)
         if self.send_rate_per_second > 30 and not self.dev_mode:
             raise ValueError(
                 "BOT_SEND_RATE_PER_SECOND above 30 would exceed what Teams allows per app per "
@@ -284,6 +284,13 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _anonymity_secret_strong(self) -> Settings:
+        problem = anonymity_secret_problem(self.anonymity_secret.get_secret_value(), self.dev_mode)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     @property
     def quiet_hours(self) -> WorkingHours:
         """The send-time policy every service that messages people is built with."""
@@ -296,6 +303,11 @@ class Settings(BaseSettings):
             participation_grace=timedelta(hours=self.participation_grace_hours),
             delivery_days=self.delivery_retention_days,
         )
+
+    @property
+    def messaging_endpoint(self) -> str:
+        """What the Azure Bot registration's messaging endpoint must say ("" without BOT_PUBLIC_URL)."""
+        return f"{self.public_url}{MESSAGING_PATH}" if self.public_url else ""
 
     @property
     def masked_database_url(self) -> str:
@@ -326,24 +338,60 @@ def is_loopback(host: str) -> bool:
         return False  # another name, "0.0.0.0" is an address: neither is loopback
 
 
-def _check_secret(secret: str, dev_mode: bool) -> None:
-    """The anonymity secret keys every participation hash: a known or guessable one lets whoever
-    holds the database test "did this person answer?" offline."""
+def public_url_problem(url: str) -> str | None:
+    """The public address must be https (Teams calls nothing else) and a bare origin: the bot
+    answers at /api/messages under it, and a path would be a second place to keep in step."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "https" or not parsed.hostname:
+        return "must be an https:// address, e.g. https://trivsel.example.org"
+    if parsed.path.rstrip("/") or parsed.query or parsed.fragment:
+        return (
+            "must be the origin only (https://host[:port]); the messaging endpoint is it + "
+            f"{MESSAGING_PATH}"
+        )
+    return None
+
+
+def anonymity_secret_problem(secret: str, dev_mode: bool = False) -> str | None:
+    """What is wrong with an anonymity secret, or None. The one policy start-up and `doctor` apply.
+
+    The secret keys every participation hash: a known or guessable one lets whoever holds the
+    database test "did this person answer?" offline."""
+    if not secret:
+        if dev_mode:
+            return None
+        return (
+            "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
+            f"(e.g. `{GENERATE_SECRET}`)"
+        )
     if secret == DEV_ONLY_SECRET and not dev_mode:
-        raise ValueError(
+        return (
             "BOT_ANONYMITY_SECRET is the built-in dev-mode secret, which is public: set a random "
             f"value of your own (e.g. `{GENERATE_SECRET}`)"
         )
     if len(secret) < MIN_SECRET_LENGTH:
-        raise ValueError(
+        return (
             f"BOT_ANONYMITY_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
             f"(e.g. `{GENERATE_SECRET}`)"
         )
     if len(set(secret)) < MIN_SECRET_DISTINCT and not dev_mode:
-        raise ValueError(
+        return (
             f"BOT_ANONYMITY_SECRET has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
             f"can be guessed: set a random value (e.g. `{GENERATE_SECRET}`)"
         )
+    return None
+
+
+def admin_token_problem(token: str) -> str | None:
+    """What is wrong with the admin API's token, or None (empty: the API is off, which is fine)."""
+    if token and (len(token) < 32 or token != token.strip()):
+        return "must be at least 32 characters without surrounding spaces, or empty"
+    if token and len(set(token)) < MIN_SECRET_DISTINCT:
+        return (
+            f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
+            f"set a random value (e.g. `{GENERATE_SECRET}`)"
+        )
+    return None
 
 
 _ALIASES = {
@@ -352,10 +400,33 @@ _ALIASES = {
 }
 
 
+class UncheckedSecretsSettings(Settings):
+    """Everything checked but the strength of the anonymity secret and the admin token: `doctor`
+    reports those as checks of their own (with the same policy functions), next to the rest."""
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
+        return value
+
+    @model_validator(mode="after")
+    def _anonymity_secret_strong(self) -> Settings:
+        return self
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one line that names the setting."""
+    return _load(Settings, overrides)
+
+
+def load_settings_unchecked_secrets(**overrides: object) -> Settings:
+    """As load_settings, leaving the secrets' strength to `doctor` (never for running the bot)."""
+    return _load(UncheckedSecretsSettings, overrides)
+
+
+def _load(kind: type[Settings], overrides: dict[str, object]) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])

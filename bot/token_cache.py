@@ -34,11 +34,13 @@ TOKEN_TIMEOUT_SECONDS = 30.0
 class TokenUnavailable(Exception):
     """Entra ID refused or did not answer: nothing was sent to the connector.
 
-    `reason` is short and holds no secret (an HTTP status and Entra's error code)."""
+    `reason` is short and holds no secret (an HTTP status and Entra's error code); `answered` is
+    whether Entra ID answered at all (a refusal) or could not be reached."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, answered: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.answered = answered
 
 
 class TokenSource(Protocol):
@@ -81,6 +83,7 @@ class ClientCredentialTokens:
         self._refresh_at = 0.0
         self._lock = asyncio.Lock()
         self.fetches = 0
+        self.lifetime_seconds = 0.0  # of the last token fetched (`doctor` shows it)
 
     async def token(self) -> str | None:
         if self._token is not None and self._clock() < self._refresh_at:
@@ -109,11 +112,12 @@ class ClientCredentialTokens:
             raise TokenUnavailable(f"token endpoint: {type(error).__name__}") from error
         if status != 200 or not isinstance(body, dict) or "access_token" not in body:
             code = body.get("error") if isinstance(body, dict) else None
-            raise TokenUnavailable(f"token endpoint: {status} {code or ''}".strip())
+            raise TokenUnavailable(f"token endpoint: {status} {code or ''}".strip(), answered=True)
         lifetime = float(body.get("expires_in") or 3600)
         margin = min(REFRESH_MARGIN_SECONDS, lifetime / 2)
         self._token = str(body["access_token"])
         self._refresh_at = started + lifetime - margin
+        self.lifetime_seconds = lifetime
         log.info("token.fetched", extra={"expires_in": int(lifetime)})
 
 
