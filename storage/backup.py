@@ -38,12 +38,12 @@ class DatabaseFacts:
 
 
 def _facts(connection: sqlite3.Connection, path: Path) -> DatabaseFacts:
-    def scalar(sql: str) -> object:
+    def count(sql: str) -> int:
         try:
             row = connection.execute(sql).fetchone()
         except sqlite3.DatabaseError:
-            return None
-        return row[0] if row else None
+            return 0
+        return int(row[0]) if row else 0
 
     revisions = [
         str(row[0]) for row in connection.execute("SELECT version_num FROM alembic_version")
@@ -52,8 +52,8 @@ def _facts(connection: sqlite3.Connection, path: Path) -> DatabaseFacts:
         path=path,
         size_bytes=path.stat().st_size,
         revision=",".join(sorted(revisions)) or None,
-        rounds=int(scalar("SELECT count(*) FROM pulse_rounds") or 0),
-        open_rounds=int(scalar("SELECT count(*) FROM pulse_rounds WHERE state = 'open'") or 0),
+        rounds=count("SELECT count(*) FROM pulse_rounds"),
+        open_rounds=count("SELECT count(*) FROM pulse_rounds WHERE state = 'open'"),
     )
 
 
