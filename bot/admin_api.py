@@ -547,3 +547,11 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)
+
+
+def add_guarded_get(app: web.Application, settings: Settings, path: str, handler: Handler) -> None:
+    """A GET outside the API's document behind the same token and budgets (/metrics in admin
+    mode): one guard, however many doors."""
+    route = Route("GET", path, handler, path)
+    token = settings.admin_token.get_secret_value()
+    app.router.add_get(path, _guarded(route, token, parse_networks(settings.admin_trusted_proxies)))

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     # Quiet hours (storage/quiet_hours.py): pushes, reminders and closing notes land only on
     # working days within these Copenhagen hours, HH:MM-HH:MM; "always" turns them off (the demo).
     working_hours: str = Field("08:00-16:00", validation_alias="BOT_WORKING_HOURS")
+    # /metrics in Prometheus' format (bot/operations/metrics.py): "off"; "port" serves it alone on
+    # BOT_METRICS_HOST:BOT_METRICS_PORT (an internal address), without a token; "admin" serves it
+    # next to /admin/ behind BOT_ADMIN_TOKEN.
+    metrics: Literal["off", "port", "admin"] = Field("off", validation_alias="BOT_METRICS")
+    metrics_host: str = Field("", validation_alias="BOT_METRICS_HOST")
+    metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_METRICS_PORT")
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
@@ -227,7 +233,12 @@ class Settings(BaseSettings):
                 "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword: dev mode is "
                 "for the local Playground only; unset BOT_DEV_MODE to run the real bot"
             )
-        for name, host in (("BOT_HOST", self.host), ("BOT_ADMIN_HOST", self.admin_host)):
+        hosts = (
+            ("BOT_HOST", self.host),
+            ("BOT_ADMIN_HOST", self.admin_host),
+            ("BOT_METRICS_HOST", self.metrics_host),
+        )
+        for name, host in hosts:
             if host and not is_loopback(host):
                 raise ValueError(
                     f"BOT_DEV_MODE=true with {name}={host}: dev mode accepts unauthenticated "
@@ -278,6 +289,19 @@ class Settings(BaseSettings):
             )
         if self.admin_host and self.admin_port is None:
             raise ValueError("BOT_ADMIN_HOST needs BOT_ADMIN_PORT: set the port the admin API uses")
+        if self.metrics == "port" and self.metrics_port is None:
+            raise ValueError("BOT_METRICS=port needs BOT_METRICS_PORT: the port /metrics uses")
+        if self.metrics_port is not None and self.metrics_port in (self.port, self.admin_port):
+            raise ValueError("BOT_METRICS_PORT must differ from BOT_PORT and BOT_ADMIN_PORT")
+        if self.metrics != "port" and (self.metrics_port is not None or self.metrics_host):
+            raise ValueError(
+                "BOT_METRICS_PORT and BOT_METRICS_HOST are used only with BOT_METRICS=port"
+            )
+        if self.metrics == "admin" and not self.admin_token.get_secret_value():
+            raise ValueError(
+                "BOT_METRICS=admin serves /metrics behind BOT_ADMIN_TOKEN, which is empty: set "
+                "it, or use BOT_METRICS=port with BOT_METRICS_PORT"
+            )
         if self.demo_all_roles and not self.dev_mode:
             raise ValueError(
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
