@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import ActivityTypes
 from botframework.connector.auth import (
     AuthenticationConstants,
+    CertificateServiceClientCredentialsFactory,
     ClaimsIdentity,
     ManagedIdentityAppCredentials,
 )
@@ -58,8 +59,22 @@ def sdk_configuration(settings: Settings) -> SdkConfiguration:
 
 
 def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
-    """The SDK's own validation of incoming tokens (issuer, keys, endorsements, audience, serviceUrl)."""
-    return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+    """The SDK's own validation of incoming tokens (issuer, keys, endorsements, audience, serviceUrl).
+
+    With a certificate the SDK's credentials (for the calls it makes itself: rosters, members) are
+    its certificate credentials too; incoming validation does not depend on them."""
+    certificate = settings.client_certificate() if settings.app_id else None
+    if certificate is None:
+        return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+    factory = CertificateServiceClientCredentialsFactory(
+        certificate.thumbprint,
+        certificate.private_key_pem(),
+        settings.app_id,
+        settings.app_tenant_id if settings.app_type == "SingleTenant" else None,
+    )
+    return ConfigurationBotFrameworkAuthentication(
+        sdk_configuration(settings), credentials_factory=factory
+    )
 
 
 def create_connector_clients(
@@ -102,6 +117,7 @@ def token_source(settings: Settings, session: Callable[[], aiohttp.ClientSession
         settings.app_password.get_secret_value(),
         settings.app_tenant_id if settings.app_type == "SingleTenant" else None,
         authority=settings.login_authority,
+        certificate=settings.client_certificate(),
     )
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.client_certificate import CertificateError, ClientCertificate, certificate_from
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL", repr=False)
     app_id: str = Field("", validation_alias="MicrosoftAppId")
     app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
+    # A certificate instead of the client secret (bot/client_certificate.py): a PEM or PFX file,
+    # or the same in the environment (PEM text, or base64 of a PFX as Key Vault gives it).
+    app_certificate_path: str = Field("", validation_alias="BOT_APP_CERTIFICATE_PATH")
+    app_certificate: SecretStr = Field(SecretStr(""), validation_alias="BOT_APP_CERTIFICATE")
+    app_certificate_password: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_APP_CERTIFICATE_PASSWORD"
+    )
     app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
         "SingleTenant", validation_alias="MicrosoftAppType"
     )
@@ -228,10 +236,11 @@ class Settings(BaseSettings):
         by, or configured for, real people."""
         if not self.dev_mode:
             return self
-        if self.app_id or self.app_password.get_secret_value():
+        if self.app_id or self.app_password.get_secret_value() or self.has_certificate:
             raise ValueError(
-                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword: dev mode is "
-                "for the local Playground only; unset BOT_DEV_MODE to run the real bot"
+                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword (or a "
+                "certificate): dev mode is for the local Playground only; unset BOT_DEV_MODE to "
+                "run the real bot"
             )
         hosts = (
             ("BOT_HOST", self.host),
@@ -256,10 +265,34 @@ class Settings(BaseSettings):
                     "for local development without authentication"
                 )
         else:
-            if self.app_type != "UserAssignedMSI" and not self.app_password.get_secret_value():
+            password = bool(self.app_password.get_secret_value())
+            if self.app_type == "UserAssignedMSI" and self.has_certificate:
                 raise ValueError(
-                    f"MicrosoftAppPassword is required when MicrosoftAppType={self.app_type}"
+                    "a certificate (BOT_APP_CERTIFICATE_PATH / BOT_APP_CERTIFICATE) is not used "
+                    "with MicrosoftAppType=UserAssignedMSI: unset it"
                 )
+            if self.app_type != "UserAssignedMSI" and not (password or self.has_certificate):
+                raise ValueError(
+                    f"MicrosoftAppPassword or a certificate (BOT_APP_CERTIFICATE_PATH or "
+                    f"BOT_APP_CERTIFICATE) is required when MicrosoftAppType={self.app_type}"
+                )
+            if password and self.has_certificate:
+                raise ValueError(
+                    "set either MicrosoftAppPassword or a certificate, not both (rotate from one "
+                    "to the other one replica at a time)"
+                )
+            if self.app_certificate_path and self.app_certificate.get_secret_value():
+                raise ValueError("set BOT_APP_CERTIFICATE_PATH or BOT_APP_CERTIFICATE, not both")
+            if self.has_certificate:
+                try:
+                    self.client_certificate()
+                except CertificateError as error:
+                    name = (
+                        "BOT_APP_CERTIFICATE_PATH"
+                        if self.app_certificate_path
+                        else "BOT_APP_CERTIFICATE"
+                    )
+                    raise ValueError(f"{name}: {error}") from None
             if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
                 raise ValueError(
                     f"MicrosoftAppTenantId is required when MicrosoftAppType={self.app_type}"
@@ -314,6 +347,18 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(problem)
         return self
+
+    @property
+    def has_certificate(self) -> bool:
+        return bool(self.app_certificate_path or self.app_certificate.get_secret_value())
+
+    def client_certificate(self) -> ClientCertificate | None:
+        """The certificate credential, read from its file or the environment (None: none set)."""
+        return certificate_from(
+            self.app_certificate_path,
+            self.app_certificate.get_secret_value(),
+            self.app_certificate_password.get_secret_value(),
+        )
 
     @property
     def quiet_hours(self) -> WorkingHours:

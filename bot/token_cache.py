@@ -22,6 +22,8 @@ from typing import Any, Protocol
 import aiohttp
 from botframework.connector.auth import AuthenticationConstants
 
+from bot.client_certificate import ASSERTION_TYPE, ClientCertificate
+
 log = logging.getLogger(__name__)
 
 LOGIN_AUTHORITY = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
@@ -61,7 +63,9 @@ def token_endpoint(authority: str, tenant: str) -> str:
 
 
 class ClientCredentialTokens:
-    """App id and password → a bearer token, cached until REFRESH_MARGIN before it expires."""
+    """App id and password (or certificate) → a bearer token, cached until REFRESH_MARGIN before
+    it expires. With a certificate each fetch sends a new signed client assertion instead of the
+    secret (bot/client_certificate.py)."""
 
     def __init__(
         self,
@@ -72,10 +76,12 @@ class ClientCredentialTokens:
         authority: str = LOGIN_AUTHORITY,
         scope: str = CHANNEL_SCOPE,
         clock: Callable[[], float] = time.monotonic,
+        certificate: ClientCertificate | None = None,
     ) -> None:
         self._session = session
         self._app_id = app_id
         self._password = password
+        self._certificate = certificate
         self.url = token_endpoint(authority, tenant or MULTI_TENANT)
         self._scope = scope if scope.endswith("/.default") else f"{scope}/.default"
         self._clock = clock
@@ -97,9 +103,13 @@ class ClientCredentialTokens:
         form = {
             "grant_type": "client_credentials",
             "client_id": self._app_id,
-            "client_secret": self._password,
             "scope": self._scope,
         }
+        if self._certificate is not None:
+            form["client_assertion_type"] = ASSERTION_TYPE
+            form["client_assertion"] = self._certificate.assertion(self._app_id, self.url)
+        else:
+            form["client_secret"] = self._password
         started = self._clock()
         self.fetches += 1
         try:

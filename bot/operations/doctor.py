@@ -18,6 +18,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 
 from bot.adapter import token_source
+from bot.client_certificate import expired
 from bot.settings import (
     ConfigurationError,
     Settings,
@@ -157,13 +158,18 @@ async def check_database(settings: Settings) -> Check:
 def _credential_kind(settings: Settings) -> str:
     if settings.app_type == "UserAssignedMSI":
         return "managed identity"
-    return "client secret"
+    return "certificate" if settings.has_certificate else "client secret"
 
 
 def _token_fix(settings: Settings) -> str:
     if settings.app_type == "UserAssignedMSI":
         return (
             "assign the user-assigned identity to this host and set MicrosoftAppId to its client id"
+        )
+    if settings.has_certificate:
+        return (
+            "upload this certificate (its public part) to the app registration's Certificates & "
+            "secrets, and check MicrosoftAppId and MicrosoftAppTenantId"
         )
     return (
         "check MicrosoftAppId, MicrosoftAppTenantId and MicrosoftAppPassword (client secrets "
@@ -178,6 +184,16 @@ async def check_bot_token(settings: Settings) -> Check:
         return fail(name, "MicrosoftAppId is empty", "set the bot's app registration id")
     authority = urlsplit(settings.login_authority).netloc
     kind = _credential_kind(settings)
+    certificate = settings.client_certificate()
+    if certificate is not None:
+        until = certificate.not_after.date().isoformat()
+        kind = f"certificate {certificate.thumbprint} (valid until {until})"
+        if expired(certificate):
+            return fail(
+                name,
+                f"the {kind} has expired",
+                "make a new certificate, upload it to the app registration and configure it here",
+            )
     async with aiohttp.ClientSession() as session:
         source = token_source(settings, lambda: session)
         try:
