@@ -118,7 +118,7 @@ def build_services(
     settings: Settings, factory: SessionFactory, now: Callable[[], datetime] = utcnow
 ) -> Services:
     bank = default_bank()
-    secret = settings.anonymity_secret.get_secret_value()
+    secret = settings.anonymity_secrets
     writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
     return Services(
         directory=Directory(factory),

@@ -39,7 +39,7 @@ def build_prompt_services(
     now: Callable[[], datetime] = utcnow,
     writer: AnswerWriter | None = None,
 ) -> PromptServices:
-    secret = settings.anonymity_secret.get_secret_value()
+    secret = settings.anonymity_secrets
     return PromptServices(
         library=PromptLibrary(factory),
         publisher=Publisher(factory, rounds, secret, settings.pulse_reminder_hours),

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from bot.client_certificate import CertificateError, ClientCertificate, certificate_from
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     # messaging endpoint is it + /api/messages, and `make package` names its host in the manifest.
     public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
+    # Rotation (storage/anonymity_secrets.py): the secret before BOT_ANONYMITY_SECRET, still
+    # accepted for the rounds started under it until they close (`doctor` says when it can go).
+    anonymity_secret_previous: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET_PREVIOUS"
+    )
     min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
     # Comments and reflection texts are shown only from this many answers (storage/comments.py).
     min_comment_group_size: int = Field(
@@ -99,6 +105,10 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_METRICS_PORT")
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
+    # Accepted too while clients move to BOT_ADMIN_TOKEN (rotation one replica at a time).
+    admin_token_previous: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_ADMIN_TOKEN_PREVIOUS"
+    )
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
     # counts as 10 calls. Failed token attempts from all addresses together beyond this many a
     # minute are answered slowly (a right token is never held back by them).
@@ -151,7 +161,7 @@ class Settings(BaseSettings):
         "INFO", validation_alias="BOT_LOG_LEVEL"
     )
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "admin_token_previous")
     @classmethod
     def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
         problem = admin_token_problem(value.get_secret_value())
@@ -344,9 +354,35 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _anonymity_secret_strong(self) -> Settings:
         problem = anonymity_secret_problem(self.anonymity_secret.get_secret_value(), self.dev_mode)
+        previous = self.anonymity_secret_previous.get_secret_value()
+        if not problem and previous:
+            problem = anonymity_secret_problem(
+                previous, self.dev_mode, "BOT_ANONYMITY_SECRET_PREVIOUS"
+            )
         if problem:
             raise ValueError(problem)
         return self
+
+    @model_validator(mode="after")
+    def _previous_secrets_differ(self) -> Settings:
+        previous = self.anonymity_secret_previous.get_secret_value()
+        if previous and previous == self.anonymity_secret.get_secret_value():
+            raise ValueError(
+                "BOT_ANONYMITY_SECRET_PREVIOUS equals BOT_ANONYMITY_SECRET: set the new secret in "
+                "BOT_ANONYMITY_SECRET and the old one in BOT_ANONYMITY_SECRET_PREVIOUS"
+            )
+        old_token = self.admin_token_previous.get_secret_value()
+        if old_token and not self.admin_token.get_secret_value():
+            raise ValueError("BOT_ADMIN_TOKEN_PREVIOUS needs BOT_ADMIN_TOKEN (the new token)")
+        if old_token and old_token == self.admin_token.get_secret_value():
+            raise ValueError("BOT_ADMIN_TOKEN_PREVIOUS equals BOT_ADMIN_TOKEN: set the old one")
+        return self
+
+    @property
+    def anonymity_secrets(self) -> AnonymitySecrets:
+        """What every service that keys participation or seals answers is built with."""
+        previous = self.anonymity_secret_previous.get_secret_value()
+        return AnonymitySecrets(self.anonymity_secret.get_secret_value(), previous or None)
 
     @property
     def has_certificate(self) -> bool:
@@ -421,7 +457,9 @@ def public_url_problem(url: str) -> str | None:
     return None
 
 
-def anonymity_secret_problem(secret: str, dev_mode: bool = False) -> str | None:
+def anonymity_secret_problem(
+    secret: str, dev_mode: bool = False, name: str = "BOT_ANONYMITY_SECRET"
+) -> str | None:
     """What is wrong with an anonymity secret, or None. The one policy start-up and `doctor` apply.
 
     The secret keys every participation hash: a known or guessable one lets whoever holds the
@@ -430,22 +468,22 @@ def anonymity_secret_problem(secret: str, dev_mode: bool = False) -> str | None:
         if dev_mode:
             return None
         return (
-            "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
+            f"{name} is empty: set a random value of at least 32 characters "
             f"(e.g. `{GENERATE_SECRET}`)"
         )
     if secret == DEV_ONLY_SECRET and not dev_mode:
         return (
-            "BOT_ANONYMITY_SECRET is the built-in dev-mode secret, which is public: set a random "
+            f"{name} is the built-in dev-mode secret, which is public: set a random "
             f"value of your own (e.g. `{GENERATE_SECRET}`)"
         )
     if len(secret) < MIN_SECRET_LENGTH:
         return (
-            f"BOT_ANONYMITY_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
+            f"{name} must be at least {MIN_SECRET_LENGTH} characters long "
             f"(e.g. `{GENERATE_SECRET}`)"
         )
     if len(set(secret)) < MIN_SECRET_DISTINCT and not dev_mode:
         return (
-            f"BOT_ANONYMITY_SECRET has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
+            f"{name} has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
             f"can be guessed: set a random value (e.g. `{GENERATE_SECRET}`)"
         )
     return None
@@ -473,7 +511,7 @@ class UncheckedSecretsSettings(Settings):
     """Everything checked but the strength of the anonymity secret and the admin token: `doctor`
     reports those as checks of their own (with the same policy functions), next to the rest."""
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "admin_token_previous")
     @classmethod
     def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
         return value

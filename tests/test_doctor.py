@@ -222,7 +222,7 @@ async def test_the_command_prints_one_line_per_check_and_exits_1_on_a_failure(
 
     code, lines = await doctor()
     assert code == 0, lines
-    assert len(lines) == len(CHECK_NAMES) + 1 and lines[-1] == "6 of 6 checks passed"
+    assert len(lines) == len(CHECK_NAMES) + 1 and lines[-1] == "7 of 7 checks passed"
     code, lines = await doctor(BOT_ADMIN_TOKEN="short")
     assert code == 1
-    assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * 5 + ["[FAIL"]
+    assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * 6 + ["[FAIL"]

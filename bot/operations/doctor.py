@@ -28,7 +28,8 @@ from bot.settings import (
 )
 from bot.token_cache import ClientCredentialTokens, TokenUnavailable
 from manifest.build import DEFAULT_OUT, PackageError, read_package_manifest, render_manifest
-from storage.db import create_engine, is_sqlite_file
+from storage.anonymity_secrets import secret_use
+from storage.db import create_engine, create_session_factory, is_sqlite_file
 from storage.migrate import current_revision, head_revision, known_revision
 
 NETWORK_TIMEOUT_SECONDS = 15.0
@@ -89,6 +90,9 @@ def check_settings() -> tuple[Settings | None, Check]:
 def check_anonymity_secret(settings: Settings) -> Check:
     """Production's policy, whatever BOT_DEV_MODE says: doctor asks "is this fit to go live?"."""
     problem = anonymity_secret_problem(settings.anonymity_secret.get_secret_value())
+    previous = settings.anonymity_secret_previous.get_secret_value()
+    if not problem and previous:
+        problem = anonymity_secret_problem(previous, name="BOT_ANONYMITY_SECRET_PREVIOUS")
     if problem:
         return fail("anonymity secret", problem, "set it in the environment or the key vault")
     return ok("anonymity secret", "set, long and random enough, not the built-in one")
@@ -152,6 +156,45 @@ async def check_database(settings: Settings) -> Check:
         name,
         f"{masked} is at revision {current}, this release needs {head}",
         "run `trivselsbot migrate` (the bot also migrates when it starts)",
+    )
+
+
+async def check_previous_secret(settings: Settings) -> Check:
+    """During a rotation: which open rounds still need the previous secret, and when they close."""
+    name = "previous secret"
+    secrets = settings.anonymity_secrets
+    if secrets.previous is None:
+        return ok(name, "none set (no rotation under way)")
+    url = make_url(settings.database_url)
+    if is_sqlite_file(url) and not _file_exists(str(url.database)):
+        return fail(name, "cannot tell: the database file does not exist", "see the database check")
+    engine = create_engine(settings.database_url)
+    try:
+        async with asyncio.timeout(NETWORK_TIMEOUT_SECONDS):
+            use = await secret_use(create_session_factory(engine), secrets)
+    except Exception as error:  # noqa: BLE001 - the database check says why
+        return fail(name, f"cannot tell: {_database_error(error)}", "fix the database check first")
+    finally:
+        await engine.dispose()
+    if use.unknown:
+        return fail(
+            name,
+            f"{use.unknown} open round(s) are keyed by neither BOT_ANONYMITY_SECRET nor "
+            "BOT_ANONYMITY_SECRET_PREVIOUS: their answers cannot be counted at close",
+            "put the secret they were started under back (as BOT_ANONYMITY_SECRET_PREVIOUS) "
+            "until they close",
+        )
+    if use.previous:
+        until = use.previous_until.isoformat(timespec="minutes") if use.previous_until else "?"
+        return ok(
+            name,
+            f"still needed by {use.previous} open round(s) until the last closes at {until} "
+            "(UTC): keep BOT_ANONYMITY_SECRET_PREVIOUS until then",
+        )
+    return ok(
+        name,
+        "no open round uses BOT_ANONYMITY_SECRET_PREVIOUS any more: it can be removed (one "
+        "replica at a time), and the old secret destroyed",
     )
 
 
@@ -273,6 +316,7 @@ CHECK_NAMES = (
     "settings",
     "database",
     "anonymity secret",
+    "previous secret",
     "bot token",
     "public endpoint",
     "admin token",
@@ -288,6 +332,7 @@ async def run_checks(package: Path = DEFAULT_OUT) -> list[Check]:
         first,
         await check_database(settings),
         check_anonymity_secret(settings),
+        await check_previous_secret(settings),
         await check_bot_token(settings),
         check_public_endpoint(settings, package),
         check_admin_token(settings),

@@ -31,6 +31,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 @dataclass
 class MockTokenEndpoint:
     password: str = "not-a-real-password"
+    # More client secrets the app registration has (Entra ID keeps several during a rotation).
+    passwords: set[str] = field(default_factory=set)
     certificates: dict[str, x509.Certificate] = field(default_factory=dict)  # x5t → certificate
     expires_in: int = 3600
     delay: float = 0.0  # seconds before answering, so concurrent callers overlap
@@ -108,7 +110,7 @@ class MockTokenEndpoint:
             if problem:
                 self.refusals.append(problem)
                 return _refused("invalid_client", problem)
-        elif form.get("client_secret") != self.password:
+        elif form.get("client_secret") not in {self.password, *self.passwords}:
             return _refused("invalid_client", "AADSTS7000215: mock")
         return web.json_response(
             {
