@@ -59,8 +59,8 @@ async def run_worker(settings: Settings) -> None:
 
 
 async def serve_worker_metrics(settings: Settings, factory: Any, worker: Any) -> Any:
-    """BOT_METRICS=port: the worker's /metrics on BOT_METRICS_HOST:BOT_METRICS_PORT (sends, 429s,
-    pauses, the lease, and the shared gauges); in admin mode a worker has no HTTP door at all."""
+    """BOT_METRICS=port: the worker's /metrics (sends, 429s, pauses, the lease, and the shared
+    gauges) and /healthz on BOT_METRICS_HOST:BOT_METRICS_PORT; otherwise a worker has no HTTP door."""
     if settings.metrics != "port" or settings.metrics_port is None:
         return None
     from aiohttp import web
@@ -86,8 +86,20 @@ async def serve_worker_metrics(settings: Settings, factory: Any, worker: Any) ->
         text = render_metrics(metrics, gauges, worker_figures(worker), None)
         return web.Response(body=text.encode(), headers={"Content-Type": METRICS_CONTENT_TYPE})
 
+    async def healthz(_request: web.Request) -> web.Response:
+        """For a container's health check: the worker is healthy when its database answers."""
+        from sqlalchemy import text
+
+        try:
+            async with factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means unhealthy
+            return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        return web.json_response({"status": "ok", "database": "up"})
+
     app = web.Application()
     app.router.add_get(METRICS_PATH, page)
+    app.router.add_get("/healthz", healthz)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.metrics_host or settings.host, settings.metrics_port).start()

@@ -258,6 +258,8 @@ async def test_the_worker_process_serves_its_own_metrics(tmp_path: Path) -> None
                     return False
 
             await until(scraped, 30, "the worker's /metrics", lambda: log_tail(log))
+            async with session.get(f"http://127.0.0.1:{metrics_port}/healthz") as response:
+                assert response.status == 200  # what the compose file's health check asks
     finally:
         stop_process(worker, signal.SIGTERM)
     assert figures['trivselsbot_sends_total{result="sent"}'] == 0
