@@ -525,10 +525,25 @@ async def _refused_token(
     return web.json_response({"error": error}, status=401, headers={"WWW-Authenticate": challenge})
 
 
-def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
+def _accepted(settings: Settings) -> tuple[str, str]:
+    """The token and, while clients move to it, the previous one (rotation, replica by replica)."""
+    return settings.admin_token.get_secret_value(), settings.admin_token_previous.get_secret_value()
+
+
+def _any_matches(given: str, tokens: tuple[str, str]) -> bool:
+    """Both compared every time, so the time taken does not tell which one matched."""
+    current, previous = tokens
+    first = token_matches(given, current)
+    second = token_matches(given, previous or current)
+    return first or (bool(previous) and second)
+
+
+def _guarded(route: Route, tokens: tuple[str, str], trusted: Networks) -> Handler:
     """Disabled → 404; the address over its own rate limit → 429 (before the token is looked at);
     no or wrong bearer token → 401 (slowed while failures everywhere are many); typed errors →
     their JSON status."""
+
+    token = tokens[0]
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not token:
@@ -543,7 +558,7 @@ def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
             response = await _refused_token(
                 limit, client, "missing bearer token", 'Bearer realm="trivselsbot-admin"'
             )
-        elif not token_matches(given.strip(), token):
+        elif not _any_matches(given.strip(), tokens):
             response = await _refused_token(
                 limit, client, "invalid token", 'Bearer error="invalid_token"'
             )
@@ -582,7 +597,9 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
     )
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _guarded(route, token, trusted))
+        app.router.add_route(
+            route.method, route.path, _guarded(route, _accepted(settings), trusted)
+        )
     document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
     async def openapi(request: web.Request) -> web.Response:
@@ -598,3 +615,11 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)
+
+
+def add_guarded_get(app: web.Application, settings: Settings, path: str, handler: Handler) -> None:
+    """A GET outside the API's document behind the same token and budgets (/metrics in admin
+    mode): one guard, however many doors."""
+    route = Route("GET", path, handler, path)
+    trusted = parse_networks(settings.admin_trusted_proxies)
+    app.router.add_get(path, _guarded(route, _accepted(settings), trusted))

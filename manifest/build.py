@@ -19,6 +19,7 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = MANIFEST_DIR / "manifest.template.json"
@@ -103,8 +104,12 @@ def render_manifest(
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
     terms_url: str = DEFAULT_TERMS_URL,
+    public_url: str = "",
 ) -> dict[str, Any]:
-    """The manifest for one installation; the app id is both the manifest id and the botId."""
+    """The manifest for one installation; the app id is both the manifest id and the botId.
+
+    With the bot's public address (BOT_PUBLIC_URL) its host is the package's one valid domain, so
+    `trivselsbot doctor` can tell a package built for another host from the right one."""
     values = {
         "appId": check_app_id(app_id),
         "version": check_version(version or default_version()),
@@ -117,7 +122,25 @@ def render_manifest(
     if missing:
         raise PackageError(f"manifest template has unknown placeholders: {', '.join(missing)}")
     rendered: dict[str, Any] = _substitute(copy.deepcopy(template), values)
+    if public_url:
+        rendered["validDomains"] = [public_host(public_url)]
     return rendered
+
+
+def public_host(public_url: str) -> str:
+    """The host name of an https:// address, as validDomains spells it (no scheme, no port)."""
+    check_https("public URL", public_url)
+    return urlsplit(public_url).hostname or ""
+
+
+def read_package_manifest(package: Path | str) -> dict[str, Any]:
+    """manifest.json from a built package zip (what Teams admins uploaded, or will)."""
+    try:
+        with zipfile.ZipFile(package) as archive:
+            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise PackageError(f"{package} is not a Teams app package: {error}") from None
+    return manifest
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
@@ -133,6 +156,7 @@ def build_package(
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
     terms_url: str = DEFAULT_TERMS_URL,
+    public_url: str = "",
 ) -> Path:
     """Write the app package zip (manifest, localization and icons at its root) and return it."""
     manifest = render_manifest(
@@ -141,6 +165,7 @@ def build_package(
         website_url=website_url,
         privacy_url=privacy_url,
         terms_url=terms_url,
+        public_url=public_url,
     )
     entries: list[tuple[str, bytes]] = [("manifest.json", manifest_json(manifest))]
     for name in (*LOCALIZATION_FILES, *ICON_FILES):
@@ -186,6 +211,11 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("BOT_TERMS_URL") or DEFAULT_TERMS_URL,
         help="terms of use (env BOT_TERMS_URL)",
     )
+    parser.add_argument(
+        "--public-url",
+        default=os.environ.get("BOT_PUBLIC_URL") or "",
+        help="the bot's public https address, its host becomes validDomains (env BOT_PUBLIC_URL)",
+    )
     return parser
 
 
@@ -201,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             website_url=args.website_url,
             privacy_url=args.privacy_url,
             terms_url=args.terms_url,
+            public_url=args.public_url,
         )
     except PackageError as error:
         print(f"manifest.build: error: {error}", file=sys.stderr)

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.db import SessionFactory, insert_for
 from storage.errors import DomainError
 from storage.models import Base, utcnow
@@ -113,13 +114,16 @@ class DownloadLinks:
     def __init__(
         self,
         factory: SessionFactory,
-        secret: str,
+        secret: str | AnonymitySecrets,
         base_url: str | None,
         lifetime: timedelta,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._factory = factory
-        self._key = link_key(secret)
+        # Signed under the current secret; during a rotation a link signed by a replica that
+        # already has the new secret (or still the old one) is read by any other replica.
+        secrets_ = AnonymitySecrets.of(secret)
+        self._keys = [link_key(known) for known in secrets_.known()]
         self._base_url = base_url.rstrip("/") if base_url else None
         self._lifetime = lifetime
         self._now = now
@@ -132,8 +136,9 @@ class DownloadLinks:
     def lifetime(self) -> timedelta:
         return self._lifetime
 
-    def _signature(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
+    def _signature(self, payload: str, key: bytes | None = None) -> str:
+        key = self._keys[0] if key is None else key
+        return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
     def issue(
         self,
@@ -167,8 +172,9 @@ class DownloadLinks:
         payload, dot, signature = token.partition(".")
         if not dot or len(token) > _MAX_TOKEN or not payload.isascii():
             raise LinkRefused(Refusal.INVALID)
-        if not hmac.compare_digest(
-            signature.encode("ascii", "replace"), self._signature(payload).encode()
+        given = signature.encode("ascii", "replace")
+        if not any(
+            hmac.compare_digest(given, self._signature(payload, key).encode()) for key in self._keys
         ):
             raise LinkRefused(Refusal.INVALID)
         try:

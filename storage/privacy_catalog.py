@@ -274,8 +274,11 @@ CATALOG: dict[str, TableClass] = {
     "round_keys": TableClass(
         Kind.ORGANISATIONAL,
         Text(
-            "Et tilfældigt salt pr. åben runde til nøglen, der forsegler dens svar.",
-            "A random salt per open round for the key that seals its answers.",
+            "Et tilfældigt salt pr. åben runde til nøglen, der forsegler dens svar, med et mærke "
+            "der kun med hemmeligheden viser, hvilken hemmelighed runden bruger (skift af "
+            "hemmelighed).",
+            "A random salt per open round for the key that seals its answers, with a tag that "
+            "only with the secret shows which secret the round uses (secret rotation).",
         ),
         Text(
             "Slettes, når runden lukker: derefter kan intet forseglet svar, som en fil stadig "

@@ -349,3 +349,32 @@ async def test_a_link_works_once_across_replicas_and_used_ids_are_forgotten_afte
     with pytest.raises(LinkRefused) as refused:
         other_secret.read(both[1])
     assert refused.value.reason is Refusal.INVALID
+
+
+async def test_a_link_survives_a_rotation_of_the_secret_across_replicas(
+    session_factory: SessionFactory,
+) -> None:
+    """During the two-step rotation (docs/operations.md) replicas differ in which secret is
+    current: a link one replica signs is read by any replica it runs beside, and once the old
+    secret is removed everywhere, a link signed with it is refused."""
+    from storage.anonymity_secrets import AnonymitySecrets
+
+    old, new = TEST_SECRET, "n" * 40
+    clock = Clock(START)
+    steps = [
+        AnonymitySecrets(old),
+        AnonymitySecrets(old, previous=new),  # step 1: the new secret known, not used
+        AnonymitySecrets(new, previous=old),  # step 2
+        AnonymitySecrets(new),  # the old one removed
+    ]
+    replicas = [
+        DownloadLinks(session_factory, known, PUBLIC, timedelta(minutes=5), clock)
+        for known in steps
+    ]
+    for signer, reader in zip(replicas, replicas[1:], strict=False):
+        for a, b in ((signer, reader), (reader, signer)):  # side by side, either way
+            token = a.issue("aad-0001", "unit-1", PERIOD, "pdf", "da")
+            assert b.read(token).person == "aad-0001"
+    with pytest.raises(LinkRefused) as refused:
+        replicas[-1].read(replicas[0].issue("aad-0001", "unit-1", PERIOD, "pdf", "da"))
+    assert refused.value.reason is Refusal.INVALID

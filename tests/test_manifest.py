@@ -68,8 +68,14 @@ def english() -> dict[str, Any]:
     return en
 
 
-def test_rendered_manifest_and_english_localization_are_valid_offline(tmp_path: Path) -> None:
-    path = write_package_dir(tmp_path, render_manifest(TEST_APP_ID, "1.2.3"))
+@pytest.mark.parametrize("public_url", ["", "https://trivsel.example.org"])
+def test_rendered_manifest_and_english_localization_are_valid_offline(
+    tmp_path: Path, public_url: str
+) -> None:
+    manifest = render_manifest(TEST_APP_ID, "1.2.3", public_url=public_url)
+    if public_url:  # the host `trivselsbot doctor` compares with BOT_PUBLIC_URL
+        assert manifest["validDomains"] == ["trivsel.example.org"]
+    path = write_package_dir(tmp_path, manifest)
 
     result = run_validator(path)
 
