@@ -40,14 +40,15 @@ TEXTS: dict[str, str] = {
     "pulse.anonymous": (
         "Dit svar er anonymt: jeg lægger det sammen med de andres og gemmer aldrig, hvem der "
         "svarede hvad. Dine ledere og HR ser resultatet, når runden er lukket og mindst {k} har "
-        "svaret — kommentarerne først, når mindst {n} har svaret."
+        "svaret — kommentarerne først, når mindst {n} har svaret. Din leder kan dele resultatet "
+        "med teamet."
     ),
     "pulse.closes": "Runden lukker {closes}.",
     "pulse.choose": "Vælg et svar",
     "pulse.required": "Vælg venligst et svar her.",
     "pulse.follow_up_named": "Vi aftalte: »{title}«. Har vi fulgt op på det?",
     "pulse.comment_label": "Vil du tilføje noget? (valgfrit, anonymt)",
-    "pulse.comment_placeholder": "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret.",
+    "pulse.comment_placeholder": "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret. Din leder kan vælge at dele kommentarerne med teamet.",
     "pulse.submit": "Send anonymt",
     "pulse.thanks_title": "Tak — dit svar er registreret anonymt",
     "pulse.thanks_body": (
@@ -391,6 +392,62 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "Navnet på den ansvarlige må højst være 200 tegn. Intet er gemt.",
     "plan.invalid.deadline": "Fristen skal være en dato, fx 2027-01-31. Intet er gemt.",
     "plan.invalid.status": "Vælg en status fra listen. Intet er gemt.",
+    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    "share.button": "Del med teamet",
+    "share.intro": (
+        "Resultatet og forslagene til dialog lægges i teamets kanal, så I kan tage snakken "
+        "sammen. Du ser opslaget, før det bliver delt."
+    ),
+    "share.include_comments": "Tag de {count} anonyme kommentarer med",
+    "share.preview_button": "Se opslaget",
+    "share.confirm_title": "Opslaget til kanalen i {unit}",
+    "share.confirm_exact": "Præcis det, der står i rammen herunder, bliver lagt i kanalen — intet andet.",
+    "share.confirm_with_comments": "De anonyme kommentarer er med, fordi du valgte dem.",
+    "share.confirm_without_comments": "Kommentarerne er ikke med.",
+    "share.confirm_button": "Del i kanalen",
+    "share.cancel_button": "Fortryd",
+    "share.cancelled": "Intet er delt.",
+    "share.queued_now": "Delt med {unit}: opslaget kommer i teamets kanal om et øjeblik.",
+    "share.queued_later": (
+        "Delt med {unit}: opslaget kommer i teamets kanal {date}, for jeg skriver kun i "
+        "arbejdstiden."
+    ),
+    "share.already": "Runde {sequence} er allerede delt med {unit}, så den bliver ikke lagt i kanalen igen.",
+    "share.not_leader": "Kun teamets leder kan dele resultatet med teamet. Intet er delt.",
+    "share.not_your_team": (
+        "Den runde hører til et team, du ikke er leder for, så du kan ikke dele den. Intet er delt."
+    ),
+    "share.not_released": (
+        "Runden er ikke lukket endnu. Resultatet kan deles, når den er lukket. Intet er delt."
+    ),
+    "share.nothing": "For få svarede til at vise et resultat, så der er intet at dele. Intet er delt.",
+    "share.no_channel": (
+        "Jeg er ikke med i teamets kanal, så jeg kan ikke lægge resultatet dér. Bed en ejer af "
+        "teamet om at tilføje mig. Intet er delt."
+    ),
+    "share.comments_not_released": (
+        "Kommentarerne kan ikke deles: der er ingen, eller færre end {n} har svaret. Intet er delt."
+    ),
+    "share.stale": (
+        "Kortet er forældet: opslaget ville ikke længere være det, du så. Tryk »Del med teamet« "
+        "igen for at se, hvad der deles nu. Intet er delt."
+    ),
+    "share.unknown": "Den runde kan jeg ikke finde. Bed om et nyt resumé. Intet er delt.",
+    "share.bad_card": "Noget i kortet var ikke, som det skulle være. Tryk »Del med teamet« igen. Intet er delt.",
+    "share.post_title": "Resultat af mini-trivsel · {unit} · runde {sequence}",
+    "share.post_intro": (
+        "Runden lukkede {date}. Jeres leder deler resultatet som oplæg til jeres næste team- eller "
+        "MED-møde."
+    ),
+    "share.post_anonymous": (
+        "Svarene er anonyme: ingen — heller ikke jeres leder — kan se, hvad den enkelte svarede. "
+        "Tal vises kun, når mindst {k} har svaret."
+    ),
+    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    "month_note.ready": (
+        "Tallene for {month} ligger fast for {units}: måneden er slut, og alle dens runder er "
+        "lukket. Her er kortet for {unit}; de andre vælger du på kortet."
+    ),
     "summary.choose_other": "Vælg en anden enhed eller runde",
     "summary.choose_label": "Enhed og runde",
     "summary.choose_submit": "Vis resumé",

@@ -40,14 +40,15 @@ TEXTS: dict[str, str] = {
     "pulse.anonymous": (
         "Your answer is anonymous: I add it to everyone else's and never store who answered what. "
         "Your leaders and HR see the result once the round has closed and at least {k} have "
-        "answered — the comments only once at least {n} have."
+        "answered — the comments only once at least {n} have. Your leader may share the result "
+        "with the team."
     ),
     "pulse.closes": "The round closes {closes}.",
     "pulse.choose": "Choose an answer",
     "pulse.required": "Please choose an answer here.",
     "pulse.follow_up_named": "We agreed: “{title}”. Have we followed up on it?",
     "pulse.comment_label": "Anything to add? (optional, anonymous)",
-    "pulse.comment_placeholder": "Please don't write names. Your leaders and HR see the comment without name or time, mixed in with the others, and only if at least {n} have answered.",
+    "pulse.comment_placeholder": "Please don't write names. Your leaders and HR see the comment without name or time, mixed in with the others, and only if at least {n} have answered. Your leader may choose to share the comments with the team.",
     "pulse.submit": "Send anonymously",
     "pulse.thanks_title": "Thank you — your answer was recorded anonymously",
     "pulse.thanks_body": (
@@ -394,6 +395,63 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "The name of who is responsible can be at most 200 characters. Nothing was saved.",
     "plan.invalid.deadline": "The deadline must be a date, e.g. 2027-01-31. Nothing was saved.",
     "plan.invalid.status": "Please choose a status from the list. Nothing was saved.",
+    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    "share.button": "Share with the team",
+    "share.intro": (
+        "The result and the suggested dialogue questions are posted in the team's channel, so "
+        "you can talk about them together. You see the post before it is shared."
+    ),
+    "share.include_comments": "Include the {count} anonymous comments",
+    "share.preview_button": "Preview the post",
+    "share.confirm_title": "The post for the channel of {unit}",
+    "share.confirm_exact": "Exactly what is in the frame below is posted in the channel — nothing else.",
+    "share.confirm_with_comments": "The anonymous comments are included because you ticked them.",
+    "share.confirm_without_comments": "The comments are not included.",
+    "share.confirm_button": "Post in the channel",
+    "share.cancel_button": "Cancel",
+    "share.cancelled": "Nothing was shared.",
+    "share.queued_now": "Shared with {unit}: the post appears in the team's channel in a moment.",
+    "share.queued_later": (
+        "Shared with {unit}: the post appears in the team's channel {date}, as I only post "
+        "during working hours."
+    ),
+    "share.already": "Round {sequence} has already been shared with {unit}, so it is not posted again.",
+    "share.not_leader": "Only the team's leader can share the result with the team. Nothing was shared.",
+    "share.not_your_team": (
+        "That round belongs to a team you don't lead, so you can't share it. Nothing was shared."
+    ),
+    "share.not_released": (
+        "The round has not closed yet. The result can be shared once it has. Nothing was shared."
+    ),
+    "share.nothing": "Too few answered to show a result, so there is nothing to share. Nothing was shared.",
+    "share.no_channel": (
+        "I'm not in the team's channel, so I can't post the result there. Ask an owner of the "
+        "team to add me. Nothing was shared."
+    ),
+    "share.comments_not_released": (
+        "The comments can't be shared: there are none, or fewer than {n} answered. Nothing was "
+        "shared."
+    ),
+    "share.stale": (
+        "This card is out of date: the post would no longer be the one you saw. Press “Share "
+        "with the team” again to see what would be shared now. Nothing was shared."
+    ),
+    "share.unknown": "I can't find that round. Ask for a new summary. Nothing was shared.",
+    "share.bad_card": "Something on the card wasn't as it should be. Press “Share with the team” again. Nothing was shared.",
+    "share.post_title": "Pulse check result · {unit} · round {sequence}",
+    "share.post_intro": (
+        "The round closed {date}. Your leader shares the result as input for your next team or "
+        "MED meeting."
+    ),
+    "share.post_anonymous": (
+        "The answers are anonymous: nobody — not your leader either — can see what anyone in "
+        "particular answered. Figures are only shown once at least {k} have answered."
+    ),
+    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    "month_note.ready": (
+        "The figures for {month} are settled for {units}: the month is over and all its rounds "
+        "have closed. Here is the card for {unit}; pick the others on the card."
+    ),
     "summary.choose_other": "Choose another unit or round",
     "summary.choose_label": "Unit and round",
     "summary.choose_submit": "Show summary",
