@@ -539,7 +539,11 @@ class Publisher:
         closes: datetime,
         origin: str,
     ) -> PublishedRound:
-        """Open the round and ask: members' personal chats through the outbox, or the channel."""
+        """Open the round and ask: members' personal chats through the outbox, or the channel.
+
+        Held by quiet hours, the invitations (or the channel post) go out later and the round
+        closes that much later, as a pulse does (`Rounds.create_in`)."""
+        closes += self._rounds.working_hours.invitation_delay(now)
         lowest = await session.scalar(
             select(func.min(PulseRound.sequence)).where(PulseRound.unit_id == unit.id)
         )

@@ -214,11 +214,15 @@ class Rounds:
     ) -> RoundInfo:
         """As create(), inside the caller's transaction (the scheduler advances its slot in the same one).
 
-        `remind_at` is the reminder as planned; it is stored moved to a working moment, or dropped
-        when that is not before the close (`WorkingHours.reminder_time`).
+        A round whose invitations quiet hours hold back closes (and is reminded) that much later,
+        so it keeps its whole time (`WorkingHours.invitation_delay`). `remind_at` is the reminder
+        as planned; it is stored moved to a working moment, or dropped when that is not before the
+        close (`WorkingHours.reminder_time`).
         """
         if closes_at <= opens_at:
             raise InvalidTemplate("a round must close after it opens")
+        held = self._hours.invitation_delay(opens_at)
+        closes_at, remind_at = closes_at + held, remind_at + held if remind_at else None
         remind_at = self._hours.reminder_time(opens_at, closes_at, remind_at)
         unit = await session.get(Unit, unit_id)
         if unit is None:

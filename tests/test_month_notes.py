@@ -75,11 +75,11 @@ async def test_leaders_above_hear_once_when_the_month_is_settled(
         info = await rounds.create(units[team], clock(), closes, None, "hr")
         await rounds.open_due(clock())
         opened[team] = info
-    first = 1
-    for team, info in opened.items():
-        for n in range(first, first + 5):
-            await answers.submit(info.id, f"29:user-{n}", {i: 4 for i in info.items}, None, clock())
-        first = 7
+    for team, people in (("Nord", range(1, 6)), ("Syd", range(7, 12))):  # five of six each
+        info = opened[team]
+        for n in people:
+            answer = {item: 4 for item in info.items}
+            await answers.submit(info.id, f"29:user-{n}", answer, None, clock())
     await rounds.close(opened["Nord"].id, datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     notes = services.month_notes
 
