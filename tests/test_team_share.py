@@ -1,4 +1,4 @@
-""""Del med teamet" through the real pipeline: what the leader confirms is what the channel shows.
+""" "Del med teamet" through the real pipeline: what the leader confirms is what the channel shows.
 
 The bot runs with its background workers against the mock connector, so the channel post is sent
 by the real channel poster; the database is a real SQLite file. Every refusal is checked to leave
@@ -120,9 +120,11 @@ async def ask(world: dict[str, Any], connector: MockConnector, n: int, **kwargs:
     before = len(connector.sent)
     await post(world["client"], A.message(connector.url, n, **kwargs))
     return await connector.wait_for(
-        lambda s: s.conversation_id == chat
-        and s.kind in ("reply", "update")
-        and connector.sent.index(s) >= before
+        lambda s: (
+            s.conversation_id == chat
+            and s.kind in ("reply", "update")
+            and connector.sent.index(s) >= before
+        )
     )
 
 
@@ -194,7 +196,12 @@ async def test_the_leader_sees_the_post_first_and_the_channel_shows_exactly_that
     await asyncio.sleep(0.3)
     assert len(channel_posts(connector)) == 1
     (row,) = await rows(world)
-    assert (row.kind, row.state, row.with_comments, row.language) == ("summary", "sent", False, "da")
+    assert (row.kind, row.state, row.with_comments, row.language) == (
+        "summary",
+        "sent",
+        False,
+        "da",
+    )
 
 
 async def test_comments_go_along_only_when_ticked_and_released(
@@ -262,7 +269,9 @@ async def test_every_press_is_checked_and_a_refusal_posts_nothing(
     assert share_button(card_of(await ask(world, connector, 1, value=pick))) is not None
     await post(world["client"], A.team_uninstall(connector.url))
     assert share_button(card_of(await ask(world, connector, 1, value=pick))) is None
-    assert "Jeg er ikke med i teamets kanal" in text_of(await ask(world, connector, 1, value=confirm))
+    assert "Jeg er ikke med i teamets kanal" in text_of(
+        await ask(world, connector, 1, value=confirm)
+    )
     await asyncio.sleep(0.3)
     assert channel_posts(connector) == [] and await rows(world) == []
 
