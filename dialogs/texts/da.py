@@ -478,7 +478,7 @@ TEXTS: dict[str, str] = {
         "hvem der lige har svaret."
     ),
     "summary.unknown": "Det resumé kan jeg ikke finde. Skriv **resumé** for at vælge igen.",
-    "help.cmd.summary": "**resumé** — dit teams resultater og forslag til dialog på næste møde",
+    "help.cmd.summary": "**resumé** — dit teams resultater og forslag til dialog på næste møde; del dem med teamet i kanalen",
     "help.cmd.action": "**handling** — registrér en handling, teamet har aftalt",
     "help.button_summary": "Resumé",
     # Dialogue questions per dimension, for the next team or MED meeting

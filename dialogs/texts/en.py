@@ -482,7 +482,7 @@ TEXTS: dict[str, str] = {
         "just answered."
     ),
     "summary.unknown": "I can't find that summary. Type **summary** to choose again.",
-    "help.cmd.summary": "**summary** — your team's results and questions for the next meeting",
+    "help.cmd.summary": "**summary** — your team's results and questions for the next meeting; share them with the team in its channel",
     "help.cmd.action": "**action** — record an action the team agreed on",
     "help.button_summary": "Summary",
     # Dialogue questions per dimension, for the next team or MED meeting
