@@ -20,9 +20,17 @@ from sqlalchemy import select, update
 
 from bot.app import RUNTIME, create_app
 from dialogs.cards.share import post_body
-from storage.answers import submit_answer
+from storage.answers import Answers, submit_answer
+from storage.db import SessionFactory
+from storage.directory import Directory
 from storage.prompt_models import ChannelPost
 from storage.question_bank import default_bank
+from storage.quiet_hours import ALWAYS
+from storage.roles import Roles
+from storage.rounds import Rounds
+from storage.summaries import Summaries
+from storage.team_share import NotTeamLeader, TeamShares
+from storage.values import ConversationKind, Person
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
@@ -304,7 +312,7 @@ async def test_a_share_after_hours_waits_for_monday_and_a_changed_post_is_never_
         assert "runde 1" in text_of(posted)
         for _ in range(100):
             states = {row.round_id: (row.state, row.last_error) for row in await rows(world)}
-            if states[second][0] != "pending":
+            if states[second][0] not in ("pending", "sending"):
                 break
             await asyncio.sleep(0.05)
         assert states == {
@@ -332,3 +340,50 @@ async def test_the_post_is_the_leaders_own_card_cut_down(
         assert json.dumps(element) in leader_card, element
     for comment in COMMENTS:
         assert json.dumps(comment, ensure_ascii=True)[1:-1] in leader_card
+
+
+async def test_a_round_is_queued_once_however_many_confirm_at_once(
+    session_factory: SessionFactory,
+) -> None:
+    """Two leaders of the team (or one double press reaching two replicas) confirm together: one
+    post is queued; a post that failed may be shared again."""
+    factory = session_factory
+    directory = Directory(factory)
+    unit = await directory.install_team(TEAM, "Nord", "tenant-1", "http://127.0.0.1:9/")
+    await directory.sync_roster(
+        TEAM, [Person(user_id=f"29:user-{n}", aad_object_id=f"aad-{n:04d}") for n in range(1, 7)]
+    )
+    await directory.remember_conversation(
+        TEAM, ConversationKind.CHANNEL, "tenant-1", json.dumps({"conversation": {"id": TEAM}}), TEAM
+    )
+    for leader in ("aad-0001", "aad-0002"):
+        await Roles(factory, []).assign_leader(unit.id, leader)
+    rounds = Rounds(factory, default_bank(), TEST_SECRET, ALWAYS)
+    info = await rounds.create(unit.id, NOW, NOW + timedelta(days=1), None, "hr")
+    await rounds.open_due(NOW)
+    answers = Answers(factory, default_bank(), TEST_SECRET)
+    for n in range(1, 6):
+        await answers.submit(info.id, f"29:user-{n}", {i: 4 for i in info.items}, None, NOW)
+    await rounds.close(info.id, NOW)
+    clock = Clock(NOW)
+    shares = TeamShares(factory, Summaries(factory, default_bank(), 5, clock), ALWAYS, clock)
+
+    async def confirm(leader: str) -> bool:
+        queued = await shares.share(
+            info.id, leader, language="da", with_comments=False, fingerprint="f" * 32
+        )
+        return queued.already
+
+    assert sorted(await asyncio.gather(confirm("aad-0001"), confirm("aad-0002"))) == [False, True]
+    async with factory.begin() as session:
+        (row,) = (await session.execute(select(ChannelPost))).scalars()
+        assert (row.state, row.next_attempt_at) == ("pending", NOW)
+        row.state = "failed"
+    assert await confirm("aad-0002") is False  # a failed share may be made again
+    async with factory() as session:
+        (row,) = (await session.execute(select(ChannelPost))).scalars()
+        assert row.state == "pending"
+    with pytest.raises(NotTeamLeader):  # a member of the team who leads nothing
+        await shares.share(
+            info.id, "aad-0003", language="da", with_comments=False, fingerprint="f" * 32
+        )
