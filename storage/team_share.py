@@ -22,14 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import SessionFactory
-from storage.errors import DomainError, NotAllowed
-from storage.hierarchy import units_visible_to
-from storage.models import Unit, utcnow
+from storage.errors import DomainError, RoundNotFound
+from storage.models import RoleAssignment, Unit, utcnow
 from storage.outbox_models import DeliveryState
 from storage.prompt_models import ChannelPost, ChannelPostKind
 from storage.publishing import channel_of
+from storage.pulse_models import PulseRound
 from storage.quiet_hours import WorkingHours
+from storage.rounds import unit_ancestry
 from storage.summaries import Summaries, Summary
+from storage.values import Role
 
 
 class NotTeamLeader(DomainError):
@@ -88,19 +90,29 @@ class TeamShares:
         self._hours = working_hours
         self._now = now
 
-    async def led_units(self, aad_object_id: str | None) -> set[str]:
-        """The units whose rounds this person may share: those they lead and everything below."""
+    async def leads(self, aad_object_id: str | None, unit_id: str) -> bool:
+        """Whether this person leads the unit or a unit above it (as the hierarchy is now, as
+        for what they may see): a walk up the unit's chain and one look-up, not the whole tree."""
         if not aad_object_id:
-            return set()
+            return False
         async with self._factory() as session:
-            units = await units_visible_to(session, aad_object_id, is_hr=False)
-        return {unit.id for unit in units}
+            chain = await unit_ancestry(session, unit_id)
+            found = await session.scalar(
+                select(RoleAssignment.unit_id)
+                .where(
+                    RoleAssignment.aad_object_id == aad_object_id,
+                    RoleAssignment.role == Role.LEADER.value,
+                    RoleAssignment.unit_id.in_(chain),
+                )
+                .limit(1)
+            )
+        return found is not None
 
     async def may_share(self, aad_object_id: str | None, summary: Summary) -> bool:
         """Whether the card should offer "share with the team" (the press is checked again)."""
         if summary.round_id is None or summary.figures is None:
             return False
-        if summary.unit_id not in await self.led_units(aad_object_id):
+        if not await self.leads(aad_object_id, summary.unit_id):
             return False
         return await self._channel(summary.unit_id) is not None
 
@@ -112,11 +124,13 @@ class TeamShares:
 
         Raises RoundNotFound, RoundStillOpen, NotTeamLeader, NothingToShare,
         CommentsNotReleased or NoTeamChannel."""
-        led = await self.led_units(aad_object_id)
-        try:
-            summary = await self._summaries.round_summary(round_id, led)
-        except NotAllowed:
-            raise NotTeamLeader(round_id) from None
+        async with self._factory() as session:
+            pulse = await session.get(PulseRound, round_id)
+        if pulse is None:
+            raise RoundNotFound(round_id)
+        if not await self.leads(aad_object_id, pulse.unit_id):
+            raise NotTeamLeader(round_id)
+        summary = await self._summaries.round_summary(round_id, {pulse.unit_id})
         if summary.figures is None:
             raise NothingToShare(round_id)
         if with_comments and not summary.comments:

@@ -23,6 +23,8 @@ from dialogs.cards.share import post_body
 from storage.answers import Answers, submit_answer
 from storage.db import SessionFactory
 from storage.directory import Directory
+from storage.hierarchy import Hierarchy
+from storage.models import Unit
 from storage.prompt_models import ChannelPost
 from storage.question_bank import default_bank
 from storage.quiet_hours import ALWAYS
@@ -329,8 +331,7 @@ async def test_the_post_is_the_leaders_own_card_cut_down(
     of the leader's summary card: it can hold nothing the card does not."""
     round_id = await closed_round(world, 7)
     services = world["services"]
-    led = await services.shares.led_units("aad-0001")
-    summary = await services.summaries.round_summary(round_id, led)
+    summary = await services.summaries.round_summary(round_id, {world["unit"]})
     leader_card = json.dumps(card_of(await ask(world, connector, 1, text="resumé")))
     body = post_body(summary, services.bank, "da", 5, with_comments=True)
     own = body[0:2] + body[-1:]
@@ -387,3 +388,13 @@ async def test_a_round_is_queued_once_however_many_confirm_at_once(
         await shares.share(
             info.id, "aad-0003", language="da", with_comments=False, fingerprint="f" * 32
         )
+    # The leader of the unit above the team may share its rounds too (here: already shared).
+    async with factory.begin() as session:
+        area = Unit(name="Ældreområdet", bot_installed=False)
+        session.add(area)
+        await session.flush()
+        area_id = area.id
+    hierarchy = Hierarchy(factory)
+    await hierarchy.set_parent(unit.id, area_id)
+    await hierarchy.add_leader(area_id, "aad-0003")
+    assert await confirm("aad-0003") is True
