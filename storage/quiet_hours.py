@@ -88,7 +88,8 @@ class WorkingHours:
 
     def invitation_delay(self, opens_at: datetime) -> timedelta:
         """How long quiet hours hold back the invitations of a round that opens at `opens_at`
-        (zero in working hours): the round's close moves by as much (module docstring)."""
+        (zero in working hours): the round's close moves by as much (module docstring). Real
+        hours: add it to a UTC time (a Copenhagen one would add wall-clock hours across DST)."""
         return self.next_working_moment(opens_at) - _aware(opens_at).astimezone(UTC)
 
     def reminder_time(

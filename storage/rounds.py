@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -222,7 +222,9 @@ class Rounds:
         if closes_at <= opens_at:
             raise InvalidTemplate("a round must close after it opens")
         held = self._hours.invitation_delay(opens_at)
-        closes_at, remind_at = closes_at + held, remind_at + held if remind_at else None
+        if held:  # in UTC: added to a Copenhagen time it would be wall-clock hours across DST
+            closes_at = closes_at.astimezone(UTC) + held
+            remind_at = remind_at.astimezone(UTC) + held if remind_at else None
         remind_at = self._hours.reminder_time(opens_at, closes_at, remind_at)
         unit = await session.get(Unit, unit_id)
         if unit is None:

@@ -226,8 +226,9 @@ def test_a_held_round_is_open_its_whole_time_after_the_invitation(
     and the round stays open for its whole time after it (issue 14: a held invitation must not
     expire unsent)."""
     held = WORKING_HOURS.invitation_delay(opens)
-    invited = opens + held
-    closes = opens + timedelta(hours=open_hours) + held
+    start = opens.astimezone(UTC)  # real hours: Copenhagen arithmetic is wall-clock across DST
+    invited = start + held
+    closes = start + timedelta(hours=open_hours) + held
     assert held >= timedelta(0) and working(invited)
     assert closes - invited == timedelta(hours=open_hours)
     assert (held == timedelta(0)) == working(opens)
