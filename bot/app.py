@@ -43,8 +43,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.state_storage import SqlStorage
 from bot.teams_handler import TrivselsbotHandler
-from dialogs.outbox_messages import render
-from dialogs.prompt_messages import render_channel_post
+from dialogs.outbox_messages import render, render_channel_job
 from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
@@ -61,6 +60,7 @@ from storage.download_links import DownloadLinks
 from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import utcnow
+from storage.month_notes import MonthNotes
 from storage.outbox import Outbox, OutboxJob
 from storage.privacy import Privacy
 from storage.question_bank import default_bank
@@ -71,6 +71,7 @@ from storage.schedules import Schedules
 from storage.send_control import SendControl
 from storage.service_gauges import read_gauges
 from storage.summaries import Summaries
+from storage.team_share import TeamShares
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,13 @@ def build_services(
     bank = default_bank()
     secret = settings.anonymity_secrets
     writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
+    summaries = Summaries(
+        factory,
+        bank,
+        settings.min_group_size,
+        now,
+        min_comment_group_size=settings.min_comment_group_size,
+    )
     return Services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),
@@ -135,13 +143,9 @@ def build_services(
         deliveries=Deliveries(factory, now),
         hierarchy=Hierarchy(factory),
         closing_notes=ClosingNotes(factory, settings.min_group_size),
-        summaries=Summaries(
-            factory,
-            bank,
-            settings.min_group_size,
-            now,
-            min_comment_group_size=settings.min_comment_group_size,
-        ),
+        summaries=summaries,
+        shares=TeamShares(factory, summaries, settings.quiet_hours, now),
+        month_notes=MonthNotes(factory, summaries, settings.quiet_hours, now),
         bank=bank,
         min_group_size=settings.min_group_size,
         min_comment_group_size=settings.min_comment_group_size,
@@ -230,14 +234,17 @@ def start_retention(
 
 def start_settling(
     settings: Settings,
-    summaries: Summaries,
+    month_notes: MonthNotes,
+    wake_outbox: Callable[[], None],
     on_database_error: Callable[[str], None] | None = None,
 ) -> asyncio.Task[None]:
     """Decide each month's release as the month ends and keep it (storage/summaries.py), so
-    summary cards read one kept row; every replica may run it, the decision is written once."""
+    summary cards read one kept row, and tell the leaders above the teams once it is settled
+    (storage/month_notes.py); every replica may run it, each is written once."""
 
     async def tick() -> None:
-        await summaries.settle_recent()
+        if await month_notes.notify_settled():
+            wake_outbox()
 
     return asyncio.create_task(
         run_every(settings.scheduler_interval_seconds, tick, "settle", on_database_error),
@@ -374,12 +381,14 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
             tasks.append(start_retention(settings, factory, now, metrics.database_error))
-            tasks.append(start_settling(settings, services.summaries, metrics.database_error))
+            tasks.append(
+                start_settling(settings, services.month_notes, worker.wake, metrics.database_error)
+            )
             tasks += start_prompt_tasks(
                 settings,
                 services.prompts,
                 sender,
-                lambda round_id: render_channel_post(round_id, services),
+                lambda job: render_channel_job(job, services),
                 now,
                 worker.wake,
                 metrics.database_error,

@@ -86,7 +86,11 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
         )
         sends = settings.quiet_hours.next_working_moment(now)
         if sends > now:
-            print(f"Outside working hours: the invitations go out {sends.astimezone(COPENHAGEN)}")
+            print(
+                f"Outside working hours: the invitations go out {sends.astimezone(COPENHAGEN)}, "
+                f"and the round keeps its whole time: it closes "
+                f"{created.closes_at.astimezone(COPENHAGEN)}"
+            )
         return 0
 
     return _run(settings, work)

@@ -22,6 +22,7 @@ from storage.answer_writer import AnswerWriter
 from storage.channel_posts import ChannelJob, ChannelPosts
 from storage.db import SessionFactory
 from storage.models import utcnow
+from storage.prompt_models import ChannelPostKind
 from storage.prompts import PromptLibrary, starter_library
 from storage.publishing import Publisher
 from storage.reflections import Reflections
@@ -68,7 +69,7 @@ class ChannelPoster:
         self,
         posts: ChannelPosts,
         sender: ProactiveSender,
-        render: Callable[[str], Awaitable[Activity | None]],
+        render: Callable[[ChannelJob], Awaitable[Activity | None]],
         poll_seconds: float,
         stale_after: timedelta,
     ) -> None:
@@ -110,9 +111,12 @@ class ChannelPoster:
     async def deliver(self, job: ChannelJob) -> None:
         """Send one post and settle it; never raises."""
         try:
-            activity = await self._render(job.round_id)
+            activity = await self._render(job)
             if activity is None:
-                await self._posts.mark_expired(job.id)
+                shared = job.kind is ChannelPostKind.SHARED_SUMMARY
+                await self._posts.mark_expired(
+                    job.id, "not what the leader confirmed" if shared else "round closed"
+                )
                 return
             await self._sender.send(reference_from_json(job.reference), activity)
         except ErrorResponseException as error:
@@ -171,7 +175,7 @@ def start_prompt_tasks(
     settings: Settings,
     prompts: PromptServices,
     sender: ProactiveSender,
-    render: Callable[[str], Awaitable[Activity | None]],
+    render: Callable[[ChannelJob], Awaitable[Activity | None]],
     now: Callable[[], datetime],
     wake_outbox: Callable[[], None],
     on_database_error: Callable[[str], None] | None = None,

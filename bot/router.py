@@ -20,6 +20,11 @@ from dialogs.cards.prompts import (
     REFLECT_ACTION,
 )
 from dialogs.cards.pulse import ANSWER_ACTION
+from dialogs.cards.share_button import (
+    SHARE_CANCEL_ACTION,
+    SHARE_CONFIRM_ACTION,
+    SHARE_PREVIEW_ACTION,
+)
 from dialogs.cards.summary import RECORD_ACTION, SHOW_ACTION
 from dialogs.cards.unit import PICK_ACTION, SAVE_ACTION
 from dialogs.commands import Command, parse_command
@@ -37,6 +42,7 @@ from dialogs.prompt_admin_flow import (
 )
 from dialogs.pulse_flow import START_ACTION, answer_pulse, start_pulse, start_pulse_menu
 from dialogs.reflection_flow import answer_reflection, send_private_card
+from dialogs.share_flow import cancel_share, confirm_share, preview_share
 from dialogs.summary_flow import record_action, show_chosen_summary, show_summary
 from dialogs.turn import Turn
 from dialogs.unit_flow import edit_unit, save_unit, unit_menu
@@ -91,6 +97,9 @@ class Router:
             PLAN_ADD_ACTION: add_planned_action,
             PLAN_UPDATE_ACTION: update_planned_action,
             DOCUMENT_ACTION: send_document_links,
+            SHARE_PREVIEW_ACTION: preview_share,
+            SHARE_CONFIRM_ACTION: confirm_share,
+            SHARE_CANCEL_ACTION: cancel_share,
             "summary": show_summary,
         }
 

@@ -31,8 +31,11 @@ async def leader_result_activity(job: OutboxJob, services: Services) -> Activity
         return None
     language = language_for(job.locale, services.default_language)
     choices = await services.summaries.choices(visible)
+    shareable = await services.shares.may_share(aad_object_id, summary)
     activity = card_activity(
-        summary_card(summary, services.bank, language, services.min_group_size, choices)
+        summary_card(
+            summary, services.bank, language, services.min_group_size, choices, shareable=shareable
+        )
     )
     key = "leader_result.ready" if summary.figures is not None else "leader_result.too_few"
     activity.text = t(language, key, team=summary.unit_name)

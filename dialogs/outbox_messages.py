@@ -1,4 +1,5 @@
-"""What each kind of outbox row becomes in the recipient's chat, in the recipient's language."""
+"""What each kind of outbox row becomes in the recipient's chat, in the recipient's language,
+and what each kind of channel post becomes in the team's channel."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from dialogs.cards.pulse import pulse_card
 from dialogs.closing_note import closing_note_activity
 from dialogs.i18n import language_for
 from dialogs.leader_result import leader_result_activity
-from dialogs.prompt_messages import render_prompt, render_prompt_closed
+from dialogs.month_note import month_note_activity
+from dialogs.prompt_messages import render_channel_post, render_prompt, render_prompt_closed
+from dialogs.share_flow import render_shared_summary
 from dialogs.turn import Services
+from storage.channel_posts import ChannelJob
 from storage.errors import RoundNotFound
 from storage.outbox import OutboxJob
 from storage.outbox_models import OutboxKind
+from storage.prompt_models import ChannelPostKind
 from storage.pulse_models import RoundState
 
 
@@ -40,8 +45,17 @@ async def render(job: OutboxJob, services: Services) -> Activity | None:
         return await render_prompt(job, services)
     if job.kind is OutboxKind.LEADER_RESULT:
         return await leader_result_activity(job, services)
+    if job.kind is OutboxKind.MONTH_SETTLED:
+        return await month_note_activity(job, services)
     if job.kind is OutboxKind.ROUND_CLOSED:
         return await render_prompt_closed(job, services) or await closing_note_activity(
             job, services
         )
     return None
+
+
+async def render_channel_job(job: ChannelJob, services: Services) -> Activity | None:
+    """A channel post's card, or None when there is nothing to post any more."""
+    if job.kind is ChannelPostKind.SHARED_SUMMARY:
+        return await render_shared_summary(job, services)
+    return await render_channel_post(job.round_id, services)

@@ -154,7 +154,7 @@ async def start_pulse(turn: Turn) -> None:
             "pulse_start.started" if sends <= now else "pulse_start.held",
             count=count,
             team=created.unit_name,
-            closes=local_datetime(closes, turn.language),
+            closes=local_datetime(created.closes_at, turn.language),  # held: moved as much
             sends=local_datetime(sends, turn.language),
         )
     )

@@ -62,7 +62,10 @@ async def refuse(turn: Turn, error: DomainError) -> None:
 
 async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
     choices = await turn.services.summaries.choices(visible)
-    card = summary_card(summary, turn.services.bank, turn.language, turn.k, choices)
+    shareable = await turn.services.shares.may_share(turn.person.aad_object_id, summary)
+    card = summary_card(
+        summary, turn.services.bank, turn.language, turn.k, choices, shareable=shareable
+    )
     await turn.context.send_activity(card_activity(card))
 
 

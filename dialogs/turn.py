@@ -18,11 +18,13 @@ from storage.delivery import Deliveries
 from storage.directory import Directory
 from storage.download_links import DownloadLinks
 from storage.hierarchy import Hierarchy
+from storage.month_notes import MonthNotes
 from storage.privacy import Privacy
 from storage.question_bank import QuestionBank
 from storage.roles import Roles
 from storage.rounds import Rounds
 from storage.summaries import Summaries
+from storage.team_share import TeamShares
 from storage.values import ConversationKind, Person, Role
 
 
@@ -40,6 +42,8 @@ class Services:
     hierarchy: Hierarchy
     closing_notes: ClosingNotes
     summaries: Summaries
+    shares: TeamShares  # a leader posts a round's summary in the team's channel
+    month_notes: MonthNotes  # leaders above the teams hear when a month is settled
     bank: QuestionBank
     min_group_size: int
     min_comment_group_size: int  # comments and reflection texts need this many answers

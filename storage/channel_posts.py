@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from storage.db import SessionFactory
 from storage.models import Conversation, utcnow
 from storage.outbox_models import DeliveryState
-from storage.prompt_models import ChannelPost
+from storage.prompt_models import ChannelPost, ChannelPostKind
 
 MAX_POST_ATTEMPTS = 6
 
@@ -29,6 +29,10 @@ class ChannelJob(BaseModel):
     conversation_id: str
     reference: str  # the stored conversation reference (JSON)
     attempts: int
+    kind: ChannelPostKind = ChannelPostKind.ANNOUNCEMENT
+    language: str | None = None  # a shared summary: the language the leader confirmed it in
+    with_comments: bool = False
+    fingerprint: str | None = None  # a shared summary: what the leader confirmed
 
 
 class ChannelPosts:
@@ -71,6 +75,10 @@ class ChannelPosts:
                         conversation_id=post.conversation_id,
                         reference=conversation.reference,
                         attempts=post.attempts,
+                        kind=ChannelPostKind(post.kind),
+                        language=post.language,
+                        with_comments=post.with_comments,
+                        fingerprint=post.fingerprint,
                     )
                 )
             return jobs
@@ -86,8 +94,10 @@ class ChannelPosts:
     async def mark_sent(self, job_id: str) -> None:
         await self._settle(job_id, state=DeliveryState.SENT.value, last_error=None)
 
-    async def mark_expired(self, job_id: str) -> None:
-        await self._settle(job_id, state=DeliveryState.EXPIRED.value, last_error="round closed")
+    async def mark_expired(self, job_id: str, reason: str = "round closed") -> None:
+        """Nothing to post any more: the round closed, or a shared summary is not what was
+        confirmed."""
+        await self._settle(job_id, state=DeliveryState.EXPIRED.value, last_error=reason[:200])
 
     async def mark_failed(self, job_id: str, reason: str) -> None:
         await self._settle(job_id, state=DeliveryState.FAILED.value, last_error=reason[:200])
@@ -126,11 +136,13 @@ class ChannelPosts:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def states(self, round_ids: Collection[str]) -> dict[str, str]:
-        """round id → the state of its channel post, for HR's status."""
+        """round id → the state of its channel post, for HR's status (its announcement: a summary
+        a leader shared later is not part of HR's push)."""
         async with self._factory() as session:
             rows = await session.execute(
                 select(ChannelPost.round_id, ChannelPost.state).where(
-                    ChannelPost.round_id.in_(list(round_ids))
+                    ChannelPost.round_id.in_(list(round_ids)),
+                    ChannelPost.kind == ChannelPostKind.ANNOUNCEMENT.value,
                 )
             )
             return {round_id: state for round_id, state in rows.all()}

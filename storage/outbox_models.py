@@ -30,11 +30,12 @@ class OutboxKind(StrEnum):
     PROMPT = "prompt"  # a dialogue prompt to answer with a reflection
     ROUND_CLOSED = "round_closed"  # the note to every member: the result is out, ask your leader
     LEADER_RESULT = "leader_result"  # the unit's leaders get its summary card, unasked
+    MONTH_SETTLED = "month_settled"  # leaders above the teams: the month's aggregate is settled
 
     @property
     def per_person(self) -> bool:
         """Rendered for each recipient (what they may see), never shared between rows."""
-        return self is OutboxKind.LEADER_RESULT
+        return self in (OutboxKind.LEADER_RESULT, OutboxKind.MONTH_SETTLED)
 
 
 class OutboxMessage(Base):

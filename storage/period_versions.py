@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.summary_models import PeriodDecision, PeriodFigure, PeriodVersion
+from storage.summary_models import PeriodDecision, PeriodFigure, PeriodNotice, PeriodVersion
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # A month as people and links name it, "2026-11" (this century: the bot's data starts in it).
@@ -50,11 +50,12 @@ async def bump_period(session: AsyncSession, period: str) -> None:
 
 
 async def forget_periods(session: AsyncSession, periods: Iterable[str]) -> None:
-    """Retention deleted these months: bump them and drop what was decided from their rounds."""
+    """Retention deleted these months: bump them and drop what was decided from their rounds
+    (and the record that their settling was announced)."""
     for period in periods:
         await bump_period(session, period)
-        await session.execute(delete(PeriodFigure).where(PeriodFigure.period == period))
-        await session.execute(delete(PeriodDecision).where(PeriodDecision.period == period))
+        for model in (PeriodFigure, PeriodDecision, PeriodNotice):
+            await session.execute(delete(model).where(model.period == period))
 
 
 async def current_version(session: AsyncSession, period: str) -> int:

@@ -321,6 +321,7 @@ CATALOG: dict[str, TableClass] = {
             "origin",
             "ancestry",
             "follow_up_action_id",
+            "comments_shareable",
         ),
     ),
     "period_versions": TableClass(
@@ -503,20 +504,40 @@ CATALOG: dict[str, TableClass] = {
     "channel_posts": TableClass(
         Kind.ORGANISATIONAL,
         Text(
-            "Kort til teamkanaler, i kø så de overlever en genstart.",
-            "Cards for team channels, queued so they survive a restart.",
+            "Kort til teamkanaler, i kø så de overlever en genstart: rundens opslag, eller et "
+            "resumé, som lederen delte med teamet (hvem der delte, gemmes ikke).",
+            "Cards for team channels, queued so they survive a restart: a round's announcement, or "
+            "a summary a leader shared with the team (who shared it is not kept).",
         ),
         ROUNDS_RETENTION,
         other=(
             "id",
             "round_id",
             "conversation_id",
+            "kind",
             "state",
             "attempts",
             "next_attempt_at",
             "last_error",
             "updated_at",
+            "language",
+            "with_comments",
+            "fingerprint",
         ),
+    ),
+    "period_notices": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Hvilke måneders samlede tal lederne over teamene har fået besked om, så beskeden kun "
+            "sendes én gang.",
+            "Which months' aggregates the leaders above the teams were told about, so the note "
+            "goes out once.",
+        ),
+        Text(
+            "Én række pr. måned; slettes med månedens runder.",
+            "One row per month; deleted with the month's rounds.",
+        ),
+        other=("period", "queued_at"),
     ),
     "outbox_control": TableClass(
         Kind.ORGANISATIONAL,

@@ -107,21 +107,37 @@ class PromptRound(Base):
     rating_en: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class ChannelPostKind(StrEnum):
+    ANNOUNCEMENT = "announcement"  # a round published to the channel: its prompt or pulse notice
+    SHARED_SUMMARY = "summary"  # a leader shared the round's released summary with the team
+
+
 class ChannelPost(Base):
-    """One card for a team channel: a durable queue row, so a post survives a restart."""
+    """One card for a team channel: a durable queue row, so a post survives a restart.
+
+    At most one of each kind per round and channel. A shared summary is rendered when it is sent,
+    in the language the leader saw it in, with the comments only if the leader ticked them, and
+    only if it is still exactly what the leader confirmed (`fingerprint`, dialogs/share_flow.py).
+    """
 
     __tablename__ = "channel_posts"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     round_id: Mapped[str] = mapped_column(ForeignKey("pulse_rounds.id", ondelete="CASCADE"))
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default=ChannelPostKind.ANNOUNCEMENT.value)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    with_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("round_id", "conversation_id", name="uq_channel_posts_round_conversation"),
+        UniqueConstraint(
+            "round_id", "conversation_id", "kind", name="uq_channel_posts_round_conversation_kind"
+        ),
         Index("ix_channel_posts_due", "state", "next_attempt_at"),
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -543,7 +543,12 @@ class Publisher:
         closes: datetime,
         origin: str,
     ) -> PublishedRound:
-        """Open the round and ask: members' personal chats through the outbox, or the channel."""
+        """Open the round and ask: members' personal chats through the outbox, or the channel.
+
+        Held by quiet hours, the invitations (or the channel post) go out later and the round
+        closes that much later, as a pulse does (`Rounds.create_in`)."""
+        held = self._rounds.working_hours.invitation_delay(now)
+        closes = closes.astimezone(UTC) + held if held else closes  # UTC: exact hours over DST
         lowest = await session.scalar(
             select(func.min(PulseRound.sequence)).where(PulseRound.unit_id == unit.id)
         )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,6 +53,10 @@ class PulseRound(Base):
     # The agreed action the follow-up item asks about (storage/action_plan.py); no foreign key,
     # so retention can delete an old action without touching the round that asked about it.
     follow_up_action_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # What its card promised about the comments: rounds made since sharing exists say a leader may
+    # share them with the team; rounds made before said only the leaders and HR see them, and a
+    # promise given is kept (storage/team_share.py never posts those comments).
+    comments_shareable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),

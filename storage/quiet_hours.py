@@ -3,10 +3,13 @@
 A pulse invitation, a prompt, a reminder or a closing note that arrives on a Saturday evening is a
 work message in someone's free time. So nothing the bot pushes lands on a weekend, a Danish public
 holiday (`storage.holidays`) or outside the working hours in Europe/Copenhagen; the send moves to
-the next working moment instead. Only *sends* move: a round's `opens_at` and `closes_at` are when
-answers are taken, and an answer may still be given at any hour while the round is open. A round
-therefore closes on time (its results are released then, rule 5), and the closing note it
-triggers waits for the next working moment.
+the next working moment instead. A round opens when it is started (an answer may be given at any
+hour while it is open), but its invitations wait; so that its people still get its whole time to
+answer, its close moves by as long as the invitations are held (`invitation_delay`): a 1-day
+pulse started on a Friday evening is asked on Monday at 08:00 and closes on Tuesday at 08:00,
+instead of closing on Saturday before anyone was asked. The round then closes when it says
+(its results are released then, rule 5), and the closing note it triggers waits for the next
+working moment.
 
 The window is half-open, [start, end): 16:00 itself is after hours. 08:00–16:00 is the default
 (`BOT_WORKING_HOURS`); `always` turns quiet hours off, for the local Playground demo and the
@@ -82,6 +85,12 @@ class WorkingHours:
         if not (working_day and local.time() < self.start):
             day = next_working_day(day + timedelta(days=1))
         return datetime.combine(day, self.start, COPENHAGEN).astimezone(UTC)
+
+    def invitation_delay(self, opens_at: datetime) -> timedelta:
+        """How long quiet hours hold back the invitations of a round that opens at `opens_at`
+        (zero in working hours): the round's close moves by as much (module docstring). Real
+        hours: add it to a UTC time (a Copenhagen one would add wall-clock hours across DST)."""
+        return self.next_working_moment(opens_at) - _aware(opens_at).astimezone(UTC)
 
     def reminder_time(
         self, opens_at: datetime, closes_at: datetime, planned: datetime | None

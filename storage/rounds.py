@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -215,11 +215,17 @@ class Rounds:
     ) -> RoundInfo:
         """As create(), inside the caller's transaction (the scheduler advances its slot in the same one).
 
-        `remind_at` is the reminder as planned; it is stored moved to a working moment, or dropped
-        when that is not before the close (`WorkingHours.reminder_time`).
+        A round whose invitations quiet hours hold back closes (and is reminded) that much later,
+        so it keeps its whole time (`WorkingHours.invitation_delay`). `remind_at` is the reminder
+        as planned; it is stored moved to a working moment, or dropped when that is not before the
+        close (`WorkingHours.reminder_time`).
         """
         if closes_at <= opens_at:
             raise InvalidTemplate("a round must close after it opens")
+        held = self._hours.invitation_delay(opens_at)
+        if held:  # in UTC: added to a Copenhagen time it would be wall-clock hours across DST
+            closes_at = closes_at.astimezone(UTC) + held
+            remind_at = remind_at.astimezone(UTC) + held if remind_at else None
         remind_at = self._hours.reminder_time(opens_at, closes_at, remind_at)
         unit = await session.get(Unit, unit_id)
         if unit is None:

@@ -141,6 +141,9 @@ class Summary(BaseModel):
     comments: list[str] = []
     # A round's figures shown but its comments not: fewer answered than the comment threshold.
     comments_held_back: bool = False
+    # Whether the round's card told people a leader may share the comments with the team (rounds
+    # made before sharing existed promised only the leaders and HR): storage/team_share.py.
+    comments_shareable: bool = False
     comment_threshold: int = DEFAULT_MIN_COMMENT_GROUP_SIZE  # the one in force (rule 6)
     trend: list[TrendPoint] = []
     parent: Comparison | None = None
@@ -865,6 +868,7 @@ class Summaries:
                 suppressed=reason,
                 comments=comments,
                 comments_held_back=shown and not comments_released,
+                comments_shareable=pulse.comments_shareable,
                 comment_threshold=self._comment_k,
                 trend=[
                     TrendPoint(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,3 +90,16 @@ class PeriodFigure(Base):
     counts: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON item → value → count
     # JSON dimension → reason: asked below the unit that month, but not shown (disclosure).
     withheld: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PeriodNotice(Base):
+    """The leaders of the units above were told that this month's aggregate is settled.
+
+    One row per month, written in the transaction that queues their notes (storage/month_notes.py),
+    so the notes go out once however many replicas settle the month, and a month decided again
+    (another k, a late round) is not announced twice."""
+
+    __tablename__ = "period_notices"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column()

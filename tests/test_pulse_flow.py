@@ -151,7 +151,8 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
     (comment,) = [e for e in first["body"] if e.get("id") == "comment"]
     assert comment["placeholder"] == (
         "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med "
-        "de andres, og kun hvis mindst 7 har svaret."
+        "de andres, og kun hvis mindst 7 har svaret. Din leder kan vælge at dele kommentarerne "
+        "med teamet."
     )
     runtime = world["app"][RUNTIME]
     (unit,) = await runtime.services.directory.installed_units()

@@ -217,6 +217,53 @@ def test_a_reminder_is_a_working_moment_inside_the_round_or_none(
         assert remind >= closes - timedelta(hours=hours_before)
 
 
+@settings(max_examples=200, deadline=None)
+@given(instants, st.integers(1, 30 * 24))
+def test_a_held_round_is_open_its_whole_time_after_the_invitation(
+    opens: datetime, open_hours: int
+) -> None:
+    """Whenever a round is started, the invitation lands at a working moment before the close,
+    and the round stays open for its whole time after it (issue 14: a held invitation must not
+    expire unsent)."""
+    held = WORKING_HOURS.invitation_delay(opens)
+    start = opens.astimezone(UTC)  # real hours: Copenhagen arithmetic is wall-clock across DST
+    invited = start + held
+    closes = start + timedelta(hours=open_hours) + held
+    assert held >= timedelta(0) and working(invited)
+    assert closes - invited == timedelta(hours=open_hours)
+    assert (held == timedelta(0)) == working(opens)
+    assert ALWAYS.invitation_delay(opens) == timedelta(0)
+
+
+async def test_a_one_day_pulse_started_on_a_friday_evening_is_asked_monday_and_closes_tuesday(
+    session_factory: SessionFactory,
+) -> None:
+    """The held invitation would have expired: the round closed on Saturday, before Monday's
+    08:00. Now its close moves with its invitations, and everyone is asked."""
+    unit = await team_with_members(session_factory, "19:quiet-4", range(1, 7), "Team 4")
+    rounds = Rounds(session_factory, default_bank(), TEST_SECRET)
+    friday = local(2026, 12, 11, 18, 0)
+    saturday = friday + timedelta(days=1)
+    short = await rounds.create(unit, friday, saturday, planned_reminder(saturday, 12), "hr")
+    monday, tuesday = local(2026, 12, 14, 8, 0), local(2026, 12, 15, 8, 0)
+    assert (short.opens_at, short.closes_at) == (friday, tuesday)
+    # The reminder (12 hours before the close: Monday 20:00) would land at the close: none.
+    assert short.remind_at is None
+    await rounds.open_due(friday)
+    assert await due_times(session_factory, OutboxKind.PULSE, short.id) == {monday}
+    assert await rounds.close_due(saturday + timedelta(hours=1)) == []  # still open on Saturday
+    async with session_factory() as session:
+        states = set(
+            (
+                await session.execute(
+                    select(OutboxMessage.state).where(OutboxMessage.subject_id == short.id)
+                )
+            ).scalars()
+        )
+    assert states == {"pending"}, "the invitations wait for Monday; none expired"
+    assert [r.id for r in await rounds.close_due(tuesday)] == [short.id]
+
+
 # --- configuration ----------------------------------------------------------------------------
 
 
@@ -305,14 +352,20 @@ async def test_a_push_started_in_quiet_hours_waits_and_says_when(
     (published,) = result.rounds
     assert await due_times(session_factory, OutboxKind.PROMPT, published.round_id) == {monday}
     lines = _result_lines("da", result, "Prompten")
-    assert (
-        lines[-1]
-        == "Det er uden for arbejdstid, så jeg sender først mandag d. 7. december kl. 08:00. Svar kan gives, så snart den er sendt."
+    assert lines[-1] == (
+        "Det er uden for arbejdstid, så jeg sender først mandag d. 7. december kl. 08:00. Svar "
+        "kan gives, så snart den er sendt, og runden får hele sin svartid: den lukker "
+        "tilsvarende senere."
     )
-    # A pulse "now" opens now (answers are taken at once), its invitations wait for Monday.
+    # Open for 7 days from when it is asked: Monday 08:00 to Monday 08:00.
+    prompt_round = await rounds.get(published.round_id)
+    assert prompt_round.closes_at == monday + timedelta(days=7)
+    # A pulse "now" opens now (answers are taken at once), its invitations wait for Monday, and
+    # it closes a week after them.
     pulse = await publisher.publish(PublicationIn(content="pulse", units=[unit]), saturday)
     (opened,) = pulse.rounds
-    assert (await rounds.get(opened.round_id)).opens_at == saturday
+    info = await rounds.get(opened.round_id)
+    assert (info.opens_at, info.closes_at) == (saturday, monday + timedelta(days=7))
     assert await due_times(session_factory, OutboxKind.PULSE, opened.round_id) == {monday}
     # The same push on a weekday morning goes at once and says nothing about quiet hours.
     tuesday = local(2026, 12, 8, 10, 0)
@@ -353,7 +406,11 @@ async def test_hr_starting_a_pulse_on_saturday_is_told_when_it_goes_out(
         choice = menu.activity["attachments"][0]["content"]["actions"][0]["data"]
         await post(A.message(connector.url, 99, value=choice))
         reply = await connector.wait_for(lambda s: "arbejdstid" in (s.activity.get("text") or ""))
-        assert "sendes mandag d. 7. december kl. 08:00" in reply.activity["text"]
+        # Five days from the invitation: it closes Saturday 12 December at 08:00, not Thursday.
+        assert (
+            "sendes mandag d. 7. december kl. 08:00 — og for at alle får hele svartiden, lukker "
+            "runden først lørdag d. 12. december kl. 08:00" in reply.activity["text"]
+        )
         await asyncio.sleep(0.3)  # several outbox polls: no invitation on a Saturday
         assert all(not cards_in(connector, personal(n)) for n in range(1, 7))
         clock.current = local(2026, 12, 7, 8, 0)  # Monday: now they go

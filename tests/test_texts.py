@@ -21,7 +21,8 @@ def test_same_keys_and_placeholders() -> None:
 
 
 def test_no_text_promises_more_or_other_than_what_holds() -> None:
-    """Comments are read by the team's leaders and HR, not the team, and only from a threshold."""
+    """Comments are read by the team's leaders and HR, only from a threshold, and by the team
+    only when a leader shares them (dialogs/share_flow.py): what people are told says so."""
     for texts in (da.TEXTS, en.TEXTS):
         for key, text in texts.items():
             lowered = text.lower()
@@ -30,6 +31,8 @@ def test_no_text_promises_more_or_other_than_what_holds() -> None:
     for key in ("pulse.comment_placeholder", "reflection.text_placeholder"):
         assert placeholders(da.TEXTS[key]) == {"n"}, key  # the comment threshold, said exactly
         assert "ledere og HR" in da.TEXTS[key] and "leaders and HR" in en.TEXTS[key], key
+    for key in ("pulse.comment_placeholder", "pulse.anonymous"):  # pulses can be shared
+        assert "dele" in da.TEXTS[key] and "share" in en.TEXTS[key], key
     for key in ("pulse.anonymous", "reflection.anonymous", "help.anonymous"):
         assert placeholders(da.TEXTS[key]) == {"k", "n"}, key
     assert "kommentar" in da.TEXTS["my_data.answers"] and "comment" in en.TEXTS["my_data.answers"]

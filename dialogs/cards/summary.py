@@ -12,6 +12,7 @@ from dialogs.cards.action_plan import add_form, plan_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.cards.document import document_button
 from dialogs.cards.plain_text import comment_block
+from dialogs.cards.share_button import share_action
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
@@ -224,8 +225,13 @@ def summary_card(
     language: Language,
     k: int,
     choices: list[Choice],
+    *,
+    shareable: bool = False,
 ) -> Card:
-    """Everything a leader needs for the next meeting, and nothing that was not released."""
+    """Everything a leader needs for the next meeting, and nothing that was not released.
+
+    `shareable`: the viewer may post this round's result in the team's channel (checked again
+    when they press; dialogs/share_flow.py)."""
     if summary.round_id:
         title = t(
             language, "summary.title_round", unit=summary.unit_name, sequence=summary.sequence
@@ -303,6 +309,8 @@ def summary_card(
                 },
             }
         )
+    if shareable:
+        actions.append(share_action(summary, language))
     return adaptive_card(body, actions)
 
 

@@ -40,14 +40,15 @@ TEXTS: dict[str, str] = {
     "pulse.anonymous": (
         "Dit svar er anonymt: jeg lægger det sammen med de andres og gemmer aldrig, hvem der "
         "svarede hvad. Dine ledere og HR ser resultatet, når runden er lukket og mindst {k} har "
-        "svaret — kommentarerne først, når mindst {n} har svaret."
+        "svaret — kommentarerne først, når mindst {n} har svaret. Din leder kan dele resultatet "
+        "med teamet."
     ),
     "pulse.closes": "Runden lukker {closes}.",
     "pulse.choose": "Vælg et svar",
     "pulse.required": "Vælg venligst et svar her.",
     "pulse.follow_up_named": "Vi aftalte: »{title}«. Har vi fulgt op på det?",
     "pulse.comment_label": "Vil du tilføje noget? (valgfrit, anonymt)",
-    "pulse.comment_placeholder": "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret.",
+    "pulse.comment_placeholder": "Skriv ikke navne. Dine ledere og HR ser kommentaren uden navn og tidspunkt, blandet med de andres, og kun hvis mindst {n} har svaret. Din leder kan vælge at dele kommentarerne med teamet.",
     "pulse.submit": "Send anonymt",
     "pulse.thanks_title": "Tak — dit svar er registreret anonymt",
     "pulse.thanks_body": (
@@ -70,7 +71,7 @@ TEXTS: dict[str, str] = {
     "pulse_start.pick": "Vælg det team, der skal have en mini-trivsel nu. Den er åben i {days} dage.",
     "pulse_start.none": "Jeg er ikke installeret i noget team endnu. Tilføj mig til et team i Teams først.",
     "pulse_start.started": "Mini-trivsel er på vej til {count} personer i {team}. Den lukker {closes}.",
-    "pulse_start.held": "Mini-trivslen til {count} personer i {team} er åben for svar nu og lukker {closes}. Uden for arbejdstid sender jeg ikke noget ud, så invitationen sendes {sends}.",
+    "pulse_start.held": "Mini-trivslen til {count} personer i {team} er åben for svar nu. Uden for arbejdstid sender jeg ikke noget ud, så invitationen sendes {sends} — og for at alle får hele svartiden, lukker runden først {closes}.",
     "pulse_start.unknown_unit": "Det team kender jeg ikke (længere). Skriv **start puls** for at vælge igen.",
     "pulse_start.already_open": "Der er allerede en åben mini-trivsel i {team}. Den lukker {closes}; derefter kan du starte en ny.",
     "pulse_start.already_started": "Mini-trivslen i {team} er allerede ved at blive sendt ud.",
@@ -257,7 +258,7 @@ TEXTS: dict[str, str] = {
     "publish.sent": "{what} er på vej til {count} personer i {team}.",
     "publish.posted": "{what} er lagt i kanalen hos {team} ({count} medlemmer kan svare).",
     "publish.scheduled": "{what} er planlagt. Første gang: {first}.",
-    "publish.held": "Det er uden for arbejdstid, så jeg sender først {sends}. Svar kan gives, så snart den er sendt.",
+    "publish.held": "Det er uden for arbejdstid, så jeg sender først {sends}. Svar kan gives, så snart den er sendt, og runden får hele sin svartid: den lukker tilsvarende senere.",
     "publish.skipped_no_channel": "{team}: ikke sendt — jeg kender ikke teamets kanal endnu. Tilføj mig til teamet igen.",
     "publish.skipped_not_installed": "{team}: ikke sendt — jeg er ikke installeret i teamet.",
     "publish.nothing": "Der var ingen teams at sende til.",
@@ -391,6 +392,67 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "Navnet på den ansvarlige må højst være 200 tegn. Intet er gemt.",
     "plan.invalid.deadline": "Fristen skal være en dato, fx 2027-01-31. Intet er gemt.",
     "plan.invalid.status": "Vælg en status fra listen. Intet er gemt.",
+    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    "share.button": "Del med teamet",
+    "share.intro": (
+        "Resultatet og forslagene til dialog lægges i teamets kanal, så I kan tage snakken "
+        "sammen. Du ser opslaget, før det bliver delt."
+    ),
+    "share.include_comments": "Tag de {count} anonyme kommentarer med",
+    "share.preview_button": "Se opslaget",
+    "share.confirm_title": "Opslaget til kanalen i {unit}",
+    "share.confirm_exact": "Præcis det, der står i rammen herunder, bliver lagt i kanalen — intet andet.",
+    "share.confirm_with_comments": "De anonyme kommentarer er med, fordi du valgte dem.",
+    "share.confirm_without_comments": "Kommentarerne er ikke med.",
+    "share.confirm_button": "Del i kanalen",
+    "share.cancel_button": "Fortryd",
+    "share.cancelled": "Intet er delt.",
+    "share.queued_now": "Delt med {unit}: opslaget kommer i teamets kanal om et øjeblik.",
+    "share.queued_later": (
+        "Delt med {unit}: opslaget kommer i teamets kanal {date}, for jeg skriver kun i "
+        "arbejdstiden."
+    ),
+    "share.already": "Runde {sequence} er allerede delt med {unit}, så den bliver ikke lagt i kanalen igen.",
+    "share.not_leader": "Kun teamets leder kan dele resultatet med teamet. Intet er delt.",
+    "share.not_your_team": (
+        "Den runde hører til et team, du ikke er leder for, så du kan ikke dele den. Intet er delt."
+    ),
+    "share.not_released": (
+        "Runden er ikke lukket endnu. Resultatet kan deles, når den er lukket. Intet er delt."
+    ),
+    "share.nothing": "For få svarede til at vise et resultat, så der er intet at dele. Intet er delt.",
+    "share.no_channel": (
+        "Jeg er ikke med i teamets kanal, så jeg kan ikke lægge resultatet dér. Bed en ejer af "
+        "teamet om at tilføje mig. Intet er delt."
+    ),
+    "share.comments_not_released": (
+        "Kommentarerne kan ikke deles: der er ingen, eller færre end {n} har svaret. Intet er delt."
+    ),
+    "share.comments_private": (
+        "Kommentarerne fra denne runde kan ikke deles: da de blev skrevet, lovede jeg, at kun "
+        "lederne og HR ser dem, og det løfte holder jeg. Del resultatet uden kommentarer. Intet "
+        "er delt."
+    ),
+    "share.stale": (
+        "Kortet er forældet: opslaget ville ikke længere være det, du så. Tryk »Del med teamet« "
+        "igen for at se, hvad der deles nu. Intet er delt."
+    ),
+    "share.unknown": "Den runde kan jeg ikke finde. Bed om et nyt resumé. Intet er delt.",
+    "share.bad_card": "Noget i kortet var ikke, som det skulle være. Tryk »Del med teamet« igen. Intet er delt.",
+    "share.post_title": "Resultat af mini-trivsel · {unit} · runde {sequence}",
+    "share.post_intro": (
+        "Runden lukkede {date}. Jeres leder deler resultatet som oplæg til jeres næste team- eller "
+        "MED-møde."
+    ),
+    "share.post_anonymous": (
+        "Svarene er anonyme: ingen — heller ikke jeres leder — kan se, hvad den enkelte svarede. "
+        "Tal vises kun, når mindst {k} har svaret."
+    ),
+    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    "month_note.ready": (
+        "Tallene for {month} ligger fast for {units}: måneden er slut, og alle dens runder er "
+        "lukket. Her er kortet for {unit}; de andre vælger du på kortet."
+    ),
     "summary.choose_other": "Vælg en anden enhed eller runde",
     "summary.choose_label": "Enhed og runde",
     "summary.choose_submit": "Vis resumé",
@@ -421,7 +483,7 @@ TEXTS: dict[str, str] = {
         "hvem der lige har svaret."
     ),
     "summary.unknown": "Det resumé kan jeg ikke finde. Skriv **resumé** for at vælge igen.",
-    "help.cmd.summary": "**resumé** — dit teams resultater og forslag til dialog på næste møde",
+    "help.cmd.summary": "**resumé** — dit teams resultater og forslag til dialog på næste møde; del dem med teamet i kanalen",
     "help.cmd.action": "**handling** — registrér en handling, teamet har aftalt",
     "help.button_summary": "Resumé",
     # Dialogue questions per dimension, for the next team or MED meeting

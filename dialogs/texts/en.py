@@ -40,14 +40,15 @@ TEXTS: dict[str, str] = {
     "pulse.anonymous": (
         "Your answer is anonymous: I add it to everyone else's and never store who answered what. "
         "Your leaders and HR see the result once the round has closed and at least {k} have "
-        "answered — the comments only once at least {n} have."
+        "answered — the comments only once at least {n} have. Your leader may share the result "
+        "with the team."
     ),
     "pulse.closes": "The round closes {closes}.",
     "pulse.choose": "Choose an answer",
     "pulse.required": "Please choose an answer here.",
     "pulse.follow_up_named": "We agreed: “{title}”. Have we followed up on it?",
     "pulse.comment_label": "Anything to add? (optional, anonymous)",
-    "pulse.comment_placeholder": "Please don't write names. Your leaders and HR see the comment without name or time, mixed in with the others, and only if at least {n} have answered.",
+    "pulse.comment_placeholder": "Please don't write names. Your leaders and HR see the comment without name or time, mixed in with the others, and only if at least {n} have answered. Your leader may choose to share the comments with the team.",
     "pulse.submit": "Send anonymously",
     "pulse.thanks_title": "Thank you — your answer was recorded anonymously",
     "pulse.thanks_body": (
@@ -71,7 +72,7 @@ TEXTS: dict[str, str] = {
     "pulse_start.pick": "Choose the team that should get a pulse check now. It stays open for {days} days.",
     "pulse_start.none": "I'm not installed in any team yet. Add me to a team in Teams first.",
     "pulse_start.started": "The pulse check is on its way to {count} people in {team}. It closes {closes}.",
-    "pulse_start.held": "The pulse check for {count} people in {team} is open for answers now and closes {closes}. I send nothing outside working hours, so the invitation goes out {sends}.",
+    "pulse_start.held": "The pulse check for {count} people in {team} is open for answers now. I send nothing outside working hours, so the invitation goes out {sends} — and so that everyone gets the whole time to answer, the round closes {closes}.",
     "pulse_start.unknown_unit": "I don't know that team (any more). Type **start pulse** to choose again.",
     "pulse_start.already_open": "There is already an open pulse check in {team}. It closes {closes}; after that you can start a new one.",
     "pulse_start.already_started": "The pulse check for {team} is already on its way.",
@@ -259,7 +260,7 @@ TEXTS: dict[str, str] = {
     "publish.sent": "{what} is on its way to {count} people in {team}.",
     "publish.posted": "{what} is posted in the channel of {team} ({count} members can answer).",
     "publish.scheduled": "{what} is scheduled. First time: {first}.",
-    "publish.held": "It is outside working hours, so I will send it {sends}. Answers can be given as soon as it is out.",
+    "publish.held": "It is outside working hours, so I will send it {sends}. Answers can be given as soon as it is out, and the round keeps its whole time to answer: it closes that much later.",
     "publish.skipped_no_channel": "{team}: not sent — I don't know the team's channel yet. Add me to the team again.",
     "publish.skipped_not_installed": "{team}: not sent — I'm not installed in the team.",
     "publish.nothing": "There were no teams to send to.",
@@ -394,6 +395,68 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "The name of who is responsible can be at most 200 characters. Nothing was saved.",
     "plan.invalid.deadline": "The deadline must be a date, e.g. 2027-01-31. Nothing was saved.",
     "plan.invalid.status": "Please choose a status from the list. Nothing was saved.",
+    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    "share.button": "Share with the team",
+    "share.intro": (
+        "The result and the suggested dialogue questions are posted in the team's channel, so "
+        "you can talk about them together. You see the post before it is shared."
+    ),
+    "share.include_comments": "Include the {count} anonymous comments",
+    "share.preview_button": "Preview the post",
+    "share.confirm_title": "The post for the channel of {unit}",
+    "share.confirm_exact": "Exactly what is in the frame below is posted in the channel — nothing else.",
+    "share.confirm_with_comments": "The anonymous comments are included because you ticked them.",
+    "share.confirm_without_comments": "The comments are not included.",
+    "share.confirm_button": "Post in the channel",
+    "share.cancel_button": "Cancel",
+    "share.cancelled": "Nothing was shared.",
+    "share.queued_now": "Shared with {unit}: the post appears in the team's channel in a moment.",
+    "share.queued_later": (
+        "Shared with {unit}: the post appears in the team's channel {date}, as I only post "
+        "during working hours."
+    ),
+    "share.already": "Round {sequence} has already been shared with {unit}, so it is not posted again.",
+    "share.not_leader": "Only the team's leader can share the result with the team. Nothing was shared.",
+    "share.not_your_team": (
+        "That round belongs to a team you don't lead, so you can't share it. Nothing was shared."
+    ),
+    "share.not_released": (
+        "The round has not closed yet. The result can be shared once it has. Nothing was shared."
+    ),
+    "share.nothing": "Too few answered to show a result, so there is nothing to share. Nothing was shared.",
+    "share.no_channel": (
+        "I'm not in the team's channel, so I can't post the result there. Ask an owner of the "
+        "team to add me. Nothing was shared."
+    ),
+    "share.comments_not_released": (
+        "The comments can't be shared: there are none, or fewer than {n} answered. Nothing was "
+        "shared."
+    ),
+    "share.comments_private": (
+        "The comments from this round can't be shared: when they were written, I promised that "
+        "only the leaders and HR would see them, and I keep that promise. Share the result "
+        "without the comments. Nothing was shared."
+    ),
+    "share.stale": (
+        "This card is out of date: the post would no longer be the one you saw. Press “Share "
+        "with the team” again to see what would be shared now. Nothing was shared."
+    ),
+    "share.unknown": "I can't find that round. Ask for a new summary. Nothing was shared.",
+    "share.bad_card": "Something on the card wasn't as it should be. Press “Share with the team” again. Nothing was shared.",
+    "share.post_title": "Pulse check result · {unit} · round {sequence}",
+    "share.post_intro": (
+        "The round closed {date}. Your leader shares the result as input for your next team or "
+        "MED meeting."
+    ),
+    "share.post_anonymous": (
+        "The answers are anonymous: nobody — not your leader either — can see what anyone in "
+        "particular answered. Figures are only shown once at least {k} have answered."
+    ),
+    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    "month_note.ready": (
+        "The figures for {month} are settled for {units}: the month is over and all its rounds "
+        "have closed. Here is the card for {unit}; pick the others on the card."
+    ),
     "summary.choose_other": "Choose another unit or round",
     "summary.choose_label": "Unit and round",
     "summary.choose_submit": "Show summary",
@@ -424,7 +487,7 @@ TEXTS: dict[str, str] = {
         "just answered."
     ),
     "summary.unknown": "I can't find that summary. Type **summary** to choose again.",
-    "help.cmd.summary": "**summary** — your team's results and questions for the next meeting",
+    "help.cmd.summary": "**summary** — your team's results and questions for the next meeting; share them with the team in its channel",
     "help.cmd.action": "**action** — record an action the team agreed on",
     "help.button_summary": "Summary",
     # Dialogue questions per dimension, for the next team or MED meeting

@@ -1144,8 +1144,11 @@ def _browser_command(
     base_url: str | None,
     artifacts_dir: Path | None,
     step_timeout_ms: int | None,
+    height: int | None = None,
 ) -> tuple[list[str], bytes]:
     payload: dict[str, Any] = {"steps": list(steps)}
+    if height:
+        payload["height"] = height  # the window's height: a tall card in one screenshot
     if base_url:
         payload["baseUrl"] = base_url
     if artifacts_dir:
@@ -1191,9 +1194,10 @@ def run_browser(
     timeout: float = 90.0,
     step_timeout_ms: int | None = None,
     check: bool = True,
+    height: int | None = None,
 ) -> dict[str, Any]:
     """Run browser.mjs with ``steps`` (blocking) and return its JSON result; raise on failure if ``check``."""
-    cmd, stdin = _browser_command(steps, base_url, artifacts_dir, step_timeout_ms)
+    cmd, stdin = _browser_command(steps, base_url, artifacts_dir, step_timeout_ms, height)
     proc = subprocess.Popen(
         cmd,
         stdin=subprocess.PIPE,
@@ -1221,9 +1225,10 @@ async def arun_browser(
     timeout: float = 90.0,
     step_timeout_ms: int | None = None,
     check: bool = True,
+    height: int | None = None,
 ) -> dict[str, Any]:
     """``run_browser`` for async tests (keeps the event loop, and so the WebSocket listener, running)."""
-    cmd, stdin = _browser_command(steps, base_url, artifacts_dir, step_timeout_ms)
+    cmd, stdin = _browser_command(steps, base_url, artifacts_dir, step_timeout_ms, height)
     proc = await asyncio.create_subprocess_exec(
         *cmd,
         stdin=asyncio.subprocess.PIPE,
