@@ -14,20 +14,25 @@ import hmac
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.admin_openapi import ACTING_AS, ACTING_AS_PATTERN
 from bot.admin_rate_limit import AdminRateLimit, forwarded_client, parse_networks
 from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
+from bot.results_export import Dialect, render
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
+from storage.audit import MAX_ENTRIES, AuditEntry, AuditLog, AuditWhat, Via
 from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
+from storage.hierarchy import AmbiguousUnit, Hierarchy
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import (
     ID_PATTERN,
@@ -54,7 +59,10 @@ from storage.publishing import (
     PublicationView,
     PublishResult,
 )
-from storage.values import UnitInfo
+from storage.question_bank import QuestionBank
+from storage.roles import Roles
+from storage.summaries import Summaries
+from storage.values import Role, UnitInfo
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,11 @@ class AdminContext:
     directory: Directory
     now: Callable[[], datetime]
     wake: Callable[[], None]  # something was queued: the outbox worker looks now
+    roles: Roles  # who is HR (X-Trivselsbot-As names an HR administrator)
+    hierarchy: Hierarchy
+    summaries: Summaries  # released results for the exports, never more than the cards show
+    audit: AuditLog  # who looked at what: every export is recorded before it is served
+    bank: QuestionBank  # dimension names in the exported files
 
 
 ADMIN = web.AppKey("admin", AdminContext)
@@ -125,6 +138,28 @@ def _one_issue(field: str, code: str, message: str) -> ApiError:
 
 def _context(request: web.Request) -> AdminContext:
     return request.app[ADMIN]
+
+
+CLIENT = web.RequestKey("admin_client", str)
+
+
+async def acting_as(request: web.Request) -> str | None:
+    """The HR person the caller says they are (their Entra ID object id), checked against
+    BOT_HR_ADMINS; None when the header is not sent. The token proves the caller is HR's; the
+    header says which HR person, for the audit log and the delivery status card."""
+    value = request.headers.get(ACTING_AS)
+    if value is None:
+        return None
+    if not re.fullmatch(ACTING_AS_PATTERN, value):
+        raise _one_issue(ACTING_AS, "invalid_format", "an Entra ID object id")
+    if Role.HR not in await _context(request).roles.roles_of(value):
+        raise _one_issue(ACTING_AS, "not_hr", "not an HR administrator (BOT_HR_ADMINS)")
+    return value
+
+
+async def _viewer(request: web.Request) -> str:
+    """Who the audit log names for this call: the HR person, else the admin token's caller."""
+    return await acting_as(request) or f"admin-api@{request.get(CLIENT, '?')}"[:120]
 
 
 # --- prompts -------------------------------------------------------------------------------------
@@ -249,6 +284,67 @@ async def cancel_publication(request: web.Request) -> web.Response:
     return _json(await publisher.cancel(request.match_info["publication_id"]))
 
 
+# --- results and who looked at them -------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _export(request: web.Request, file_format: Literal["csv", "xlsx"]) -> web.Response:
+    """Every released figure of every unit, as the CLI exports it; in the audit log first."""
+    context = _context(request)
+    dialect = cast(Dialect, request.query.get("dialect", "excel-da"))
+    if dialect not in ("excel-da", "rfc4180"):
+        raise _one_issue("dialect", "invalid_choice", "must be one of excel-da, rfc4180")
+    detail = "xlsx" if file_format == "xlsx" else f"csv {dialect}"
+    viewer = await _viewer(request)
+    await context.audit.record(viewer, None, AuditWhat.RESULTS_EXPORT, detail, via=Via.ADMIN_API)
+    units = [unit.id for unit in await context.hierarchy.units_visible_to(None, True)]
+    rows = await context.summaries.export_rows(units)
+    data = render(rows, context.bank, file_format, dialect)
+    if file_format == "xlsx":
+        return web.Response(body=data, content_type=XLSX)
+    return web.Response(body=data, content_type="text/csv", charset="utf-8")
+
+
+async def export_results_csv(request: web.Request) -> web.Response:
+    return await _export(request, "csv")
+
+
+async def export_results_xlsx(request: web.Request) -> web.Response:
+    return await _export(request, "xlsx")
+
+
+def _moment(text: str) -> datetime:
+    """An RFC 3339 date-time with its zone, in UTC (a naive one would mean the server's zone)."""
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None or moment.utcoffset() is None or "T" not in text.upper():
+            raise ValueError(text)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _one_issue("since", "invalid", "an RFC 3339 date-time with its zone") from None
+
+
+async def list_audit(request: web.Request) -> web.Response:
+    """GET /admin/audit?unit=&since=&limit=: who looked at which results, newest first."""
+    context = _context(request)
+    unit_id = None
+    if "unit" in request.query:
+        try:
+            unit_id = (await context.hierarchy.resolve(request.query["unit"])).id
+        except (UnitNotFound, AmbiguousUnit):
+            raise _one_issue("unit", "unknown_unit", "no unit with this id or name") from None
+    since = _moment(request.query["since"]) if "since" in request.query else None
+    limit = 1000
+    if "limit" in request.query:
+        text = request.query["limit"]
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ENTRIES:
+            raise _one_issue("limit", "invalid", f"a whole number from 1 to {MAX_ENTRIES}")
+        limit = int(text)
+    entries = await context.audit.entries(unit_id, since, limit=limit)
+    return _json({"entries": [entry.model_dump(mode="json") for entry in entries]})
+
+
 # --- the route table -----------------------------------------------------------------------------
 
 
@@ -259,6 +355,7 @@ class Query:
     name: str
     description: str
     choices: tuple[str, ...] = ()
+    schema: tuple[tuple[str, Any], ...] = ()  # more of its JSON schema (format, type, bounds)
 
 
 @dataclass(frozen=True)
@@ -275,6 +372,7 @@ class Route:
     query: tuple[Query, ...] = ()
     response_media: str = "application/json"
     yaml_body: type[BaseModel] | None = None  # also takes this as YAML (the export format)
+    acting_as: bool = False  # takes the X-Trivselsbot-As header (which HR person calls)
 
 
 class PromptList(BaseModel):
@@ -313,6 +411,10 @@ class UnitList(BaseModel):
 
 class PublicationList(BaseModel):
     publications: list[PublicationView]
+
+
+class AuditList(BaseModel):
+    entries: list[AuditEntry]
 
 
 class ErrorBody(BaseModel):
@@ -410,6 +512,47 @@ ROUTES: tuple[Route, ...] = (
         "Cancel a schedule; rounds already open run to their end",
         response=PublicationView,
     ),
+    Route(
+        "GET",
+        "/admin/results.csv",
+        export_results_csv,
+        "Every released figure as CSV (never more than the cards show); in the audit log",
+        response="text/csv",
+        response_media="text/csv",
+        query=(
+            Query(
+                "dialect",
+                "excel-da (the default: ';', decimal commas, BOM) or rfc4180 (for scripts)",
+                ("excel-da", "rfc4180"),
+            ),
+        ),
+        acting_as=True,
+    ),
+    Route(
+        "GET",
+        "/admin/results.xlsx",
+        export_results_xlsx,
+        "Every released figure as an Excel workbook; in the audit log",
+        response=XLSX,
+        response_media=XLSX,
+        acting_as=True,
+    ),
+    Route(
+        "GET",
+        "/admin/audit",
+        list_audit,
+        "Who looked at which results (views and exports), newest first",
+        response=AuditList,
+        query=(
+            Query("unit", "a unit (id, Teams team id or name): its rows and every-unit exports"),
+            Query("since", "from this moment on", schema=(("format", "date-time"),)),
+            Query(
+                "limit",
+                f"at most this many rows (1-{MAX_ENTRIES}, default 1000)",
+                schema=(("type", "integer"), ("minimum", 1), ("maximum", MAX_ENTRIES)),
+            ),
+        ),
+    ),
 )
 
 NOT_FOUND: dict[type[DomainError], str] = {
@@ -498,6 +641,7 @@ def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
             )
         else:
             limit.allowed(client)
+            request[CLIENT] = client
             try:
                 unknown = _unknown_query(request, route)
                 if unknown:

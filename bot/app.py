@@ -37,6 +37,7 @@ from dialogs.prompt_messages import render_channel_post
 from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
+from storage.audit import AuditLog
 from storage.closing_note import ClosingNotes
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.delivery import Deliveries
@@ -98,6 +99,7 @@ def build_services(
             now,
             min_comment_group_size=settings.min_comment_group_size,
         ),
+        audit=AuditLog(factory, now),
         bank=bank,
         min_group_size=settings.min_group_size,
         min_comment_group_size=settings.min_comment_group_size,
@@ -119,6 +121,10 @@ def build_worker(
 
     async def render_job(job: OutboxJob) -> Activity | None:
         return await render(job, services)
+
+    async def delivered(job: OutboxJob) -> None:
+        """A leader's result card was delivered: the audit log records that leader saw it."""
+        await services.audit.record_delivered(job.user_id, job.subject_id)
 
     config = WorkerConfig(
         rate_per_second=settings.send_rate_per_second,
@@ -142,6 +148,7 @@ def build_worker(
         pacer=pacer,
         report=reporter.tick,
         now=now,
+        delivered=delivered,
     )
 
 
@@ -256,7 +263,17 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             scheduler,
             messages_handler(adapter, bot, settings.app_tenant_id),
         )
-        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
+        app[ADMIN] = AdminContext(
+            services.prompts,
+            services.directory,
+            now,
+            worker.wake,
+            roles=services.roles,
+            hierarchy=services.hierarchy,
+            summaries=services.summaries,
+            audit=services.audit,
+            bank=services.bank,
+        )
         tasks = []
         if settings.background_workers:
             tasks = [

@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_privacy import add_commands as add_privacy_commands
 
     add_privacy_commands(sub, _settings_or_exit)
+    from bot.cli_audit import add_commands as add_audit_commands
+
+    add_audit_commands(sub, _settings_or_exit)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 By default a `;`-separated CSV for Danish Excel (bot/results_export.py); `--format xlsx` for a
 workbook; `--dialect rfc4180` for scripts (comma-separated, the English column names it always had).
+Each export is written to the audit log first (storage/audit.py): `--as` names the HR person, else
+the server account that ran it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.cli_common import binder
+from bot.cli_common import NotHr, acting_hr, add_as_argument, binder, operator_account
 from bot.results_export import COLUMNS, Dialect, Format, render, rfc4180
 from bot.settings import Settings
+from storage.audit import AuditLog, AuditWhat, Via
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Unit, utcnow
@@ -28,15 +31,25 @@ __all__ = ["COLUMNS", "export", "export_csv", "export_rows"]
 
 
 async def export_rows(
-    settings: Settings, now: Callable[[], datetime] = utcnow
+    settings: Settings,
+    now: Callable[[], datetime] = utcnow,
+    *,
+    acting_as: str | None = None,
+    detail: str = "rows",
 ) -> list[dict[str, object]]:
     """Every figure disclosure released, for every unit (HR sees the whole organisation).
 
-    `now` decides which months are over (their unit figures released); tests pass their clock."""
+    `now` decides which months are over (their unit figures released); tests pass their clock.
+    The export is in the audit log before a figure is read: under `acting_as` (an HR
+    administrator's object id, refused otherwise) or the server account."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         factory = create_session_factory(engine)
+        viewer = await acting_hr(factory, settings, acting_as) or operator_account()
+        await AuditLog(factory, now).record(
+            viewer, None, AuditWhat.RESULTS_EXPORT, detail, via=Via.CLI
+        )
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
         summaries = Summaries(
@@ -51,9 +64,11 @@ async def export_rows(
         await engine.dispose()
 
 
-async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -> str:
+async def export_csv(
+    settings: Settings, now: Callable[[], datetime] = utcnow, acting_as: str | None = None
+) -> str:
     """The scripts' form (`--dialect rfc4180`): comma-separated, English column names."""
-    return rfc4180(await export_rows(settings, now))
+    return rfc4180(await export_rows(settings, now, acting_as=acting_as, detail="csv rfc4180"))
 
 
 async def export(
@@ -61,9 +76,11 @@ async def export(
     file_format: Format = "csv",
     dialect: Dialect = "excel-da",
     now: Callable[[], datetime] = utcnow,
+    acting_as: str | None = None,
 ) -> tuple[bytes, int]:
     """The file's bytes and how many figures (rows below the header) it holds."""
-    rows = await export_rows(settings, now)
+    detail = "xlsx" if file_format == "xlsx" else f"csv {dialect}"
+    rows = await export_rows(settings, now, acting_as=acting_as, detail=detail)
     return render(rows, default_bank(), file_format, dialect), len(rows)
 
 
@@ -84,7 +101,13 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if file_format == "xlsx" and not args.file and sys.stdout.isatty():
         print("An .xlsx file is binary: give a FILE.xlsx to write to", file=sys.stderr)
         return 2
-    data, count = asyncio.run(export(settings, file_format, args.dialect))
+    try:
+        data, count = asyncio.run(
+            export(settings, file_format, args.dialect, acting_as=args.acting_as)
+        )
+    except NotHr as refusal:
+        print(f"Refused, nothing exported: {refusal}", file=sys.stderr)
+        return 1
     if args.file:
         Path(args.file).write_bytes(data)
         print(f"Wrote {count} rows to {args.file}", file=sys.stderr)
@@ -114,4 +137,5 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
         help="excel-da: ';', decimal commas, UTF-8 with BOM, Danish column names (the default); "
         "rfc4180: ',' and the English column names, for scripts",
     )
+    add_as_argument(export_parser)
     export_parser.set_defaults(func=binder(settings_or_exit)(cmd_export))

@@ -36,6 +36,11 @@ class OutboxKind(StrEnum):
         """Rendered for each recipient (what they may see), never shared between rows."""
         return self is OutboxKind.LEADER_RESULT
 
+    @property
+    def audited(self) -> bool:
+        """Shows results: each delivery is written to the audit log (storage/audit.py)."""
+        return self is OutboxKind.LEADER_RESULT
+
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"

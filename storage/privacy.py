@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
+from storage.audit import viewer_of
+from storage.audit_models import AuditRow
 from storage.db import SessionFactory
 from storage.models import Membership, Recipient, RoleAssignment, Unit
 from storage.outbox_models import DeliveryState, OutboxMessage
@@ -28,6 +30,7 @@ class PersonalData(BaseModel):
     open_rounds: int = 0
     open_rounds_answered: int = 0
     queued_messages: int = 0
+    results_viewed: int = 0  # rows about them as a viewer in the audit log (storage/audit.py)
 
 
 class Privacy:
@@ -88,6 +91,15 @@ class Privacy:
                     ),
                 )
             )
+            views = await session.scalar(
+                select(func.count())
+                .select_from(AuditRow)
+                .where(
+                    AuditRow.viewer_id.in_(
+                        {viewer_of(person.aad_object_id, user_id), viewer_of(None, user_id)}
+                    )
+                )
+            )
             return PersonalData(
                 user_id=user_id,
                 known=True,
@@ -100,4 +112,5 @@ class Privacy:
                 open_rounds=len(open_rounds),
                 open_rounds_answered=answered,
                 queued_messages=int(queued or 0),
+                results_viewed=int(views or 0),
             )

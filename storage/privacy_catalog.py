@@ -6,7 +6,8 @@ tests/test_privacy_report.py fails when a migration adds one that is not, so the
 reads can never silently miss something. The texts live here rather than in dialogs/ because
 they describe the storage itself and the storage layer may not import dialogs.
 
-Retention texts may use {years}, {grace_hours} and {delivery_days}: the configured values.
+Retention texts may use {years}, {grace_hours}, {delivery_days} and {audit_days}: the configured
+values.
 """
 
 from __future__ import annotations
@@ -200,6 +201,43 @@ CATALOG: dict[str, TableClass] = {
             "language": Text("HR-personens sprog", "the HR person's language"),
         },
         ("id", "kind", "subject_id", "label", "shown", "created_at"),
+    ),
+    "audit_log": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Log over, hvem der har set hvilke resultater: hver gang et resumé vises i chatten, et "
+            "resultatkort sendes til en leder, eller resultater eksporteres. Så HR og "
+            "MED-sekretariatet kan se, hvem der har set hvad og hvornår. Den siger, hvem der "
+            "*så*, aldrig hvem der svarede, og rummer ingen tal, kommentarer eller svarprocenter.",
+            "Log of who looked at which results: each time a summary is shown in chat, a result "
+            "card is sent to a leader, or results are exported. So HR and the MED secretariat can "
+            "see who saw what and when. It says who *looked*, never who answered, and holds no "
+            "figures, comments or response rates.",
+        ),
+        Text(
+            "Slettes {audit_days} dage efter visningen (et helt års MED-møder og lidt til).",
+            "Deleted {audit_days} days after the view (a whole year of MED meetings and a little "
+            "more).",
+        ),
+        {
+            "viewer_id": Text(
+                "hvem der så resultaterne (lederens eller HR-personens Entra ID-objekt-id, eller "
+                "kommandolinjens brugernavn)",
+                "who saw the results (the leader's or HR person's Entra ID object id, or the "
+                "command line's user name)",
+            ),
+            "at": Text("hvornår resultaterne blev vist", "when the results were shown"),
+            "via": Text(
+                "hvordan (chat, resultatkort, kommandolinje, admin-API)",
+                "how (chat, result card, command line, admin API)",
+            ),
+            "what": Text("hvilken slags resultat der blev set", "which kind of result was seen"),
+            "unit_id": Text("hvilken enheds resultater", "whose unit's results"),
+            "round_id": Text("hvilken runde", "which round"),
+            "period": Text("hvilken måned", "which month"),
+            "detail": Text("fx eksportens filformat", "e.g. the export's file format"),
+        },
+        ("id", "unit_name"),
     ),
     "participation": TableClass(
         Kind.PSEUDONYMOUS,

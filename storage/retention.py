@@ -10,6 +10,11 @@ What goes, and when (the settings are in bot/settings.py, BOT_RETENTION_* and fr
   here deletes any that are left for a round that is closed, or whose closing time passed more
   than `participation_grace` ago (a scheduler that was down must not keep them), together with
   the reminder rows of such rounds, which say who had not answered.
+- **The audit log** (who looked at which results, storage/audit.py): each row after `audit_days`,
+  395 by default. Long enough to answer "who saw our results before last year's MED meeting" a
+  whole yearly cycle later; far shorter than the results themselves, because the log is about
+  leaders and HR, and a reading habit kept for five years says more about a person than its purpose
+  needs. No other row depends on it, so it goes by its own date, not by whole months.
 - **Delivery records**: outbox rows that are settled (sent, failed, blocked, expired) for rounds
   that are over, after `delivery_days`; HR status cards that never finished, after as long; and
   people who are in no team any more and have not been seen for as long (their directory row,
@@ -50,6 +55,7 @@ from storage.answer_models import (
     RoundResponses,
     StagedAnswer,
 )
+from storage.audit_models import AuditRow
 from storage.db import SessionFactory
 from storage.models import Conversation, Membership, Recipient
 from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxKind, OutboxMessage
@@ -75,10 +81,13 @@ class RetentionPolicy:
     years: int = 5
     participation_grace: timedelta = timedelta(hours=24)
     delivery_days: int = 90
+    audit_days: int = 395
 
     def __post_init__(self) -> None:
         if self.years < 1 or self.delivery_days < 31:
             raise ValueError("keep rounds at least a year and delivery records at least 31 days")
+        if self.audit_days < 90:
+            raise ValueError("keep the audit log at least 90 days")
 
 
 class PurgeReport(BaseModel):
@@ -99,6 +108,7 @@ class PurgeReport(BaseModel):
     outbox: int
     watches: int
     people: int
+    audit_entries: int = 0
 
     @property
     def total(self) -> int:
@@ -112,6 +122,7 @@ class PurgeReport(BaseModel):
                 self.outbox,
                 self.watches,
                 self.people,
+                self.audit_entries,
             )
         )
 
@@ -227,6 +238,8 @@ async def _apply(
     )
     watches = await _delete(session, DeliveryWatch, DeliveryWatch.created_at < delivery_cutoff)
     people = await _forget_people_gone(session, delivery_cutoff)
+    audit_cutoff = now - timedelta(days=policy.audit_days)
+    audit_entries = await _delete(session, AuditRow, AuditRow.at < audit_cutoff)
     return PurgeReport(
         dry_run=dry_run,
         cutoff=cutoff,
@@ -241,6 +254,7 @@ async def _apply(
         outbox=outbox,
         watches=watches,
         people=people,
+        audit_entries=audit_entries,
     )
 
 
