@@ -256,8 +256,9 @@ async def publish(request: web.Request) -> web.Response:
         order = PublicationIn.model_validate(body)
     except ValidationError as error:
         raise _invalid(issues_from(error)) from None
+    hr = await acting_as(request)  # their chat gets each push's delivery status card
     try:
-        result = await context.prompts.publisher.publish(order, context.now())
+        result = await context.prompts.publisher.publish(order, context.now(), requested_by=hr)
     except UnitNotFound as error:
         raise _one_issue("units", "unknown_unit", f"no unit with id {error}") from None
     except PromptNotFound as error:
@@ -496,6 +497,7 @@ ROUTES: tuple[Route, ...] = (
         request=PublicationIn,
         response=PublishResult,
         status=201,
+        acting_as=True,
     ),
     Route(
         "GET",

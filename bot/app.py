@@ -89,7 +89,7 @@ def build_services(
         ),
         answers=Answers(factory, bank, secret, writer),
         privacy=Privacy(factory, secret),
-        deliveries=Deliveries(factory, now),
+        deliveries=Deliveries(factory, now, settings.send_rate_per_second, settings.quiet_hours),
         hierarchy=Hierarchy(factory),
         closing_notes=ClosingNotes(factory, settings.min_group_size),
         summaries=Summaries(
@@ -137,7 +137,11 @@ def build_worker(
         status_seconds=settings.delivery_status_seconds,
     )
     pacer = Pacer(config.rate_per_second)
-    reporter = DeliveryStatusReporter(services.deliveries, sender, pacer)
+    # A chat flow takes over its push's watch within the turn; other watches get their first
+    # card from the reporter after two status intervals.
+    reporter = DeliveryStatusReporter(
+        services.deliveries, sender, pacer, first_card_after=2 * settings.delivery_status_seconds
+    )
     return OutboxWorker(
         Outbox(factory, now),
         SendControl(factory, now),

@@ -89,3 +89,18 @@ async def acting_hr(
     if not aad or Role.HR not in roles:
         raise NotHr(f"--as {aad!r} is not an HR administrator (BOT_HR_ADMINS)")
     return aad
+
+
+async def status_card_note(factory: SessionFactory, acting_as: str | None, push_id: str) -> str:
+    """Where the delivery status of a push HR just started can be seen, in one line."""
+    from storage.delivery import Deliveries
+
+    follow = f"`trivselsbot delivery status --push {push_id} --follow`"
+    if acting_as is None:
+        return f"Delivery status: {follow} (with --as, also a status card in your Teams chat)"
+    if await Deliveries(factory).hr_chat(acting_as) is None:
+        return (
+            f"Delivery status: {follow}. No status card: the bot has never met {acting_as} "
+            "(open the bot's chat in Teams once)"
+        )
+    return f"Delivery status: a card in your chat with the bot, and {follow}"

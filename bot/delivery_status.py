@@ -2,32 +2,57 @@
 
 Runs inside the outbox worker that holds the send lease, so exactly one process updates each card
 and the updates are paced with the messages themselves. Everything shown is a count or a reason.
+
+A push started in chat has its card already (dialogs/delivery_flow.py). Every other push (from
+the CLI, the admin API, a schedule, or a round's later messages: reminder, closing notes, leaders'
+cards) was given a watch when it was queued (storage/push_origins.py) with no card yet: the first
+pass that finds it, after `first_card_after` seconds (a chat flow may still be taking it over),
+finds the HR person's 1:1 chat (creating it if need be) and sends the first card there. The wait
+is measured on this process's own monotonic clock, not the database's, so a test's clock that
+stands still holds nothing up.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from botbuilder.schema import ErrorResponseException
 
-from bot.proactive import ProactiveSender, reference_from_json
+from bot.proactive import ProactiveSender, reference_from_json, reference_to_json
 from bot.rate_limit import Pacer
 from dialogs.cards.delivery import delivery_done_activity, delivery_status_activity
 from dialogs.i18n import language_for
-from storage.delivery import Deliveries, Watch
+from storage.delivery import Deliveries, DeliveryReport, Watch
 
 log = logging.getLogger(__name__)
 
 
 class DeliveryStatusReporter:
-    def __init__(self, deliveries: Deliveries, sender: ProactiveSender, pacer: Pacer) -> None:
+    def __init__(
+        self,
+        deliveries: Deliveries,
+        sender: ProactiveSender,
+        pacer: Pacer,
+        first_card_after: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._deliveries = deliveries
         self._sender = sender
         self._pacer = pacer
+        self._first_card_after = first_card_after
+        self._clock = clock
+        self._first_seen: dict[
+            str, float
+        ] = {}  # watches without a card: when this process saw them
 
     async def tick(self) -> None:
         """One pass over every watched push; a card is touched only when its numbers changed."""
-        for watch in await self._deliveries.watches():
+        watches = await self._deliveries.watches()
+        for gone in set(self._first_seen) - {watch.id for watch in watches}:
+            del self._first_seen[gone]
+        for watch in watches:
             try:
                 await self._update(watch)
             except ErrorResponseException as error:
@@ -38,6 +63,10 @@ class DeliveryStatusReporter:
 
     async def _update(self, watch: Watch) -> None:
         report = await self._deliveries.report(watch.kind, watch.subject_id)
+        if watch.reference is None:
+            watch = await self._first_card(watch, report)
+            if watch.reference is None:
+                return
         fingerprint = report.fingerprint()
         reference = reference_from_json(watch.reference)
         tenant = getattr(reference.conversation, "tenant_id", None)
@@ -49,7 +78,7 @@ class DeliveryStatusReporter:
                 await self._sender.update(
                     reference,
                     watch.activity_id,
-                    delivery_status_activity(report, watch.label, language),
+                    delivery_status_activity(report, watch.label, language, watch.kind),
                 )
             finally:
                 answered()
@@ -58,7 +87,7 @@ class DeliveryStatusReporter:
             answered = await self._pacer.acquire(tenant, conversation)
             try:
                 await self._sender.send(
-                    reference, delivery_done_activity(report, watch.label, language)
+                    reference, delivery_done_activity(report, watch.label, language, watch.kind)
                 )
             finally:
                 answered()
@@ -67,3 +96,45 @@ class DeliveryStatusReporter:
                 "delivery_status.done",
                 extra={"sent": report.sent, "failed": report.failed, "total": report.total},
             )
+
+    async def _first_card(self, watch: Watch, report: DeliveryReport) -> Watch:
+        """Send a storage-made watch its first card in the HR person's chat; the watch as it is
+        now (still without a reference when it must wait or HR cannot be reached)."""
+        seen = self._first_seen.setdefault(watch.id, self._clock())
+        if self._clock() - seen < self._first_card_after:
+            return watch  # a chat flow may still attach the card it is sending
+        self._first_seen.pop(watch.id, None)
+        chat = await self._deliveries.hr_chat(watch.requested_by) if watch.requested_by else None
+        if chat is None or (chat.reference is None and not chat.service_url):
+            log.info("delivery_status.no_chat", extra={"kind": watch.kind.value})
+            if report.done:
+                await self._deliveries.finish(watch.id)  # nobody to tell: forget it
+            return watch
+        language = language_for(watch.language or chat.locale)
+        if chat.reference is not None:
+            reference = reference_from_json(chat.reference)
+        else:
+            assert chat.service_url is not None
+            reference = await self._sender.create_personal(
+                chat.service_url, chat.tenant_id, chat.user_id
+            )
+        tenant = getattr(reference.conversation, "tenant_id", None)
+        answered = await self._pacer.acquire(tenant, reference.conversation.id)
+        try:
+            activity_id = await self._sender.send(
+                reference, delivery_status_activity(report, watch.label, language, watch.kind)
+            )
+        finally:
+            answered()
+        stored = reference_to_json(reference)
+        fingerprint = report.fingerprint()
+        await self._deliveries.attach(watch.id, stored, activity_id, fingerprint)
+        log.info("delivery_status.card_sent", extra={"kind": watch.kind.value})
+        return watch.model_copy(
+            update={
+                "reference": stored,
+                "activity_id": activity_id,
+                "shown": fingerprint,
+                "language": language,
+            }
+        )

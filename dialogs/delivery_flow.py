@@ -1,4 +1,7 @@
-"""After HR starts a push: the delivery status card, which the outbox worker then keeps current."""
+"""After HR starts a push in chat: the delivery status card, which the outbox worker keeps current.
+
+The push made a watch for this HR person when it was queued (storage/push_origins.py); sending
+the card here takes that watch over, so the card comes at once and only once."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ async def show_delivery_status(turn: Turn, kind: OutboxKind, subject_id: str, la
     try:
         report = await deliveries.report(kind, subject_id)
         response = await turn.context.send_activity(
-            delivery_status_activity(report, label, turn.language)
+            delivery_status_activity(report, label, turn.language, kind)
         )
         reference = json.dumps(TurnContext.get_conversation_reference(turn.activity).serialize())
         await deliveries.watch(
@@ -31,6 +34,7 @@ async def show_delivery_status(turn: Turn, kind: OutboxKind, subject_id: str, la
             turn.language,
             reference,
             getattr(response, "id", None),
+            requested_by=turn.person.aad_object_id,
         )
     except Exception as error:  # the push is queued either way; only the card is missing
         log.warning("delivery_status.not_shown", extra={"error": type(error).__name__})

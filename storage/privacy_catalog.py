@@ -199,8 +199,37 @@ CATALOG: dict[str, TableClass] = {
             "reference": Text("henvisning til HR-personens chat", "reference to HR's chat"),
             "activity_id": Text("id på kortet i HR-personens chat", "id of the card in HR's chat"),
             "language": Text("HR-personens sprog", "the HR person's language"),
+            "requested_by": Text(
+                "HR-personen, der startede udsendelsen (Entra ID-objekt-id)",
+                "the HR person who started the push (Entra ID object id)",
+            ),
         },
         ("id", "kind", "subject_id", "label", "shown", "created_at"),
+    ),
+    "push_origins": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Hvem der bestilte en runde, og hvilken samlet udsendelse den hører til: så hver "
+            "besked runden sender (invitation, påmindelse, besked ved lukning, ledernes "
+            "resultatkort) giver den HR-person ét statuskort. Siger, hvem der *bad om* runden — "
+            "aldrig hvem der blev spurgt eller svarede.",
+            "Who ordered a round, and which order it is part of: so every message the round sends "
+            "(invitation, reminder, closing note, the leaders' result cards) gives that HR person "
+            "one status card. It says who *asked for* the round — never who was asked or answered.",
+        ),
+        Text(
+            "Hvem der bestilte runden, glemmes {delivery_days} dage efter, at runden er lukket; "
+            "rækken slettes med runden.",
+            "Who ordered the round is forgotten {delivery_days} days after the round closed; the "
+            "row is deleted with the round.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der bestilte runden (Entra ID-objekt-id)",
+                "the HR person who ordered the round (Entra ID object id)",
+            )
+        },
+        ("round_id", "group_id"),
     ),
     "audit_log": TableClass(
         Kind.PERSONAL,
@@ -450,10 +479,25 @@ CATALOG: dict[str, TableClass] = {
         ),
     ),
     "pulse_schedules": TableClass(
-        Kind.ORGANISATIONAL,
-        Text("Enhedernes faste målingsplaner.", "The units' pulse schedules."),
-        Text("Så længe HR har planen.", "While HR keeps the schedule."),
-        other=(
+        Kind.PERSONAL,
+        Text(
+            "Enhedernes faste målingsplaner, og hvilken HR-person der satte dem (så statuskortet "
+            "for hver udsendelse kommer til vedkommende).",
+            "The units' pulse schedules, and which HR person set them (so each push's status "
+            "card goes to them).",
+        ),
+        Text(
+            "Så længe HR har planen; hvem der satte en stoppet plan, glemmes ved næste oprydning.",
+            "While HR keeps the schedule; who set a stopped schedule is forgotten at the next "
+            "purge.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der satte planen (Entra ID-objekt-id)",
+                "the HR person who set the schedule (Entra ID object id)",
+            )
+        },
+        (
             "unit_id",
             "cadence_days",
             "weekday",
@@ -492,13 +536,25 @@ CATALOG: dict[str, TableClass] = {
         ),
     ),
     "publications": TableClass(
-        Kind.ORGANISATIONAL,
+        Kind.PERSONAL,
         Text(
-            "HR's udsendelsesplaner (hvad, til hvilke enheder, hvornår).",
-            "HR's publishing orders (what, to which units, when).",
+            "HR's udsendelsesplaner (hvad, til hvilke enheder, hvornår), og hvilken HR-person der "
+            "bestilte dem (så statuskortet for hver udsendelse kommer til vedkommende).",
+            "HR's publishing orders (what, to which units, when), and which HR person placed "
+            "them (so each push's status card goes to them).",
         ),
-        Text("Så længe HR har planen.", "While HR keeps the order."),
-        other=(
+        Text(
+            "Så længe HR har planen; hvem der bestilte en afsluttet plan, glemmes ved næste "
+            "oprydning.",
+            "While HR keeps the order; who placed a finished order is forgotten at the next purge.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der bestilte udsendelsen (Entra ID-objekt-id)",
+                "the HR person who placed the order (Entra ID object id)",
+            )
+        },
+        (
             "id",
             "content",
             "prompt_id",
