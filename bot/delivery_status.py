@@ -61,7 +61,20 @@ class DeliveryStatusReporter:
                 if 400 <= status < 500 and status not in (408, 412, 429):
                     await self._deliveries.finish(watch.id)  # the card or chat is gone: stop
 
+    def _waited(self, watch_id: str) -> bool:
+        """True once this process has seen the watch without a card for `first_card_after` s."""
+        seen = self._first_seen.setdefault(watch_id, self._clock())
+        if self._clock() - seen < self._first_card_after:
+            return False
+        self._first_seen.pop(watch_id, None)
+        return True
+
     async def _update(self, watch: Watch) -> None:
+        if watch.reference is not None and watch.activity_id is None and watch.shown is None:
+            # A chat flow claimed it and its card is on its way; if that turn died, go on
+            # without a card to update (the final message still comes).
+            if not self._waited(watch.id):
+                return
         report = await self._deliveries.report(watch.kind, watch.subject_id)
         if watch.reference is None:
             watch = await self._first_card(watch, report)
@@ -100,10 +113,8 @@ class DeliveryStatusReporter:
     async def _first_card(self, watch: Watch, report: DeliveryReport) -> Watch:
         """Send a storage-made watch its first card in the HR person's chat; the watch as it is
         now (still without a reference when it must wait or HR cannot be reached)."""
-        seen = self._first_seen.setdefault(watch.id, self._clock())
-        if self._clock() - seen < self._first_card_after:
-            return watch  # a chat flow may still attach the card it is sending
-        self._first_seen.pop(watch.id, None)
+        if not self._waited(watch.id):
+            return watch  # a chat flow may still claim it, to send the card in its turn
         chat = await self._deliveries.hr_chat(watch.requested_by) if watch.requested_by else None
         if chat is None or (chat.reference is None and not chat.service_url):
             log.info("delivery_status.no_chat", extra={"kind": watch.kind.value})
@@ -118,6 +129,9 @@ class DeliveryStatusReporter:
             reference = await self._sender.create_personal(
                 chat.service_url, chat.tenant_id, chat.user_id
             )
+        stored = reference_to_json(reference)
+        if not await self._deliveries.claim_for_reporter(watch.id, stored, language):
+            return watch  # a chat flow claimed it meanwhile: its card is coming
         tenant = getattr(reference.conversation, "tenant_id", None)
         answered = await self._pacer.acquire(tenant, reference.conversation.id)
         try:
@@ -126,7 +140,6 @@ class DeliveryStatusReporter:
             )
         finally:
             answered()
-        stored = reference_to_json(reference)
         fingerprint = report.fingerprint()
         await self._deliveries.attach(watch.id, stored, activity_id, fingerprint)
         log.info("delivery_status.card_sent", extra={"kind": watch.kind.value})

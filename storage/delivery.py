@@ -133,6 +133,22 @@ _FAILED = (DeliveryState.FAILED.value, DeliveryState.BLOCKED.value, DeliveryStat
 _WAITING = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
 
 
+async def _claim(
+    session: AsyncSession, watch_id: str, reference: str, language: str, label: str | None
+) -> bool:
+    """Set a watch's chat if nobody has yet: one conditional UPDATE, so of a chat flow and the
+    reporter (on any replica) exactly one sends the first card."""
+    values: dict[str, str] = {"reference": reference, "language": language[:5]}
+    if label is not None:
+        values["label"] = label[:200]
+    result = await session.execute(
+        update(DeliveryWatch)
+        .where(DeliveryWatch.id == watch_id, DeliveryWatch.reference.is_(None))
+        .values(**values)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
 async def _label(session: AsyncSession, push_id: str) -> str:
     """The name of a push's first team (by name), or its id when its rounds are gone."""
     name = await session.scalar(
@@ -284,10 +300,62 @@ class Deliveries:
                 locale=person.locale,
             )
 
+    async def claim(
+        self,
+        kind: OutboxKind,
+        subject_id: str,
+        label: str,
+        language: str,
+        reference: str,
+        requested_by: str | None,
+    ) -> str | None:
+        """Before a chat flow sends its status card: the watch to put it on, or None when the
+        status reporter has already sent this push's card (then the chat sends none).
+
+        The push made a watch for its HR person when it was queued (storage/push_origins.py);
+        whoever sets its `reference` first sends the first card, so HR gets exactly one. Without
+        such a watch (a push nobody ordered by name), a new one is made."""
+        async with self._factory.begin() as session:
+            if requested_by is not None:
+                existing = await session.scalar(
+                    select(DeliveryWatch).where(
+                        DeliveryWatch.kind == kind.value,
+                        DeliveryWatch.subject_id == subject_id,
+                        DeliveryWatch.requested_by == requested_by,
+                    )
+                )
+                if existing is not None:
+                    claimed = await _claim(session, existing.id, reference, language, label)
+                    return existing.id if claimed else None
+            watch_id = new_id()
+            insert = insert_for(session)
+            result = await session.execute(
+                insert(DeliveryWatch)
+                .values(
+                    id=watch_id,
+                    kind=kind.value,
+                    subject_id=subject_id,
+                    label=label[:200],
+                    language=language[:5],
+                    reference=reference,
+                    activity_id=None,
+                    shown=None,
+                    created_at=self._now(),
+                    requested_by=requested_by,
+                )
+                .on_conflict_do_nothing(index_elements=["kind", "subject_id", "requested_by"])
+            )
+            return watch_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    async def claim_for_reporter(self, watch_id: str, reference: str, language: str) -> bool:
+        """The reporter is about to send a watch's first card: True when no chat flow has."""
+        async with self._factory.begin() as session:
+            return await _claim(session, watch_id, reference, language, None)
+
     async def attach(
         self, watch_id: str, reference: str, activity_id: str | None, shown: str | None
     ) -> None:
-        """The reporter sent a watch's first card: where it is now, and what it shows."""
+        """A watch's first card is out: where it is, and what it shows."""
         async with self._factory.begin() as session:
             await session.execute(
                 update(DeliveryWatch)
@@ -303,43 +371,24 @@ class Deliveries:
         language: str,
         reference: str,
         activity_id: str | None,
-        requested_by: str | None = None,
     ) -> str:
-        """Keep the status card at `activity_id` in HR's chat current until the push is done.
-
-        With `requested_by`, the watch the push made when it was queued (storage/push_origins.py)
-        is taken over: its first card is this one, so HR gets one card, not two."""
+        """Keep the status card at `activity_id` in HR's chat current until the push is done."""
         watch_id = new_id()
-        values = {
-            "label": label[:200],
-            "language": language[:5],
-            "reference": reference,
-            "activity_id": activity_id,
-            "shown": None,
-        }
         async with self._factory.begin() as session:
-            insert = insert_for(session)
-            statement = insert(DeliveryWatch).values(
-                id=watch_id,
-                kind=kind.value,
-                subject_id=subject_id,
-                created_at=self._now(),
-                requested_by=requested_by,
-                **values,
-            )
-            if requested_by is not None:
-                statement = statement.on_conflict_do_update(
-                    index_elements=["kind", "subject_id", "requested_by"], set_=values
-                )
-            await session.execute(statement)
-            found = await session.scalar(
-                select(DeliveryWatch.id).where(
-                    DeliveryWatch.kind == kind.value,
-                    DeliveryWatch.subject_id == subject_id,
-                    DeliveryWatch.requested_by == requested_by,
+            session.add(
+                DeliveryWatch(
+                    id=watch_id,
+                    kind=kind.value,
+                    subject_id=subject_id,
+                    label=label[:200],
+                    language=language,
+                    reference=reference,
+                    activity_id=activity_id,
+                    shown=None,
+                    created_at=self._now(),
                 )
             )
-        return str(found) if requested_by is not None and found else watch_id
+        return watch_id
 
     async def watches(self, limit: int = 50) -> list[Watch]:
         async with self._factory() as session:

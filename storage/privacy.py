@@ -9,9 +9,10 @@ from storage.audit import viewer_of
 from storage.audit_models import AuditRow
 from storage.db import SessionFactory
 from storage.models import Membership, Recipient, RoleAssignment, Unit
-from storage.outbox_models import DeliveryState, OutboxMessage
+from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxMessage, PushOrigin
 from storage.participation import has_participated
-from storage.pulse_models import PulseRound, RoundState
+from storage.prompt_models import Publication
+from storage.pulse_models import PulseRound, PulseSchedule, RoundState
 
 
 class PersonalData(BaseModel):
@@ -31,6 +32,7 @@ class PersonalData(BaseModel):
     open_rounds_answered: int = 0
     queued_messages: int = 0
     results_viewed: int = 0  # rows about them as a viewer in the audit log (storage/audit.py)
+    pushes_ordered: int = 0  # rounds, schedules and publications that name them as who ordered
 
 
 class Privacy:
@@ -100,6 +102,17 @@ class Privacy:
                     )
                 )
             )
+            ordered = 0
+            if person.aad_object_id:
+                for model in (PushOrigin, Publication, PulseSchedule, DeliveryWatch):
+                    ordered += int(
+                        await session.scalar(
+                            select(func.count())
+                            .select_from(model)
+                            .where(model.requested_by == person.aad_object_id)
+                        )
+                        or 0
+                    )
             return PersonalData(
                 user_id=user_id,
                 known=True,
@@ -113,4 +126,5 @@ class Privacy:
                 open_rounds_answered=answered,
                 queued_messages=int(queued or 0),
                 results_viewed=int(views or 0),
+                pushes_ordered=ordered,
             )

@@ -87,6 +87,7 @@ TEXTS: dict[str, str] = {
         "nøgle, som slettes, når målingen lukker."
     ),
     "my_data.queued": "{count} besked(er) til dig venter på at blive sendt.",
+    "my_data.orders": "At du står som den, der bestilte {count} runde(r), planer eller udsendelser, så statuskortet for udsendelserne kommer til dig. Det glemmes, når intet statuskort længere har brug for det.",
     "my_data.views": "At du har set resultater {count} gang(e): loggen over, hvem der har set hvad og hvornår, som HR og MED-sekretariatet kan læse. Den rummer aldrig tallene selv.",
     "my_data.answers": (
         "**Dine svar** er gemt uden navn, id eller tidspunkt — krypteret, mens målingen er åben, "

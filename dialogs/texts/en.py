@@ -88,6 +88,7 @@ TEXTS: dict[str, str] = {
         "encrypted key that is deleted when the pulse check closes."
     ),
     "my_data.queued": "{count} message(s) to you are waiting to be sent.",
+    "my_data.orders": "That you are named as the one who ordered {count} round(s), schedules or publications, so their delivery status cards come to you. It is forgotten once no status card needs it.",
     "my_data.views": "That you have looked at results {count} time(s): the log of who saw what and when, which HR and the MED secretariat can read. It never holds the figures themselves.",
     "my_data.answers": (
         "**Your answers** are stored without name, id or time — encrypted while the pulse is open, "
