@@ -140,7 +140,12 @@ def build_worker(
     # A chat flow takes over its push's watch within the turn; other watches get their first
     # card from the reporter after two status intervals.
     reporter = DeliveryStatusReporter(
-        services.deliveries, sender, pacer, first_card_after=2 * settings.delivery_status_seconds
+        services.deliveries,
+        sender,
+        pacer,
+        first_card_after=2 * settings.delivery_status_seconds,
+        working_hours=settings.quiet_hours,
+        now=now,
     )
     return OutboxWorker(
         Outbox(factory, now),

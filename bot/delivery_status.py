@@ -9,7 +9,9 @@ cards) was given a watch when it was queued (storage/push_origins.py) with no ca
 pass that finds it, after `first_card_after` seconds (a chat flow may still be taking it over),
 finds the HR person's 1:1 chat (creating it if need be) and sends the first card there. The wait
 is measured on this process's own monotonic clock, not the database's, so a test's clock that
-stands still holds nothing up.
+stands still holds nothing up. A new message in HR's chat is a push like any other, so the first
+card and the final message keep quiet hours (storage/quiet_hours.py); editing a card that is
+there already notifies nobody and goes on at any hour.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from botbuilder.schema import ErrorResponseException
 
@@ -25,6 +28,8 @@ from bot.rate_limit import Pacer
 from dialogs.cards.delivery import delivery_done_activity, delivery_status_activity
 from dialogs.i18n import language_for
 from storage.delivery import Deliveries, DeliveryReport, Watch
+from storage.models import utcnow
+from storage.quiet_hours import ALWAYS, WorkingHours
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +42,18 @@ class DeliveryStatusReporter:
         pacer: Pacer,
         first_card_after: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        working_hours: WorkingHours = ALWAYS,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._deliveries = deliveries
         self._sender = sender
         self._pacer = pacer
         self._first_card_after = first_card_after
         self._clock = clock
-        self._first_seen: dict[
-            str, float
-        ] = {}  # watches without a card: when this process saw them
+        # Watches without a card, and when this process first saw them so.
+        self._first_seen: dict[str, float] = {}
+        self._hours = working_hours  # new messages to HR (not edits of a card) wait for them
+        self._now = now
 
     async def tick(self) -> None:
         """One pass over every watched push; a card is touched only when its numbers changed."""
@@ -97,13 +105,16 @@ class DeliveryStatusReporter:
                 answered()
             await self._deliveries.shown(watch.id, fingerprint)
         if report.done:
-            answered = await self._pacer.acquire(tenant, conversation)
-            try:
-                await self._sender.send(
-                    reference, delivery_done_activity(report, watch.label, language, watch.kind)
-                )
-            finally:
-                answered()
+            if self._hours.is_working_moment(self._now()):
+                answered = await self._pacer.acquire(tenant, conversation)
+                try:
+                    await self._sender.send(
+                        reference,
+                        delivery_done_activity(report, watch.label, language, watch.kind),
+                    )
+                finally:
+                    answered()
+            # After hours the card shows the final report and no message pings HR's phone.
             await self._deliveries.finish(watch.id)
             log.info(
                 "delivery_status.done",
@@ -113,6 +124,8 @@ class DeliveryStatusReporter:
     async def _first_card(self, watch: Watch, report: DeliveryReport) -> Watch:
         """Send a storage-made watch its first card in the HR person's chat; the watch as it is
         now (still without a reference when it must wait or HR cannot be reached)."""
+        if not self._hours.is_working_moment(self._now()):
+            return watch  # a new message to HR is a push too: it waits for working hours
         if not self._waited(watch.id):
             return watch  # a chat flow may still claim it, to send the card in its turn
         chat = await self._deliveries.hr_chat(watch.requested_by) if watch.requested_by else None

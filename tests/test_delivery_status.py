@@ -28,9 +28,15 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
 from bot.cli_delivery import follow
+from bot.delivery_status import DeliveryStatusReporter
+from bot.rate_limit import Pacer
 from storage.db import SessionFactory
 from storage.delivery import Deliveries
+from storage.models import Recipient
+from storage.question_bank import default_bank
+from storage.quiet_hours import WORKING_HOURS
 from storage.roles import Roles
+from storage.rounds import Rounds
 from storage.schedules import Cadence, Schedules
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
@@ -38,6 +44,7 @@ from tests.support import fanout
 from tests.support.clock import Clock
 from tests.support.mock_connector import MockConnector, Sent, teams_member
 from tests.support.processes import ROOT
+from tests.support.pulse_fixtures import team_with_members
 from tests.support.throttling_connector import ThrottlingConnector
 from tests.test_outbox_delivery import FAST, Run, settled
 
@@ -306,3 +313,56 @@ async def test_delivery_status_follow_draws_a_bar_until_the_outbox_is_drained(
     assert await follow(deliveries, round_id, screen, 0.1, once=False, tty=True) == 0
     assert "60/60 delivered" in screen.getvalue()
     assert await follow(deliveries, None, io.StringIO(), 0.1, once=True, tty=False) == 0
+
+
+async def test_a_status_card_in_hrs_chat_keeps_quiet_hours_like_any_push(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """A pulse HR ordered from the CLI on a Saturday waits for Monday 08:00, and so does the card
+    about it: the reporter sends nothing into HR's chat before working hours."""
+    saturday = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)
+    clock = Clock(saturday)
+    mock = await ThrottlingConnector(tenant_rate=None).start()
+    run = Run(session_factory, tmp_path)
+    try:
+        async with session_factory.begin() as session:  # HR has a chat with the bot
+            await session.execute(
+                Recipient.__table__.insert().values(
+                    user_id=fanout.user_id(99),
+                    aad_object_id=HR,
+                    tenant_id=fanout.TENANT,
+                    locale="da-DK",
+                    service_url=mock.url,
+                    personal_conversation_id="a:fan-99",
+                    personal_reference=fanout.reference_json(99, mock.url),
+                    app_installed=True,
+                    blocked=False,
+                    updated_at=saturday,
+                )
+            )
+        unit = await team_with_members(session_factory, "19:quiet", range(1, 4), name="Team Q")
+        rounds = Rounds(session_factory, default_bank(), TEST_SECRET, WORKING_HOURS)
+        await rounds.start_now(unit, saturday, saturday + timedelta(days=5), None, requested_by=HR)
+        await rounds.open_due(saturday)
+        deliveries = Deliveries(session_factory, clock, working_hours=WORKING_HOURS)
+        reporter = DeliveryStatusReporter(
+            deliveries,
+            run.sender,
+            Pacer(50),
+            first_card_after=0,
+            working_hours=WORKING_HOURS,
+            now=clock,
+        )
+        for _ in range(2):
+            await reporter.tick()
+        assert mock.sent == [] and len(await deliveries.watches()) == 1
+
+        clock.current = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Copenhagen
+        await reporter.tick()
+        (card,) = mock.sent
+        assert card.conversation_id == "a:fan-99" and card.kind == "send"
+        assert "Udsendelse til Team Q · mini-trivsel" in text(card)
+    finally:
+        await run.sender.close()
+        await run.connectors.close()
+        await mock.stop()
