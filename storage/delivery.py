@@ -27,7 +27,7 @@ from storage.outbox_models import (
     PushOrigin,
 )
 from storage.pulse_models import PulseRound, RoundState
-from storage.push_origins import push_of, rounds_of_push
+from storage.push_origins import push_of, push_rounds, rounds_of_push
 from storage.quiet_hours import WORKING_HOURS, WorkingHours
 
 
@@ -210,15 +210,9 @@ class Deliveries:
                 reasons[key] = reasons.get(key, 0) + int(n)
             count = {state: int(states.get(state.value, 0)) for state in DeliveryState}
             pending = count[DeliveryState.PENDING] + count[DeliveryState.SENDING]
-            in_push = or_(
-                PulseRound.id == subject_id,
-                PulseRound.id.in_(
-                    select(PushOrigin.round_id).where(PushOrigin.group_id == subject_id)
-                ),
-            )
-            rounds = int(
-                await session.scalar(select(func.count()).select_from(PulseRound).where(in_push))
-                or 0
+            in_push = PulseRound.id.in_(push_rounds(subject_id))
+            with_rows = await session.scalar(
+                select(func.count(func.distinct(OutboxMessage.subject_id))).where(*of_item)
             )
             waiting = _waiting_rounds(kind, in_push)
             waiting_rounds = 0
@@ -242,7 +236,7 @@ class Deliveries:
             uncertain=int(uncertain or 0),
             reasons=reasons,
             waiting_rounds=waiting_rounds,
-            rounds=max(1, rounds),
+            rounds=max(1, int(with_rows or 0) + waiting_rounds),
             estimate=ahead,
             as_of=now,
         )

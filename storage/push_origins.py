@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, literal, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
@@ -33,13 +33,18 @@ async def remember_origin(
     )
 
 
-def rounds_of_push(push_id: str) -> ColumnElement[bool]:
-    """SQL: an outbox row belongs to the push `push_id` (a round, or an order of several).
+def push_rounds(push_id: str) -> CompoundSelect[tuple[str]]:
+    """SQL: the round ids of the push `push_id` (a round, or an order of several).
 
-    One IN over a union rather than `subject = id OR subject IN (…)`: SQLite reads the OR by
-    scanning every row of the kind, the IN through the (kind, subject) index."""
+    Used as one IN over a union rather than `id = x OR id IN (…)`: SQLite reads the OR by
+    scanning the whole table (or every row of the kind), the IN through the index."""
     grouped = select(PushOrigin.round_id).where(PushOrigin.group_id == push_id)
-    return OutboxMessage.subject_id.in_(union(grouped, select(literal(push_id))))
+    return union(grouped, select(literal(push_id)))
+
+
+def rounds_of_push(push_id: str) -> ColumnElement[bool]:
+    """SQL: an outbox row belongs to the push `push_id`."""
+    return OutboxMessage.subject_id.in_(push_rounds(push_id))
 
 
 async def push_of(session: AsyncSession, round_id: str) -> str:
