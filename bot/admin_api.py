@@ -17,19 +17,23 @@ import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.admin_openapi import ACTING_AS, ACTING_AS_PATTERN
 from bot.admin_rate_limit import AdminRateLimit, forwarded_client, parse_networks
 from bot.documents.export import CONTENT_TYPES, DocumentExporter, attachment_header
 from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
+from bot.results_export import Dialect, render
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
+from storage.audit import MAX_ENTRIES, AuditEntry, AuditLog, AuditWhat, Via
 from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
+from storage.hierarchy import AmbiguousUnit, Hierarchy
 from storage.period_versions import PERIOD_PATTERN
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import (
@@ -57,7 +61,10 @@ from storage.publishing import (
     PublicationView,
     PublishResult,
 )
-from storage.values import UnitInfo
+from storage.question_bank import QuestionBank
+from storage.roles import Roles
+from storage.summaries import Summaries
+from storage.values import Role, UnitInfo
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,11 @@ class AdminContext:
     now: Callable[[], datetime]
     wake: Callable[[], None]  # something was queued: the outbox worker looks now
     documents: DocumentExporter  # any unit's MED document (bot/documents/export.py)
+    roles: Roles  # who is HR (X-Trivselsbot-As names an HR administrator)
+    hierarchy: Hierarchy
+    summaries: Summaries  # released results for the exports, never more than the cards show
+    audit: AuditLog  # who looked at what: every export is recorded before it is served
+    bank: QuestionBank  # dimension names in the exported files
 
 
 ADMIN = web.AppKey("admin", AdminContext)
@@ -131,6 +143,28 @@ def _one_issue(field: str, code: str, message: str) -> ApiError:
 
 def _context(request: web.Request) -> AdminContext:
     return request.app[ADMIN]
+
+
+CLIENT = web.RequestKey("admin_client", str)
+
+
+async def acting_as(request: web.Request) -> str | None:
+    """The HR person the caller says they are (their Entra ID object id), checked against
+    BOT_HR_ADMINS; None when the header is not sent. The token proves the caller is HR's; the
+    header says which HR person, for the audit log and the delivery status card."""
+    value = request.headers.get(ACTING_AS)
+    if value is None:
+        return None
+    if not re.fullmatch(ACTING_AS_PATTERN, value):
+        raise _one_issue(ACTING_AS, "invalid_format", "an Entra ID object id")
+    if Role.HR not in await _context(request).roles.roles_of(value):
+        raise _one_issue(ACTING_AS, "not_hr", "not an HR administrator (BOT_HR_ADMINS)")
+    return value
+
+
+async def _viewer(request: web.Request) -> str:
+    """Who the audit log names for this call: the HR person, else the admin token's caller."""
+    return await acting_as(request) or f"admin-api@{request.get(CLIENT, '?')}"[:120]
 
 
 # --- prompts -------------------------------------------------------------------------------------
@@ -227,8 +261,9 @@ async def publish(request: web.Request) -> web.Response:
         order = PublicationIn.model_validate(body)
     except ValidationError as error:
         raise _invalid(issues_from(error)) from None
+    hr = await acting_as(request)  # their chat gets each push's delivery status card
     try:
-        result = await context.prompts.publisher.publish(order, context.now())
+        result = await context.prompts.publisher.publish(order, context.now(), requested_by=hr)
     except UnitNotFound as error:
         raise _one_issue("units", "unknown_unit", f"no unit with id {error}") from None
     except PromptNotFound as error:
@@ -276,12 +311,74 @@ async def unit_document(request: web.Request) -> web.Response:
         file_format,  # type: ignore[arg-type]
         language,  # type: ignore[arg-type]
         door="admin_api",
+        viewer=await _viewer(request),
     )
     return web.Response(
         body=made.data,
         content_type=made.content_type,
         headers={"Content-Disposition": attachment_header(made.name), "Cache-Control": "no-store"},
     )
+
+
+# --- results and who looked at them -------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _export(request: web.Request, file_format: Literal["csv", "xlsx"]) -> web.Response:
+    """Every released figure of every unit, as the CLI exports it; in the audit log first."""
+    context = _context(request)
+    dialect = cast(Dialect, request.query.get("dialect", "excel-da"))
+    if dialect not in ("excel-da", "rfc4180"):
+        raise _one_issue("dialect", "invalid_choice", "must be one of excel-da, rfc4180")
+    detail = "xlsx" if file_format == "xlsx" else f"csv {dialect}"
+    viewer = await _viewer(request)
+    await context.audit.record(viewer, None, AuditWhat.RESULTS_EXPORT, detail, via=Via.ADMIN_API)
+    units = [unit.id for unit in await context.hierarchy.units_visible_to(None, True)]
+    rows = await context.summaries.export_rows(units)
+    data = render(rows, context.bank, file_format, dialect)
+    if file_format == "xlsx":
+        return web.Response(body=data, content_type=XLSX)
+    return web.Response(body=data, content_type="text/csv", charset="utf-8")
+
+
+async def export_results_csv(request: web.Request) -> web.Response:
+    return await _export(request, "csv")
+
+
+async def export_results_xlsx(request: web.Request) -> web.Response:
+    return await _export(request, "xlsx")
+
+
+def _moment(text: str) -> datetime:
+    """An RFC 3339 date-time with its zone, in UTC (a naive one would mean the server's zone)."""
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None or moment.utcoffset() is None or "T" not in text.upper():
+            raise ValueError(text)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _one_issue("since", "invalid", "an RFC 3339 date-time with its zone") from None
+
+
+async def list_audit(request: web.Request) -> web.Response:
+    """GET /admin/audit?unit=&since=&limit=: who looked at which results, newest first."""
+    context = _context(request)
+    unit_id = None
+    if "unit" in request.query:
+        try:
+            unit_id = (await context.hierarchy.resolve(request.query["unit"])).id
+        except (UnitNotFound, AmbiguousUnit):
+            raise _one_issue("unit", "unknown_unit", "no unit with this id or name") from None
+    since = _moment(request.query["since"]) if "since" in request.query else None
+    limit = 1000
+    if "limit" in request.query:
+        text = request.query["limit"]
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ENTRIES:
+            raise _one_issue("limit", "invalid", f"a whole number from 1 to {MAX_ENTRIES}")
+        limit = int(text)
+    entries = await context.audit.entries(unit_id, since, limit=limit)
+    return _json({"entries": [entry.model_dump(mode="json") for entry in entries]})
 
 
 # --- the route table -----------------------------------------------------------------------------
@@ -296,6 +393,7 @@ class Query:
     choices: tuple[str, ...] = ()
     required: bool = False
     pattern: str | None = None
+    schema: tuple[tuple[str, Any], ...] = ()  # more of its JSON schema (format, type, bounds)
 
 
 @dataclass(frozen=True)
@@ -313,6 +411,7 @@ class Route:
     response_media: str = "application/json"
     yaml_body: type[BaseModel] | None = None  # also takes this as YAML (the export format)
     files: tuple[str, ...] = ()  # answers with a file of one of these media types
+    acting_as: bool = False  # takes the X-Trivselsbot-As header (which HR person calls)
 
 
 class PromptList(BaseModel):
@@ -351,6 +450,10 @@ class UnitList(BaseModel):
 
 class PublicationList(BaseModel):
     publications: list[PublicationView]
+
+
+class AuditList(BaseModel):
+    entries: list[AuditEntry]
 
 
 class ErrorBody(BaseModel):
@@ -435,6 +538,7 @@ ROUTES: tuple[Route, ...] = (
             Query("language", "da (the default) or en", DOCUMENT_LANGUAGES),
         ),
         files=tuple(CONTENT_TYPES.values()),
+        acting_as=True,
     ),
     Route(
         "POST",
@@ -444,6 +548,7 @@ ROUTES: tuple[Route, ...] = (
         request=PublicationIn,
         response=PublishResult,
         status=201,
+        acting_as=True,
     ),
     Route(
         "GET",
@@ -459,6 +564,47 @@ ROUTES: tuple[Route, ...] = (
         cancel_publication,
         "Cancel a schedule; rounds already open run to their end",
         response=PublicationView,
+    ),
+    Route(
+        "GET",
+        "/admin/results.csv",
+        export_results_csv,
+        "Every released figure as CSV (never more than the cards show); in the audit log",
+        response="text/csv",
+        response_media="text/csv",
+        query=(
+            Query(
+                "dialect",
+                "excel-da (the default: ';', decimal commas, BOM) or rfc4180 (for scripts)",
+                ("excel-da", "rfc4180"),
+            ),
+        ),
+        acting_as=True,
+    ),
+    Route(
+        "GET",
+        "/admin/results.xlsx",
+        export_results_xlsx,
+        "Every released figure as an Excel workbook; in the audit log",
+        response=XLSX,
+        response_media=XLSX,
+        acting_as=True,
+    ),
+    Route(
+        "GET",
+        "/admin/audit",
+        list_audit,
+        "Who looked at which results (views and exports), newest first",
+        response=AuditList,
+        query=(
+            Query("unit", "a unit (id, Teams team id or name): its rows and every-unit exports"),
+            Query("since", "from this moment on", schema=(("format", "date-time"),)),
+            Query(
+                "limit",
+                f"at most this many rows (1-{MAX_ENTRIES}, default 1000)",
+                schema=(("type", "integer"), ("minimum", 1), ("maximum", MAX_ENTRIES)),
+            ),
+        ),
     ),
 )
 
@@ -564,6 +710,7 @@ def _guarded(route: Route, tokens: tuple[str, str], trusted: Networks) -> Handle
             )
         else:
             limit.allowed(client)
+            request[CLIENT] = client
             try:
                 unknown = _unknown_query(request, route)
                 if unknown:

@@ -16,6 +16,9 @@ from pydantic.json_schema import models_json_schema
 if TYPE_CHECKING:
     from bot.admin_api import Route
 
+ACTING_AS = "X-Trivselsbot-As"
+ACTING_AS_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$"
+
 REF = "#/components/schemas/{model}"
 ERRORS = {
     "400": "Invalid input: `issues` names each field (and for imports the entry and line)",
@@ -105,10 +108,24 @@ def openapi_document(
                     "type": "string",
                     **({"enum": list(query.choices)} if query.choices else {}),
                     **({"pattern": query.pattern} if query.pattern else {}),
+                    **dict(query.schema),
                 },
             }
             for query in route.query
         ]
+        if route.acting_as:
+            parameters.append(
+                {
+                    "name": ACTING_AS,
+                    "in": "header",
+                    "required": False,
+                    "description": (
+                        "Your own Entra ID (AAD) object id, one of BOT_HR_ADMINS: the audit log "
+                        "names you, and a push's delivery status card comes to your chat"
+                    ),
+                    "schema": {"type": "string", "pattern": ACTING_AS_PATTERN},
+                }
+            )
         if parameters:
             operation["parameters"] = parameters
         if route.request is not None:
@@ -123,8 +140,9 @@ def openapi_document(
             "title": "Trivselsbot admin API",
             "version": "1",
             "description": (
-                "HR's API for the prompt library, publishing and the MED document. Every call needs "
-                "`Authorization: Bearer <BOT_ADMIN_TOKEN>`. Texts are Danish first, English too."
+                "HR's API for the prompt library, publishing, the MED document, the released results "
+                "and who looked at them. Every call needs `Authorization: Bearer <BOT_ADMIN_TOKEN>`. "
+                "Texts are Danish first, English too."
             ),
         },
         "servers": [{"url": "/"}],

@@ -47,6 +47,7 @@ from dialogs.outbox_messages import render, render_channel_job
 from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
+from storage.audit import AuditLog
 from storage.closing_note import ClosingNotes
 from storage.db import (
     SessionFactory,
@@ -140,12 +141,13 @@ def build_services(
         ),
         answers=Answers(factory, bank, secret, writer),
         privacy=Privacy(factory, secret),
-        deliveries=Deliveries(factory, now),
+        deliveries=Deliveries(factory, now, settings.send_rate_per_second, settings.quiet_hours),
         hierarchy=Hierarchy(factory),
         closing_notes=ClosingNotes(factory, settings.min_group_size),
         summaries=summaries,
         shares=TeamShares(factory, summaries, settings.quiet_hours, now),
         month_notes=MonthNotes(factory, summaries, settings.quiet_hours, now),
+        audit=AuditLog(factory, now),
         bank=bank,
         min_group_size=settings.min_group_size,
         min_comment_group_size=settings.min_comment_group_size,
@@ -171,6 +173,10 @@ def build_worker(
     async def render_job(job: OutboxJob) -> Activity | None:
         return await render(job, services)
 
+    async def delivered(job: OutboxJob) -> None:
+        """A leader's result card was delivered: the audit log records that leader saw it."""
+        await services.audit.record_delivered(job.user_id, job.subject_id)
+
     config = WorkerConfig(
         rate_per_second=settings.send_rate_per_second,
         concurrency=settings.send_concurrency,
@@ -182,7 +188,16 @@ def build_worker(
         status_seconds=settings.delivery_status_seconds,
     )
     pacer = Pacer(config.rate_per_second)
-    reporter = DeliveryStatusReporter(services.deliveries, sender, pacer)
+    # A chat flow takes over its push's watch within the turn; other watches get their first
+    # card from the reporter after two status intervals.
+    reporter = DeliveryStatusReporter(
+        services.deliveries,
+        sender,
+        pacer,
+        first_card_after=2 * settings.delivery_status_seconds,
+        working_hours=settings.quiet_hours,
+        now=now,
+    )
     return OutboxWorker(
         Outbox(factory, now),
         SendControl(factory, now),
@@ -193,6 +208,7 @@ def build_worker(
         pacer=pacer,
         report=reporter.tick,
         now=now,
+        delivered=delivered,
     )
 
 
@@ -370,9 +386,25 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             settings.background_workers,
         )
         documents = DocumentExporter(
-            services.summaries, services.hierarchy, services.roles, services.bank, now
+            services.summaries,
+            services.hierarchy,
+            services.roles,
+            services.bank,
+            now,
+            audit=services.audit,
         )
-        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake, documents)
+        app[ADMIN] = AdminContext(
+            services.prompts,
+            services.directory,
+            now,
+            worker.wake,
+            documents,
+            roles=services.roles,
+            hierarchy=services.hierarchy,
+            summaries=services.summaries,
+            audit=services.audit,
+            bank=services.bank,
+        )
         app[DOWNLOADS] = Downloads(services.download_links, documents)
         tasks = []
         if settings.background_workers:

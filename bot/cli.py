@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.operations.cli import add_commands as add_operations_commands
 
     add_operations_commands(sub, _settings_or_exit)
+    from bot.cli_audit import add_commands as add_audit_commands
+
+    add_audit_commands(sub, _settings_or_exit)
+    from bot.cli_delivery import add_commands as add_delivery_commands
+
+    add_delivery_commands(sub, _settings_or_exit)
     return parser
 
 

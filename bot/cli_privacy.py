@@ -55,6 +55,7 @@ def describe(report: PurgeReport) -> str:
         f"  reminder rows of finished rounds: {report.reminders}",
         f"  delivery records: {report.outbox}, status cards: {report.watches}",
         f"  people in no team, not seen for long: {report.people}",
+        f"  audit log entries (who looked at results) past their time: {report.audit_entries}",
     ]
     if report.skipped_periods:
         waiting = ", ".join(report.skipped_periods)

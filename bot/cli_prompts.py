@@ -16,7 +16,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.cli_common import binder, run_on_database
+from bot.cli_common import (
+    NotHr,
+    acting_hr,
+    add_as_argument,
+    binder,
+    run_on_database,
+    status_card_note,
+)
 from bot.prompt_runtime import build_prompt_services, seed_starter_library
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
@@ -33,7 +40,11 @@ from storage.rounds import Rounds
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -> int:
+def _run(
+    settings: Settings,
+    work: Callable[[PromptServices, SessionFactory], Awaitable[int]],
+    acting_as: str | None = None,
+) -> int:
     async def with_services(factory: SessionFactory) -> int:
         rounds = Rounds(
             factory,
@@ -43,8 +54,13 @@ def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -
         )
         services = build_prompt_services(settings, factory, rounds)
         try:
+            if acting_as is not None:
+                await acting_hr(factory, settings, acting_as)  # refused before anything is done
             await seed_starter_library(services.library)  # as the bot does on start
-            return await work(services)
+            return await work(services, factory)
+        except NotHr as refusal:
+            print(f"Refused, nothing was published: {refusal}", file=sys.stderr)
+            return 1
         except InvalidPrompts as error:
             print("Refused: nothing was changed.", file=sys.stderr)
             for issue in error.issues:
@@ -55,7 +71,7 @@ def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(services: PromptServices) -> int:
+    async def work(services: PromptServices, factory: SessionFactory) -> int:
         prompts = await services.library.list_prompts(
             Theme(args.theme) if args.theme else None,
             PromptState(args.state) if args.state else None,
@@ -86,7 +102,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {path}:{issue.line or '?'}: {where}", file=sys.stderr)
         return 1
 
-    async def work(services: PromptServices) -> int:
+    async def work(services: PromptServices, factory: SessionFactory) -> int:
         result = await services.library.import_prompts(prompts)
         print(f"Imported {path}: {result.created} created, {result.updated} updated.")
         return 0
@@ -95,7 +111,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(services: PromptServices) -> int:
+    async def work(services: PromptServices, factory: SessionFactory) -> int:
         document = dump_library(await services.library.list_prompts())
         if args.file:
             await asyncio.to_thread(Path(args.file).write_text, document, encoding="utf-8")
@@ -139,8 +155,10 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {issue.describe()}", file=sys.stderr)
         return 1
 
-    async def work(services: PromptServices) -> int:
-        result = await services.publisher.publish(order, utcnow())
+    acting_as = args.acting_as.strip() if args.acting_as else None
+
+    async def work(services: PromptServices, factory: SessionFactory) -> int:
+        result = await services.publisher.publish(order, utcnow(), requested_by=acting_as)
         if result.scheduled_for is not None:
             print(f"Publication {result.publication_id} scheduled; first {result.scheduled_for}")
         if result.sends_at is not None:
@@ -153,9 +171,15 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
         for skipped in result.skipped:
             print(f"Skipped {skipped.unit_name!r}: {skipped.reason}", file=sys.stderr)
         print("The running bot delivers it (outbox and channel posts).", file=sys.stderr)
+        if result.push_id is not None:
+            print(f"Push {result.push_id}")
+            note = await status_card_note(factory, acting_as, result.push_id)
+            print(note, file=sys.stderr)
+        elif acting_as is not None:
+            print("Each occurrence's delivery status card goes to your chat.", file=sys.stderr)
         return 0
 
-    return _run(settings, work)
+    return _run(settings, work, acting_as)
 
 
 def _aware(value: str) -> str:
@@ -201,4 +225,5 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     when.add_argument("--every", type=int, help="every N days (7-91)")
     publishing.add_argument("--weekday", choices=WEEKDAYS, default="mon")
     publishing.add_argument("--time", default="09:00", help="local time, Europe/Copenhagen")
+    add_as_argument(publishing)
     publishing.set_defaults(func=bind(cmd_publish))

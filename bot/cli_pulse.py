@@ -9,7 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.cli_common import binder, run_on_database
+from bot.cli_common import (
+    NotHr,
+    acting_hr,
+    add_as_argument,
+    binder,
+    run_on_database,
+    status_card_note,
+)
 from bot.settings import Settings
 from storage.db import SessionFactory
 from storage.errors import UnitNotFound
@@ -34,6 +41,9 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
             return await work(factory, rounds)
         except UnitNotFound:
             print("No such unit: see `trivselsbot units`.", file=sys.stderr)
+            return 1
+        except NotHr as refusal:
+            print(f"Refused, nothing done: {refusal}", file=sys.stderr)
             return 1
 
     return run_on_database(settings, with_rounds)
@@ -74,11 +84,14 @@ def cmd_units(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory, rounds: Rounds) -> int:
         unit = await _resolve_unit(factory, args)
+        hr = await acting_hr(factory, settings, args.acting_as)
         now = utcnow()
         closes = now + timedelta(days=args.days or settings.pulse_open_days)
         remind = planned_reminder(closes, settings.pulse_reminder_hours)
         # The same guard as HR's card: one pulse open per unit, however often it is started.
-        created = await rounds.start_now(unit.id, now, closes, remind, args.items or None)
+        created = await rounds.start_now(
+            unit.id, now, closes, remind, args.items or None, requested_by=hr
+        )
         opened = await rounds.open_due(now)
         count = next((r.eligible_count for r in opened if r.id == created.id), 0)
         print(
@@ -91,6 +104,7 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
                 f"and the round keeps its whole time: it closes "
                 f"{created.closes_at.astimezone(COPENHAGEN)}"
             )
+        print(await status_card_note(factory, hr, created.id), file=sys.stderr)
         return 0
 
     return _run(settings, work)
@@ -123,6 +137,7 @@ def cmd_pulse_list(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory, rounds: Rounds) -> int:
         unit = await _resolve_unit(factory, args)
+        hr = await acting_hr(factory, settings, args.acting_as)
         cadence = Cadence(
             cadence_days=args.every,
             weekday=WEEKDAYS.index(args.weekday),
@@ -131,7 +146,7 @@ def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
             reminder_hours=settings.pulse_reminder_hours,
             skip_holidays=not args.include_holidays,
         )
-        first = await Schedules(factory, rounds).set(unit.id, cadence, utcnow())
+        first = await Schedules(factory, rounds).set(unit.id, cadence, utcnow(), requested_by=hr)
         print(
             f"{unit.name!r}: every {args.every} days; first round opens {first:%Y-%m-%d %H:%M %Z}"
         )
@@ -158,6 +173,7 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     target(start)
     start.add_argument("--days", type=int, help="days the round stays open")
     start.add_argument("--items", nargs="*", help="3-5 question bank item ids (default: rotation)")
+    add_as_argument(start)
     start.set_defaults(func=bind(cmd_pulse_start))
     close = actions.add_parser("close", help="close a round now (results are released)")
     close.add_argument("round")
@@ -172,4 +188,5 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     schedule.add_argument("--time", default="09:00", help="local time, Europe/Copenhagen")
     schedule.add_argument("--days", type=int, help="days each round stays open")
     schedule.add_argument("--include-holidays", action="store_true")
+    add_as_argument(schedule)
     schedule.set_defaults(func=bind(cmd_pulse_schedule))

@@ -5,6 +5,9 @@ workbook; `--dialect rfc4180` for scripts (comma-separated, the English column n
 
 `trivselsbot results document`: any unit's MED document for a month, as DOCX or PDF
 (bot/documents/export.py), the same file a leader downloads from the summary card.
+
+Each export is written to the audit log first (storage/audit.py): `--as` names the HR person, else
+the server account that ran it.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.cli_common import binder
+from bot.cli_common import NotHr, acting_hr, add_as_argument, binder, operator_account
 from bot.documents.export import DocumentExporter, DocumentFile
 from bot.results_export import COLUMNS, Dialect, Format, render, rfc4180
 from bot.settings import Settings
+from storage.audit import AuditLog, AuditWhat, Via
 from storage.db import create_engine, create_session_factory
 from storage.download_links import DocumentLanguage, FileFormat
 from storage.errors import DomainError, UnitNotFound
@@ -36,15 +40,25 @@ __all__ = ["COLUMNS", "document_file", "export", "export_csv", "export_rows"]
 
 
 async def export_rows(
-    settings: Settings, now: Callable[[], datetime] = utcnow
+    settings: Settings,
+    now: Callable[[], datetime] = utcnow,
+    *,
+    acting_as: str | None = None,
+    detail: str = "rows",
 ) -> list[dict[str, object]]:
     """Every figure disclosure released, for every unit (HR sees the whole organisation).
 
-    `now` decides which months are over (their unit figures released); tests pass their clock."""
+    `now` decides which months are over (their unit figures released); tests pass their clock.
+    The export is in the audit log before a figure is read: under `acting_as` (an HR
+    administrator's object id, refused otherwise) or the server account."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         factory = create_session_factory(engine)
+        viewer = await acting_hr(factory, settings, acting_as) or operator_account()
+        await AuditLog(factory, now).record(
+            viewer, None, AuditWhat.RESULTS_EXPORT, detail, via=Via.CLI
+        )
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
         summaries = Summaries(
@@ -59,9 +73,11 @@ async def export_rows(
         await engine.dispose()
 
 
-async def export_csv(settings: Settings, now: Callable[[], datetime] = utcnow) -> str:
+async def export_csv(
+    settings: Settings, now: Callable[[], datetime] = utcnow, acting_as: str | None = None
+) -> str:
     """The scripts' form (`--dialect rfc4180`): comma-separated, English column names."""
-    return rfc4180(await export_rows(settings, now))
+    return rfc4180(await export_rows(settings, now, acting_as=acting_as, detail="csv rfc4180"))
 
 
 async def export(
@@ -69,9 +85,11 @@ async def export(
     file_format: Format = "csv",
     dialect: Dialect = "excel-da",
     now: Callable[[], datetime] = utcnow,
+    acting_as: str | None = None,
 ) -> tuple[bytes, int]:
     """The file's bytes and how many figures (rows below the header) it holds."""
-    rows = await export_rows(settings, now)
+    detail = "xlsx" if file_format == "xlsx" else f"csv {dialect}"
+    rows = await export_rows(settings, now, acting_as=acting_as, detail=detail)
     return render(rows, default_bank(), file_format, dialect), len(rows)
 
 
@@ -92,7 +110,13 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if file_format == "xlsx" and not args.file and sys.stdout.isatty():
         print("An .xlsx file is binary: give a FILE.xlsx to write to", file=sys.stderr)
         return 2
-    data, count = asyncio.run(export(settings, file_format, args.dialect))
+    try:
+        data, count = asyncio.run(
+            export(settings, file_format, args.dialect, acting_as=args.acting_as)
+        )
+    except NotHr as refusal:
+        print(f"Refused, nothing exported: {refusal}", file=sys.stderr)
+        return 1
     if args.file:
         Path(args.file).write_bytes(data)
         print(f"Wrote {count} rows to {args.file}", file=sys.stderr)
@@ -109,8 +133,10 @@ async def document_file(
     file_format: FileFormat,
     language: DocumentLanguage,
     now: Callable[[], datetime] = utcnow,
+    acting_as: str | None = None,
 ) -> DocumentFile:
-    """Any unit's MED document (HR may see every unit); `unit` is an id, Teams team id or name."""
+    """Any unit's MED document (HR may see every unit); `unit` is an id, Teams team id or name.
+    The audit log names `--as` (an HR administrator), else the server account."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -123,8 +149,11 @@ async def document_file(
             now,
             min_comment_group_size=settings.min_comment_group_size,
         )
-        exporter = DocumentExporter(summaries, Hierarchy(factory), None, bank, now)
-        return await exporter.for_hr(unit, period, file_format, language, door="cli")
+        viewer = await acting_hr(factory, settings, acting_as) or operator_account()
+        exporter = DocumentExporter(
+            summaries, Hierarchy(factory), None, bank, now, audit=AuditLog(factory, now)
+        )
+        return await exporter.for_hr(unit, period, file_format, language, door="cli", viewer=viewer)
     finally:
         await engine.dispose()
 
@@ -134,7 +163,14 @@ def cmd_document(settings: Settings, args: argparse.Namespace) -> int:
     file_format = args.format or (suffix if suffix in ("docx", "pdf") else "pdf")
     language = args.language or settings.default_language
     try:
-        made = asyncio.run(document_file(settings, args.unit, args.period, file_format, language))
+        made = asyncio.run(
+            document_file(
+                settings, args.unit, args.period, file_format, language, acting_as=args.acting_as
+            )
+        )
+    except NotHr as refusal:
+        print(f"Refused, nothing written: {refusal}", file=sys.stderr)
+        return 1
     except InvalidPeriod:
         print(
             f"--period {args.period!r} is not a month: write it as YYYY-MM, e.g. 2026-11",
@@ -179,6 +215,7 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
         help="excel-da: ';', decimal commas, UTF-8 with BOM, Danish column names (the default); "
         "rfc4180: ',' and the English column names, for scripts",
     )
+    add_as_argument(export_parser)
     export_parser.set_defaults(func=binder(settings_or_exit)(cmd_export))
     document = actions.add_parser(
         "document",
@@ -196,4 +233,5 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     document.add_argument(
         "--out", help="the file to write (default: the document's name in this folder)"
     )
+    add_as_argument(document)
     document.set_defaults(func=binder(settings_or_exit)(cmd_document))

@@ -50,6 +50,7 @@ from storage.values import Person
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[OutboxJob], Awaitable[Activity | None]]
+Delivered = Callable[[OutboxJob], Awaitable[object]]
 
 # Statuses worth another try: 408/504 timeouts, 412 concurrent operations on one conversation,
 # 401 a token that expired in flight, and every 5xx. 429 has its own path.
@@ -147,6 +148,7 @@ class OutboxWorker:
         report: Callable[[], Awaitable[None]] | None = None,
         now: Callable[[], datetime] = utcnow,
         clock: Callable[[], float] = time.monotonic,
+        delivered: Delivered | None = None,
     ) -> None:
         self._outbox = outbox
         self._control = control
@@ -157,6 +159,7 @@ class OutboxWorker:
         self._config = config
         self.pacer = pacer or Pacer(config.rate_per_second, clock)
         self._report = report
+        self._delivered = delivered  # rows of kinds that show results (`OutboxKind.audited`)
         self._now = now
         self._clock = clock
         self._wake = asyncio.Event()
@@ -457,8 +460,23 @@ class OutboxWorker:
             # Sent, the common case: recorded in the same commit as this slot's next start
             # (one commit per message, and still never two rows of one slot 'sending').
             slot.settling = (job.id, self._outbox.queue_sent(job.id))
+            if job.kind.audited and self._delivered is not None:
+                await self._record_delivery(job)
             return
         await self._settle(settle)
+
+    async def _record_delivery(self, job: OutboxJob) -> None:
+        """A result card reached its leader: that is a view, for the audit log. Recorded once
+        Teams accepted it (not when queued, not per try), retried like a settle."""
+        assert self._delivered is not None
+        delivered = self._delivered
+        try:
+            await self._settle(lambda: delivered(job))
+        except Exception as error:
+            log.error(
+                "audit.delivery_not_recorded",
+                extra={"kind": job.kind.value, "error": type(error).__name__},
+            )
 
     async def _settle(self, settle: Callable[[], Awaitable[object]]) -> None:
         for wait in (0.2, 1.0, 3.0, None):

@@ -156,6 +156,10 @@ class Settings(BaseSettings):
     delivery_retention_days: int = Field(
         90, ge=31, le=3650, validation_alias="BOT_DELIVERY_RETENTION_DAYS"
     )
+    # The audit log (storage/audit.py): who looked at which results, kept this many days.
+    audit_retention_days: int = Field(
+        395, ge=90, le=3650, validation_alias="BOT_AUDIT_RETENTION_DAYS"
+    )
     retention_interval_seconds: float = Field(
         6 * 3600.0, gt=0, le=7 * 24 * 3600, validation_alias="BOT_RETENTION_INTERVAL_SECONDS"
     )
@@ -424,6 +428,7 @@ class Settings(BaseSettings):
             years=self.retention_years,
             participation_grace=timedelta(hours=self.participation_grace_hours),
             delivery_days=self.delivery_retention_days,
+            audit_days=self.audit_retention_days,
         )
 
     @property

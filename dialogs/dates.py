@@ -21,3 +21,17 @@ def local_datetime(moment: datetime, language: Language) -> str:
         month=t(language, "date.months").split(",")[local.month - 1],
         time=local.strftime("%H:%M"),
     )
+
+
+def local_moment(moment: datetime, language: Language, now: datetime | None = None) -> str:
+    """'i dag kl. 14:32' when it is today (Copenhagen), else the whole date as local_datetime."""
+    local = moment.astimezone(COPENHAGEN)
+    if now is not None and now.astimezone(COPENHAGEN).date() == local.date():
+        return t(language, "date.today_at", time=local.strftime("%H:%M"))
+    return local_datetime(moment, language)
+
+
+def per_second(rate: float, language: Language) -> str:
+    """A rate as people read it: whole numbers from 10, one decimal below (a comma in Danish)."""
+    text = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+    return text.replace(".", ",") if language == "da" else text

@@ -34,6 +34,10 @@ async def show_my_data(turn: Turn) -> None:
             )
         if data.queued_messages:
             lines.append(t(language, "my_data.queued", count=data.queued_messages))
+        if data.pushes_ordered:
+            lines.append(t(language, "my_data.orders", count=data.pushes_ordered))
+        if data.results_viewed:
+            lines.append(t(language, "my_data.views", count=data.results_viewed))
     body = [heading(t(language, "my_data.title"))]
     body.append(paragraph("\n".join(f"- {line}" for line in lines)))
     body.append(paragraph(t(language, "my_data.answers"), spacing="Medium"))

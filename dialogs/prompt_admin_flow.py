@@ -45,7 +45,6 @@ from storage.values import ConversationKind, Role
 log = logging.getLogger(__name__)
 
 FORM_ID_LENGTH = 32
-MAX_STATUS_CARDS = 3  # HR's delivery status cards after one publication
 
 
 async def _hr_only(turn: Turn) -> bool:
@@ -269,7 +268,9 @@ async def publish(turn: Turn) -> None:
         )
         return
     try:
-        result = await services.prompts.publisher.publish(order, services.now())
+        result = await services.prompts.publisher.publish(
+            order, services.now(), requested_by=turn.person.aad_object_id
+        )
     except PublicationExists:
         await turn.context.send_activity(t(language, "publish.already_done"))
         return
@@ -296,10 +297,12 @@ async def publish(turn: Turn) -> None:
         turn,
         publish_done_card(language, _result_lines(language, result, await _label(turn, order))),
     )
-    kind = OutboxKind.PULSE if order.content is ContentKind.PULSE else OutboxKind.PROMPT
-    personal = [r for r in result.rounds if r.delivery is Delivery.PERSONAL]
-    for published in personal[:MAX_STATUS_CARDS]:  # one card per team; a big push lists them above
-        await show_delivery_status(turn, kind, published.round_id, published.unit_name)
+    # One card for the whole push, however many teams it reached (a channel prompt has none: it
+    # is one post per team, not a message per person).
+    pulse = order.content is ContentKind.PULSE
+    if result.push_id and result.rounds and (pulse or order.delivery is Delivery.PERSONAL):
+        kind = OutboxKind.PULSE if pulse else OutboxKind.PROMPT
+        await show_delivery_status(turn, kind, result.push_id, result.rounds[0].unit_name)
 
 
 async def _label(turn: Turn, order: PublicationIn) -> str:

@@ -126,7 +126,9 @@ async def start_pulse(turn: Turn) -> None:
     try:
         if not isinstance(unit_id, str):
             raise UnitNotFound("missing")
-        created = await services.rounds.start_now(unit_id, now, closes, remind)
+        created = await services.rounds.start_now(
+            unit_id, now, closes, remind, requested_by=turn.person.aad_object_id
+        )
     except UnitNotFound:
         await turn.context.send_activity(t(turn.language, "pulse_start.unknown_unit"))
         return

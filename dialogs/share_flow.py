@@ -21,6 +21,7 @@ from dialogs.cards.share_button import COMMENTS_INPUT
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, language_for, t
 from dialogs.turn import Services, Turn
+from storage.audit import AuditWhat, Via, viewer_of
 from storage.channel_posts import ChannelJob
 from storage.errors import DomainError, RoundNotFound
 from storage.summaries import RoundStillOpen
@@ -125,6 +126,17 @@ async def confirm_share(turn: Turn) -> None:
         queued = await services.shares.share(
             round_id, aad, language=turn.language, with_comments=with_comments, fingerprint=shown
         )
+        if not queued.already:
+            # Who sent which round's figures to the channel (storage/audit.py): once per share
+            # queued, while it waits for the poster, so before the figures reach the channel.
+            await services.audit.record(
+                viewer_of(aad, turn.person.user_id),
+                None,
+                AuditWhat.CHANNEL_SHARE,
+                "with comments" if with_comments else "",
+                via=Via.CHAT,
+                round_id=round_id,
+            )
     except (DomainError, BadCard) as error:
         await _refuse(turn, error)
         return

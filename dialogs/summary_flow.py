@@ -1,7 +1,9 @@
 """`resumé` / `summary` and `handling` / `action`: a leader's results and what the team agreed.
 
 Every figure comes from storage.summaries, which lets nothing through that disclosure did not
-release; this module only decides who may ask and how the answer looks.
+release; this module only decides who may ask and how the answer looks. Each card of results is
+written to the audit log (storage/audit.py) before it is sent: a view that cannot be recorded is
+not shown.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dialogs.cards.common import card_activity
 from dialogs.cards.summary import ACTION_INPUT, CHOICE_INPUT, reflection_card, summary_card
 from dialogs.i18n import t
 from dialogs.turn import Turn
+from storage.audit import AuditWhat, Via, viewer_of
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
 from storage.summaries import EmptyAction, NotAllowed, RoundStillOpen, Summary
 from storage.values import Role
@@ -60,12 +63,34 @@ async def refuse(turn: Turn, error: DomainError) -> None:
     await turn.context.send_activity(t(turn.language, key or "error.not_allowed"))
 
 
+async def log_view(
+    turn: Turn,
+    what: AuditWhat,
+    unit_id: str | None,
+    round_id: str | None = None,
+    period: str | None = None,
+) -> None:
+    """Who is about to see which figure, in the audit log: the viewer, never the answers."""
+    await turn.services.audit.record(
+        viewer_of(turn.person.aad_object_id, turn.person.user_id),
+        unit_id,
+        what,
+        via=Via.CHAT,
+        round_id=round_id,
+        period=period,
+    )
+
+
 async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
     choices = await turn.services.summaries.choices(visible)
     shareable = await turn.services.shares.may_share(turn.person.aad_object_id, summary)
     card = summary_card(
         summary, turn.services.bank, turn.language, turn.k, choices, shareable=shareable
     )
+    if summary.round_id is not None:
+        await log_view(turn, AuditWhat.ROUND_SUMMARY, summary.unit_id, summary.round_id)
+    else:
+        await log_view(turn, AuditWhat.PERIOD_SUMMARY, summary.unit_id, period=summary.period)
     await turn.context.send_activity(card_activity(card))
 
 
@@ -104,6 +129,7 @@ async def show_chosen_summary(turn: Turn) -> None:
         if kind == "prompt":
             reflections = await summaries.reflection_summary(rest, visible)
             card = reflection_card(reflections, turn.language, turn.k)
+            await log_view(turn, AuditWhat.REFLECTIONS, None, round_id=rest)
             await turn.context.send_activity(card_activity(card))
             return
         if kind == "round":

@@ -12,6 +12,7 @@ from botbuilder.schema import Activity
 from dialogs.i18n import Language
 from dialogs.prompt_services import PromptServices
 from storage.answers import Answers
+from storage.audit import AuditLog
 from storage.closing_note import ClosingNotes
 from storage.comments import comment_threshold
 from storage.delivery import Deliveries
@@ -44,6 +45,7 @@ class Services:
     summaries: Summaries
     shares: TeamShares  # a leader posts a round's summary in the team's channel
     month_notes: MonthNotes  # leaders above the teams hear when a month is settled
+    audit: AuditLog  # who looked at which results: every view is recorded before it is shown
     bank: QuestionBank
     min_group_size: int
     min_comment_group_size: int  # comments and reflection texts need this many answers

@@ -22,6 +22,7 @@ from storage.models import Membership, Recipient, RoleAssignment, Unit
 from storage.outbox import enqueue
 from storage.outbox_models import OutboxKind
 from storage.pulse_models import PulseRound, RoundState
+from storage.push_origins import watch_push
 from storage.values import Role
 
 
@@ -60,7 +61,8 @@ async def enqueue_closing_notes(
     members = await session.execute(
         select(Membership.user_id).where(Membership.unit_id == pulse.unit_id)
     )
-    await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now, send_at)
+    if await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now, send_at):
+        await watch_push(session, OutboxKind.ROUND_CLOSED, pulse.id, now)
     if pulse.sequence > 0:  # a pulse; reflection rounds count down from -1
         leaders = await session.execute(
             select(Recipient.user_id)
@@ -70,7 +72,9 @@ async def enqueue_closing_notes(
                 RoleAssignment.role == Role.LEADER.value,
             )
         )
-        await enqueue(session, OutboxKind.LEADER_RESULT, pulse.id, leaders.scalars(), now, send_at)
+        leader_ids = leaders.scalars()
+        if await enqueue(session, OutboxKind.LEADER_RESULT, pulse.id, leader_ids, now, send_at):
+            await watch_push(session, OutboxKind.LEADER_RESULT, pulse.id, now)
 
 
 class ClosingNotes:

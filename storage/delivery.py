@@ -1,7 +1,10 @@
 """Delivery status of a push for HR: counts per state and failure reasons, never who.
 
-A report is computed from the outbox rows of one item (kind + subject). It carries numbers and
-reasons only: no recipient id leaves this module, and nothing in it says who answered (rule 9).
+A report is computed from the outbox rows of one push: a kind and its subject, which is a round
+or an order of several rounds (storage/push_origins.py). It carries numbers, reasons and an
+estimate of when the push will be done (storage/delivery_estimate.py): no recipient id leaves
+this module, and nothing in it says who answered (rule 9). HR's status card in chat, the final
+report and `trivselsbot delivery status` all read the same report.
 """
 
 from __future__ import annotations
@@ -10,11 +13,22 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import SessionFactory
-from storage.models import new_id, utcnow
-from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxKind, OutboxMessage
+from storage.db import SessionFactory, insert_for
+from storage.delivery_estimate import DeliveryEstimate, estimate
+from storage.models import Recipient, Unit, new_id, utcnow
+from storage.outbox_models import (
+    DeliveryState,
+    DeliveryWatch,
+    OutboxKind,
+    OutboxMessage,
+    PushOrigin,
+)
+from storage.pulse_models import PulseRound, RoundState
+from storage.push_origins import push_of, push_rounds, rounds_of_push
+from storage.quiet_hours import WORKING_HOURS, WorkingHours
 
 
 class DeliveryReport(BaseModel):
@@ -30,15 +44,33 @@ class DeliveryReport(BaseModel):
     expired: int
     uncertain: int  # sent, but a crash or timeout means a few may have got it twice
     reasons: dict[str, int]
+    # Rounds of the push whose messages of this kind are not queued yet (an order opens its
+    # rounds one by one): the push is not done before they are.
+    waiting_rounds: int = 0
+    rounds: int = 1  # rounds (teams) in the push
+    estimate: DeliveryEstimate | None = None  # None when nothing is waiting
+    as_of: datetime | None = None  # the moment the report was made (the estimate's "now")
 
     @property
     def done(self) -> bool:
-        return self.pending == 0
+        return self.pending == 0 and self.waiting_rounds == 0
+
+    @property
+    def settled(self) -> int:
+        """Rows that will not change any more: delivered, or not and why."""
+        return self.sent + self.failed
 
     def fingerprint(self) -> str:
-        """What the card shows; the card is updated only when this changes."""
+        """What the card shows; the card is updated only when this changes (the estimate to the
+        minute, so a card is not rewritten every few seconds for a second's difference)."""
         reasons = ";".join(f"{k}={v}" for k, v in sorted(self.reasons.items()))
-        return f"{self.sent}/{self.pending}/{self.failed}/{self.uncertain}/{reasons}"[:200]
+        eta = ""
+        if self.estimate is not None:
+            starts = self.estimate.starts_at
+            eta = f"{self.estimate.done_at:%Y%m%d%H%M}/{starts:%Y%m%d%H%M}" if starts else ""
+            eta = eta or f"{self.estimate.done_at:%Y%m%d%H%M}"
+        counts = f"{self.sent}/{self.pending}/{self.failed}/{self.uncertain}/{self.waiting_rounds}"
+        return f"{counts}/{eta}/{reasons}"[:200]
 
 
 class Watch(BaseModel):
@@ -51,22 +83,103 @@ class Watch(BaseModel):
     subject_id: str
     label: str
     language: str
-    reference: str
+    reference: str | None  # None: made when the push was queued; the reporter finds HR's chat
     activity_id: str | None
     shown: str | None
+    requested_by: str | None = None
+    created_at: datetime | None = None
+
+
+class HrChat(BaseModel):
+    """Where an HR person can be reached: their stored 1:1 chat, or what creating one needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    reference: str | None
+    service_url: str | None
+    tenant_id: str | None
+    locale: str | None
+
+
+class PushStatus(BaseModel):
+    """One push as `trivselsbot delivery status` lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: OutboxKind
+    push_id: str
+    label: str  # the first team's name
+    report: DeliveryReport
+
+
+def _waiting_rounds(kind: OutboxKind, rounds: ColumnElement[bool]) -> ColumnElement[bool] | None:
+    """Rounds of a push that will still queue messages of `kind` (None: no kind waits)."""
+    if kind is OutboxKind.PULSE:
+        return and_(rounds, PulseRound.state == RoundState.SCHEDULED.value)
+    if kind is OutboxKind.REMINDER:
+        return and_(
+            rounds,
+            PulseRound.state == RoundState.OPEN.value,
+            PulseRound.reminder_enqueued.is_(False),
+            PulseRound.remind_at.is_not(None),
+        )
+    if kind in (OutboxKind.ROUND_CLOSED, OutboxKind.LEADER_RESULT):
+        return and_(rounds, PulseRound.state != RoundState.CLOSED.value)
+    return None
 
 
 _FAILED = (DeliveryState.FAILED.value, DeliveryState.BLOCKED.value, DeliveryState.EXPIRED.value)
+_WAITING = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
+
+
+async def _claim(
+    session: AsyncSession, watch_id: str, reference: str, language: str, label: str | None
+) -> bool:
+    """Set a watch's chat if nobody has yet: one conditional UPDATE, so of a chat flow and the
+    reporter (on any replica) exactly one sends the first card."""
+    values: dict[str, str] = {"reference": reference, "language": language[:5]}
+    if label is not None:
+        values["label"] = label[:200]
+    result = await session.execute(
+        update(DeliveryWatch)
+        .where(DeliveryWatch.id == watch_id, DeliveryWatch.reference.is_(None))
+        .values(**values)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+async def _label(session: AsyncSession, push_id: str) -> str:
+    """The name of a push's first team (by name), or its id when its rounds are gone."""
+    name = await session.scalar(
+        select(Unit.name)
+        .join(PulseRound, PulseRound.unit_id == Unit.id)
+        .outerjoin(PushOrigin, PushOrigin.round_id == PulseRound.id)
+        .where(or_(PulseRound.id == push_id, PushOrigin.group_id == push_id))
+        .order_by(Unit.name)
+        .limit(1)
+    )
+    return str(name) if name else push_id
 
 
 class Deliveries:
-    def __init__(self, factory: SessionFactory, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        factory: SessionFactory,
+        now: Callable[[], datetime] = utcnow,
+        planned_rate: float = 25.0,
+        working_hours: WorkingHours = WORKING_HOURS,
+    ) -> None:
         self._factory = factory
         self._now = now
+        self._planned_rate = planned_rate  # BOT_SEND_RATE_PER_SECOND, until a rate is observed
+        self._hours = working_hours
 
     async def report(self, kind: OutboxKind, subject_id: str) -> DeliveryReport:
+        """The push `subject_id`: a round, or an order of several (every round it opened)."""
+        now = self._now()
         async with self._factory() as session:
-            of_item = (OutboxMessage.kind == kind.value, OutboxMessage.subject_id == subject_id)
+            of_item = (OutboxMessage.kind == kind.value, rounds_of_push(subject_id))
             states = dict(
                 (
                     await session.execute(
@@ -95,17 +208,154 @@ class Deliveries:
             ).all():
                 key = "?" if reason is None else str(reason)
                 reasons[key] = reasons.get(key, 0) + int(n)
-        count = {state: int(states.get(state.value, 0)) for state in DeliveryState}
+            count = {state: int(states.get(state.value, 0)) for state in DeliveryState}
+            pending = count[DeliveryState.PENDING] + count[DeliveryState.SENDING]
+            in_push = PulseRound.id.in_(push_rounds(subject_id))
+            with_rows = await session.scalar(
+                select(func.count(func.distinct(OutboxMessage.subject_id))).where(*of_item)
+            )
+            waiting = _waiting_rounds(kind, in_push)
+            waiting_rounds = 0
+            if waiting is not None:
+                waiting_rounds = int(
+                    await session.scalar(
+                        select(func.count()).select_from(PulseRound).where(waiting)
+                    )
+                    or 0
+                )
+            ahead = await estimate(
+                session, and_(*of_item), pending, now, self._planned_rate, self._hours
+            )
         return DeliveryReport(
             total=sum(count.values()),
             sent=count[DeliveryState.SENT],
-            pending=count[DeliveryState.PENDING] + count[DeliveryState.SENDING],
+            pending=pending,
             failed=sum(count[DeliveryState(state)] for state in _FAILED),
             blocked=count[DeliveryState.BLOCKED],
             expired=count[DeliveryState.EXPIRED],
             uncertain=int(uncertain or 0),
             reasons=reasons,
+            waiting_rounds=waiting_rounds,
+            rounds=max(1, int(with_rows or 0) + waiting_rounds),
+            estimate=ahead,
+            as_of=now,
         )
+
+    async def active(self, push_id: str | None = None) -> list[PushStatus]:
+        """Every push with something still waiting, one per kind and order (oldest first); with
+        `push_id` (a round or an order), that push's kinds whether done or not."""
+        async with self._factory() as session:
+            query = (
+                select(
+                    OutboxMessage.kind,
+                    func.coalesce(PushOrigin.group_id, OutboxMessage.subject_id),
+                    func.min(OutboxMessage.next_attempt_at),
+                )
+                .outerjoin(PushOrigin, PushOrigin.round_id == OutboxMessage.subject_id)
+                .group_by(
+                    OutboxMessage.kind, func.coalesce(PushOrigin.group_id, OutboxMessage.subject_id)
+                )
+                .order_by(func.min(OutboxMessage.next_attempt_at))
+            )
+            if push_id is None:
+                query = query.where(OutboxMessage.state.in_(_WAITING))
+            else:
+                query = query.where(rounds_of_push(await push_of(session, push_id)))
+            pushes = [
+                (OutboxKind(kind), str(push)) for kind, push, _ in await session.execute(query)
+            ]
+            labels = {push: await _label(session, push) for _, push in pushes}
+        return [
+            PushStatus(
+                kind=kind, push_id=push, label=labels[push], report=await self.report(kind, push)
+            )
+            for kind, push in pushes
+        ]
+
+    async def hr_chat(self, aad_object_id: str) -> HrChat | None:
+        """The HR person's 1:1 chat (stored, or what creating it takes); None when the bot has
+        never met them (they must open the bot in Teams once)."""
+        async with self._factory() as session:
+            rows = (
+                await session.execute(
+                    select(Recipient)
+                    .where(Recipient.aad_object_id == aad_object_id, Recipient.blocked.is_(False))
+                    .order_by(Recipient.personal_reference.is_(None), Recipient.user_id)
+                )
+            ).scalars()
+            person = next(iter(rows), None)
+            if person is None:
+                return None
+            return HrChat(
+                user_id=person.user_id,
+                reference=person.personal_reference if person.app_installed else None,
+                service_url=person.service_url,
+                tenant_id=person.tenant_id,
+                locale=person.locale,
+            )
+
+    async def claim(
+        self,
+        kind: OutboxKind,
+        subject_id: str,
+        label: str,
+        language: str,
+        reference: str,
+        requested_by: str | None,
+    ) -> str | None:
+        """Before a chat flow sends its status card: the watch to put it on, or None when the
+        status reporter has already sent this push's card (then the chat sends none).
+
+        The push made a watch for its HR person when it was queued (storage/push_origins.py);
+        whoever sets its `reference` first sends the first card, so HR gets exactly one. Without
+        such a watch (a push nobody ordered by name), a new one is made."""
+        async with self._factory.begin() as session:
+            if requested_by is not None:
+                existing = await session.scalar(
+                    select(DeliveryWatch).where(
+                        DeliveryWatch.kind == kind.value,
+                        DeliveryWatch.subject_id == subject_id,
+                        DeliveryWatch.requested_by == requested_by,
+                    )
+                )
+                if existing is not None:
+                    claimed = await _claim(session, existing.id, reference, language, label)
+                    return existing.id if claimed else None
+            watch_id = new_id()
+            insert = insert_for(session)
+            result = await session.execute(
+                insert(DeliveryWatch)
+                .values(
+                    id=watch_id,
+                    kind=kind.value,
+                    subject_id=subject_id,
+                    label=label[:200],
+                    language=language[:5],
+                    reference=reference,
+                    activity_id=None,
+                    shown=None,
+                    created_at=self._now(),
+                    requested_by=requested_by,
+                )
+                .on_conflict_do_nothing(index_elements=["kind", "subject_id", "requested_by"])
+            )
+            return watch_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    async def claim_for_reporter(self, watch_id: str, reference: str, language: str) -> bool:
+        """The reporter is about to send a watch's first card: True when no chat flow has."""
+        async with self._factory.begin() as session:
+            return await _claim(session, watch_id, reference, language, None)
+
+    async def attach(
+        self, watch_id: str, reference: str, activity_id: str | None, shown: str | None
+    ) -> None:
+        """A watch's first card is out: where it is, and what it shows."""
+        async with self._factory.begin() as session:
+            await session.execute(
+                update(DeliveryWatch)
+                .where(DeliveryWatch.id == watch_id)
+                .values(reference=reference, activity_id=activity_id, shown=shown)
+            )
 
     async def watch(
         self,
@@ -151,6 +401,8 @@ class Deliveries:
                     reference=row.reference,
                     activity_id=row.activity_id,
                     shown=row.shown,
+                    requested_by=row.requested_by,
+                    created_at=row.created_at,
                 )
                 for row in rows
             ]

@@ -59,10 +59,11 @@ async def enqueue(
     user_ids: Iterable[str],
     now: datetime,
     send_at: datetime | None = None,
-) -> None:
+) -> int:
     """One row per recipient; a second enqueue of the same item to the same person is a no-op.
 
     `send_at`: not before then (a push queued in quiet hours, `storage.quiet_hours`); default now.
+    Returns how many recipients were given (0: nothing was queued).
     """
     rows = [
         {
@@ -80,7 +81,7 @@ async def enqueue(
         for user_id in dict.fromkeys(user_ids)
     ]
     if not rows:
-        return
+        return 0
     insert = insert_for(session)
     # Chunks keep each statement under SQLite's bound-parameter limit for large pushes.
     for start in range(0, len(rows), 500):
@@ -89,6 +90,7 @@ async def enqueue(
             .values(rows[start : start + 500])
             .on_conflict_do_nothing(index_elements=["kind", "subject_id", "user_id"])
         )
+    return len(rows)
 
 
 _TABLE = cast(Table, OutboxMessage.__table__)

@@ -37,6 +37,11 @@ class OutboxKind(StrEnum):
         """Rendered for each recipient (what they may see), never shared between rows."""
         return self in (OutboxKind.LEADER_RESULT, OutboxKind.MONTH_SETTLED)
 
+    @property
+    def audited(self) -> bool:
+        """Shows results: each delivery is written to the audit log (storage/audit.py)."""
+        return self is OutboxKind.LEADER_RESULT
+
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
@@ -84,7 +89,10 @@ class DeliveryWatch(Base):
     """A push whose delivery status card HR is watching: where the card is, until nothing is pending.
 
     It holds the chat of the HR person who started the push (rule 9: who asked), never anything
-    about recipients; the row is deleted when the final report has been shown.
+    about recipients; the row is deleted when the final report has been shown. `subject_id` is
+    the push: one round, or a push group (`PushOrigin.group_id`) of every round one order opened.
+    A watch made by storage when the push was queued has no `reference` yet: the status reporter
+    finds the HR person's chat from `requested_by` and sends the first card itself.
     """
 
     __tablename__ = "delivery_watches"
@@ -94,7 +102,30 @@ class DeliveryWatch(Base):
     subject_id: Mapped[str] = mapped_column(String(32))
     label: Mapped[str] = mapped_column(String(200))  # e.g. the team name, shown on the card
     language: Mapped[str] = mapped_column(String(5))
-    reference: Mapped[str] = mapped_column(Text)  # HR's conversation reference (JSON)
+    reference: Mapped[str | None] = mapped_column(Text, nullable=True)  # HR's chat (JSON)
     activity_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     shown: Mapped[str | None] = mapped_column(String(200), nullable=True)  # counts last shown
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # HR's object id
+
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", "requested_by", name="uq_delivery_watches_push"),
+    )
+
+
+class PushOrigin(Base):
+    """Who started the pushes of a round, and which order it belongs to.
+
+    Every message a round sends (its invitation or prompt, the reminder, the closing notes, the
+    leaders' result cards) is a push of the HR person who ordered the round; a publication to many
+    units opens many rounds under one `group_id`, so each of its pushes is one status card, not one
+    per team. It names who *asked* for the round, never who was asked or who answered.
+    """
+
+    __tablename__ = "push_origins"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(String(32), index=True)
+    requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -6,11 +6,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
 from storage.anonymity_secrets import AnonymitySecrets
+from storage.audit import viewer_of
+from storage.audit_models import AuditRow
 from storage.db import SessionFactory
 from storage.models import Membership, Recipient, RoleAssignment, Unit
-from storage.outbox_models import DeliveryState, OutboxMessage
+from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxMessage, PushOrigin
 from storage.participation import has_participated
-from storage.pulse_models import PulseRound, RoundState
+from storage.prompt_models import Publication
+from storage.pulse_models import PulseRound, PulseSchedule, RoundState
 
 
 class PersonalData(BaseModel):
@@ -29,6 +32,8 @@ class PersonalData(BaseModel):
     open_rounds: int = 0
     open_rounds_answered: int = 0
     queued_messages: int = 0
+    results_viewed: int = 0  # rows about them as a viewer in the audit log (storage/audit.py)
+    pushes_ordered: int = 0  # rounds, schedules and publications that name them as who ordered
 
 
 class Privacy:
@@ -89,6 +94,26 @@ class Privacy:
                     ),
                 )
             )
+            views = await session.scalar(
+                select(func.count())
+                .select_from(AuditRow)
+                .where(
+                    AuditRow.viewer_id.in_(
+                        {viewer_of(person.aad_object_id, user_id), viewer_of(None, user_id)}
+                    )
+                )
+            )
+            ordered = 0
+            if person.aad_object_id:
+                for model in (PushOrigin, Publication, PulseSchedule, DeliveryWatch):
+                    ordered += int(
+                        await session.scalar(
+                            select(func.count())
+                            .select_from(model)
+                            .where(model.requested_by == person.aad_object_id)
+                        )
+                        or 0
+                    )
             return PersonalData(
                 user_id=user_id,
                 known=True,
@@ -101,4 +126,6 @@ class Privacy:
                 open_rounds=len(open_rounds),
                 open_rounds_answered=answered,
                 queued_messages=int(queued or 0),
+                results_viewed=int(views or 0),
+                pushes_ordered=ordered,
             )

@@ -6,7 +6,8 @@ tests/test_privacy_report.py fails when a migration adds one that is not, so the
 reads can never silently miss something. The texts live here rather than in dialogs/ because
 they describe the storage itself and the storage layer may not import dialogs.
 
-Retention texts may use {years}, {grace_hours} and {delivery_days}: the configured values.
+Retention texts may use {years}, {grace_hours}, {delivery_days} and {audit_days}: the configured
+values.
 """
 
 from __future__ import annotations
@@ -198,8 +199,74 @@ CATALOG: dict[str, TableClass] = {
             "reference": Text("henvisning til HR-personens chat", "reference to HR's chat"),
             "activity_id": Text("id på kortet i HR-personens chat", "id of the card in HR's chat"),
             "language": Text("HR-personens sprog", "the HR person's language"),
+            "requested_by": Text(
+                "HR-personen, der startede udsendelsen (Entra ID-objekt-id)",
+                "the HR person who started the push (Entra ID object id)",
+            ),
         },
         ("id", "kind", "subject_id", "label", "shown", "created_at"),
+    ),
+    "push_origins": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Hvem der bestilte en runde, og hvilken samlet udsendelse den hører til: så hver "
+            "besked runden sender (invitation, påmindelse, besked ved lukning, ledernes "
+            "resultatkort) giver den HR-person ét statuskort. Siger, hvem der *bad om* runden — "
+            "aldrig hvem der blev spurgt eller svarede.",
+            "Who ordered a round, and which order it is part of: so every message the round sends "
+            "(invitation, reminder, closing note, the leaders' result cards) gives that HR person "
+            "one status card. It says who *asked for* the round — never who was asked or answered.",
+        ),
+        Text(
+            "Hvem der bestilte runden, glemmes {delivery_days} dage efter, at runden er lukket; "
+            "rækken slettes med runden.",
+            "Who ordered the round is forgotten {delivery_days} days after the round closed; the "
+            "row is deleted with the round.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der bestilte runden (Entra ID-objekt-id)",
+                "the HR person who ordered the round (Entra ID object id)",
+            )
+        },
+        ("round_id", "group_id"),
+    ),
+    "audit_log": TableClass(
+        Kind.PERSONAL,
+        Text(
+            "Log over, hvem der har set hvilke resultater: hver gang et resumé vises i chatten, et "
+            "resultatkort sendes til en leder, eller resultater eksporteres. Så HR og "
+            "MED-sekretariatet kan se, hvem der har set hvad og hvornår. Den siger, hvem der "
+            "*så*, aldrig hvem der svarede, og rummer ingen tal, kommentarer eller svarprocenter.",
+            "Log of who looked at which results: each time a summary is shown in chat, a result "
+            "card is sent to a leader, or results are exported. So HR and the MED secretariat can "
+            "see who saw what and when. It says who *looked*, never who answered, and holds no "
+            "figures, comments or response rates.",
+        ),
+        Text(
+            "Slettes {audit_days} dage efter visningen (et helt års MED-møder og lidt til).",
+            "Deleted {audit_days} days after the view (a whole year of MED meetings and a little "
+            "more).",
+        ),
+        {
+            "viewer_id": Text(
+                "hvem der så resultaterne (lederens eller HR-personens Entra ID-objekt-id, eller "
+                "kommandolinjens brugernavn)",
+                "who saw the results (the leader's or HR person's Entra ID object id, or the "
+                "command line's user name)",
+            ),
+            "at": Text("hvornår resultaterne blev vist", "when the results were shown"),
+            "via": Text(
+                "hvordan (chat, resultatkort, kommandolinje, admin-API)",
+                "how (chat, result card, command line, admin API)",
+            ),
+            "what": Text("hvilken slags resultat der blev set", "which kind of result was seen"),
+            "unit_id": Text("hvilken enheds resultater", "whose unit's results"),
+            "round_id": Text("hvilken runde", "which round"),
+            "period": Text("hvilken måned", "which month"),
+            "detail": Text("fx eksportens filformat", "e.g. the export's file format"),
+        },
+        ("id", "unit_name"),
     ),
     "participation": TableClass(
         Kind.PSEUDONYMOUS,
@@ -416,10 +483,25 @@ CATALOG: dict[str, TableClass] = {
         ),
     ),
     "pulse_schedules": TableClass(
-        Kind.ORGANISATIONAL,
-        Text("Enhedernes faste målingsplaner.", "The units' pulse schedules."),
-        Text("Så længe HR har planen.", "While HR keeps the schedule."),
-        other=(
+        Kind.PERSONAL,
+        Text(
+            "Enhedernes faste målingsplaner, og hvilken HR-person der satte dem (så statuskortet "
+            "for hver udsendelse kommer til vedkommende).",
+            "The units' pulse schedules, and which HR person set them (so each push's status "
+            "card goes to them).",
+        ),
+        Text(
+            "Så længe HR har planen; hvem der satte en stoppet plan, glemmes ved næste oprydning.",
+            "While HR keeps the schedule; who set a stopped schedule is forgotten at the next "
+            "purge.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der satte planen (Entra ID-objekt-id)",
+                "the HR person who set the schedule (Entra ID object id)",
+            )
+        },
+        (
             "unit_id",
             "cadence_days",
             "weekday",
@@ -458,13 +540,25 @@ CATALOG: dict[str, TableClass] = {
         ),
     ),
     "publications": TableClass(
-        Kind.ORGANISATIONAL,
+        Kind.PERSONAL,
         Text(
-            "HR's udsendelsesplaner (hvad, til hvilke enheder, hvornår).",
-            "HR's publishing orders (what, to which units, when).",
+            "HR's udsendelsesplaner (hvad, til hvilke enheder, hvornår), og hvilken HR-person der "
+            "bestilte dem (så statuskortet for hver udsendelse kommer til vedkommende).",
+            "HR's publishing orders (what, to which units, when), and which HR person placed "
+            "them (so each push's status card goes to them).",
         ),
-        Text("Så længe HR har planen.", "While HR keeps the order."),
-        other=(
+        Text(
+            "Så længe HR har planen; hvem der bestilte en afsluttet plan, glemmes ved næste "
+            "oprydning.",
+            "While HR keeps the order; who placed a finished order is forgotten at the next purge.",
+        ),
+        {
+            "requested_by": Text(
+                "HR-personen, der bestilte udsendelsen (Entra ID-objekt-id)",
+                "the HR person who placed the order (Entra ID object id)",
+            )
+        },
+        (
             "id",
             "content",
             "prompt_id",

@@ -72,6 +72,7 @@ async def privacy_report(
         "years": policy.years,
         "grace_hours": int(policy.participation_grace.total_seconds() // 3600),
         "delivery_days": policy.delivery_days,
+        "audit_days": policy.audit_days,
     }
     tables: list[TableReport] = []
     async with factory() as session:

@@ -81,6 +81,9 @@ class Publication(Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The HR person who ordered it (Entra ID object id): each occurrence's delivery status card
+    # goes to their chat. None: nobody said who (the status is still in `delivery status`).
+    requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __table_args__ = (Index("ix_publications_due", "active", "next_planned_at"),)
 

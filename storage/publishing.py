@@ -34,7 +34,7 @@ from storage.errors import (
 )
 from storage.hierarchy import Tree
 from storage.holidays import next_working_day
-from storage.models import Conversation, Membership, Unit
+from storage.models import Conversation, Membership, Unit, new_id
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.participation import has_participated
@@ -50,6 +50,7 @@ from storage.prompt_models import (
 )
 from storage.prompts import WHITESPACE, PromptNotFound
 from storage.pulse_models import PulseRound, RoundState
+from storage.push_origins import push_of, remember_origin, watch_push
 from storage.quiet_hours import planned_reminder
 from storage.rounds import RoundInfo, Rounds
 from storage.schedules import COPENHAGEN
@@ -230,6 +231,9 @@ class PublishResult(BaseModel):
     sends_at: datetime | None = None
     rounds: list[PublishedRound]
     skipped: list[SkippedUnit]
+    # The push these rounds are: `trivselsbot delivery status --push ID` and the status card
+    # follow it (None: nothing was opened now).
+    push_id: str | None = None
 
     @property
     def recipients(self) -> int:
@@ -385,8 +389,13 @@ class Publisher:
 
     # --- ordering -------------------------------------------------------------------------------
 
-    async def publish(self, order: PublicationIn, now: datetime) -> PublishResult:
-        """Check everything first (units, prompt), then publish now or store the schedule."""
+    async def publish(
+        self, order: PublicationIn, now: datetime, requested_by: str | None = None
+    ) -> PublishResult:
+        """Check everything first (units, prompt), then publish now or store the schedule.
+
+        `requested_by`: the HR person (object id) whose chat gets the delivery status card of
+        each push this publication makes, now and at every later occurrence."""
         async with self._factory.begin() as session:
             if order.id and await session.get(Publication, order.id) is not None:
                 raise PublicationExists(order.id)
@@ -403,6 +412,7 @@ class Publisher:
                 occurrences=0,
                 active=True,
                 created_at=now,
+                requested_by=(requested_by or "").strip()[:100] or None,
             )
             if order.id:
                 row.id = order.id
@@ -500,6 +510,7 @@ class Publisher:
         targets, skipped = await self._targets(session, publication)
         delivery = Delivery(publication.delivery)
         created: list[RoundInfo | PublishedRound] = []
+        push_id = new_id()  # every round of this occurrence is one push: one status card
         closes = now + timedelta(days=publication.open_days)
         send_at = self._rounds.working_hours.next_working_moment(now)
         for unit in targets:
@@ -511,12 +522,21 @@ class Publisher:
                 continue
             if prompt is None:
                 remind = planned_reminder(closes, self._reminder_hours)
-                info = await self._rounds.create_in(session, unit.id, now, closes, remind, origin)
+                info = await self._rounds.create_in(
+                    session,
+                    unit.id,
+                    now,
+                    closes,
+                    remind,
+                    origin,
+                    requested_by=publication.requested_by,
+                    group_id=push_id,
+                )
                 round_id = info.id
                 created.append(info)
             else:
                 published = await self._open_prompt_round(
-                    session, unit, prompt, publication, now, closes, origin
+                    session, unit, prompt, publication, now, closes, origin, push_id
                 )
                 round_id = published.round_id
                 created.append(published)
@@ -542,6 +562,7 @@ class Publisher:
         now: datetime,
         closes: datetime,
         origin: str,
+        push_id: str,
     ) -> PublishedRound:
         """Open the round and ask: members' personal chats through the outbox, or the channel.
 
@@ -573,6 +594,7 @@ class Publisher:
         )
         session.add(pulse)
         await session.flush()
+        await remember_origin(session, pulse.id, push_id, publication.requested_by)
         session.add(
             PromptRound(
                 round_id=pulse.id,
@@ -588,7 +610,8 @@ class Publisher:
         )
         if publication.delivery == Delivery.PERSONAL.value:
             send_at = self._rounds.working_hours.next_working_moment(now)
-            await enqueue(session, OutboxKind.PROMPT, pulse.id, members, now, send_at)
+            if await enqueue(session, OutboxKind.PROMPT, pulse.id, members, now, send_at):
+                await watch_push(session, OutboxKind.PROMPT, pulse.id, now)
         return PublishedRound(
             round_id=pulse.id,
             unit_id=unit.id,
@@ -620,6 +643,13 @@ class Publisher:
                     delivery=delivery,
                 )
             )
+        push_id = None
+        if created:
+            async with self._factory() as session:
+                push_id = await push_of(
+                    session,
+                    created[0].id if isinstance(created[0], RoundInfo) else created[0].round_id,
+                )
         return PublishResult(
             publication_id=publication.id,
             content=ContentKind(publication.content),
@@ -628,6 +658,7 @@ class Publisher:
             sends_at=self._held_until(now),
             rounds=rounds,
             skipped=skipped,
+            push_id=push_id,
         )
 
     def _held_until(self, opening: datetime | None) -> datetime | None:

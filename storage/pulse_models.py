@@ -100,6 +100,9 @@ class PulseSchedule(Base):
     skip_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     next_opening_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The HR person who set the cadence (Entra ID object id): each round's delivery status goes
+    # to their chat. None: set before anyone was asked, or without saying who.
+    requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 def is_pulse_round() -> ColumnElement[bool]:

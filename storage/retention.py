@@ -10,6 +10,13 @@ What goes, and when (the settings are in bot/settings.py, BOT_RETENTION_* and fr
   here deletes any that are left for a round that is closed, or whose closing time passed more
   than `participation_grace` ago (a scheduler that was down must not keep them), together with
   the reminder rows of such rounds, which say who had not answered.
+- **The audit log** (who looked at which results, storage/audit.py): each row after `audit_days`,
+  395 by default. Long enough to answer "who saw our results before last year's MED meeting" a
+  whole yearly cycle later; far shorter than the results themselves, because the log is about
+  leaders and HR, and a reading habit kept for five years says more about a person than its purpose
+  needs. No other row depends on it, so it goes by its own date, not by whole months.
+- **Who ordered a push** (`push_origins`, `publications`, `pulse_schedules`): forgotten once no
+  status card can need it any more (a round closed `delivery_days` ago, an order no longer active).
 - **Delivery records**: outbox rows that are settled (sent, failed, blocked, expired) for rounds
   that are over, after `delivery_days`; HR status cards that never finished, after as long; and
   people who are in no team any more and have not been seen for as long (their directory row,
@@ -38,7 +45,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answer_models import (
@@ -50,12 +57,19 @@ from storage.answer_models import (
     RoundResponses,
     StagedAnswer,
 )
+from storage.audit_models import AuditRow
 from storage.db import SessionFactory
 from storage.models import Conversation, Membership, Recipient
-from storage.outbox_models import DeliveryState, DeliveryWatch, OutboxKind, OutboxMessage
+from storage.outbox_models import (
+    DeliveryState,
+    DeliveryWatch,
+    OutboxKind,
+    OutboxMessage,
+    PushOrigin,
+)
 from storage.period_versions import forget_periods
-from storage.prompt_models import ChannelPost, PromptRound
-from storage.pulse_models import PulseRound, RoundState
+from storage.prompt_models import ChannelPost, PromptRound, Publication
+from storage.pulse_models import PulseRound, PulseSchedule, RoundState
 from storage.summary_models import AgreedAction
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -75,10 +89,13 @@ class RetentionPolicy:
     years: int = 5
     participation_grace: timedelta = timedelta(hours=24)
     delivery_days: int = 90
+    audit_days: int = 395
 
     def __post_init__(self) -> None:
         if self.years < 1 or self.delivery_days < 31:
             raise ValueError("keep rounds at least a year and delivery records at least 31 days")
+        if self.audit_days < 90:
+            raise ValueError("keep the audit log at least 90 days")
 
 
 class PurgeReport(BaseModel):
@@ -99,6 +116,7 @@ class PurgeReport(BaseModel):
     outbox: int
     watches: int
     people: int
+    audit_entries: int = 0
 
     @property
     def total(self) -> int:
@@ -112,6 +130,7 @@ class PurgeReport(BaseModel):
                 self.outbox,
                 self.watches,
                 self.people,
+                self.audit_entries,
             )
         )
 
@@ -164,7 +183,7 @@ async def _delete_rounds(session: AsyncSession, ids: Sequence[str]) -> tuple[int
     for chunk in _chunks(ids):
         comments += await _delete(session, AnonymousComment, AnonymousComment.round_id.in_(chunk))
         answer_side = (AnswerCount, RoundResponses, Participation, StagedAnswer, RoundKey)
-        for model in (*answer_side, FileRewrite, PromptRound, ChannelPost):
+        for model in (*answer_side, FileRewrite, PromptRound, ChannelPost, PushOrigin):
             await _delete(session, model, model.round_id.in_(chunk))
         outbox += await _delete(session, OutboxMessage, OutboxMessage.subject_id.in_(chunk))
         await _delete(session, DeliveryWatch, DeliveryWatch.subject_id.in_(chunk))
@@ -226,7 +245,10 @@ async def _apply(
         OutboxMessage.subject_id.not_in(still_running),
     )
     watches = await _delete(session, DeliveryWatch, DeliveryWatch.created_at < delivery_cutoff)
+    await _forget_who_ordered(session, delivery_cutoff)
     people = await _forget_people_gone(session, delivery_cutoff)
+    audit_cutoff = now - timedelta(days=policy.audit_days)
+    audit_entries = await _delete(session, AuditRow, AuditRow.at < audit_cutoff)
     return PurgeReport(
         dry_run=dry_run,
         cutoff=cutoff,
@@ -241,7 +263,27 @@ async def _apply(
         outbox=outbox,
         watches=watches,
         people=people,
+        audit_entries=audit_entries,
     )
+
+
+async def _forget_who_ordered(session: AsyncSession, cutoff: datetime) -> None:
+    """Who ordered a push is kept only while a status card may still need it: for a round until
+    `delivery_days` after it closed, for a schedule or publication while it is active."""
+    long_closed = select(PulseRound.id).where(
+        PulseRound.state == RoundState.CLOSED.value, PulseRound.closes_at < cutoff
+    )
+    for model, still in (
+        (PushOrigin, PushOrigin.round_id.in_(long_closed)),
+        (Publication, Publication.active.is_(False)),
+        (PulseSchedule, PulseSchedule.active.is_(False)),
+    ):
+        await session.execute(
+            update(model)
+            .where(still, model.requested_by.is_not(None))
+            .values(requested_by=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _forget_people_gone(session: AsyncSession, cutoff: datetime) -> int:

@@ -28,6 +28,7 @@ from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
 from storage.participation import forget_participation, not_participated, rewrite_in_key_order
 from storage.period_versions import bump_period, period_of
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
+from storage.push_origins import remember_origin, watch_push
 from storage.question_bank import QuestionBank, default_template
 from storage.quiet_hours import WORKING_HOURS, WorkingHours
 from storage.random_keys import SYSTEM_KEYS, KeySource
@@ -158,8 +159,10 @@ class Rounds:
         closes_at: datetime,
         remind_at: datetime | None,
         items: list[str] | None = None,
+        requested_by: str | None = None,
     ) -> RoundInfo:
-        """HR's "start now": one round, however often the press arrives.
+        """HR's "start now": one round, however often the press arrives. `requested_by`: the HR
+        person (object id) whose chat gets the status card of each of its pushes.
 
         Refused with PulseAlreadyRunning while the unit has a pulse open or due to open. On
         PostgreSQL the unit row is locked first, so a second press (at this or another replica)
@@ -176,7 +179,14 @@ class Rounds:
                 if running is not None:
                     raise PulseAlreadyRunning(unit.name, running.closes_at)
                 return await self.create_in(
-                    session, unit_id, opens_at, closes_at, remind_at, "hr", items
+                    session,
+                    unit_id,
+                    opens_at,
+                    closes_at,
+                    remind_at,
+                    "hr",
+                    items,
+                    requested_by=requested_by,
                 )
         except IntegrityError:
             async with self._factory() as session:
@@ -212,13 +222,17 @@ class Rounds:
         remind_at: datetime | None,
         origin: str,
         items: list[str] | None = None,
+        *,
+        requested_by: str | None = None,
+        group_id: str | None = None,
     ) -> RoundInfo:
         """As create(), inside the caller's transaction (the scheduler advances its slot in the same one).
 
         A round whose invitations quiet hours hold back closes (and is reminded) that much later,
         so it keeps its whole time (`WorkingHours.invitation_delay`). `remind_at` is the reminder
         as planned; it is stored moved to a working moment, or dropped when that is not before the
-        close (`WorkingHours.reminder_time`).
+        close (`WorkingHours.reminder_time`). `requested_by` and `group_id`: who ordered the round
+        and the order it is part of (storage/push_origins.py).
         """
         if closes_at <= opens_at:
             raise InvalidTemplate("a round must close after it opens")
@@ -254,6 +268,7 @@ class Rounds:
         )
         session.add(pulse)
         await session.flush()
+        await remember_origin(session, pulse.id, group_id, requested_by)
         return _info(pulse, unit.name, action.text if action else None)
 
     @staticmethod
@@ -325,7 +340,8 @@ class Rounds:
                 pulse.state = RoundState.OPEN.value
                 pulse.eligible_count = len(members)
                 send_at = self._hours.next_working_moment(now)
-                await enqueue(session, OutboxKind.PULSE, pulse.id, members, now, send_at)
+                if await enqueue(session, OutboxKind.PULSE, pulse.id, members, now, send_at):
+                    await watch_push(session, OutboxKind.PULSE, pulse.id, now)
                 unit = await session.get(Unit, pulse.unit_id)
                 opened.append(_info(pulse, unit.name if unit else ""))
         return opened
@@ -347,7 +363,8 @@ class Rounds:
                 missing = await not_participated(session, self._secret, pulse.id, members)
                 # remind_at is a working moment already; a late pass (the scheduler was down) may not be.
                 send_at = self._hours.next_working_moment(now)
-                await enqueue(session, OutboxKind.REMINDER, pulse.id, missing, now, send_at)
+                if await enqueue(session, OutboxKind.REMINDER, pulse.id, missing, now, send_at):
+                    await watch_push(session, OutboxKind.REMINDER, pulse.id, now)
                 pulse.reminder_enqueued = True
                 queued += len(missing)
         return queued

@@ -73,8 +73,12 @@ class Schedules:
         self._factory = factory
         self._rounds = rounds
 
-    async def set(self, unit_id: str, cadence: Cadence, now: datetime) -> datetime:
-        """Create or replace a unit's schedule; returns when its first round opens."""
+    async def set(
+        self, unit_id: str, cadence: Cadence, now: datetime, requested_by: str | None = None
+    ) -> datetime:
+        """Create or replace a unit's schedule; returns when its first round opens.
+
+        `requested_by`: the HR person (object id) who gets each round's delivery status cards."""
         async with self._factory.begin() as session:
             if await session.get(Unit, unit_id) is None:
                 raise UnitNotFound(unit_id)
@@ -87,6 +91,7 @@ class Schedules:
             planned = first_opening(cadence, now)
             row.next_opening_at = planned
             row.active = True
+            row.requested_by = requested_by
             return _shifted(cadence, planned.astimezone(COPENHAGEN))
 
     async def create_due_rounds(self, now: datetime) -> list[RoundInfo]:
@@ -128,7 +133,13 @@ class Schedules:
                 remind = planned_reminder(closes, cadence.reminder_hours)
                 created.append(
                     await self._rounds.create_in(
-                        session, schedule.unit_id, opens, closes, remind, "schedule"
+                        session,
+                        schedule.unit_id,
+                        opens,
+                        closes,
+                        remind,
+                        "schedule",
+                        requested_by=row.requested_by,
                     )
                 )
         return created

@@ -2,6 +2,7 @@
 
 from storage import (
     answer_models,
+    audit_models,
     download_links,
     models,
     outbox_models,
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "answer_models",
     "download_links",
+    "audit_models",
     "models",
     "outbox_models",
     "prompt_models",

@@ -80,6 +80,17 @@ async def press(world: dict[str, Any], connector: MockConnector, n: int = 1, **v
     return await connector.wait_for(lambda s: connector.sent.index(s) >= before)
 
 
+async def documents_logged(world: dict[str, Any]) -> list[tuple[str, str, str | None, str | None]]:
+    """The audit log's MED document rows: (viewer, door, format, month)."""
+    from storage.audit_models import AuditRow
+
+    async with world["services"].rounds._factory() as session:
+        rows = (
+            await session.execute(select(AuditRow).where(AuditRow.what == "med_document"))
+        ).scalars()
+        return sorted((r.viewer_id, r.via, r.detail, r.period) for r in rows)
+
+
 def links_of(sent: Sent) -> dict[str, str]:
     """The card's download buttons, by format, as paths on the bot (the host is checked)."""
     card = sent.activity["attachments"][0]["content"]
@@ -161,6 +172,11 @@ async def test_the_card_has_the_button_and_the_links_fetch_each_file_once(
     word = docx.Document(io.BytesIO(body))
     assert word.paragraphs[0].text == "Til MED-mødet: Hjemmeplejen Nord"
     assert any(p.text == "5 af 7 svarede (71 %)." for p in word.paragraphs)
+    # Each file handed out is one row in the audit log; the refused second use is none.
+    assert await documents_logged(world) == [
+        ("aad-0001", "download", "docx", PERIOD),
+        ("aad-0001", "download", "pdf", PERIOD),
+    ]
 
 
 @APP_TEST
@@ -283,6 +299,7 @@ async def test_hr_gets_any_units_document_from_the_admin_api(world: dict[str, An
     assert response.status == 404 and (await response.json()) == {"error": "no such unit"}
     response = await client.get(path, params={"period": PERIOD})
     assert response.status == 401
+    assert [door for _, door, _, _ in await documents_logged(world)] == ["admin_api"] * 2
 
 
 @APP_TEST
@@ -312,6 +329,9 @@ async def test_hr_gets_any_units_document_from_the_command_line(
     word = docx.Document(str(target))
     assert word.paragraphs[0].text == "Til MED-mødet: Hjemmeplejen Nord"
     assert (tmp_path / "med.pdf").read_bytes().startswith(b"%PDF")
+    logged = await documents_logged(world)
+    assert [(door, fmt) for _, door, fmt, _ in logged] == [("cli", "docx"), ("cli", "pdf")]
+    assert all(viewer.startswith("cli:") for viewer, *_ in logged)  # no --as: the server account
 
 
 async def test_a_link_works_once_across_replicas_and_used_ids_are_forgotten_after_expiry(

@@ -22,6 +22,7 @@ import pytest
 from bot.documents.export import DocumentExporter
 from dialogs.cards.summary import dimension_name
 from dialogs.documents.med_meeting import med_meeting_layout
+from storage.audit import AuditLog
 from storage.db import SessionFactory
 from storage.hierarchy import Hierarchy
 from storage.med_document import med_document
@@ -44,7 +45,14 @@ async def world(session_factory: SessionFactory) -> AsyncIterator[dict[str, Any]
     built = await build_med_world(session_factory)
     summaries = Summaries(session_factory, BANK, 5, lambda: AFTER)
     await plan_two_actions(summaries, built)
-    exporter = DocumentExporter(summaries, Hierarchy(session_factory), None, BANK, lambda: AFTER)
+    exporter = DocumentExporter(
+        summaries,
+        Hierarchy(session_factory),
+        None,
+        BANK,
+        lambda: AFTER,
+        audit=AuditLog(session_factory, lambda: AFTER),
+    )
     yield {"world": built, "summaries": summaries, "exporter": exporter, "factory": session_factory}
 
 

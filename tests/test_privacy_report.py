@@ -99,7 +99,13 @@ def test_answers_are_never_classified_as_personal_data() -> None:
 
 
 def test_every_text_has_danish_and_english_and_its_placeholders_are_known() -> None:
-    values = {"years": 5, "grace_hours": 24, "delivery_days": 90, "database": "sqlite"}
+    values = {
+        "years": 5,
+        "grace_hours": 24,
+        "delivery_days": 90,
+        "audit_days": 395,
+        "database": "sqlite",
+    }
     texts: list[Text] = [*KIND_TITLES.values(), *LABELS.values()]
     for entry in CATALOG.values():
         assert isinstance(entry, TableClass) and [f.name for f in fields(entry)]

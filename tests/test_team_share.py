@@ -205,6 +205,12 @@ async def test_the_leader_sees_the_post_first_and_the_channel_shows_exactly_that
     assert "Runde 1 er allerede delt med Hjemmeplejen Nord" in text_of(again)
     await asyncio.sleep(0.3)
     assert len(channel_posts(connector)) == 1
+    from storage.audit_models import AuditRow
+
+    async with world["factory"]() as session:
+        logged = list((await session.execute(select(AuditRow))).scalars())
+    shares = [(r.viewer_id, r.via, r.round_id) for r in logged if r.what == "channel_share"]
+    assert shares == [("aad-0001", "chat", round_id)]  # the second press is refused before it
     (row,) = await rows(world)
     assert (row.kind, row.state, row.with_comments, row.language) == (
         "summary",

@@ -22,6 +22,7 @@ from bot.documents.pdf_writer import write_pdf
 from dialogs.documents.layout import DocumentLayout
 from dialogs.documents.med_meeting import med_meeting_layout
 from dialogs.i18n import Language
+from storage.audit import AuditLog, AuditWhat, Via
 from storage.download_links import FileFormat
 from storage.errors import NotAllowed
 from storage.hierarchy import Hierarchy
@@ -67,7 +68,10 @@ class DocumentExporter:
         roles: Roles | None,
         bank: QuestionBank,
         now: Callable[[], datetime] = utcnow,
+        *,
+        audit: AuditLog,
     ) -> None:
+        self._audit = audit
         self._summaries = summaries
         self._hierarchy = hierarchy
         self._roles = roles
@@ -127,10 +131,12 @@ class DocumentExporter:
         layout = med_meeting_layout(doc, self._bank, language, self._now())
         # Writing a document is CPU work of a few hundred milliseconds: off the event loop.
         data = await asyncio.to_thread(render, layout, file_format)
-        # AUDIT LOG: this is the one place every MED document export passes (download link, CLI,
-        # admin API), after the access check and once the file exists. Record here: `viewer`
-        # (the leader's Entra ID object id, or HR's), `unit_id`, `doc.period`, `file_format` and
-        # `door`, at the time of `self._now()` (who looked at what; nothing about answers).
+        # The one place every MED document export passes (download link, CLI, admin API), after
+        # the access check and once the file exists; a document that cannot be recorded is not
+        # handed out (storage/audit.py: who looked at what, nothing about answers).
+        await self._audit.record(
+            viewer, unit_id, AuditWhat.MED_DOCUMENT, file_format, via=Via(door), period=doc.period
+        )
         return DocumentFile(
             name=f"{layout.file_stem}.{file_format}",
             content_type=CONTENT_TYPES[file_format],

@@ -12,8 +12,10 @@ from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 
 from dialogs.cards.common import adaptive_card, card_activity, heading, paragraph
+from dialogs.dates import local_moment, per_second
 from dialogs.i18n import Language, t
 from storage.delivery import DeliveryReport
+from storage.outbox_models import OutboxKind
 
 MAX_REASONS = 8
 
@@ -42,11 +44,57 @@ def _facts(report: DeliveryReport, language: Language) -> dict[str, Any]:
     }
 
 
-def delivery_status_card(report: DeliveryReport, label: str, language: Language) -> dict[str, Any]:
-    """While running: the counts. Done: the counts, the reasons grouped, and any uncertainty."""
-    title = "delivery.report_title" if report.done else "delivery.title"
-    body: list[dict[str, Any]] = [heading(t(language, title, team=label)), _facts(report, language)]
+def push_label(report: DeliveryReport, label: str, language: Language) -> str:
+    """The first team's name, and how many more an order to several teams reached."""
+    if report.rounds == 2:
+        return t(language, "delivery.team_and_one_other", team=label)
+    if report.rounds > 2:
+        return t(language, "delivery.team_and_others", team=label, others=report.rounds - 1)
+    return label
+
+
+def estimate_lines(report: DeliveryReport, language: Language) -> list[str]:
+    """When it will be done, from the observed rate; and what holds it, said plainly."""
+    ahead = report.estimate
+    if ahead is None:
+        return []
+    now = report.as_of
+    lines = []
+    if ahead.paused_until is not None:
+        lines.append(
+            t(language, "delivery.paused", until=local_moment(ahead.paused_until, language, now))
+        )
+    elif ahead.starts_at is not None:
+        key = "delivery.held" if ahead.quiet_hours else "delivery.next_try"
+        lines.append(t(language, key, starts=local_moment(ahead.starts_at, language, now)))
+    done = local_moment(ahead.done_at, language, now)
+    rate = per_second(ahead.rate_per_second, language)
+    lines.append(
+        t(
+            language,
+            "delivery.eta" if ahead.observed else "delivery.eta_planned",
+            done=done,
+            rate=rate,
+        )
+    )
+    return lines
+
+
+def delivery_status_card(
+    report: DeliveryReport, label: str, language: Language, kind: OutboxKind | None = None
+) -> dict[str, Any]:
+    """While running: the counts and when it will be done. Done: the counts, the reasons
+    grouped, and any uncertainty."""
+    title = t(
+        language,
+        "delivery.report_title" if report.done else "delivery.title",
+        team=push_label(report, label, language),
+    )
+    if kind is not None:
+        title = f"{title} · {t(language, f'delivery.kind.{kind.value}')}"
+    body: list[dict[str, Any]] = [heading(title), _facts(report, language)]
     if not report.done:
+        body += [paragraph(line) for line in estimate_lines(report, language)]
         body.append(paragraph(t(language, "delivery.running"), isSubtle=True))
         return adaptive_card(body)
     if report.reasons:
@@ -60,17 +108,23 @@ def delivery_status_card(report: DeliveryReport, label: str, language: Language)
     return adaptive_card(body)
 
 
-def delivery_status_activity(report: DeliveryReport, label: str, language: Language) -> Activity:
-    return card_activity(delivery_status_card(report, label, language))
+def delivery_status_activity(
+    report: DeliveryReport, label: str, language: Language, kind: OutboxKind | None = None
+) -> Activity:
+    return card_activity(delivery_status_card(report, label, language, kind))
 
 
-def delivery_done_activity(report: DeliveryReport, label: str, language: Language) -> Activity:
+def delivery_done_activity(
+    report: DeliveryReport, label: str, language: Language, kind: OutboxKind | None = None
+) -> Activity:
     """A short new message when the push is done: card updates do not notify anyone."""
+    what = f" ({t(language, f'delivery.kind.{kind.value}')})" if kind is not None else ""
     return MessageFactory.text(
         t(
             language,
             "delivery.done",
-            team=label,
+            what=what,
+            team=push_label(report, label, language),
             sent=report.sent,
             total=report.total,
             failed=report.failed,

@@ -88,6 +88,8 @@ TEXTS: dict[str, str] = {
         "nøgle, som slettes, når målingen lukker."
     ),
     "my_data.queued": "{count} besked(er) til dig venter på at blive sendt.",
+    "my_data.orders": "At du står som den, der bestilte {count} runde(r), planer eller udsendelser, så statuskortet for udsendelserne kommer til dig. Det glemmes, når intet statuskort længere har brug for det.",
+    "my_data.views": "At du har set resultater {count} gang(e): loggen over, hvem der har set hvad og hvornår, som HR og MED-sekretariatet kan læse. Den rummer aldrig tallene selv.",
     "my_data.answers": (
         "**Dine svar** er gemt uden navn, id eller tidspunkt — krypteret, mens målingen er åben, "
         "og derefter kun som tal lagt sammen med de andres, en kommentar som tekst uden afsender. "
@@ -160,7 +162,19 @@ TEXTS: dict[str, str] = {
     "delivery.reason.gave_up": "opgivet efter {detail}",
     "delivery.uncertain": "{count} kan have fået beskeden to gange, fordi afsendelsen blev afbrudt undervejs.",
     "delivery.counts_only": "Kun tal: hverken hvem der fik beskeden, eller hvem der svarer, vises nogensinde.",
-    "delivery.done": "Udsendelsen til {team} er færdig: {sent} af {total} har fået beskeden, {failed} ikke leveret.",
+    "delivery.done": "Udsendelsen til {team} er færdig: {sent} af {total} har fået beskeden, {failed} ikke leveret{what}.",
+    "delivery.team_and_others": "{team} og {others} andre teams",
+    "delivery.team_and_one_other": "{team} og ét andet team",
+    "delivery.kind.pulse": "mini-trivsel",
+    "delivery.kind.reminder": "påmindelse om mini-trivsel",
+    "delivery.kind.prompt": "refleksionsspørgsmål",
+    "delivery.kind.round_closed": "besked om, at runden er lukket",
+    "delivery.kind.leader_result": "resultatkort til lederne",
+    "delivery.eta": "Forventet færdig {done} (ca. {rate} beskeder i sekundet lige nu).",
+    "delivery.eta_planned": "Forventet færdig {done}, regnet ud fra den planlagte takt på {rate} beskeder i sekundet, indtil de første er sendt.",
+    "delivery.held": "Uden for arbejdstid sender jeg ikke noget ud: beskederne sendes fra {starts}.",
+    "delivery.next_try": "Beskederne prøves igen {starts}.",
+    "delivery.paused": "Teams har bedt mig holde en pause; jeg sender igen {until}.",
     # Prompts on the four themes, HR's prompt library and publishing (issue 5)
     "theme.blik_for_borgeren": "Blik for borgeren",
     "theme.digitale_muligheder": "Digitale muligheder",
@@ -312,6 +326,7 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
     "date.months": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "date.format": "{weekday} d. {day}. {month} kl. {time}",
+    "date.today_at": "i dag kl. {time}",
     # Leader summary
     "leader_result.ready": "Resultatet for {team} er klar. Her er jeres resumé til næste team- eller MED-møde.",
     "leader_result.too_few": "Runden for {team} er lukket, men for få svarede til at vise et resultat. Kortet siger hvorfor.",

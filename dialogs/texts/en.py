@@ -89,6 +89,8 @@ TEXTS: dict[str, str] = {
         "encrypted key that is deleted when the pulse check closes."
     ),
     "my_data.queued": "{count} message(s) to you are waiting to be sent.",
+    "my_data.orders": "That you are named as the one who ordered {count} round(s), schedules or publications, so their delivery status cards come to you. It is forgotten once no status card needs it.",
+    "my_data.views": "That you have looked at results {count} time(s): the log of who saw what and when, which HR and the MED secretariat can read. It never holds the figures themselves.",
     "my_data.answers": (
         "**Your answers** are stored without name, id or time — encrypted while the pulse is open, "
         "and after that only as numbers added to everyone else's, a comment as text without a "
@@ -162,7 +164,19 @@ TEXTS: dict[str, str] = {
     "delivery.reason.gave_up": "gave up after {detail}",
     "delivery.uncertain": "{count} may have received the message twice, because sending was interrupted.",
     "delivery.counts_only": "Numbers only: who received the message, or who answers, is never shown.",
-    "delivery.done": "Sending to {team} is done: {sent} of {total} received the message, {failed} not delivered.",
+    "delivery.done": "Sending to {team} is done: {sent} of {total} received the message, {failed} not delivered{what}.",
+    "delivery.team_and_others": "{team} and {others} other teams",
+    "delivery.team_and_one_other": "{team} and one other team",
+    "delivery.kind.pulse": "pulse check",
+    "delivery.kind.reminder": "pulse check reminder",
+    "delivery.kind.prompt": "reflection prompt",
+    "delivery.kind.round_closed": "note that the round has closed",
+    "delivery.kind.leader_result": "result cards to the leaders",
+    "delivery.eta": "Expected to be done {done} (about {rate} messages a second right now).",
+    "delivery.eta_planned": "Expected to be done {done}, reckoned at the planned {rate} messages a second until the first have gone.",
+    "delivery.held": "Nothing goes out outside working hours: the messages go out from {starts}.",
+    "delivery.next_try": "The messages are tried again {starts}.",
+    "delivery.paused": "Teams asked me to pause; I send again {until}.",
     # Prompts on the four themes, HR's prompt library and publishing (issue 5)
     "theme.blik_for_borgeren": "Eyes on the citizen",
     "theme.digitale_muligheder": "Digital opportunities",
@@ -315,6 +329,7 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     "date.months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "date.format": "{weekday} {day} {month} at {time}",
+    "date.today_at": "today at {time}",
     # Leader summary
     "leader_result.ready": "The result for {team} is ready. Here is your summary for the next team or MED meeting.",
     "leader_result.too_few": "The round for {team} has closed, but too few answered to show a result. The card says why.",
