@@ -16,8 +16,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps 'botbuilder-testing>=4.17.0'
 	touch $@
 
+# The Resultater tab serves TeamsJS itself (bot/tab/assets.py): a copy travels with the package.
+TEAMS_JS := node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p bot/tab/static/vendor && cp $(TEAMS_JS) bot/tab/static/vendor/teams-js.min.js
 	touch $@
 
 deps-python: $(VENV)/.installed
@@ -56,7 +60,8 @@ test-fast: deps-python
 	$(BIN)/pytest -q -m "not e2e"
 
 package: deps-python
-	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
+	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}" \
+	  --public-host "$${BOT_PUBLIC_HOST:?set BOT_PUBLIC_HOST to the host Teams reaches the bot by}"
 
 # Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
 

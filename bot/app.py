@@ -31,12 +31,14 @@ from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.state_storage import SqlStorage
+from bot.tab import TAB, TabContext, TabTokens, add_tab_routes
 from bot.teams_handler import TrivselsbotHandler
 from dialogs.outbox_messages import render
 from dialogs.prompt_messages import render_channel_post
 from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
+from storage.baselines import Baselines
 from storage.closing_note import ClosingNotes
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.delivery import Deliveries
@@ -53,6 +55,7 @@ from storage.rounds import Rounds
 from storage.schedules import Schedules
 from storage.send_control import SendControl
 from storage.summaries import Summaries
+from storage.tab import ResultsTab
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +260,19 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             messages_handler(adapter, bot, settings.app_tenant_id),
         )
         app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
+        app[TAB] = TabContext(
+            ResultsTab(
+                services.summaries,
+                services.hierarchy,
+                Baselines(factory, services.bank),
+                services.bank,
+                now,
+            ),
+            services.roles,
+            services.hierarchy,
+            TabTokens(settings),
+            services.bank,
+        )
         tasks = []
         if settings.background_workers:
             tasks = [
@@ -314,4 +330,5 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_admin_routes(app, settings)
+    add_tab_routes(app, settings)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -21,6 +22,9 @@ MIN_SECRET_LENGTH = 32
 # "aaaa…" or "abababab…" is 32 characters long and guessable; a random value of 32 characters
 # from any usual alphabet has far more than ten distinct characters.
 MIN_SECRET_DISTINCT = 10
+PUBLIC_HOST = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
+)
 GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -58,6 +62,9 @@ class Settings(BaseSettings):
     hr_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BOT_HR_ADMINS"
     )
+    # The host name Teams reaches the bot by (trivsel.kommune.dk): the Resultater tab is served
+    # at https://<host>/tab and its single sign-on audience is api://<host>/<app id> (bot/tab/).
+    public_host: str = Field("", validation_alias="BOT_PUBLIC_HOST")
     host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
     port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
     # The admin API on its own address (e.g. an internal interface the internet does not reach);
@@ -177,6 +184,16 @@ class Settings(BaseSettings):
     def _split_admins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_host")
+    @classmethod
+    def _bare_host_name(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and not PUBLIC_HOST.fullmatch(value):
+            raise ValueError(
+                "must be a bare host name such as trivsel.kommune.dk (no https://, no path)"
+            )
         return value
 
     @field_validator("login_authority")
