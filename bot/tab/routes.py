@@ -150,13 +150,13 @@ def add_tab_routes(app: web.Application, settings: Settings) -> None:
             root=request.query.get("unit") or None,
         )
         await record_tab_view(viewer.identity, "heatmap", request.query.get("unit"), view.period)
-        return web.json_response(view.model_dump(mode="json"), headers=NO_STORE)
+        return web.json_response(view.as_json(), headers=NO_STORE)
 
     async def unit(request: web.Request, viewer: Viewer) -> web.Response:
         unit_id = request.match_info["unit_id"]
         view = await request.app[TAB].results.unit_page(viewer.visible, unit_id, viewer.language)
         await record_tab_view(viewer.identity, "unit", unit_id, None)
-        return web.json_response(view.model_dump(mode="json"), headers=NO_STORE)
+        return web.json_response(view.as_json(), headers=NO_STORE)
 
     async def download(request: web.Request, viewer: Viewer) -> web.Response:
         unit_id = request.match_info["unit_id"]

@@ -10,7 +10,7 @@ for the viewer's language here; every other word is the page's (dialogs/texts).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,6 +28,11 @@ FOLLOW_UP = "follow_up"  # asked about an agreed action: not a dimension to comp
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    def as_json(self) -> dict[str, Any]:
+        """What the endpoint sends: JSON values, and no key for what a view does not have (a
+        hidden figure is its state and reason, not a row of nulls)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class Named(View):

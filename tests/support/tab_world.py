@@ -37,7 +37,8 @@ TEAMS: list[tuple[str, str, int, list[int | None], float]] = [
     ("Hjemmeplejen Nord", "Ældre og Sundhed", 14, [11, 10, 12, 9, 12, 11], 0.72),
     ("Hjemmeplejen Syd", "Ældre og Sundhed", 12, [8, 9, 7, 10, 9, 8], 0.55),
     ("Plejecenter Solgården", "Ældre og Sundhed", 16, [13, 12, 14, 13, 12, 14], 0.82),
-    ("Sygeplejen", "Ældre og Sundhed", 5, [3, None, 2, 3, None, 3], 0.6),
+    ("Sygeplejen", "Ældre og Sundhed", 6, [5, None, 3, 5, 6, 3], 0.6),
+    ("Aktivitetscentret", "Ældre og Sundhed", 6, [5, 6, 2, 5, 5, 3], 0.7),
     ("Dagtilbud Øst", "Børn og Unge", 10, [8, 7, 4, 8, 7, 9], 0.66),
     ("Skolen ved Søen", "Børn og Unge", 15, [12, 11, 13, 12, 11, 12], 0.48),
 ]
@@ -87,7 +88,8 @@ async def build_tab_world(factory: SessionFactory, bank: QuestionBank | None = N
     for department in ("Ældre og Sundhed", "Børn og Unge"):
         world.units[department] = await _unit(factory, department, root)
     rounds = Rounds(factory, bank, TEST_SECRET)
-    summaries = Summaries(factory, bank, K, lambda: NOW)
+    clock = [NOW]
+    summaries = Summaries(factory, bank, K, lambda: clock[0])
     chooser = random.Random(16)
     for index, (name, department, members, _, _) in enumerate(TEAMS):
         first = 1000 + index * 100
@@ -108,6 +110,7 @@ async def build_tab_world(factory: SessionFactory, bank: QuestionBank | None = N
                 continue
             unit = world.units[name]
             if name == "Hjemmeplejen Nord" and month == "2026-07":
+                clock[0] = datetime(year, number, 1, 12, tzinfo=UTC)
                 await summaries.plan.add(
                     unit,
                     None,
@@ -115,13 +118,15 @@ async def build_tab_world(factory: SessionFactory, bank: QuestionBank | None = N
                     {unit},
                 )
             opens = datetime(year, number, 4 + index, 7, tzinfo=UTC)
+            clock[0] = opens
             info = await rounds.create(unit, opens, opens + timedelta(days=4), None, "hr")
             await rounds.open_due(opens)
             drift = (month_index - 2.5) * 0.015
+            unsaid = chooser.sample(COMMENTS, len(COMMENTS))
             for person in range(count):
                 comment = None
-                if count >= 7 and chooser.random() < 0.35:
-                    comment = chooser.choice(COMMENTS)
+                if count >= 7 and unsaid and chooser.random() < 0.35:
+                    comment = unsaid.pop()
                 await submit_answer(
                     factory,
                     bank,
@@ -135,6 +140,7 @@ async def build_tab_world(factory: SessionFactory, bank: QuestionBank | None = N
             await rounds.close(info.id, opens + timedelta(days=4))
             world.rounds[name].append(info.id)
     nord = world.units["Hjemmeplejen Nord"]
+    clock[0] = datetime(2026, 10, 20, 12, tzinfo=UTC)
     await summaries.plan.add(
         nord,
         None,

@@ -40,7 +40,7 @@
       else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
     }
@@ -80,6 +80,7 @@
   }
 
   function refusalView(error) {
+    if (!(error instanceof ApiError)) console.error(error);
     const body = error && error.body && error.body.title ? error.body : {
       title: T('tab.refused.error.title'), message: T('tab.refused.error.message'),
     };
@@ -292,7 +293,7 @@
     }
     const select = el('select', { id: 'period', onchange: () => { location.hash = heatmapHref(unit, select.value); } },
       map.periods.map((p) => el('option', { value: p, selected: p === map.period, text: monthLabel(p) })));
-    const head = el('tr', {}, el('th', { scope: 'col', text: T('tab.heatmap.unit') }), el('th', { scope: 'col', text: T('tab.heatmap.responses') }),
+    const head = el('tr', {}, el('th', { scope: 'col', class: 'unit-col', text: T('tab.heatmap.unit') }), el('th', { scope: 'col', class: 'rate-col', text: T('tab.heatmap.responses') }),
       map.dimensions.map((d) => el('th', { scope: 'col', class: 'dim', text: d.name })));
     const body = el('tbody', {}, map.rows.map((row) => {
       const drill = row.has_children && row.depth > 0;
@@ -327,40 +328,63 @@
     return el('section', { class: 'panel', 'aria-labelledby': id }, el('h2', { id, text: title }), ...children);
   }
 
-  function monthsSection(page) {
-    const shown = [...page.months].reverse().filter((m) => m.figure.state === 'shown');
-    const children = [el('p', { class: 'lead', text: T('tab.months.lead') })];
-    if (!page.months.length) children.push(el('p', { text: T('tab.months.none') }));
-    if (shown.length) {
-      const baselines = Object.fromEntries(page.baseline.scores.map((b) => [b.dimension, b.score]));
-      children.push(...lineChart(shown.map((m) => m.figure), shown.map((m) => monthLabel(m.period)), T('tab.months.chart'), baselines));
-    }
-    for (const month of page.months) {
-      const figure = month.figure;
-      children.push(el('details', { class: 'round', open: month === page.months[0] },
-        el('summary', {}, monthLabel(month.period)),
-        figure.state === 'shown' ? [responseFacts(figure), ...distributions(figure), withheldNote(figure)] : hiddenBlock(figure)));
-    }
-    return section('months-title', T('tab.months.title'), ...children);
+  // A figure's body: answers and rate, each dimension's distribution and score, what is held back.
+  function figureBody(figure) {
+    return figure.state === 'shown'
+      ? [responseFacts(figure), ...distributions(figure), withheldNote(figure)]
+      : [hiddenBlock(figure)];
   }
 
-  function roundsSection(page) {
-    const shown = [...page.rounds].reverse().filter((r) => r.figure.state === 'shown');
+  // The unit's figures over time: rounds for a team, months for a unit above teams.
+  function entries(page) {
+    if (page.team && page.rounds.length) {
+      return page.rounds.map((r) => ({
+        figure: r.figure, short: T('tab.rounds.short', { sequence: r.sequence }),
+        title: T('tab.rounds.round', { sequence: r.sequence }), sub: T('tab.rounds.closed', { date: dateLabel(r.closes_on) }),
+      }));
+    }
+    return page.months.map((m) => ({ figure: m.figure, short: monthLabel(m.period), title: monthLabel(m.period), sub: '' }));
+  }
+
+  function trendSection(page) {
+    const list = entries(page);
+    const shown = [...list].reverse().filter((e) => e.figure.state === 'shown');
+    const title = page.team && page.rounds.length ? T('tab.rounds.chart') : T('tab.months.chart');
+    const children = [el('p', { class: 'lead', text: page.team ? T('tab.trend.lead_team') : T('tab.months.lead') })];
+    if (!shown.length) children.push(el('p', { text: T('tab.months.none') }));
+    else {
+      const baselines = Object.fromEntries(page.baseline.scores.map((b) => [b.dimension, b.score]));
+      children.push(...lineChart(shown.map((e) => e.figure), shown.map((e) => e.short), title, baselines));
+    }
+    return section('trend-title', T('tab.trend.title'), ...children);
+  }
+
+  function latestSection(page) {
+    const list = entries(page);
+    if (!list.length) return section('latest-title', T('tab.latest.title'), el('p', { text: T('tab.rounds.none') }));
+    const newest = list[0];
+    return section('latest-title', T('tab.latest.title'),
+      el('p', { class: 'lead' }, el('strong', { text: newest.title }), newest.sub ? ` · ${newest.sub}` : ''),
+      ...figureBody(newest.figure));
+  }
+
+  function historySection(page) {
     const children = [];
-    if (!page.rounds.length) children.push(el('p', { text: T('tab.rounds.none') }));
-    if (shown.length > 1) {
-      children.push(...lineChart(shown.map((r) => r.figure), shown.map((r) => T('tab.rounds.short', { sequence: r.sequence })), T('tab.rounds.chart')));
+    const groups = [];
+    if (page.team) groups.push([T('tab.rounds.title'), page.rounds.map((r) => ({
+      title: T('tab.rounds.round', { sequence: r.sequence }), sub: T('tab.rounds.closed', { date: dateLabel(r.closes_on) }), figure: r.figure,
+    }))]);
+    groups.push([T('tab.months.title'), page.months.map((m) => ({ title: monthLabel(m.period), sub: '', figure: m.figure }))]);
+    for (const [heading, items] of groups) {
+      children.push(el('h3', { text: heading }));
+      if (!items.length) children.push(el('p', { class: 'muted', text: T('tab.rounds.none') }));
+      for (const item of items) {
+        const summary = el('summary', {}, item.title, item.sub ? el('span', { class: 'sub', text: item.sub }) : null,
+          item.figure.state === 'shown' ? null : el('span', { class: 'sub', text: `· ${reasonWords(item.figure.reason)}` }));
+        children.push(el('details', { class: 'round' }, summary, figureBody(item.figure)));
+      }
     }
-    for (const round of page.rounds) {
-      const figure = round.figure;
-      const summary = el('summary', {}, T('tab.rounds.round', { sequence: round.sequence }),
-        el('span', { class: 'sub', text: T('tab.rounds.closed', { date: dateLabel(round.closes_on) }) }));
-      const body = figure.state === 'shown'
-        ? [responseFacts(figure), ...distributions(figure), withheldNote(figure)]
-        : [hiddenBlock(figure)];
-      children.push(el('details', { class: 'round', open: round === page.rounds[0] }, summary, body));
-    }
-    return section('rounds-title', T('tab.rounds.title'), ...children);
+    return section('history-title', T('tab.history.title'), el('p', { class: 'lead', text: T('tab.history.lead') }), ...children);
   }
 
   function questionsSection(page) {
@@ -392,12 +416,14 @@
     const children = [el('p', { class: 'lead', text: T('tab.comments.lead', { n: page.comment_threshold }) })];
     const shown = page.rounds.filter((r) => r.comments_state !== 'hidden');
     if (!shown.length) children.push(el('p', { text: T('tab.comments.none_rounds') }));
-    for (const round of shown) {
-      children.push(el('h3', { text: `${T('tab.rounds.round', { sequence: round.sequence })} · ${dateLabel(round.closes_on)}` }));
-      if (round.comments_state === 'held_back') children.push(el('p', { class: 'muted', text: T('tab.comments.held_back', { n: page.comment_threshold }) }));
-      else if (!round.comments.length) children.push(el('p', { class: 'muted', text: T('tab.comments.none') }));
-      else children.push(el('ul', { class: 'comments' }, round.comments.map((c) => el('li', { text: c }))));
-    }
+    shown.forEach((round, index) => {
+      const heading = `${T('tab.rounds.round', { sequence: round.sequence })} · ${dateLabel(round.closes_on)}`;
+      let body;
+      if (round.comments_state === 'held_back') body = el('p', { class: 'muted', text: T('tab.comments.held_back', { n: page.comment_threshold }) });
+      else if (!round.comments.length) body = el('p', { class: 'muted', text: T('tab.comments.none') });
+      else body = el('ul', { class: 'comments' }, round.comments.map((c) => el('li', { text: c })));
+      children.push(el('details', { class: 'round', open: index < 2 }, el('summary', { text: heading }), body));
+    });
     return section('comments-title', T('tab.comments.title'), ...children);
   }
 
@@ -413,7 +439,7 @@
           : el('td', { class: 'hidden-block', 'data-suppressed': true, text: reasonWords(f.reason) });
       }
       return el('tr', {},
-        el('th', { scope: 'row' }, el('span', { text: a.title }), about ? el('span', { class: 'kind', text: ` · ${about}` }) : null,
+        el('th', { scope: 'row' }, el('span', { class: 'title', text: a.title }), about ? el('span', { class: 'kind', text: ` · ${about}` }) : null,
           el('span', { class: 'sub muted', text: ` · ${T('tab.plan.agreed', { date: dateLabel(a.agreed_on) })}` })),
         el('td', {}, el('span', { class: `badge ${a.status}`, text: T('tab.plan.status.' + a.status) })),
         el('td', { text: a.responsible || '–' }), el('td', { text: a.deadline ? dateLabel(a.deadline) : '–' }), follow);
@@ -454,10 +480,11 @@
       header.push(el('p', {}, el('a', { href: heatmapHref(page.unit.id), text: T('tab.unit.overview', { count: page.children.length }) })));
     }
     const parts = [...header];
-    if (page.team) parts.push(el('div', { class: 'grid-2' }, roundsSection(page), questionsSection(page)));
-    parts.push(monthsSection(page));
-    parts.push(el('div', { class: 'grid-2' }, baselineSection(page), commentsSection(page)));
-    parts.push(planSection(page), downloadsSection(page));
+    parts.push(el('div', { class: 'grid-2' }, trendSection(page), latestSection(page)));
+    if (page.team) parts.push(questionsSection(page));
+    parts.push(el('div', { class: 'grid-2' }, historySection(page), page.team ? commentsSection(page) : baselineSection(page)));
+    parts.push(el('div', { class: 'grid-2' }, planSection(page), page.team ? baselineSection(page) : downloadsSection(page)));
+    if (page.team) parts.push(downloadsSection(page));
     show(...parts);
   }
 
