@@ -27,11 +27,11 @@ from storage.answers import submit_answer
 from storage.baselines import Baselines
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.disclosure import Suppression
+from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.question_bank import default_bank
 from storage.rounds import Rounds
-from storage.hierarchy import Hierarchy
 from storage.summaries import Summaries, Summary
 from storage.tab import ResultsTab
 from tests.conftest import TEST_SECRET
