@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -14,6 +13,7 @@ from sqlalchemy.engine import make_url
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
+from storage.values import PUBLIC_HOST
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
@@ -22,9 +22,6 @@ MIN_SECRET_LENGTH = 32
 # "aaaa…" or "abababab…" is 32 characters long and guessable; a random value of 32 characters
 # from any usual alphabet has far more than ten distinct characters.
 MIN_SECRET_DISTINCT = 10
-PUBLIC_HOST = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
-)
 GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 

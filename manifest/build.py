@@ -4,7 +4,11 @@ The template holds everything that is the same for every installation; what diff
 (the bot's app id, the version, the organisation's own web pages) is filled in here, so one
 checked-in template serves every deployment.
 
-    python -m manifest.build --app-id GUID [--version 1.2.3] [--out manifest/build/trivselsbot.zip]
+    python -m manifest.build --app-id GUID --public-host trivsel.kommune.dk [--version 1.2.3]
+        [--out manifest/build/trivselsbot.zip]
+
+The public host is where Teams reaches the bot: the Resultater tab's page, the domain Teams lets it
+load from, and its single sign-on resource api://<host>/<app id> (bot/tab/sso.py checks the same).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from storage.values import PUBLIC_HOST
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = MANIFEST_DIR / "manifest.template.json"
@@ -65,6 +71,22 @@ def check_version(version: str) -> str:
     return version
 
 
+def check_public_host(host: str | None) -> str:
+    """Return the host if it is a bare host name: Teams loads the tab from https://<host>/tab."""
+    value = (host or "").strip().lower()
+    if not value:
+        raise PackageError(
+            "BOT_PUBLIC_HOST is not set: pass --public-host trivsel.kommune.dk (the host name "
+            "Teams reaches the bot by) or set BOT_PUBLIC_HOST"
+        )
+    if not PUBLIC_HOST.fullmatch(value):
+        raise PackageError(
+            f"public host {value!r} must be a bare host name such as trivsel.kommune.dk "
+            "(no https://, no path)"
+        )
+    return value
+
+
 def check_https(name: str, url: str) -> str:
     """Return the URL if it is https: Teams shows these links to users and requires https."""
     if not re.match(r"^https://[^\s/]+", url):
@@ -100,6 +122,7 @@ def render_manifest(
     app_id: str,
     version: str | None = None,
     *,
+    public_host: str,
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
     terms_url: str = DEFAULT_TERMS_URL,
@@ -107,6 +130,7 @@ def render_manifest(
     """The manifest for one installation; the app id is both the manifest id and the botId."""
     values = {
         "appId": check_app_id(app_id),
+        "publicHost": check_public_host(public_host),
         "version": check_version(version or default_version()),
         "websiteUrl": check_https("website URL", website_url),
         "privacyUrl": check_https("privacy URL", privacy_url),
@@ -129,6 +153,7 @@ def build_package(
     app_id: str,
     out_path: Path | str = DEFAULT_OUT,
     *,
+    public_host: str,
     version: str | None = None,
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
@@ -138,6 +163,7 @@ def build_package(
     manifest = render_manifest(
         app_id,
         version,
+        public_host=public_host,
         website_url=website_url,
         privacy_url=privacy_url,
         terms_url=terms_url,
@@ -169,6 +195,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--app-id", help="the bot's Microsoft app id (GUID); default: env MicrosoftAppId"
     )
+    parser.add_argument(
+        "--public-host",
+        default=os.environ.get("BOT_PUBLIC_HOST") or "",
+        help="the host name Teams reaches the bot by (env BOT_PUBLIC_HOST)",
+    )
     parser.add_argument("--version", help="app version MAJOR.MINOR.PATCH; default: the project's")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="zip to write")
     parser.add_argument(
@@ -197,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         out = build_package(
             app_id or "",
             args.out,
+            public_host=args.public_host,
             version=args.version,
             website_url=args.website_url,
             privacy_url=args.privacy_url,
