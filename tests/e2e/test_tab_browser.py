@@ -121,6 +121,7 @@ def test_hr_sees_the_heatmap_and_drills_in_by_keyboard(
             {"action": "open", "token": hr, "theme": "dark", "hash": f"#/heatmap?unit={care}"},
             {"action": "wait", "selector": "table.heatmap"},
             {"action": "axe"},
+            {"action": "screenshot", "path": str(out / "tab-heatmap-dark.png")},
         ],
     )
     assert results[4]["hash"] == f"#/heatmap?unit={care}&period=2026-10"
