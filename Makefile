@@ -51,7 +51,7 @@ test: deps-python deps-node deps-system
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
-BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries
+BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries bench.tab_heatmap
 
 bench: deps-python deps-system
 	@set -e; for module in $(BENCHES); do echo "== $$module"; $(PY) -m $$module; echo; done

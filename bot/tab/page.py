@@ -72,6 +72,7 @@ def render_page(language: Language, theme: str, *, dev_mode: bool) -> web.Respon
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(t(language, "tab.title"))} · Trivselsbot</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/tab/static/app.css">
 <script type="application/json" id="tab-config">{_json_for_script(config)}</script>
 <script src="/tab/static/teams-js.min.js" defer></script>

@@ -173,9 +173,11 @@ def add_tab_routes(app: web.Application, settings: Settings) -> None:
         for admin in settings.hr_admins:
             found.setdefault(admin, None)
         people = []
-        for aad, name in sorted(found.items(), key=lambda p: ((p[1] or p[0]).casefold(), p[0])):
+        for aad, name in found.items():
             roles = await context.roles.roles_of(aad)
             people.append({"id": aad, "name": name or aad, "roles": sorted(r.value for r in roles)})
+        # HR and leaders first: they are whom the tab is for.
+        people.sort(key=lambda p: (p["roles"] == ["employee"], str(p["name"]).casefold(), p["id"]))
         return web.json_response({"people": people}, headers=NO_STORE)
 
     app.router.add_get("/tab", page)
