@@ -59,8 +59,8 @@ def tab_texts(language: Language) -> dict[str, str]:
 
 
 def _json_for_script(value: object) -> str:
-    """JSON that cannot end its <script> element early."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """JSON that cannot end (or otherwise bend) its <script> element: no `<` in it at all."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def render_page(language: Language, theme: str, *, dev_mode: bool) -> web.Response:
