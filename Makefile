@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-APT_PACKAGES := chromium postgresql
+APT_PACKAGES := chromium postgresql fonts-dejavu-core poppler-utils
 
 .PHONY: run test test-fast lint package bench clean deps-python deps-node deps-system
 
@@ -28,7 +28,8 @@ deps-python: $(VENV)/.installed
 deps-node: node_modules/.installed
 
 # Debian packages the tests need: Chromium for Playwright (end-to-end), PostgreSQL for the storage
-# tests on both backends. The suite starts its own throwaway server from
+# tests on both backends, DejaVu for the MED document's PDF (the font it embeds; the bot needs it
+# too), poppler-utils for the tests that read that PDF back (pdftotext, pdftoppm). The suite starts its own throwaway server from
 # /usr/lib/postgresql/<version>/bin (tests/support/postgres.py); the system cluster is not used.
 deps-system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -60,8 +61,7 @@ test-fast: deps-python
 	$(BIN)/pytest -q -m "not e2e"
 
 package: deps-python
-	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}" \
-	  --public-host "$${BOT_PUBLIC_HOST:?set BOT_PUBLIC_HOST to the host Teams reaches the bot by}"
+	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
 
 # Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
 

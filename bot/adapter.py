@@ -4,8 +4,10 @@ clients (bot/connector_client.py) for outgoing calls, and a polite turn error.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -14,6 +16,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import ActivityTypes
 from botframework.connector.auth import (
     AuthenticationConstants,
+    CertificateServiceClientCredentialsFactory,
     ClaimsIdentity,
     ManagedIdentityAppCredentials,
 )
@@ -56,8 +59,22 @@ def sdk_configuration(settings: Settings) -> SdkConfiguration:
 
 
 def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
-    """The SDK's own validation of incoming tokens (issuer, keys, endorsements, audience, serviceUrl)."""
-    return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+    """The SDK's own validation of incoming tokens (issuer, keys, endorsements, audience, serviceUrl).
+
+    With a certificate the SDK's credentials (for the calls it makes itself: rosters, members) are
+    its certificate credentials too; incoming validation does not depend on them."""
+    certificate = settings.client_certificate() if settings.app_id else None
+    if certificate is None:
+        return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+    factory = CertificateServiceClientCredentialsFactory(
+        certificate.thumbprint,
+        certificate.private_key_pem(),
+        settings.app_id,
+        settings.app_tenant_id if settings.app_type == "SingleTenant" else None,
+    )
+    return ConfigurationBotFrameworkAuthentication(
+        sdk_configuration(settings), credentials_factory=factory
+    )
 
 
 def create_connector_clients(
@@ -84,21 +101,23 @@ def create_connector_clients(
         return client
 
     clients = ConnectorClients(NoToken(), sdk_client, settings.send_timeout_seconds)
-    clients.tokens = _token_source(settings, clients)
+    clients.tokens = token_source(settings, clients.session)
     return clients
 
 
-def _token_source(settings: Settings, clients: ConnectorClients) -> TokenSource:
+def token_source(settings: Settings, session: Callable[[], aiohttp.ClientSession]) -> TokenSource:
+    """The bot's own outbound token as the settings say to get it (the app and `doctor` alike)."""
     if not settings.app_id:
         return NoToken()
     if settings.app_type == "UserAssignedMSI":
         return SdkCredentialTokens(ManagedIdentityAppCredentials(settings.app_id, CHANNEL_SCOPE))
     return ClientCredentialTokens(
-        clients.session,
+        session,
         settings.app_id,
         settings.app_password.get_secret_value(),
         settings.app_tenant_id if settings.app_type == "SingleTenant" else None,
         authority=settings.login_authority,
+        certificate=settings.client_certificate(),
     )
 
 

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,11 +24,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.admin_rate_limit import AdminRateLimit, forwarded_client, parse_networks
+from bot.documents.export import CONTENT_TYPES, DocumentExporter, attachment_header
 from bot.request_body import MAX_BODY_BYTES, BodyTooLarge, parse_json, read_body
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
+from storage.period_versions import PERIOD_PATTERN
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import (
     ID_PATTERN,
@@ -59,6 +62,8 @@ from storage.values import UnitInfo
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+DOCUMENT_FORMATS = ("pdf", "docx")
+DOCUMENT_LANGUAGES = ("da", "en")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class AdminContext:
     directory: Directory
     now: Callable[[], datetime]
     wake: Callable[[], None]  # something was queued: the outbox worker looks now
+    documents: DocumentExporter  # any unit's MED document (bot/documents/export.py)
 
 
 ADMIN = web.AppKey("admin", AdminContext)
@@ -249,6 +255,35 @@ async def cancel_publication(request: web.Request) -> web.Response:
     return _json(await publisher.cancel(request.match_info["publication_id"]))
 
 
+async def unit_document(request: web.Request) -> web.Response:
+    """GET /admin/units/{unit_id}/document?period=&format=&language=: the MED document."""
+    period = request.query.get("period")
+    if period is None:
+        raise _one_issue("period", "missing", "the month, as YYYY-MM (e.g. 2026-11)")
+    if not re.fullmatch(PERIOD_PATTERN, period):
+        raise _one_issue("period", "invalid", "a month as YYYY-MM (e.g. 2026-11)")
+    file_format = request.query.get("format", "pdf")
+    language = request.query.get("language", "da")
+    for name, value, allowed in (
+        ("format", file_format, DOCUMENT_FORMATS),
+        ("language", language, DOCUMENT_LANGUAGES),
+    ):
+        if value not in allowed:
+            raise _one_issue(name, "invalid_choice", f"must be one of {', '.join(allowed)}")
+    made = await _context(request).documents.for_hr(
+        request.match_info["unit_id"],
+        period,
+        file_format,  # type: ignore[arg-type]
+        language,  # type: ignore[arg-type]
+        door="admin_api",
+    )
+    return web.Response(
+        body=made.data,
+        content_type=made.content_type,
+        headers={"Content-Disposition": attachment_header(made.name), "Cache-Control": "no-store"},
+    )
+
+
 # --- the route table -----------------------------------------------------------------------------
 
 
@@ -259,6 +294,8 @@ class Query:
     name: str
     description: str
     choices: tuple[str, ...] = ()
+    required: bool = False
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +312,7 @@ class Route:
     query: tuple[Query, ...] = ()
     response_media: str = "application/json"
     yaml_body: type[BaseModel] | None = None  # also takes this as YAML (the export format)
+    files: tuple[str, ...] = ()  # answers with a file of one of these media types
 
 
 class PromptList(BaseModel):
@@ -387,6 +425,18 @@ ROUTES: tuple[Route, ...] = (
         response=UnitList,
     ),
     Route(
+        "GET",
+        "/admin/units/{unit_id}/document",
+        unit_document,
+        "The unit's MED document for a month (released results only): DOCX or PDF",
+        query=(
+            Query("period", "the month, YYYY-MM", required=True, pattern=PERIOD_PATTERN),
+            Query("format", "pdf (the default) or docx", DOCUMENT_FORMATS),
+            Query("language", "da (the default) or en", DOCUMENT_LANGUAGES),
+        ),
+        files=tuple(CONTENT_TYPES.values()),
+    ),
+    Route(
         "POST",
         "/admin/publications",
         publish,
@@ -415,6 +465,7 @@ ROUTES: tuple[Route, ...] = (
 NOT_FOUND: dict[type[DomainError], str] = {
     PromptNotFound: "no such prompt",
     PublicationNotFound: "no such publication",
+    UnitNotFound: "no such unit",
 }
 
 
@@ -474,10 +525,25 @@ async def _refused_token(
     return web.json_response({"error": error}, status=401, headers={"WWW-Authenticate": challenge})
 
 
-def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
+def _accepted(settings: Settings) -> tuple[str, str]:
+    """The token and, while clients move to it, the previous one (rotation, replica by replica)."""
+    return settings.admin_token.get_secret_value(), settings.admin_token_previous.get_secret_value()
+
+
+def _any_matches(given: str, tokens: tuple[str, str]) -> bool:
+    """Both compared every time, so the time taken does not tell which one matched."""
+    current, previous = tokens
+    first = token_matches(given, current)
+    second = token_matches(given, previous or current)
+    return first or (bool(previous) and second)
+
+
+def _guarded(route: Route, tokens: tuple[str, str], trusted: Networks) -> Handler:
     """Disabled → 404; the address over its own rate limit → 429 (before the token is looked at);
     no or wrong bearer token → 401 (slowed while failures everywhere are many); typed errors →
     their JSON status."""
+
+    token = tokens[0]
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not token:
@@ -492,7 +558,7 @@ def _guarded(route: Route, token: str, trusted: Networks) -> Handler:
             response = await _refused_token(
                 limit, client, "missing bearer token", 'Bearer realm="trivselsbot-admin"'
             )
-        elif not token_matches(given.strip(), token):
+        elif not _any_matches(given.strip(), tokens):
             response = await _refused_token(
                 limit, client, "invalid token", 'Bearer error="invalid_token"'
             )
@@ -531,7 +597,9 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         settings.admin_rate_per_minute, settings.admin_failed_auth_per_minute
     )
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _guarded(route, token, trusted))
+        app.router.add_route(
+            route.method, route.path, _guarded(route, _accepted(settings), trusted)
+        )
     document = openapi_document(ROUTES, ErrorBody, RateLimited)
 
     async def openapi(request: web.Request) -> web.Response:
@@ -547,3 +615,11 @@ def add_admin_routes(app: web.Application, settings: Settings) -> None:
         return web.json_response(document)
 
     app.router.add_get("/admin/openapi.json", openapi)
+
+
+def add_guarded_get(app: web.Application, settings: Settings, path: str, handler: Handler) -> None:
+    """A GET outside the API's document behind the same token and budgets (/metrics in admin
+    mode): one guard, however many doors."""
+    route = Route("GET", path, handler, path)
+    trusted = parse_networks(settings.admin_trusted_proxies)
+    app.router.add_get(path, _guarded(route, _accepted(settings), trusted))

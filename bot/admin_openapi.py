@@ -38,6 +38,11 @@ def _content(kind: type[BaseModel] | str, media: str = "application/json") -> di
     return {media: {"schema": {"$ref": REF.format(model=kind.__name__)}}}
 
 
+def _files(media_types: Sequence[str]) -> dict[str, Any]:
+    """A file download: the bytes of one of these types (with Content-Disposition)."""
+    return {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
+
+
 def openapi_document(
     routes: Sequence[Route], error_model: type[BaseModel], rate_limited: type[BaseModel]
 ) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def openapi_document(
                         if route.response
                         else {}
                     ),
+                    **({"content": _files(route.files)} if route.files else {}),
                 },
                 **error,
                 **(body_errors if route.request is not None else {}),
@@ -93,11 +99,12 @@ def openapi_document(
             {
                 "name": query.name,
                 "in": "query",
-                "required": False,
+                "required": query.required,
                 "description": query.description,
                 "schema": {
                     "type": "string",
                     **({"enum": list(query.choices)} if query.choices else {}),
+                    **({"pattern": query.pattern} if query.pattern else {}),
                 },
             }
             for query in route.query
@@ -116,7 +123,7 @@ def openapi_document(
             "title": "Trivselsbot admin API",
             "version": "1",
             "description": (
-                "HR's API for the prompt library and publishing. Every call needs "
+                "HR's API for the prompt library, publishing and the MED document. Every call needs "
                 "`Authorization: Bearer <BOT_ADMIN_TOKEN>`. Texts are Danish first, English too."
             ),
         },

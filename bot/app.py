@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
-from bot.admin_api import ADMIN, AdminContext, add_admin_routes
+from bot.admin_api import ADMIN, AdminContext, add_admin_routes, add_guarded_get
 from bot.delivery_status import DeliveryStatusReporter
+from bot.documents.download import DOWNLOADS, Downloads, add_download_routes
+from bot.documents.export import DocumentExporter
 from bot.messages_endpoint import messages_handler
+from bot.operations.metrics import (
+    METRICS_CONTENT_TYPE,
+    METRICS_PATH,
+    Metrics,
+    SchedulerFigures,
+    WorkerFigures,
+    render_metrics,
+)
 from bot.outbox_worker import OutboxWorker, WorkerConfig
 from bot.periodic import run_every
 from bot.proactive import ProactiveSender
@@ -40,9 +51,15 @@ from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
 from storage.baselines import Baselines
 from storage.closing_note import ClosingNotes
-from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.db import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    is_database_unavailable,
+)
 from storage.delivery import Deliveries
 from storage.directory import Directory
+from storage.download_links import DownloadLinks
 from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import utcnow
@@ -54,6 +71,7 @@ from storage.roles import Roles
 from storage.rounds import Rounds
 from storage.schedules import Schedules
 from storage.send_control import SendControl
+from storage.service_gauges import read_gauges
 from storage.summaries import Summaries
 from storage.tab import ResultsTab
 
@@ -70,9 +88,35 @@ class Runtime:
     worker: OutboxWorker
     scheduler: Scheduler
     messages: Callable[[web.Request], object]
+    factory: SessionFactory
+    background_workers: bool = True
+
+    def worker_figures(self) -> WorkerFigures | None:
+        """The outbox worker's counts, when this process runs it."""
+        if not self.background_workers:
+            return None
+        return worker_figures(self.worker)
+
+    def scheduler_figures(self) -> SchedulerFigures | None:
+        if not self.background_workers:
+            return None
+        last = self.scheduler.last_pass_at
+        return SchedulerFigures(None if last is None else time.monotonic() - last)
+
+
+def worker_figures(worker: OutboxWorker) -> WorkerFigures:
+    counts = worker.stats.counts
+    return WorkerFigures(
+        sends=dict(counts),
+        pauses=counts.get("pauses", 0),
+        paused_seconds=worker.pause_remaining(),
+        holds_lease=worker.holds_lease(),
+        database_errors=counts.get("database_errors", 0),
+    )
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+METRICS = web.AppKey("metrics", Metrics)
 SETTINGS = web.AppKey("settings", Settings)
 
 
@@ -80,7 +124,7 @@ def build_services(
     settings: Settings, factory: SessionFactory, now: Callable[[], datetime] = utcnow
 ) -> Services:
     bank = default_bank()
-    secret = settings.anonymity_secret.get_secret_value()
+    secret = settings.anonymity_secrets
     writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
     return Services(
         directory=Directory(factory),
@@ -108,6 +152,9 @@ def build_services(
         pulse_open_days=settings.pulse_open_days,
         pulse_reminder_hours=settings.pulse_reminder_hours,
         now=now,
+        download_links=DownloadLinks(
+            factory, secret, settings.public_base_url, settings.document_link_lifetime, now
+        ),
     )
 
 
@@ -160,7 +207,10 @@ async def stop_worker(worker: OutboxWorker, task: asyncio.Task[None], grace: flo
 
 
 def start_retention(
-    settings: Settings, factory: SessionFactory, now: Callable[[], datetime]
+    settings: Settings,
+    factory: SessionFactory,
+    now: Callable[[], datetime],
+    on_database_error: Callable[[str], None] | None = None,
 ) -> asyncio.Task[None]:
     """The retention job (storage/retention.py) on every replica: its deletes are idempotent."""
     policy = settings.retention_policy
@@ -176,11 +226,16 @@ def start_retention(
             log.warning("retention.periods_waiting", extra={"periods": report.skipped_periods})
 
     return asyncio.create_task(
-        run_every(settings.retention_interval_seconds, tick, "retention"), name="retention"
+        run_every(settings.retention_interval_seconds, tick, "retention", on_database_error),
+        name="retention",
     )
 
 
-def start_settling(settings: Settings, summaries: Summaries) -> asyncio.Task[None]:
+def start_settling(
+    settings: Settings,
+    summaries: Summaries,
+    on_database_error: Callable[[str], None] | None = None,
+) -> asyncio.Task[None]:
     """Decide each month's release as the month ends and keep it (storage/summaries.py), so
     summary cards read one kept row; every replica may run it, the decision is written once."""
 
@@ -188,7 +243,8 @@ def start_settling(settings: Settings, summaries: Summaries) -> asyncio.Task[Non
         await summaries.settle_recent()
 
     return asyncio.create_task(
-        run_every(settings.scheduler_interval_seconds, tick, "settle"), name="settle"
+        run_every(settings.scheduler_interval_seconds, tick, "settle", on_database_error),
+        name="settle",
     )
 
 
@@ -196,15 +252,29 @@ def _is_admin_path(path: str) -> bool:
     return path == "/admin" or path.startswith("/admin/")
 
 
-def admin_port_middleware(admin_port: int) -> Any:
-    """With BOT_ADMIN_PORT, /admin/ answers only on that socket and everything else only on the
-    other (/healthz on both): the internet may reach /api/messages without reaching HR's API."""
+def socket_middleware(settings: Settings) -> Any:
+    """Each socket serves its own doors (/healthz on all): with BOT_ADMIN_PORT, /admin/ (and
+    /metrics in admin mode) answers only there and /api/messages only elsewhere; with
+    BOT_METRICS=port, the metrics socket serves /metrics alone and no other socket serves it.
+    The internet may reach /api/messages without reaching HR's API or the figures."""
+    admin_port, metrics_port = settings.admin_port, settings.metrics_port
+    metrics_on_admin = settings.metrics == "admin"
+
+    def allowed(path: str, port: int | None) -> bool:
+        if path == "/healthz":
+            return True
+        if metrics_port is not None and port == metrics_port:
+            return path == METRICS_PATH
+        if path == METRICS_PATH:
+            return metrics_on_admin and (admin_port is None or port == admin_port)
+        if admin_port is not None:
+            return _is_admin_path(path) == (port == admin_port)
+        return True
 
     @web.middleware
     async def separate(request: web.Request, handler: Any) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
-        on_admin_port = bool(sockname) and sockname[1] == admin_port
-        if request.path != "/healthz" and _is_admin_path(request.path) != on_admin_port:
+        if not allowed(request.path, sockname[1] if sockname else None):
             return web.json_response({"error": "not found"}, status=404)
         return await handler(request)  # type: ignore[no-any-return]
 
@@ -212,11 +282,13 @@ def admin_port_middleware(admin_port: int) -> Any:
 
 
 def listening_sockets(settings: Settings) -> list[socket.socket]:
-    """The bot's socket, and the admin API's own when BOT_ADMIN_PORT is set (BOT_ADMIN_HOST, or
-    BOT_HOST when that is empty)."""
+    """The bot's socket, the admin API's own when BOT_ADMIN_PORT is set (BOT_ADMIN_HOST, or
+    BOT_HOST when that is empty), and the metrics socket with BOT_METRICS=port."""
     places = [(settings.host, settings.port)]
     if settings.admin_port:
         places.append((settings.admin_host or settings.host, settings.admin_port))
+    if settings.metrics == "port" and settings.metrics_port:
+        places.append((settings.metrics_host or settings.host, settings.metrics_port))
     sockets = []
     for host, port in places:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -224,11 +296,42 @@ def listening_sockets(settings: Settings) -> list[socket.socket]:
     return sockets
 
 
+def add_metrics_route(
+    app: web.Application, settings: Settings, now: Callable[[], datetime]
+) -> None:
+    """/metrics as BOT_METRICS says: off (no route), alone on its port, or behind the admin token."""
+    if settings.metrics == "off":
+        return
+
+    async def page(request: web.Request) -> web.Response:
+        runtime = request.app[RUNTIME]
+        metrics = request.app[METRICS]
+        try:
+            gauges = await asyncio.wait_for(read_gauges(runtime.factory, now()), 5.0)
+        except Exception as error:  # the page still shows what this process knows
+            gauges = None
+            if is_database_unavailable(error) or isinstance(error, TimeoutError):
+                metrics.database_error("metrics")
+            else:
+                log.exception("metrics.gauges_failed")
+        text = render_metrics(
+            metrics, gauges, runtime.worker_figures(), runtime.scheduler_figures()
+        )
+        return web.Response(body=text.encode(), headers={"Content-Type": METRICS_CONTENT_TYPE})
+
+    if settings.metrics == "admin":
+        add_guarded_get(app, settings, METRICS_PATH, page)
+    else:
+        app.router.add_get(METRICS_PATH, page)
+
+
 def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.Application:
     """Engines, services and workers live in cleanup_ctx: created on start, stopped on shutdown."""
-    middlewares = [admin_port_middleware(settings.admin_port)] if settings.admin_port else []
+    separate = settings.admin_port or settings.metrics == "port"
+    middlewares = [socket_middleware(settings)] if separate else []
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app[SETTINGS] = settings
+    app[METRICS] = metrics = Metrics()
     adapter = create_adapter(settings)
 
     async def runtime(app: web.Application) -> AsyncIterator[None]:
@@ -247,6 +350,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             settings.scheduler_interval_seconds,
             now,
             worker.wake,
+            on_database_error=metrics.database_error,
         )
         bot = TrivselsbotHandler(
             services, Router(), ConversationState(SqlStorage(factory)), on_queued=worker.wake
@@ -257,9 +361,15 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             outbox,
             worker,
             scheduler,
-            messages_handler(adapter, bot, settings.app_tenant_id),
+            messages_handler(adapter, bot, settings.app_tenant_id, metrics),
+            factory,
+            settings.background_workers,
         )
-        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake)
+        documents = DocumentExporter(
+            services.summaries, services.hierarchy, services.roles, services.bank, now
+        )
+        app[ADMIN] = AdminContext(services.prompts, services.directory, now, worker.wake, documents)
+        app[DOWNLOADS] = Downloads(services.download_links, documents)
         app[TAB] = TabContext(
             ResultsTab(
                 services.summaries,
@@ -279,8 +389,8 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
                 asyncio.create_task(worker.run(), name="outbox-worker"),
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
-            tasks.append(start_retention(settings, factory, now))
-            tasks.append(start_settling(settings, services.summaries))
+            tasks.append(start_retention(settings, factory, now, metrics.database_error))
+            tasks.append(start_settling(settings, services.summaries, metrics.database_error))
             tasks += start_prompt_tasks(
                 settings,
                 services.prompts,
@@ -288,6 +398,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
                 lambda round_id: render_channel_post(round_id, services),
                 now,
                 worker.wake,
+                metrics.database_error,
             )
         log.info(
             "startup",
@@ -329,6 +440,8 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    add_download_routes(app)
     add_admin_routes(app, settings)
+    add_metrics_route(app, settings, now)
     add_tab_routes(app, settings)
     return app

@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_privacy import add_commands as add_privacy_commands
 
     add_privacy_commands(sub, _settings_or_exit)
+    from bot.operations.cli import add_commands as add_operations_commands
+
+    add_operations_commands(sub, _settings_or_exit)
     return parser
 
 

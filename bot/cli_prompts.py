@@ -38,7 +38,7 @@ def _run(settings: Settings, work: Callable[[PromptServices], Awaitable[int]]) -
         rounds = Rounds(
             factory,
             default_bank(),
-            settings.anonymity_secret.get_secret_value(),
+            settings.anonymity_secrets,
             settings.quiet_hours,
         )
         services = build_prompt_services(settings, factory, rounds)

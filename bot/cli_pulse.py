@@ -27,7 +27,7 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
         rounds = Rounds(
             factory,
             default_bank(),
-            settings.anonymity_secret.get_secret_value(),
+            settings.anonymity_secrets,
             settings.quiet_hours,
         )
         try:

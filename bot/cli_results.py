@@ -2,6 +2,9 @@
 
 By default a `;`-separated CSV for Danish Excel (bot/results_export.py); `--format xlsx` for a
 workbook; `--dialect rfc4180` for scripts (comma-separated, the English column names it always had).
+
+`trivselsbot results document`: any unit's MED document for a month, as DOCX or PDF
+(bot/documents/export.py), the same file a leader downloads from the summary card.
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.cli_common import binder
+from bot.documents.export import DocumentExporter, DocumentFile
 from bot.results_export import COLUMNS, Dialect, Format, render, rfc4180
 from bot.settings import Settings
 from storage.db import create_engine, create_session_factory
+from storage.download_links import DocumentLanguage, FileFormat
+from storage.errors import DomainError, UnitNotFound
+from storage.hierarchy import AmbiguousUnit, Hierarchy
+from storage.med_document import InvalidPeriod
 from storage.migrate import upgrade
 from storage.models import Unit, utcnow
 from storage.question_bank import default_bank
 from storage.summaries import Summaries
 
-__all__ = ["COLUMNS", "export", "export_csv", "export_rows"]
+__all__ = ["COLUMNS", "document_file", "export", "export_csv", "export_rows"]
 
 
 async def export_rows(
@@ -94,6 +102,63 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def document_file(
+    settings: Settings,
+    unit: str,
+    period: str,
+    file_format: FileFormat,
+    language: DocumentLanguage,
+    now: Callable[[], datetime] = utcnow,
+) -> DocumentFile:
+    """Any unit's MED document (HR may see every unit); `unit` is an id, Teams team id or name."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        factory = create_session_factory(engine)
+        bank = default_bank()
+        summaries = Summaries(
+            factory,
+            bank,
+            settings.min_group_size,
+            now,
+            min_comment_group_size=settings.min_comment_group_size,
+        )
+        exporter = DocumentExporter(summaries, Hierarchy(factory), None, bank, now)
+        return await exporter.for_hr(unit, period, file_format, language, door="cli")
+    finally:
+        await engine.dispose()
+
+
+def cmd_document(settings: Settings, args: argparse.Namespace) -> int:
+    suffix = Path(args.out).suffix.lower().lstrip(".") if args.out else ""
+    file_format = args.format or (suffix if suffix in ("docx", "pdf") else "pdf")
+    language = args.language or settings.default_language
+    try:
+        made = asyncio.run(document_file(settings, args.unit, args.period, file_format, language))
+    except InvalidPeriod:
+        print(
+            f"--period {args.period!r} is not a month: write it as YYYY-MM, e.g. 2026-11",
+            file=sys.stderr,
+        )
+        return 2
+    except UnitNotFound:
+        print(
+            f"No unit {args.unit!r}: use its id, Teams team id or name (trivselsbot units list)",
+            file=sys.stderr,
+        )
+        return 1
+    except AmbiguousUnit as error:
+        print(f"{error}", file=sys.stderr)
+        return 1
+    except DomainError as error:
+        print(f"Refused: {error.code.replace('_', ' ')}", file=sys.stderr)
+        return 1
+    target = Path(args.out) if args.out else Path(made.name)
+    target.write_bytes(made.data)
+    print(f"Wrote the MED document for {args.unit} ({args.period}) to {target}", file=sys.stderr)
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
     results = sub.add_parser("results", help="released results for HR")
     actions = results.add_subparsers(dest="action", required=True)
@@ -115,3 +180,20 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
         "rfc4180: ',' and the English column names, for scripts",
     )
     export_parser.set_defaults(func=binder(settings_or_exit)(cmd_export))
+    document = actions.add_parser(
+        "document",
+        help="a unit's MED document for a month (released results, comments, dialogue "
+        "questions, handlingsplan), as DOCX or PDF",
+    )
+    document.add_argument("--unit", required=True, help="the unit's id, Teams team id or name")
+    document.add_argument("--period", required=True, help="the month, YYYY-MM (e.g. 2026-11)")
+    document.add_argument(
+        "--format", choices=["docx", "pdf"], help="docx or pdf; else from --out's suffix, else pdf"
+    )
+    document.add_argument(
+        "--language", choices=["da", "en"], help="da or en (default: BOT_DEFAULT_LANGUAGE)"
+    )
+    document.add_argument(
+        "--out", help="the file to write (default: the document's name in this folder)"
+    )
+    document.set_defaults(func=binder(settings_or_exit)(cmd_document))

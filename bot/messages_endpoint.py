@@ -9,10 +9,11 @@ turn (see adapter.on_turn_error) so they never reach the client as a stack trace
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import Bot
+from botbuilder.core import Bot, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from botbuilder.schema.teams import TeamsChannelData
@@ -20,7 +21,9 @@ from msrest.serialization import Model
 from yarl import URL
 
 from bot.activity_json import parse_activity
+from bot.operations.metrics import Metrics, turn_kind
 from bot.request_body import BodyTooLarge, parse_json, read_body, too_large_response
+from storage.db import is_database_unavailable
 from storage.values import MAX_TENANT_ID, MAX_USER_ID
 
 log = logging.getLogger(__name__)
@@ -193,17 +196,24 @@ def _refused_tenant(activity: Activity) -> web.Response:
     return web.Response(status=403)
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot, tenant_id: str = "") -> Any:
+def messages_handler(
+    adapter: CloudAdapter, bot: Bot, tenant_id: str = "", metrics: Metrics | None = None
+) -> Any:
     """Build the aiohttp handler for /api/messages around one adapter and one bot.
 
     `tenant_id` (MicrosoftAppTenantId): when set, activities from any other tenant are refused
-    after authentication and before any turn, so no handler runs and nothing is written."""
+    after authentication and before any turn, so no handler runs and nothing is written.
+    `metrics`: every request counted by kind and outcome, turns timed (bot/operations/metrics.py);
+    a counter bump and a clock read per turn, nothing else."""
+    counts = metrics or Metrics()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         parsed = await _read_activity(request)
         if isinstance(parsed, web.Response):
+            counts.turn("other", "bad_request")
             return parsed
         activity = parsed
+        kind = turn_kind(activity.type, activity.value is not None)
         auth_header = request.headers.get("Authorization", "")
         try:
             auth_result = await adapter.bot_framework_authentication.authenticate_request(
@@ -211,14 +221,31 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, tenant_id: str = "") -> An
             )
         except Exception as error:  # PermissionError, jwt errors, KeyError from key lookup, …
             log.warning("auth.rejected", extra={"reason": type(error).__name__})
+            counts.turn(kind, "unauthorized")
             return web.json_response({"error": "unauthorized"}, status=401)
         if foreign_tenant(activity, tenant_id):
+            counts.turn(kind, "foreign_tenant")
             return _refused_tenant(activity)
+        started = time.perf_counter()
+        outcome = "ok"
+
+        async def turn(context: TurnContext) -> None:
+            nonlocal outcome
+            try:
+                await bot.on_turn(context)
+            except Exception as error:  # the adapter's on_turn_error answers it; we only count
+                outcome = "database_unavailable" if is_database_unavailable(error) else "error"
+                raise
+
         try:
-            invoke_response = await adapter.process_activity(auth_result, activity, bot.on_turn)
+            invoke_response = await adapter.process_activity(auth_result, activity, turn)
         except Exception:
             log.exception("messages.failed", extra={"activity_type": activity.type})
+            counts.turn(kind, "error", time.perf_counter() - started)
             return web.json_response({"error": "internal error"}, status=500)
+        counts.turn(kind, outcome, time.perf_counter() - started)
+        if outcome == "database_unavailable":
+            counts.database_error("turn")
         if invoke_response:
             return web.json_response(
                 _invoke_body(invoke_response.body), status=invoke_response.status

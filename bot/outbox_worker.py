@@ -40,6 +40,7 @@ from bot.connector_client import ConnectorTransportError
 from bot.prepared_send import PreparedActivity
 from bot.proactive import ProactiveSender
 from bot.rate_limit import Pacer
+from storage.db import is_database_unavailable
 from storage.directory import Directory
 from storage.models import utcnow
 from storage.outbox import Outbox, OutboxJob
@@ -232,6 +233,8 @@ class OutboxWorker:
                     self._wake.set()
             except Exception as error:
                 log.error("outbox.lease_failed", extra={"error": type(error).__name__})
+                if is_database_unavailable(error):
+                    self.stats.add("database_errors")
             leader = self._lease_deadline > 0
             await asyncio.sleep(lease_seconds / 6 if leader else max(0.2, lease_seconds / 3))
 
@@ -465,6 +468,8 @@ class OutboxWorker:
             except Exception as error:
                 # The request is done; losing its outcome would send it again after a takeover.
                 log.warning("outbox.settle_retry", extra={"error": type(error).__name__})
+                if is_database_unavailable(error):
+                    self.stats.add("database_errors")
                 if wait is None:
                     raise
                 await asyncio.sleep(wait)

@@ -12,15 +12,21 @@ log = logging.getLogger(__name__)
 
 
 async def run_every(
-    interval_seconds: float, tick: Callable[[], Awaitable[None]], name: str
+    interval_seconds: float,
+    tick: Callable[[], Awaitable[None]],
+    name: str,
+    on_database_error: Callable[[str], None] | None = None,
 ) -> None:
-    """Call `tick` every `interval_seconds` until cancelled, logging (never raising) its failures."""
+    """Call `tick` every `interval_seconds` until cancelled, logging (never raising) its failures;
+    `on_database_error(name)` counts the passes lost to a database outage (/metrics)."""
     while True:
         try:
             await tick()
         except Exception as error:
             if is_database_unavailable(error):  # an outage: one line per tick, not a traceback
                 log.warning(f"{name}.database_unavailable", extra={"error": type(error).__name__})
+                if on_database_error is not None:
+                    on_database_error(name)
             else:
                 log.exception(f"{name}.tick_failed")
         await asyncio.sleep(interval_seconds)

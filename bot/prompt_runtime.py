@@ -39,7 +39,7 @@ def build_prompt_services(
     now: Callable[[], datetime] = utcnow,
     writer: AnswerWriter | None = None,
 ) -> PromptServices:
-    secret = settings.anonymity_secret.get_secret_value()
+    secret = settings.anonymity_secrets
     return PromptServices(
         library=PromptLibrary(factory),
         publisher=Publisher(factory, rounds, secret, settings.pulse_reminder_hours),
@@ -139,14 +139,16 @@ class PublicationClock:
         interval_seconds: float,
         now: Callable[[], datetime],
         on_queued: Callable[[], None],
+        on_database_error: Callable[[str], None] | None = None,
     ) -> None:
         self._publisher = publisher
         self._interval = interval_seconds
         self._now = now
         self._on_queued = on_queued
+        self._on_database_error = on_database_error
 
     async def run(self) -> None:
-        await run_every(self._interval, self.tick, "publications")
+        await run_every(self._interval, self.tick, "publications", self._on_database_error)
 
     async def tick(self) -> None:
         """One pass; idempotent (a publication's slot is advanced in the transaction that uses it)."""
@@ -172,6 +174,7 @@ def start_prompt_tasks(
     render: Callable[[str], Awaitable[Activity | None]],
     now: Callable[[], datetime],
     wake_outbox: Callable[[], None],
+    on_database_error: Callable[[str], None] | None = None,
 ) -> list[asyncio.Task[None]]:
     """The channel poster and the publication clock, as the app's background tasks."""
     poster = ChannelPoster(
@@ -187,7 +190,9 @@ def start_prompt_tasks(
         wake_outbox()
         poster.wake()
 
-    clock = PublicationClock(prompts.publisher, settings.scheduler_interval_seconds, now, queued)
+    clock = PublicationClock(
+        prompts.publisher, settings.scheduler_interval_seconds, now, queued, on_database_error
+    )
     return [
         asyncio.create_task(poster.run(), name="channel-poster"),
         asyncio.create_task(clock.run(), name="publication-clock"),

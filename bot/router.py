@@ -8,6 +8,7 @@ from typing import Any
 
 from dialogs.action_plan_flow import add_planned_action, update_planned_action
 from dialogs.cards.action_plan import PLAN_ADD_ACTION, PLAN_UPDATE_ACTION
+from dialogs.cards.document import DOCUMENT_ACTION
 from dialogs.cards.prompts import (
     CREATE_ACTION,
     FORM_ACTION,
@@ -22,6 +23,7 @@ from dialogs.cards.pulse import ANSWER_ACTION
 from dialogs.cards.summary import RECORD_ACTION, SHOW_ACTION
 from dialogs.cards.unit import PICK_ACTION, SAVE_ACTION
 from dialogs.commands import Command, parse_command
+from dialogs.document_flow import send_document_links
 from dialogs.help_flow import show_help, show_help_not_understood
 from dialogs.i18n import t
 from dialogs.my_data_flow import show_my_data
@@ -88,6 +90,7 @@ class Router:
             RECORD_ACTION: record_action,  # cards sent before the plan had more fields
             PLAN_ADD_ACTION: add_planned_action,
             PLAN_UPDATE_ACTION: update_planned_action,
+            DOCUMENT_ACTION: send_document_links,
             "summary": show_summary,
         }
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.client_certificate import CertificateError, ClientCertificate, certificate_from
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
-from storage.values import PUBLIC_HOST
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
+MESSAGING_PATH = "/api/messages"
 # Only ever used with BOT_DEV_MODE=true; start-up refuses it otherwise.
 DEV_ONLY_SECRET = "dev-only-secret-never-use-in-production-0123456789"
 MIN_SECRET_LENGTH = 32
@@ -40,6 +43,13 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL", repr=False)
     app_id: str = Field("", validation_alias="MicrosoftAppId")
     app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
+    # A certificate instead of the client secret (bot/client_certificate.py): a PEM or PFX file,
+    # or the same in the environment (PEM text, or base64 of a PFX as Key Vault gives it).
+    app_certificate_path: str = Field("", validation_alias="BOT_APP_CERTIFICATE_PATH")
+    app_certificate: SecretStr = Field(SecretStr(""), validation_alias="BOT_APP_CERTIFICATE")
+    app_certificate_password: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_APP_CERTIFICATE_PASSWORD"
+    )
     app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
         "SingleTenant", validation_alias="MicrosoftAppType"
     )
@@ -48,7 +58,17 @@ class Settings(BaseSettings):
     login_authority: str = Field(
         "https://login.microsoftonline.com/", validation_alias="BOT_LOGIN_AUTHORITY"
     )
+    # The https address Teams and people's browsers reach this bot at, e.g.
+    # https://trivsel.kommune.dk: the Azure Bot's messaging endpoint is it + /api/messages, `make
+    # package` names its host in the manifest, and the MED document's download links point here.
+    # Empty: dev mode links to http://BOT_HOST:BOT_PORT; elsewhere the document button says to ask HR.
+    public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
+    # Rotation (storage/anonymity_secrets.py): the secret before BOT_ANONYMITY_SECRET, still
+    # accepted for the rounds started under it until they close (`doctor` says when it can go).
+    anonymity_secret_previous: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET_PREVIOUS"
+    )
     min_group_size: int = Field(5, validation_alias="BOT_MIN_GROUP_SIZE")
     # Comments and reflection texts are shown only from this many answers (storage/comments.py).
     min_comment_group_size: int = Field(
@@ -59,9 +79,6 @@ class Settings(BaseSettings):
     hr_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BOT_HR_ADMINS"
     )
-    # The host name Teams reaches the bot by (trivsel.kommune.dk): the Resultater tab is served
-    # at https://<host>/tab and its single sign-on audience is api://<host>/<app id> (bot/tab/).
-    public_host: str = Field("", validation_alias="BOT_PUBLIC_HOST")
     host: str = Field("127.0.0.1", validation_alias="BOT_HOST")
     port: int = Field(3978, ge=1, le=65535, validation_alias="BOT_PORT")
     # The admin API on its own address (e.g. an internal interface the internet does not reach);
@@ -73,6 +90,7 @@ class Settings(BaseSettings):
     admin_trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="BOT_ADMIN_TRUSTED_PROXIES"
     )
+    document_link_minutes: int = Field(5, ge=1, le=30, validation_alias="BOT_DOCUMENT_LINK_MINUTES")
     default_language: Literal["da", "en"] = Field("da", validation_alias="BOT_DEFAULT_LANGUAGE")
     pulse_open_days: int = Field(5, ge=1, le=30, validation_alias="BOT_PULSE_OPEN_DAYS")
     pulse_reminder_hours: int = Field(
@@ -82,8 +100,18 @@ class Settings(BaseSettings):
     # Quiet hours (storage/quiet_hours.py): pushes, reminders and closing notes land only on
     # working days within these Copenhagen hours, HH:MM-HH:MM; "always" turns them off (the demo).
     working_hours: str = Field("08:00-16:00", validation_alias="BOT_WORKING_HOURS")
+    # /metrics in Prometheus' format (bot/operations/metrics.py): "off"; "port" serves it alone on
+    # BOT_METRICS_HOST:BOT_METRICS_PORT (an internal address), without a token; "admin" serves it
+    # next to /admin/ behind BOT_ADMIN_TOKEN.
+    metrics: Literal["off", "port", "admin"] = Field("off", validation_alias="BOT_METRICS")
+    metrics_host: str = Field("", validation_alias="BOT_METRICS_HOST")
+    metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="BOT_METRICS_PORT")
     # Bearer token for /admin/ (HR's API); empty: the admin API is off and answers 404.
     admin_token: SecretStr = Field(SecretStr(""), validation_alias="BOT_ADMIN_TOKEN")
+    # Accepted too while clients move to BOT_ADMIN_TOKEN (rotation one replica at a time).
+    admin_token_previous: SecretStr = Field(
+        SecretStr(""), validation_alias="BOT_ADMIN_TOKEN_PREVIOUS"
+    )
     # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
     # counts as 10 calls. Failed token attempts from all addresses together beyond this many a
     # minute are answered slowly (a right token is never held back by them).
@@ -136,17 +164,12 @@ class Settings(BaseSettings):
         "INFO", validation_alias="BOT_LOG_LEVEL"
     )
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "admin_token_previous")
     @classmethod
     def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
-        token = value.get_secret_value()
-        if token and (len(token) < 32 or token != token.strip()):
-            raise ValueError("must be at least 32 characters without surrounding spaces, or empty")
-        if token and len(set(token)) < MIN_SECRET_DISTINCT:
-            raise ValueError(
-                f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
-                f"set a random value (e.g. `{GENERATE_SECRET}`)"
-            )
+        problem = admin_token_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("min_group_size")
@@ -183,16 +206,6 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("public_host")
-    @classmethod
-    def _bare_host_name(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value and not PUBLIC_HOST.fullmatch(value):
-            raise ValueError(
-                "must be a bare host name such as trivsel.kommune.dk (no https://, no path)"
-            )
-        return value
-
     @field_validator("login_authority")
     @classmethod
     def _authority_over_https(cls, value: str) -> str:
@@ -200,6 +213,14 @@ class Settings(BaseSettings):
         if not (value.startswith("https://") or local):
             raise ValueError("must be an https:// URL (http only for 127.0.0.1 or localhost)")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_over_https(cls, value: str) -> str:
+        value = value.strip()
+        if value and public_url_problem(value):
+            raise ValueError(public_url_problem(value))
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -228,12 +249,18 @@ class Settings(BaseSettings):
         by, or configured for, real people."""
         if not self.dev_mode:
             return self
-        if self.app_id or self.app_password.get_secret_value():
+        if self.app_id or self.app_password.get_secret_value() or self.has_certificate:
             raise ValueError(
-                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword: dev mode is "
-                "for the local Playground only; unset BOT_DEV_MODE to run the real bot"
+                "BOT_DEV_MODE=true together with MicrosoftAppId/MicrosoftAppPassword (or a "
+                "certificate): dev mode is for the local Playground only; unset BOT_DEV_MODE to "
+                "run the real bot"
             )
-        for name, host in (("BOT_HOST", self.host), ("BOT_ADMIN_HOST", self.admin_host)):
+        hosts = (
+            ("BOT_HOST", self.host),
+            ("BOT_ADMIN_HOST", self.admin_host),
+            ("BOT_METRICS_HOST", self.metrics_host),
+        )
+        for name, host in hosts:
             if host and not is_loopback(host):
                 raise ValueError(
                     f"BOT_DEV_MODE=true with {name}={host}: dev mode accepts unauthenticated "
@@ -251,10 +278,34 @@ class Settings(BaseSettings):
                     "for local development without authentication"
                 )
         else:
-            if self.app_type != "UserAssignedMSI" and not self.app_password.get_secret_value():
+            password = bool(self.app_password.get_secret_value())
+            if self.app_type == "UserAssignedMSI" and self.has_certificate:
                 raise ValueError(
-                    f"MicrosoftAppPassword is required when MicrosoftAppType={self.app_type}"
+                    "a certificate (BOT_APP_CERTIFICATE_PATH / BOT_APP_CERTIFICATE) is not used "
+                    "with MicrosoftAppType=UserAssignedMSI: unset it"
                 )
+            if self.app_type != "UserAssignedMSI" and not (password or self.has_certificate):
+                raise ValueError(
+                    f"MicrosoftAppPassword or a certificate (BOT_APP_CERTIFICATE_PATH or "
+                    f"BOT_APP_CERTIFICATE) is required when MicrosoftAppType={self.app_type}"
+                )
+            if password and self.has_certificate:
+                raise ValueError(
+                    "set either MicrosoftAppPassword or a certificate, not both (rotate from one "
+                    "to the other one replica at a time)"
+                )
+            if self.app_certificate_path and self.app_certificate.get_secret_value():
+                raise ValueError("set BOT_APP_CERTIFICATE_PATH or BOT_APP_CERTIFICATE, not both")
+            if self.has_certificate:
+                try:
+                    self.client_certificate()
+                except CertificateError as error:
+                    name = (
+                        "BOT_APP_CERTIFICATE_PATH"
+                        if self.app_certificate_path
+                        else "BOT_APP_CERTIFICATE"
+                    )
+                    raise ValueError(f"{name}: {error}") from None
             if self.app_type in ("SingleTenant", "UserAssignedMSI") and not self.app_tenant_id:
                 raise ValueError(
                     f"MicrosoftAppTenantId is required when MicrosoftAppType={self.app_type}"
@@ -265,16 +316,8 @@ class Settings(BaseSettings):
                 f"BOT_MIN_GROUP_SIZE ({self.min_group_size}): words identify a person sooner "
                 "than numbers do"
             )
-        secret = self.anonymity_secret.get_secret_value()
-        if not secret:
-            if not self.dev_mode:
-                raise ValueError(
-                    "BOT_ANONYMITY_SECRET is empty: set a random value of at least 32 characters "
-                    f"(e.g. `{GENERATE_SECRET}`)"
-                )
+        if not self.anonymity_secret.get_secret_value() and self.dev_mode:
             self.anonymity_secret = SecretStr(DEV_ONLY_SECRET)
-        else:
-            _check_secret(secret, self.dev_mode)
         if self.send_rate_per_second > 30 and not self.dev_mode:
             raise ValueError(
                 "BOT_SEND_RATE_PER_SECOND above 30 would exceed what Teams allows per app per "
@@ -292,16 +335,88 @@ class Settings(BaseSettings):
             )
         if self.admin_host and self.admin_port is None:
             raise ValueError("BOT_ADMIN_HOST needs BOT_ADMIN_PORT: set the port the admin API uses")
+        if self.metrics == "port" and self.metrics_port is None:
+            raise ValueError("BOT_METRICS=port needs BOT_METRICS_PORT: the port /metrics uses")
+        if self.metrics_port is not None and self.metrics_port in (self.port, self.admin_port):
+            raise ValueError("BOT_METRICS_PORT must differ from BOT_PORT and BOT_ADMIN_PORT")
+        if self.metrics != "port" and (self.metrics_port is not None or self.metrics_host):
+            raise ValueError(
+                "BOT_METRICS_PORT and BOT_METRICS_HOST are used only with BOT_METRICS=port"
+            )
+        if self.metrics == "admin" and not self.admin_token.get_secret_value():
+            raise ValueError(
+                "BOT_METRICS=admin serves /metrics behind BOT_ADMIN_TOKEN, which is empty: set "
+                "it, or use BOT_METRICS=port with BOT_METRICS_PORT"
+            )
         if self.demo_all_roles and not self.dev_mode:
             raise ValueError(
                 "BOT_DEMO_ALL_ROLES=true is only allowed together with BOT_DEV_MODE=true"
             )
         return self
 
+    @model_validator(mode="after")
+    def _anonymity_secret_strong(self) -> Settings:
+        problem = anonymity_secret_problem(self.anonymity_secret.get_secret_value(), self.dev_mode)
+        previous = self.anonymity_secret_previous.get_secret_value()
+        if not problem and previous:
+            problem = anonymity_secret_problem(
+                previous, self.dev_mode, "BOT_ANONYMITY_SECRET_PREVIOUS"
+            )
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _previous_secrets_differ(self) -> Settings:
+        previous = self.anonymity_secret_previous.get_secret_value()
+        if previous and previous == self.anonymity_secret.get_secret_value():
+            raise ValueError(
+                "BOT_ANONYMITY_SECRET_PREVIOUS equals BOT_ANONYMITY_SECRET: set the new secret in "
+                "BOT_ANONYMITY_SECRET and the old one in BOT_ANONYMITY_SECRET_PREVIOUS"
+            )
+        old_token = self.admin_token_previous.get_secret_value()
+        if old_token and not self.admin_token.get_secret_value():
+            raise ValueError("BOT_ADMIN_TOKEN_PREVIOUS needs BOT_ADMIN_TOKEN (the new token)")
+        if old_token and old_token == self.admin_token.get_secret_value():
+            raise ValueError("BOT_ADMIN_TOKEN_PREVIOUS equals BOT_ADMIN_TOKEN: set the old one")
+        return self
+
+    @property
+    def anonymity_secrets(self) -> AnonymitySecrets:
+        """What every service that keys participation or seals answers is built with."""
+        previous = self.anonymity_secret_previous.get_secret_value()
+        return AnonymitySecrets(self.anonymity_secret.get_secret_value(), previous or None)
+
+    @property
+    def has_certificate(self) -> bool:
+        return bool(self.app_certificate_path or self.app_certificate.get_secret_value())
+
+    def client_certificate(self) -> ClientCertificate | None:
+        """The certificate credential, read from its file or the environment (None: none set)."""
+        return certificate_from(
+            self.app_certificate_path,
+            self.app_certificate.get_secret_value(),
+            self.app_certificate_password.get_secret_value(),
+        )
+
     @property
     def quiet_hours(self) -> WorkingHours:
         """The send-time policy every service that messages people is built with."""
         return WorkingHours.parse(self.working_hours)
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where download links point: BOT_PUBLIC_URL, in dev mode the bot's own address."""
+        if self.public_url:
+            return self.public_url
+        if self.dev_mode:
+            host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+            return f"http://{host}:{self.port}"
+        return None
+
+    @property
+    def document_link_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.document_link_minutes)
 
     @property
     def retention_policy(self) -> RetentionPolicy:
@@ -310,6 +425,11 @@ class Settings(BaseSettings):
             participation_grace=timedelta(hours=self.participation_grace_hours),
             delivery_days=self.delivery_retention_days,
         )
+
+    @property
+    def messaging_endpoint(self) -> str:
+        """What the Azure Bot registration's messaging endpoint must say ("" without BOT_PUBLIC_URL)."""
+        return f"{self.public_url}{MESSAGING_PATH}" if self.public_url else ""
 
     @property
     def masked_database_url(self) -> str:
@@ -340,24 +460,62 @@ def is_loopback(host: str) -> bool:
         return False  # another name, "0.0.0.0" is an address: neither is loopback
 
 
-def _check_secret(secret: str, dev_mode: bool) -> None:
-    """The anonymity secret keys every participation hash: a known or guessable one lets whoever
-    holds the database test "did this person answer?" offline."""
+def public_url_problem(url: str) -> str | None:
+    """The public address must be https (Teams calls nothing else) and a bare origin: the bot
+    answers at /api/messages under it, and a path would be a second place to keep in step."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "https" or not parsed.hostname:
+        return "must be an https:// address, e.g. https://trivsel.example.org"
+    if parsed.path.rstrip("/") or parsed.query or parsed.fragment:
+        return (
+            "must be the origin only (https://host[:port]); the messaging endpoint is it + "
+            f"{MESSAGING_PATH}"
+        )
+    return None
+
+
+def anonymity_secret_problem(
+    secret: str, dev_mode: bool = False, name: str = "BOT_ANONYMITY_SECRET"
+) -> str | None:
+    """What is wrong with an anonymity secret, or None. The one policy start-up and `doctor` apply.
+
+    The secret keys every participation hash: a known or guessable one lets whoever holds the
+    database test "did this person answer?" offline."""
+    if not secret:
+        if dev_mode:
+            return None
+        return (
+            f"{name} is empty: set a random value of at least 32 characters "
+            f"(e.g. `{GENERATE_SECRET}`)"
+        )
     if secret == DEV_ONLY_SECRET and not dev_mode:
-        raise ValueError(
-            "BOT_ANONYMITY_SECRET is the built-in dev-mode secret, which is public: set a random "
+        return (
+            f"{name} is the built-in dev-mode secret, which is public: set a random "
             f"value of your own (e.g. `{GENERATE_SECRET}`)"
         )
     if len(secret) < MIN_SECRET_LENGTH:
-        raise ValueError(
-            f"BOT_ANONYMITY_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
+        return (
+            f"{name} must be at least {MIN_SECRET_LENGTH} characters long "
             f"(e.g. `{GENERATE_SECRET}`)"
         )
     if len(set(secret)) < MIN_SECRET_DISTINCT and not dev_mode:
-        raise ValueError(
-            f"BOT_ANONYMITY_SECRET has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
+        return (
+            f"{name} has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it "
             f"can be guessed: set a random value (e.g. `{GENERATE_SECRET}`)"
         )
+    return None
+
+
+def admin_token_problem(token: str) -> str | None:
+    """What is wrong with the admin API's token, or None (empty: the API is off, which is fine)."""
+    if token and (len(token) < 32 or token != token.strip()):
+        return "must be at least 32 characters without surrounding spaces, or empty"
+    if token and len(set(token)) < MIN_SECRET_DISTINCT:
+        return (
+            f"has fewer than {MIN_SECRET_DISTINCT} distinct characters, so it can be guessed: "
+            f"set a random value (e.g. `{GENERATE_SECRET}`)"
+        )
+    return None
 
 
 _ALIASES = {
@@ -366,10 +524,33 @@ _ALIASES = {
 }
 
 
+class UncheckedSecretsSettings(Settings):
+    """Everything checked but the strength of the anonymity secret and the admin token: `doctor`
+    reports those as checks of their own (with the same policy functions), next to the rest."""
+
+    @field_validator("admin_token", "admin_token_previous")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr) -> SecretStr:
+        return value
+
+    @model_validator(mode="after")
+    def _anonymity_secret_strong(self) -> Settings:
+        return self
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one line that names the setting."""
+    return _load(Settings, overrides)
+
+
+def load_settings_unchecked_secrets(**overrides: object) -> Settings:
+    """As load_settings, leaving the secrets' strength to `doctor` (never for running the bot)."""
+    return _load(UncheckedSecretsSettings, overrides)
+
+
+def _load(kind: type[Settings], overrides: dict[str, object]) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])

@@ -22,6 +22,8 @@ from typing import Any, Protocol
 import aiohttp
 from botframework.connector.auth import AuthenticationConstants
 
+from bot.client_certificate import ASSERTION_TYPE, ClientCertificate
+
 log = logging.getLogger(__name__)
 
 LOGIN_AUTHORITY = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
@@ -34,11 +36,13 @@ TOKEN_TIMEOUT_SECONDS = 30.0
 class TokenUnavailable(Exception):
     """Entra ID refused or did not answer: nothing was sent to the connector.
 
-    `reason` is short and holds no secret (an HTTP status and Entra's error code)."""
+    `reason` is short and holds no secret (an HTTP status and Entra's error code); `answered` is
+    whether Entra ID answered at all (a refusal) or could not be reached."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, answered: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.answered = answered
 
 
 class TokenSource(Protocol):
@@ -59,7 +63,9 @@ def token_endpoint(authority: str, tenant: str) -> str:
 
 
 class ClientCredentialTokens:
-    """App id and password → a bearer token, cached until REFRESH_MARGIN before it expires."""
+    """App id and password (or certificate) → a bearer token, cached until REFRESH_MARGIN before
+    it expires. With a certificate each fetch sends a new signed client assertion instead of the
+    secret (bot/client_certificate.py)."""
 
     def __init__(
         self,
@@ -70,10 +76,12 @@ class ClientCredentialTokens:
         authority: str = LOGIN_AUTHORITY,
         scope: str = CHANNEL_SCOPE,
         clock: Callable[[], float] = time.monotonic,
+        certificate: ClientCertificate | None = None,
     ) -> None:
         self._session = session
         self._app_id = app_id
         self._password = password
+        self._certificate = certificate
         self.url = token_endpoint(authority, tenant or MULTI_TENANT)
         self._scope = scope if scope.endswith("/.default") else f"{scope}/.default"
         self._clock = clock
@@ -81,6 +89,7 @@ class ClientCredentialTokens:
         self._refresh_at = 0.0
         self._lock = asyncio.Lock()
         self.fetches = 0
+        self.lifetime_seconds = 0.0  # of the last token fetched (`doctor` shows it)
 
     async def token(self) -> str | None:
         if self._token is not None and self._clock() < self._refresh_at:
@@ -94,9 +103,13 @@ class ClientCredentialTokens:
         form = {
             "grant_type": "client_credentials",
             "client_id": self._app_id,
-            "client_secret": self._password,
             "scope": self._scope,
         }
+        if self._certificate is not None:
+            form["client_assertion_type"] = ASSERTION_TYPE
+            form["client_assertion"] = self._certificate.assertion(self._app_id, self.url)
+        else:
+            form["client_secret"] = self._password
         started = self._clock()
         self.fetches += 1
         try:
@@ -109,11 +122,12 @@ class ClientCredentialTokens:
             raise TokenUnavailable(f"token endpoint: {type(error).__name__}") from error
         if status != 200 or not isinstance(body, dict) or "access_token" not in body:
             code = body.get("error") if isinstance(body, dict) else None
-            raise TokenUnavailable(f"token endpoint: {status} {code or ''}".strip())
+            raise TokenUnavailable(f"token endpoint: {status} {code or ''}".strip(), answered=True)
         lifetime = float(body.get("expires_in") or 3600)
         margin = min(REFRESH_MARGIN_SECONDS, lifetime / 2)
         self._token = str(body["access_token"])
         self._refresh_at = started + lifetime - margin
+        self.lifetime_seconds = lifetime
         log.info("token.fetched", extra={"expires_in": int(lifetime)})
 
 

@@ -16,6 +16,7 @@ from storage.closing_note import ClosingNotes
 from storage.comments import comment_threshold
 from storage.delivery import Deliveries
 from storage.directory import Directory
+from storage.download_links import DownloadLinks
 from storage.hierarchy import Hierarchy
 from storage.privacy import Privacy
 from storage.question_bank import QuestionBank
@@ -46,6 +47,7 @@ class Services:
     pulse_open_days: int
     pulse_reminder_hours: int
     now: Callable[[], datetime]
+    download_links: DownloadLinks  # the MED document's links (dialogs/document_flow.py)
 
     @property
     def comment_k(self) -> int:

@@ -4,11 +4,7 @@ The template holds everything that is the same for every installation; what diff
 (the bot's app id, the version, the organisation's own web pages) is filled in here, so one
 checked-in template serves every deployment.
 
-    python -m manifest.build --app-id GUID --public-host trivsel.kommune.dk [--version 1.2.3]
-        [--out manifest/build/trivselsbot.zip]
-
-The public host is where Teams reaches the bot: the Resultater tab's page, the domain Teams lets it
-load from, and its single sign-on resource api://<host>/<app id> (bot/tab/sso.py checks the same).
+    python -m manifest.build --app-id GUID [--version 1.2.3] [--out manifest/build/trivselsbot.zip]
 """
 
 from __future__ import annotations
@@ -23,14 +19,16 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
-
-from storage.values import PUBLIC_HOST
+from urllib.parse import urlsplit
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = MANIFEST_DIR / "manifest.template.json"
 LOCALIZATION_FILES = ("en.json",)
 ICON_FILES = ("color.png", "outline.png")
 DEFAULT_OUT = MANIFEST_DIR / "build" / "trivselsbot.zip"
+
+RESULTS_TAB = "results"
+TAB_NAMES = {"da": "Resultater", "en": "Results"}  # the tab's name in Teams, per language
 
 # Placeholders: organisations are expected to point these at their own pages (--website-url etc.).
 DEFAULT_WEBSITE_URL = "https://example.org/trivselsbot"
@@ -71,22 +69,6 @@ def check_version(version: str) -> str:
     return version
 
 
-def check_public_host(host: str | None) -> str:
-    """Return the host if it is a bare host name: Teams loads the tab from https://<host>/tab."""
-    value = (host or "").strip().lower()
-    if not value:
-        raise PackageError(
-            "BOT_PUBLIC_HOST is not set: pass --public-host trivsel.kommune.dk (the host name "
-            "Teams reaches the bot by) or set BOT_PUBLIC_HOST"
-        )
-    if not PUBLIC_HOST.fullmatch(value):
-        raise PackageError(
-            f"public host {value!r} must be a bare host name such as trivsel.kommune.dk "
-            "(no https://, no path)"
-        )
-    return value
-
-
 def check_https(name: str, url: str) -> str:
     """Return the URL if it is https: Teams shows these links to users and requires https."""
     if not re.match(r"^https://[^\s/]+", url):
@@ -122,15 +104,17 @@ def render_manifest(
     app_id: str,
     version: str | None = None,
     *,
-    public_host: str,
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
     terms_url: str = DEFAULT_TERMS_URL,
+    public_url: str = "",
 ) -> dict[str, Any]:
-    """The manifest for one installation; the app id is both the manifest id and the botId."""
+    """The manifest for one installation; the app id is both the manifest id and the botId.
+
+    With the bot's public address (BOT_PUBLIC_URL) its host is the package's one valid domain, so
+    `trivselsbot doctor` can tell a package built for another host from the right one."""
     values = {
         "appId": check_app_id(app_id),
-        "publicHost": check_public_host(public_host),
         "version": check_version(version or default_version()),
         "websiteUrl": check_https("website URL", website_url),
         "privacyUrl": check_https("privacy URL", privacy_url),
@@ -141,7 +125,60 @@ def render_manifest(
     if missing:
         raise PackageError(f"manifest template has unknown placeholders: {', '.join(missing)}")
     rendered: dict[str, Any] = _substitute(copy.deepcopy(template), values)
+    if public_url:
+        rendered["validDomains"] = [public_host(public_url)]
+        rendered.update(results_tab(values["appId"], public_url))
     return rendered
+
+
+def sso_resource(app_id: str, public_url: str) -> str:
+    """The Application ID URI Teams asks Entra ID for the tab's token: the audience the bot
+    accepts (bot/tab/sso.py) and the manifest's webApplicationInfo.resource, written once."""
+    return f"api://{public_host(public_url)}/{app_id}"
+
+
+def results_tab(app_id: str, public_url: str) -> dict[str, Any]:
+    """The Resultater tab (bot/tab/) and its single sign-on: only with the bot's public address,
+    since Teams loads the tab from there. Teams fills in {locale} and {theme}."""
+    origin = public_url.rstrip("/")
+    return {
+        "staticTabs": [
+            {
+                "entityId": RESULTS_TAB,
+                "name": TAB_NAMES["da"],
+                "contentUrl": f"{origin}/tab?locale={{locale}}&theme={{theme}}",
+                "websiteUrl": f"{origin}/tab",
+                "scopes": ["personal"],
+            }
+        ],
+        "webApplicationInfo": {"id": app_id, "resource": sso_resource(app_id, public_url)},
+    }
+
+
+def localization(name: str, manifest: dict[str, Any]) -> bytes:
+    """A localization file as the package holds it: with the tab's name when it has the tab."""
+    source = (MANIFEST_DIR / name).read_bytes()
+    if "staticTabs" not in manifest:
+        return source
+    texts: dict[str, Any] = json.loads(source.decode("utf-8"))
+    texts["staticTabs[0].name"] = TAB_NAMES[name.removesuffix(".json")]
+    return manifest_json(texts)
+
+
+def public_host(public_url: str) -> str:
+    """The host name of an https:// address, as validDomains spells it (no scheme, no port)."""
+    check_https("public URL", public_url)
+    return urlsplit(public_url).hostname or ""
+
+
+def read_package_manifest(package: Path | str) -> dict[str, Any]:
+    """manifest.json from a built package zip (what Teams admins uploaded, or will)."""
+    try:
+        with zipfile.ZipFile(package) as archive:
+            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise PackageError(f"{package} is not a Teams app package: {error}") from None
+    return manifest
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
@@ -153,27 +190,28 @@ def build_package(
     app_id: str,
     out_path: Path | str = DEFAULT_OUT,
     *,
-    public_host: str,
     version: str | None = None,
     website_url: str = DEFAULT_WEBSITE_URL,
     privacy_url: str = DEFAULT_PRIVACY_URL,
     terms_url: str = DEFAULT_TERMS_URL,
+    public_url: str = "",
 ) -> Path:
     """Write the app package zip (manifest, localization and icons at its root) and return it."""
     manifest = render_manifest(
         app_id,
         version,
-        public_host=public_host,
         website_url=website_url,
         privacy_url=privacy_url,
         terms_url=terms_url,
+        public_url=public_url,
     )
     entries: list[tuple[str, bytes]] = [("manifest.json", manifest_json(manifest))]
     for name in (*LOCALIZATION_FILES, *ICON_FILES):
         source = MANIFEST_DIR / name
         if not source.is_file():
             raise PackageError(f"{source} is missing (icons: python -m manifest.icons)")
-        entries.append((name, source.read_bytes()))
+        data = localization(name, manifest) if name in LOCALIZATION_FILES else source.read_bytes()
+        entries.append((name, data))
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -195,11 +233,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--app-id", help="the bot's Microsoft app id (GUID); default: env MicrosoftAppId"
     )
-    parser.add_argument(
-        "--public-host",
-        default=os.environ.get("BOT_PUBLIC_HOST") or "",
-        help="the host name Teams reaches the bot by (env BOT_PUBLIC_HOST)",
-    )
     parser.add_argument("--version", help="app version MAJOR.MINOR.PATCH; default: the project's")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="zip to write")
     parser.add_argument(
@@ -217,6 +250,11 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("BOT_TERMS_URL") or DEFAULT_TERMS_URL,
         help="terms of use (env BOT_TERMS_URL)",
     )
+    parser.add_argument(
+        "--public-url",
+        default=os.environ.get("BOT_PUBLIC_URL") or "",
+        help="the bot's public https address, its host becomes validDomains (env BOT_PUBLIC_URL)",
+    )
     return parser
 
 
@@ -228,11 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         out = build_package(
             app_id or "",
             args.out,
-            public_host=args.public_host,
             version=args.version,
             website_url=args.website_url,
             privacy_url=args.privacy_url,
             terms_url=args.terms_url,
+            public_url=args.public_url,
         )
     except PackageError as error:
         print(f"manifest.build: error: {error}", file=sys.stderr)

@@ -116,6 +116,10 @@ class PlannedAction(BaseModel):
     status: ActionStatus
     agreed_on: date
     follow_up: FollowUp | None = None
+    # Whether a later pulse will still ask about it: an action saved as done or dropped never is,
+    # one marked done later still is (did it help?). The card must not promise a question that
+    # will never come.
+    will_be_asked: bool = False
 
 
 def check_addresses(bank: QuestionBank, addresses: str | None) -> None:
@@ -173,6 +177,7 @@ def _planned(row: AgreedAction, follow_up: FollowUp | None) -> PlannedAction:
         status=ActionStatus(row.status),
         agreed_on=row.agreed_on,
         follow_up=follow_up,
+        will_be_asked=row.follow_up_pending,
     )
 
 

@@ -23,9 +23,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete
 
-from storage.answer_seal import SALT_SIZE, Answer, round_key, seal
+from storage.anonymity_secrets import AnonymitySecrets
+from storage.answer_models import RoundKey
+from storage.answer_seal import Answer, round_key, seal
 from storage.answer_sql import insert_rows, statements
 from storage.crash_points import crash_point
 from storage.errors import (
@@ -36,7 +38,7 @@ from storage.errors import (
     RoundNotFound,
     RoundNotOpen,
 )
-from storage.participation import rewrite_in_key_order_sync
+from storage.participation import participation_key, rewrite_in_key_order_sync
 from storage.pulse_models import RoundState
 from storage.random_keys import SYSTEM_KEYS, KeySource, random_key
 
@@ -65,14 +67,19 @@ class Submission:
     """One person's answer to one round, as far as it could be checked without the database."""
 
     round_id: str
-    key: str  # participation_key(secret, round, user): the only trace of the person that is kept
-    user_id: str  # read to check membership, never written
+    user_id: str  # read to check membership and to key participation, never written
     now: datetime
     comment: str | None  # already cleaned and bounded
     # The kind's own rules (pulse items and scales, or a prompt's rating): counter values by item,
     # or a DomainError raised. Called only once round, person and participation have passed.
     values: Callable[[RoundFacts], Mapping[str, int]]
-    secret: str  # the anonymity secret: with the round's salt, it derives the sealing key
+    # The anonymity secrets; the round's salt says which one is the round's (it keys the
+    # participation hash and, with the salt, the sealing key: storage/anonymity_secrets.py).
+    secrets: AnonymitySecrets
+    # participation_key(the round's secret, round, user): the only trace of the person that is
+    # kept. Filled in by record_batch once the round's salt is known.
+    key: str = ""
+    secret: str = ""
 
 
 Outcome = DomainError | None  # None: staged and committed with the batch
@@ -110,6 +117,11 @@ def record_batch(
     refusal does not undo the others; they have left no row behind.
     """
     facts = _facts(connection, {s.round_id for s in batch}, cache)
+    # A round's first answers make its salt before anything else: the salt says which secret the
+    # round is keyed by, so the participation hashes need it. Inserting it takes the same locks
+    # as the claim below (it refers to the round too).
+    made = _salt_first(connection, facts, batch, keys)
+    batch = [_keyed(submission, facts) for submission in batch]
     # The claim comes first, as in a sequential write: on SQLite it takes the write lock, so
     # everything read after it is current; on PostgreSQL inserting the participation row takes
     # a key-share lock on its round (the foreign key), which a closing round's FOR UPDATE waits
@@ -133,7 +145,9 @@ def record_batch(
         accepted.append((submission, values))
         outcomes.append(None)
     _release(connection, claimed - taken)
-    _stage(connection, accepted, _salts(connection, facts, accepted, cache, keys), keys)
+    _unmake_salts(connection, made - {submission.round_id for submission, _ in accepted})
+    salts = {round_id: found.salt for round_id, found in facts.items() if found.salt is not None}
+    _stage(connection, accepted, salts, keys)
     # PostgreSQL only: no xmin or heap order may pair a sealed answer with a hash (participation).
     rewrite_in_key_order_sync(connection, (submission.round_id for submission, _ in accepted))
     crash_point("stage.inside")  # written, not committed
@@ -238,38 +252,47 @@ def _release(connection: Connection, unused: set[tuple[str, str]]) -> None:
         )
 
 
-def _salts(
+def _salt_first(
     connection: Connection,
-    facts: Mapping[str, RoundFacts],
-    accepted: list[tuple[Submission, Mapping[str, int]]],
-    cache: RoundFactsCache | None,
+    facts: dict[str, RoundFacts],
+    batch: Sequence[Submission],
     keys: KeySource,
-) -> dict[str, bytes]:
-    """The sealing salt of each round answered in this batch; the first answer makes it.
+) -> set[str]:
+    """Make the salt of each round answered here that has none; returns the rounds whose salt
+    this transaction made (to be taken back if nobody's answer to it is accepted).
 
-    Made by the answers rather than at opening, so rounds opened before this was written, and
-    rounds made anywhere, need nothing else. ON CONFLICT DO NOTHING and a read after: two
-    replicas making the same round's salt at once both end with the one that was committed.
-    """
-    salts = {
-        round_id: found.salt
-        for round_id in {submission.round_id for submission, _ in accepted}
-        if (found := facts[round_id]).salt is not None
-    }
-    missing = sorted({submission.round_id for submission, _ in accepted} - set(salts))
+    Made by the answers rather than at opening, so rounds opened anywhere need nothing else.
+    ON CONFLICT DO NOTHING and a read after: two replicas making the same round's salt at once
+    both end with the one that was committed, and so agree on the round's secret."""
+    secrets = {s.round_id: s.secrets for s in batch if s.round_id in facts}
+    missing = sorted(r for r in secrets if facts[r].salt is None)
     if not missing:
-        return salts
+        return set()
     sql = statements(connection)
-    insert_rows(
-        connection,
-        sql.add_salt,
-        [{"round_id": r, "salt": keys.token_bytes(SALT_SIZE)} for r in missing],
-    )
+    offered = {r: secrets[r].new_salt(keys) for r in missing}
+    insert_rows(connection, sql.add_salt, [{"round_id": r, "salt": offered[r]} for r in missing])
+    made = set()
     for round_id, salt in connection.execute(sql.salts, {"ids": missing}):
-        salts[round_id] = bytes(salt)
-        if cache:
-            cache.add(replace(facts[round_id], salt=bytes(salt)))
-    return salts
+        facts[round_id] = replace(facts[round_id], salt=bytes(salt))
+        if bytes(salt) == offered[round_id]:
+            made.add(round_id)
+    return made
+
+
+def _unmake_salts(connection: Connection, rounds: set[str]) -> None:
+    """A salt made for answers that were all refused goes again (a refusal leaves no trace)."""
+    if rounds:
+        connection.execute(delete(RoundKey).where(RoundKey.round_id.in_(sorted(rounds))))
+
+
+def _keyed(submission: Submission, facts: Mapping[str, RoundFacts]) -> Submission:
+    """The submission with its round's secret and its participation hash under that secret."""
+    found = facts.get(submission.round_id)
+    if found is None:
+        return submission  # refused as RoundNotFound before any key is read
+    secret = submission.secrets.for_salt(found.salt)
+    key = participation_key(secret, submission.round_id, submission.user_id)
+    return replace(submission, key=key, secret=secret)
 
 
 def _stage(

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_batch import RoundFacts, Submission
 from storage.answer_writer import AnswerWriter, record_alone
 from storage.card_input import as_choice, storable
 from storage.comments import one_line
 from storage.db import SessionFactory
 from storage.errors import CommentTooLong, InvalidAnswer, RoundNotFound
-from storage.participation import participation_key
 from storage.question_bank import QuestionBank
 
 MAX_COMMENT_LENGTH = 1000
@@ -69,7 +69,7 @@ def pulse_values(
 
 def pulse_submission(
     bank: QuestionBank,
-    secret: str,
+    secret: str | AnonymitySecrets,
     round_id: str,
     user_id: str,
     raw_answers: Mapping[str, object],
@@ -79,19 +79,18 @@ def pulse_submission(
     """What can be checked without the database is checked here (the comment), the rest in the write."""
     return Submission(
         round_id=round_id,
-        key=participation_key(secret, round_id, user_id),
         user_id=user_id,
         now=now,
         comment=clean_comment(comment),
         values=pulse_values(bank, raw_answers),
-        secret=secret,
+        secrets=AnonymitySecrets.of(secret),
     )
 
 
 async def submit_answer(
     factory: SessionFactory,
     bank: QuestionBank,
-    secret: str,
+    secret: str | AnonymitySecrets,
     round_id: str,
     user_id: str,
     raw_answers: Mapping[str, object],
@@ -114,7 +113,7 @@ class Answers:
         self,
         factory: SessionFactory,
         bank: QuestionBank,
-        secret: str,
+        secret: str | AnonymitySecrets,
         writer: AnswerWriter | None = None,
     ) -> None:
         self._writer = writer or AnswerWriter(factory)

@@ -62,3 +62,14 @@ def head_revision() -> str | None:
 
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     return ",".join(sorted(heads)) or None
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this release's migrations hold `revision` (a newer release's is unknown here)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, TextClause, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.answer_models import AnonymousComment, AnswerCount, Participation
+from storage.anonymity_secrets import AnonymitySecrets
+from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundKey
 
 
 def participation_key(secret: str, round_id: str, user_id: str) -> str:
@@ -30,16 +31,27 @@ def participation_key(secret: str, round_id: str, user_id: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-async def has_participated(session: AsyncSession, secret: str, round_id: str, user_id: str) -> bool:
-    key = participation_key(secret, round_id, user_id)
+async def round_secret(
+    session: AsyncSession, secrets: str | AnonymitySecrets, round_id: str
+) -> str:
+    """The secret this round's participation is keyed by: the one its salt names."""
+    salt = await session.scalar(select(RoundKey.salt).where(RoundKey.round_id == round_id))
+    return AnonymitySecrets.of(secrets).for_salt(None if salt is None else bytes(salt))
+
+
+async def has_participated(
+    session: AsyncSession, secrets: str | AnonymitySecrets, round_id: str, user_id: str
+) -> bool:
+    key = participation_key(await round_secret(session, secrets, round_id), round_id, user_id)
     found = await session.get(Participation, (round_id, key))
     return found is not None
 
 
 async def not_participated(
-    session: AsyncSession, secret: str, round_id: str, user_ids: Iterable[str]
+    session: AsyncSession, secrets: str | AnonymitySecrets, round_id: str, user_ids: Iterable[str]
 ) -> list[str]:
     """Who of these has not answered yet: the only use of participation besides refusing twice."""
+    secret = await round_secret(session, secrets, round_id)
     keyed = {participation_key(secret, round_id, user_id): user_id for user_id in user_ids}
     if not keyed:
         return []

@@ -25,6 +25,8 @@ from storage.db import dialect_insert
 from storage.summary_models import PeriodDecision, PeriodFigure, PeriodVersion
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+# A month as people and links name it, "2026-11" (this century: the bot's data starts in it).
+PERIOD_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 def period_of(moment: datetime) -> str:

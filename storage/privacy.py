@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.db import SessionFactory
 from storage.models import Membership, Recipient, RoleAssignment, Unit
 from storage.outbox_models import DeliveryState, OutboxMessage
@@ -31,7 +32,7 @@ class PersonalData(BaseModel):
 
 
 class Privacy:
-    def __init__(self, factory: SessionFactory, secret: str) -> None:
+    def __init__(self, factory: SessionFactory, secret: str | AnonymitySecrets) -> None:
         self._factory = factory
         self._secret = secret
 

@@ -274,8 +274,11 @@ CATALOG: dict[str, TableClass] = {
     "round_keys": TableClass(
         Kind.ORGANISATIONAL,
         Text(
-            "Et tilfældigt salt pr. åben runde til nøglen, der forsegler dens svar.",
-            "A random salt per open round for the key that seals its answers.",
+            "Et tilfældigt salt pr. åben runde til nøglen, der forsegler dens svar, med et mærke "
+            "der kun med hemmeligheden viser, hvilken hemmelighed runden bruger (skift af "
+            "hemmelighed).",
+            "A random salt per open round for the key that seals its answers, with a tag that "
+            "only with the secret shows which secret the round uses (secret rotation).",
         ),
         Text(
             "Slettes, når runden lukker: derefter kan intet forseglet svar, som en fil stadig "
@@ -530,6 +533,20 @@ CATALOG: dict[str, TableClass] = {
             "throttle_strikes",
             "updated_at",
         ),
+    ),
+    "used_download_links": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Tilfældige id'er på downloadlinks til MED-dokumentet, der er brugt, så hvert link "
+            "kun virker én gang. Hvem linket var til, og hvad det hentede, gemmes ikke.",
+            "Random ids of the MED document's download links that were used, so that each link "
+            "works once. Whom the link was for, and what it fetched, is not kept.",
+        ),
+        Text(
+            "Slettes, når linket er udløbet (minutter efter).",
+            "Deleted once the link has expired (minutes later).",
+        ),
+        other=("token_id", "forget_after"),
     ),
     "alembic_version": TableClass(
         Kind.ORGANISATIONAL,

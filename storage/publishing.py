@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.answer_models import Participation
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.db import SessionFactory, write_lock_first
 from storage.errors import (
     AlreadyAnswered,
@@ -37,7 +37,7 @@ from storage.holidays import next_working_day
 from storage.models import Conversation, Membership, Unit
 from storage.outbox import enqueue
 from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
-from storage.participation import participation_key
+from storage.participation import has_participated
 from storage.prompt_models import (
     ChannelPost,
     ContentKind,
@@ -372,7 +372,11 @@ class Publisher:
     """Publishes now or on schedule; each occurrence for all its units is one transaction."""
 
     def __init__(
-        self, factory: SessionFactory, rounds: Rounds, secret: str, reminder_hours: int
+        self,
+        factory: SessionFactory,
+        rounds: Rounds,
+        secret: str | AnonymitySecrets,
+        reminder_hours: int,
     ) -> None:
         self._factory = factory
         self._rounds = rounds
@@ -739,8 +743,7 @@ class Publisher:
                 raise RoundClosed(round_id)
             if await session.get(Membership, (pulse.unit_id, user_id)) is None:
                 raise NotAMember(round_id)
-            key = participation_key(self._secret, round_id, user_id)
-            if await session.get(Participation, (round_id, key)) is not None:
+            if await has_participated(session, self._secret, round_id, user_id):
                 raise AlreadyAnswered(round_id)
             queued = await session.scalar(
                 select(func.count())

@@ -17,6 +17,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_batch import RoundFacts, Submission
 from storage.answer_models import AnonymousComment, AnswerCount, RoundResponses
 from storage.answer_writer import AnswerWriter, record_alone
@@ -34,7 +35,6 @@ from storage.errors import (
     InvalidAnswer,
     RoundNotFound,
 )
-from storage.participation import participation_key
 from storage.prompt_models import PromptRound
 from storage.pulse_models import PulseRound, RoundState
 
@@ -91,24 +91,28 @@ def reflection_values(
 
 
 def reflection_submission(
-    secret: str, round_id: str, user_id: str, rating: object, text: object, now: datetime
+    secret: str | AnonymitySecrets,
+    round_id: str,
+    user_id: str,
+    rating: object,
+    text: object,
+    now: datetime,
 ) -> Submission:
     """The text is checked here, without the database; the rest in the write."""
     cleaned = clean_text(text)
     return Submission(
         round_id=round_id,
-        key=participation_key(secret, round_id, user_id),
         user_id=user_id,
         now=now,
         comment=cleaned,
         values=reflection_values(rating, cleaned),
-        secret=secret,
+        secrets=AnonymitySecrets.of(secret),
     )
 
 
 async def submit_reflection(
     factory: SessionFactory,
-    secret: str,
+    secret: str | AnonymitySecrets,
     round_id: str,
     user_id: str,
     rating: object,
@@ -221,7 +225,10 @@ class Reflections:
     """
 
     def __init__(
-        self, factory: SessionFactory, secret: str, writer: AnswerWriter | None = None
+        self,
+        factory: SessionFactory,
+        secret: str | AnonymitySecrets,
+        writer: AnswerWriter | None = None,
     ) -> None:
         self._factory = factory
         self._secret = secret

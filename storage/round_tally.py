@@ -17,6 +17,7 @@ from collections import Counter
 
 from sqlalchemy import Connection, delete, select
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_models import FileRewrite, RoundKey, StagedAnswer
 from storage.answer_seal import UnreadableAnswer, round_key, unseal
 from storage.answer_sql import insert_rows, statements
@@ -24,8 +25,13 @@ from storage.db import dialect_insert
 from storage.random_keys import KeySource, random_key
 
 
-def tally_round(connection: Connection, secret: str, round_id: str, keys: KeySource) -> int:
-    """Count the round's staged answers into the counters and comments; returns how many."""
+def tally_round(
+    connection: Connection, secret: str | AnonymitySecrets, round_id: str, keys: KeySource
+) -> int:
+    """Count the round's staged answers into the counters and comments; returns how many.
+
+    The sealing key is derived from the secret the round's salt names (the previous one for a
+    round started before a rotation: storage/anonymity_secrets.py)."""
     salt = connection.execute(select(RoundKey.salt).where(RoundKey.round_id == round_id)).scalar()
     staged = connection.execute(
         select(StagedAnswer.key, StagedAnswer.sealed)
@@ -38,7 +44,8 @@ def tally_round(connection: Connection, secret: str, round_id: str, keys: KeySou
     comments: list[str] = []
     if staged:
         assert salt is not None
-        key = round_key(secret, round_id, bytes(salt))
+        secret_of_round = AnonymitySecrets.of(secret).for_salt(bytes(salt))
+        key = round_key(secret_of_round, round_id, bytes(salt))
         for row_key, sealed in staged:
             answer = unseal(key, round_id, row_key, bytes(sealed))
             counts.update(answer.values.items())

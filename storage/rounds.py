@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_seal import UnreadableAnswer
 from storage.closing_note import enqueue_closing_notes
 from storage.crash_points import crash_point
@@ -119,7 +120,7 @@ class Rounds:
         self,
         factory: SessionFactory,
         bank: QuestionBank,
-        secret: str,
+        secret: str | AnonymitySecrets,
         working_hours: WorkingHours = WORKING_HOURS,
         *,
         keys: KeySource = SYSTEM_KEYS,

@@ -2,6 +2,7 @@
 
 from storage import (
     answer_models,
+    download_links,
     models,
     outbox_models,
     prompt_models,
@@ -13,6 +14,7 @@ from storage.models import Base
 __all__ = [
     "Base",
     "answer_models",
+    "download_links",
     "models",
     "outbox_models",
     "prompt_models",

@@ -427,6 +427,11 @@ class Summaries:
         """The handlingsplan beside the results (the same database, bank, k and clock)."""
         return self._plan
 
+    @property
+    def k(self) -> int:
+        """The minimum group size the release is decided with (what "for få svar" means)."""
+        return self._k
+
     # --- the release of a period -------------------------------------------------------------
 
     async def _month_rows(self, session: AsyncSession, period: str) -> tuple[tuple[Any, ...], ...]:
@@ -784,6 +789,27 @@ class Summaries:
         async with self._factory() as session:
             found = await session.scalar(_newest_closed((PulseRound.id,), visible_units, 1))
         return str(found) if found is not None else None
+
+    async def closed_rounds_in(
+        self, unit_id: str, period: str, visible_units: Collection[str]
+    ) -> list[str]:
+        """The unit's own pulse rounds that closed in the month, oldest first (its MED document)."""
+        if unit_id not in visible_units:
+            raise NotAllowed(unit_id)
+        start, end = period_bounds(period)
+        async with self._factory() as session:
+            rows = await session.execute(
+                select(PulseRound.id)
+                .where(
+                    PulseRound.unit_id == unit_id,
+                    PulseRound.state == RoundState.CLOSED.value,
+                    PulseRound.closes_at >= start,
+                    PulseRound.closes_at < end,
+                    is_pulse_round(),
+                )
+                .order_by(PulseRound.closes_at)
+            )
+            return [str(round_id) for round_id in rows.scalars()]
 
     async def reflection_summary(
         self, round_id: str, visible_units: Collection[str]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Any
 
@@ -14,11 +13,6 @@ MAX_NAME = 200
 MAX_AAD_OBJECT_ID = 100
 MAX_TENANT_ID = 100
 MAX_LOCALE = 20
-# The host name Teams reaches the bot by (BOT_PUBLIC_HOST, the manifest's tab and SSO resource):
-# lower case, no scheme, no path, an optional port.
-PUBLIC_HOST = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
-)
 
 
 class Person(BaseModel):

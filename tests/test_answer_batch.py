@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 
+from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_batch import Outcome, RoundFacts, Submission, record_batch
 from storage.answer_models import Participation, RoundResponses
 from storage.answer_writer import AnswerWriter
@@ -171,7 +172,7 @@ async def test_a_failing_batch_is_retried_one_by_one(session_factory, pulse) -> 
         raise RuntimeError("not a refusal")
 
     good = [answer(pulse, n) for n in (1, 2, 3)]
-    bad = Submission(pulse.id, "k" * 64, "29:user-4", NOW, None, broken, TEST_SECRET)
+    bad = Submission(pulse.id, "29:user-4", NOW, None, broken, AnonymitySecrets(TEST_SECRET))
     writer = AnswerWriter(session_factory)
     results = await asyncio.gather(
         *(writer.submit(s) for s in [good[0], bad, *good[1:]]), return_exceptions=True

@@ -325,16 +325,3 @@ def test_a_malformed_database_url_is_refused_without_echoing_it(
     message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_DATABASE_URL=url)
     assert message.startswith("Invalid configuration: BOT_DATABASE_URL:")
     assert "S3c" not in message
-
-
-@pytest.mark.parametrize("host", ["https://trivsel.kommune.dk", "trivsel.kommune.dk/tab", "a b"])
-def test_the_public_host_is_a_bare_host_name(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
-    message = error_for(monkeypatch, BOT_DEV_MODE="true", BOT_PUBLIC_HOST=host)
-    assert message.startswith("Invalid configuration: BOT_PUBLIC_HOST:")
-    assert "bare host name" in message
-
-
-def test_the_public_host_is_kept_in_lower_case(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BOT_DEV_MODE", "true")
-    monkeypatch.setenv("BOT_PUBLIC_HOST", " Trivsel.Kommune.dk ")
-    assert load_settings().public_host == "trivsel.kommune.dk"

@@ -343,6 +343,7 @@ async def test_the_plan_of_another_unit_cannot_be_touched(world, connector) -> N
 async def test_a_dropped_action_is_not_asked_about(world, connector) -> None:
     services, client = world["services"], world["client"]
     unit = world["unit"]
+    await closed_round(services, unit, 5)
     await ask(client, connector, 1, value={**PLAN, "unit": unit})
     action_id = (await services.summaries.plan.for_units([unit], {unit}))[0].id
     await ask(
@@ -353,3 +354,17 @@ async def test_a_dropped_action_is_not_asked_about(world, connector) -> None:
     )
     following = await services.rounds.create(unit, NOW, NOW + timedelta(days=3), None, "hr")
     assert "fu1" not in following.items and following.follow_up_title is None
+    card = text_of(await ask(client, connector, 1, text="resumé"))
+    assert "Droppet" in card and "Næste mini-trivsel spørger teamet om den." not in card
+
+
+async def test_an_action_saved_as_done_promises_no_question(world, connector) -> None:
+    """Saved as done, it is never asked about; the card must not say the next pulse will ask."""
+    services, client = world["services"], world["client"]
+    unit = world["unit"]
+    await closed_round(services, unit, 5)
+    await ask(client, connector, 1, value={**PLAN, "unit": unit, "plan_status": "done"})
+    following = await services.rounds.create(unit, NOW, NOW + timedelta(days=3), None, "hr")
+    assert following.follow_up_title is None
+    card = text_of(await ask(client, connector, 1, text="resumé"))
+    assert "Gennemført" in card and "Næste mini-trivsel spørger teamet om den." not in card

@@ -172,11 +172,11 @@ async def test_the_dev_persons_header_counts_for_nothing_outside_dev_mode(
     assert (await tab.get("/tab/api/dev/people")).status == 404
 
 
-async def test_without_a_public_host_the_tab_says_it_is_not_set_up(
+async def test_without_a_public_address_the_tab_says_it_is_not_set_up(
     db_path: Path, entra: MockEntra
 ) -> None:
     await _world(db_path)
-    values = {**tab_settings_values(entra), "BOT_PUBLIC_HOST": ""}
+    values = {**tab_settings_values(entra), "BOT_PUBLIC_URL": ""}
     settings = make_settings(db_path, **values, BOT_HR_ADMINS=HR)
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
         status, body = await me(client, f"Bearer {entra.token(HR)}")

@@ -5,8 +5,8 @@ The signature, key id, algorithm, issuer, expiry and not-before are checked by t
 `JwtTokenExtractor` (the same code and the same five-minute clock tolerance that authenticate every
 incoming activity, bot/adapter.py), against the keys Entra ID publishes for our tenant (its OpenID
 metadata under BOT_LOGIN_AUTHORITY). On top of it, as the SDK does for the channel's tokens, the
-audience is ours (`api://<BOT_PUBLIC_HOST>/<MicrosoftAppId>`; v2.0 tokens carry the app id
-itself), the tenant is MicrosoftAppTenantId, the token was issued for the `access_as_user` scope
+audience is ours (`api://<host of BOT_PUBLIC_URL>/<MicrosoftAppId>`, the manifest's
+webApplicationInfo resource; v2.0 tokens carry the app id itself), the tenant is MicrosoftAppTenantId, the token was issued for the `access_as_user` scope
 Teams asks for, and it names the person (`oid`). Any failure is a refusal with a reason the page
 can turn into words; which check failed is logged, the token never is.
 """
@@ -21,6 +21,7 @@ import jwt
 from botframework.connector.auth import ChannelValidation, JwtTokenExtractor, VerifyOptions
 
 from bot.settings import Settings
+from manifest.build import sso_resource
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ class TabIdentity:
 
 def audiences(settings: Settings) -> frozenset[str]:
     """`api://<host>/<app id>` (v1.0 tokens, the Application ID URI) and the app id (v2.0)."""
-    return frozenset({f"api://{settings.public_host}/{settings.app_id}", settings.app_id})
+    if not (settings.public_url and settings.app_id):
+        return frozenset()
+    return frozenset({sso_resource(settings.app_id, settings.public_url), settings.app_id})
 
 
 class TabTokens:
@@ -56,7 +59,7 @@ class TabTokens:
 
     def __init__(self, settings: Settings) -> None:
         self._tenant = settings.app_tenant_id
-        self._configured = bool(settings.app_id and settings.app_tenant_id and settings.public_host)
+        self._configured = bool(settings.app_id and settings.app_tenant_id and settings.public_url)
         self._audiences = audiences(settings)
         authority = settings.login_authority.rstrip("/") + "/"
         channel = ChannelValidation.TO_BOT_FROM_CHANNEL_TOKEN_VALIDATION_PARAMETERS
@@ -73,7 +76,7 @@ class TabTokens:
 
     @property
     def configured(self) -> bool:
-        """SSO needs the app id, the one tenant and the public host (the token's audience)."""
+        """SSO needs the app id, the one tenant and the public address (the token's audience)."""
         return self._configured
 
     async def identify(self, authorization: str) -> TabIdentity:

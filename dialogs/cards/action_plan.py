@@ -59,11 +59,10 @@ def _address_choices(bank: QuestionBank, language: Language) -> list[dict[str, s
     return dimensions + themes
 
 
-def _follow_up_text(action: PlannedAction, language: Language) -> str | None:
+def follow_up_text(action: PlannedAction, language: Language) -> str | None:
     follow_up = action.follow_up
     if follow_up is None:
-        key = "plan.follow_up_waiting" if action.status is not ActionStatus.DROPPED else None
-        return t(language, key) if key else None
+        return t(language, "plan.follow_up_waiting") if action.will_be_asked else None
     if follow_up.score is None:
         return t(language, "plan.follow_up_hidden", sequence=follow_up.sequence)
     return t(
@@ -74,7 +73,7 @@ def _follow_up_text(action: PlannedAction, language: Language) -> str | None:
     )
 
 
-def _date(value: date | None, language: Language) -> str:
+def deadline_text(value: date | None, language: Language) -> str:
     if value is None:
         return t(language, "plan.no_deadline")
     return value.strftime("%d.%m.%Y") if language == "da" else value.isoformat()
@@ -139,13 +138,16 @@ def plan_section(
                 "title": t(language, "plan.responsible"),
                 "value": plain_text(action.responsible or t(language, "plan.nobody")),
             },
-            {"title": t(language, "plan.deadline"), "value": _date(action.deadline, language)},
+            {
+                "title": t(language, "plan.deadline"),
+                "value": deadline_text(action.deadline, language),
+            },
             {
                 "title": t(language, "plan.status"),
                 "value": t(language, f"plan.status.{action.status.value}"),
             },
         ]
-        follow_up = _follow_up_text(action, language)
+        follow_up = follow_up_text(action, language)
         if follow_up:
             facts.append({"title": t(language, "plan.follow_up"), "value": follow_up})
         body.append(

@@ -10,6 +10,7 @@ from typing import Any
 
 from dialogs.cards.action_plan import add_form, plan_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
+from dialogs.cards.document import document_button
 from dialogs.cards.plain_text import comment_block
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
@@ -271,6 +272,7 @@ def summary_card(
         body.extend(_dialogue(figures, bank, language))
     body.extend(plan_section(summary.plan, bank, language))
     actions: list[dict[str, Any]] = [add_form(summary.unit_id, summary.round_id, bank, language)]
+    actions.append(document_button(summary.unit_id, summary.period, language))
     if len(choices) > 1:
         actions.append(
             {

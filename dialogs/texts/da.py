@@ -459,6 +459,56 @@ TEXTS: dict[str, str] = {
         "Hvad har vi fået gjort af det, vi aftalte?|Hvad stod i vejen for resten?|"
         "Skal aftalen justeres, fastholdes eller afsluttes?"
     ),
+    # The MED document (dialogs/documents/med_meeting.py) and its download (bot/documents/)
+    "document.button": "Hent dokument til MED-mødet",
+    "document.links_title": "Dokument til MED-mødet · {unit} · {month}",
+    "document.links_body": (
+        "Her er dokumentet som Word-fil, som MED-sekretæren kan rette i, og som PDF til print. "
+        "Hvert link virker én gang, i {minutes} minutter, og er lavet til dig: del ikke linket, "
+        "men send filen, hvis andre skal have den."
+    ),
+    "document.personal_only": "Dokumentet sender jeg kun i din personlige chat med mig, så linket kun er dit. Skriv **resumé** til mig dér.",
+    "document.get_docx": "Hent som Word (DOCX)",
+    "document.get_pdf": "Hent som PDF",
+    "document.unavailable": (
+        "Dokumentet kan ikke hentes fra chatten her, fordi botten ikke har fået sin offentlige "
+        "adresse (BOT_PUBLIC_URL). Bed HR om det — de kan lave det fra kommandolinjen."
+    ),
+    "document.invalid_period": "Den måned kan jeg ikke lave et dokument for. Skriv **resumé** og prøv igen fra kortet.",
+    "document.page_title": "Dokument til MED-mødet · {month}",
+    "document.page_body": "Linket virker én gang, så filen hentes først, når du trykker på knappen.",
+    "document.refused.invalid": "Linket er ikke gyldigt. Bed om et nyt fra resuméet i Teams.",
+    "document.refused.expired": "Linket er udløbet — det virker kun i få minutter. Bed om et nyt fra resuméet i Teams.",
+    "document.refused.used": "Linket er allerede brugt — hvert link virker kun én gang. Bed om et nyt fra resuméet i Teams.",
+    "document.refused.mismatch": "Linket hører til et andet dokument. Bed om et nyt fra resuméet i Teams.",
+    "document.refused.not_allowed": "Du har ikke adgang til resultaterne for den enhed (længere). Intet er hentet.",
+    "document.date": "{day}. {month} {year}",
+    "document.title": "Til MED-mødet: {unit}",
+    "document.subtitle": "Mini-trivsel · {month} · lavet {date}",
+    "document.intro": (
+        "Dokumentet viser de samme frigivne resultater som lederens resumé i Teams. Et tal for "
+        "færre end {k} svar vises aldrig — kun ordene »for få svar« — og kommentarer kun, når "
+        "mindst {n} har svaret. Handlingsplanen står til sidst."
+    ),
+    "document.results_title": "Resultater",
+    "document.round_heading": "Runde {sequence} · lukkede {date}",
+    "document.month_heading": "{unit} · hele {month}",
+    "document.month_comments": "Kommentarer vises kun ved et teams egne runder, aldrig for en hel måned.",
+    "document.legend_score": "Score (0–100)",
+    "document.column_dimension": "Dimension",
+    "document.column_score": "Score",
+    "document.column_answers": "Svar",
+    "document.column_distribution": "Svarene fra lav til høj",
+    "document.trend_months_title": "Udvikling over de seneste måneder",
+    "document.trend_chart": "Score pr. dimension over tid (0–100)",
+    "document.trend_too_short": "Udviklingen vises, når der er mindst to frigivne målinger at sammenligne.",
+    "document.round_label": "Runde {sequence}",
+    "document.dash_note": "– betyder, at der ikke er et tal, der må vises: for få svar, eller spørgsmålet blev ikke stillet.",
+    "document.column_action": "Handling",
+    "document.plan_empty": "Der er endnu ingen handlinger i planen. Tilføj dem fra resuméet i Teams, så kommer de med her.",
+    "document.file_stem": "MED-dokument {unit} {period}",
+    "document.footer": "Trivselsbot · {unit} · {month} · kun frigivne resultater",
+    "document.page": "Side",
     # Errors
     "error.generic": (
         "Beklager, noget gik galt hos mig. Prøv igen om lidt — hvis det bliver ved, så sig det til "
@@ -499,7 +549,7 @@ TEXTS: dict[str, str] = {
     "tab.refused.other_tenant.title": "Du er logget ind i en anden organisation",
     "tab.refused.other_tenant.message": "Trivselsbot hører til en anden organisation end den, du er logget ind i nu. Skift organisation øverst i Teams, og åbn fanen igen.",
     "tab.refused.not_configured.title": "Fanen er ikke sat op endnu",
-    "tab.refused.not_configured.message": "Botten mangler sin offentlige adresse, app-id eller organisation (BOT_PUBLIC_HOST, MicrosoftAppId, MicrosoftAppTenantId). Bed den, der driver Trivselsbot, om at sætte dem.",
+    "tab.refused.not_configured.message": "Botten mangler sin offentlige adresse, app-id eller organisation (BOT_PUBLIC_URL, MicrosoftAppId, MicrosoftAppTenantId). Bed den, der driver Trivselsbot, om at sætte dem.",
     "tab.refused.not_leader.title": "Fanen er for ledere og HR",
     "tab.refused.not_leader.message": "Her ser ledere og HR de anonyme resultater for deres enheder. Er du leder, så bed HR om at registrere dig som leder af din enhed i Trivselsbot.",
     "tab.refused.not_allowed.title": "Den enhed har du ikke adgang til",

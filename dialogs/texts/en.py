@@ -462,6 +462,56 @@ TEXTS: dict[str, str] = {
         "What have we done of what we agreed?|What stood in the way of the rest?|"
         "Should the agreement be adjusted, kept or ended?"
     ),
+    # The MED document (dialogs/documents/med_meeting.py) and its download (bot/documents/)
+    "document.button": "Get the document for the MED meeting",
+    "document.links_title": "Document for the MED meeting · {unit} · {month}",
+    "document.links_body": (
+        "Here is the document as a Word file the MED secretary can edit, and as a PDF to print. "
+        "Each link works once, for {minutes} minutes, and was made for you: don't share the link, "
+        "send the file if others need it."
+    ),
+    "document.personal_only": "I only send the document in your personal chat with me, so the link is yours alone. Type **summary** to me there.",
+    "document.get_docx": "Download as Word (DOCX)",
+    "document.get_pdf": "Download as PDF",
+    "document.unavailable": (
+        "The document can't be downloaded from this chat, because the bot has not been given its "
+        "public address (BOT_PUBLIC_URL). Ask HR for it — they can make it from the command line."
+    ),
+    "document.invalid_period": "I can't make a document for that month. Type **summary** and try again from the card.",
+    "document.page_title": "Document for the MED meeting · {month}",
+    "document.page_body": "The link works once, so the file is fetched only when you press the button.",
+    "document.refused.invalid": "This link is not valid. Ask for a new one from the summary in Teams.",
+    "document.refused.expired": "This link has expired — it only works for a few minutes. Ask for a new one from the summary in Teams.",
+    "document.refused.used": "This link was used already — each link works only once. Ask for a new one from the summary in Teams.",
+    "document.refused.mismatch": "This link belongs to another document. Ask for a new one from the summary in Teams.",
+    "document.refused.not_allowed": "You don't have access to this unit's results (any longer). Nothing was downloaded.",
+    "document.date": "{day} {month} {year}",
+    "document.title": "For the MED meeting: {unit}",
+    "document.subtitle": "Pulse results · {month} · made {date}",
+    "document.intro": (
+        "This document shows the same released results as the leader's summary in Teams. A figure "
+        'for fewer than {k} answers is never shown — only the words "too few answers" — and '
+        "comments only when at least {n} answered. The action plan comes last."
+    ),
+    "document.results_title": "Results",
+    "document.round_heading": "Round {sequence} · closed {date}",
+    "document.month_heading": "{unit} · all of {month}",
+    "document.month_comments": "Comments are shown only with a team's own rounds, never for a whole month.",
+    "document.legend_score": "Score (0–100)",
+    "document.column_dimension": "Dimension",
+    "document.column_score": "Score",
+    "document.column_answers": "Answers",
+    "document.column_distribution": "Answers from low to high",
+    "document.trend_months_title": "Trend over the latest months",
+    "document.trend_chart": "Score per dimension over time (0–100)",
+    "document.trend_too_short": "The trend is shown once there are at least two released results to compare.",
+    "document.round_label": "Round {sequence}",
+    "document.dash_note": "– means there is no figure that may be shown: too few answers, or the question was not asked.",
+    "document.column_action": "Action",
+    "document.plan_empty": "There are no actions in the plan yet. Add them from the summary in Teams, and they will be here.",
+    "document.file_stem": "MED document {unit} {period}",
+    "document.footer": "Trivselsbot · {unit} · {month} · released results only",
+    "document.page": "Page",
     # Errors
     "error.generic": (
         "Sorry, something went wrong on my side. Please try again in a moment — if it keeps "
@@ -502,7 +552,7 @@ TEXTS: dict[str, str] = {
     "tab.refused.other_tenant.title": "You are signed in to another organisation",
     "tab.refused.other_tenant.message": "Trivselsbot belongs to another organisation than the one you are signed in to now. Switch organisation at the top of Teams and open the tab again.",
     "tab.refused.not_configured.title": "The tab is not set up yet",
-    "tab.refused.not_configured.message": "The bot lacks its public address, app id or organisation (BOT_PUBLIC_HOST, MicrosoftAppId, MicrosoftAppTenantId). Ask whoever runs Trivselsbot to set them.",
+    "tab.refused.not_configured.message": "The bot lacks its public address, app id or organisation (BOT_PUBLIC_URL, MicrosoftAppId, MicrosoftAppTenantId). Ask whoever runs Trivselsbot to set them.",
     "tab.refused.not_leader.title": "The tab is for leaders and HR",
     "tab.refused.not_leader.message": "Here leaders and HR see the anonymous results of their units. If you are a leader, ask HR to register you as the leader of your unit in Trivselsbot.",
     "tab.refused.not_allowed.title": "You do not have access to that unit",

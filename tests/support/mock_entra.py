@@ -119,7 +119,7 @@ def tab_settings_values(entra: MockEntra) -> dict[str, Any]:
         "MicrosoftAppId": APP_ID,
         "MicrosoftAppPassword": "not-a-real-password",
         "MicrosoftAppTenantId": TENANT_ID,
-        "BOT_PUBLIC_HOST": PUBLIC_HOST,
+        "BOT_PUBLIC_URL": f"https://{PUBLIC_HOST}",
         "BOT_LOGIN_AUTHORITY": entra.authority,
         "BOT_BACKGROUND_WORKERS": False,
     }
