@@ -382,6 +382,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             services.hierarchy,
             TabTokens(settings),
             services.bank,
+            documents,
         )
         tasks = []
         if settings.background_workers:

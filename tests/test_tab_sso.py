@@ -45,7 +45,7 @@ def entra() -> Iterator[MockEntra]:
     server.stop()
 
 
-async def _world(db_path: Path) -> None:
+async def _world(db_path: Path) -> str:
     engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
     await upgrade(engine)
     factory = create_session_factory(engine)
@@ -56,6 +56,7 @@ async def _world(db_path: Path) -> None:
         unit_id = unit.id
     await Roles(factory, []).assign_leader(unit_id, LEADER)
     await engine.dispose()
+    return unit_id
 
 
 @pytest.fixture
@@ -145,7 +146,12 @@ async def test_a_missing_or_bad_token_is_401_with_what_to_do(
         "title": da.TEXTS[f"tab.refused.{reason}.title"],
         "message": da.TEXTS[f"tab.refused.{reason}.message"],
     }
-    for path in ("/tab/api/heatmap", "/tab/api/units/x", "/tab/api/units/x/results.csv"):
+    for path in (
+        "/tab/api/heatmap",
+        "/tab/api/units/x",
+        "/tab/api/units/x/results.csv",
+        "/tab/api/units/x/med-document?period=2026-10&format=pdf",
+    ):
         header = make(entra)
         response = await tab.get(path, headers={"Authorization": header} if header else {})
         assert response.status == 401, path
@@ -212,3 +218,36 @@ async def test_the_page_is_the_bots_own_and_only_teams_may_frame_it(tab: TestCli
         assert asset.headers["X-Content-Type-Options"] == "nosniff"
     assert (await tab.get("/tab/static/..%2Fsso.py")).status == 404
     assert (await tab.get("/tab/static/routes.py")).status == 404
+
+
+async def test_the_med_document_and_the_figures_come_through_the_tab(
+    db_path: Path, entra: MockEntra
+) -> None:
+    """The unit's MED document (bot/documents/, the tab's door) and its figures as CSV, for
+    whoever may see the unit; anyone else gets the tab's refusal, a bad request changes nothing."""
+    unit = await _world(db_path)
+    settings = make_settings(db_path, **tab_settings_values(entra), BOT_HR_ADMINS=HR)
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+        leader = {"Authorization": f"Bearer {entra.token(LEADER)}"}
+        response = await client.get(
+            f"/tab/api/units/{unit}/med-document?period=2026-10&format=docx", headers=leader
+        )
+        assert response.status == 200
+        assert response.content_type.endswith("wordprocessingml.document")
+        assert (await response.read())[:2] == b"PK"
+        assert "attachment" in response.headers["Content-Disposition"]
+        response = await client.get(f"/tab/api/units/{unit}/results.csv", headers=leader)
+        assert response.status == 200 and (await response.read()).startswith(b"\xef\xbb\xbf")
+        for bad in ("period=2026-10&format=exe", "period=oktober&format=pdf"):
+            response = await client.get(f"/tab/api/units/{unit}/med-document?{bad}", headers=leader)
+            assert response.status == 400, bad
+        other = {"Authorization": f"Bearer {entra.token('00000000-0000-4000-8000-00000000dddd')}"}
+        response = await client.get(
+            f"/tab/api/units/{unit}/med-document?period=2026-10&format=pdf", headers=other
+        )
+        assert response.status == 403
+        response = await client.get(
+            "/tab/api/units/0123456789abcdef0123456789abcdef/med-document?period=2026-10&format=pdf",
+            headers=leader,
+        )
+        assert response.status == 403 and (await response.json())["error"] == "not_allowed"

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.documents.export import DocumentExporter, attachment_header
 from bot.settings import Settings
 from bot.tab.assets import static_file
 from bot.tab.audit import record_tab_view
@@ -23,7 +24,7 @@ from bot.tab.page import render_page, tab_texts
 from bot.tab.results_csv import results_csv
 from bot.tab.sso import Refused, TabIdentity, TabTokens
 from dialogs.i18n import Language, language_for, t
-from storage.errors import NotAllowed
+from storage.errors import DomainError, NotAllowed
 from storage.hierarchy import Hierarchy
 from storage.question_bank import QuestionBank
 from storage.roles import Roles
@@ -45,6 +46,7 @@ class TabContext:
     hierarchy: Hierarchy
     tokens: TabTokens
     bank: QuestionBank
+    documents: DocumentExporter  # the MED document (bot/documents/), through the tab's door
 
 
 TAB = web.AppKey("tab", TabContext)
@@ -164,6 +166,33 @@ def add_tab_routes(app: web.Application, settings: Settings) -> None:
         await record_tab_view(viewer.identity, "results_csv", unit_id, None)
         return results_csv(view, request.app[TAB].bank, viewer.language)
 
+    async def med_document(request: web.Request, viewer: Viewer) -> web.Response:
+        """The unit's MED document for a month, made as the download link makes it (access
+        checked again by the exporter, which is also where a document export is recorded)."""
+        unit_id = request.match_info["unit_id"]
+        file_format = request.query.get("format", "")
+        if file_format not in ("docx", "pdf"):
+            return web.json_response({"error": "format must be docx or pdf"}, status=400)
+        try:
+            made = await request.app[TAB].documents.for_person(
+                viewer.identity.aad_object_id,
+                unit_id,
+                request.query.get("period", ""),
+                "docx" if file_format == "docx" else "pdf",
+                viewer.language,
+                door="tab",
+            )
+        except NotAllowed:
+            raise  # 403 in the viewer's words (_authenticated)
+        except DomainError as error:  # a malformed month
+            return web.json_response({"error": error.code}, status=400)
+        await record_tab_view(viewer.identity, "med_document", unit_id, request.query.get("period"))
+        return web.Response(
+            body=made.data,
+            content_type=made.content_type,
+            headers={**NO_STORE, "Content-Disposition": attachment_header(made.name)},
+        )
+
     async def dev_people(request: web.Request) -> web.Response:
         """Dev mode only (404 otherwise): who the picker offers, with the roles they have."""
         if not settings.dev_mode:
@@ -186,4 +215,7 @@ def add_tab_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/tab/api/heatmap", _authenticated(settings, heatmap))
     app.router.add_get("/tab/api/units/{unit_id}", _authenticated(settings, unit))
     app.router.add_get("/tab/api/units/{unit_id}/results.csv", _authenticated(settings, download))
+    app.router.add_get(
+        "/tab/api/units/{unit_id}/med-document", _authenticated(settings, med_document)
+    )
     app.router.add_get("/tab/api/dev/people", dev_people)

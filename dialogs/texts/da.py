@@ -656,5 +656,8 @@ TEXTS: dict[str, str] = {
     "tab.downloads.done": "Filen er hentet.",
     "tab.downloads.failed": "Filen kunne ikke hentes. Prøv igen.",
     "tab.downloads.med": "Dokument til MED-udvalget",
-    "tab.downloads.med_soon": "Kommer: et samlet dokument med resultater og handlingsplan til MED-udvalgets møde.",
+    "tab.downloads.med_lead": "Et samlet dokument til MED-udvalgets møde: resultater, udvikling, kommentarer, forslag til dialog og handlingsplan for den valgte måned.",
+    "tab.downloads.month": "Måned",
+    "tab.downloads.docx": "Hent som Word (DOCX)",
+    "tab.downloads.pdf": "Hent som PDF",
 }

@@ -659,5 +659,8 @@ TEXTS: dict[str, str] = {
     "tab.downloads.done": "The file has been downloaded.",
     "tab.downloads.failed": "The file could not be downloaded. Try again.",
     "tab.downloads.med": "Document for the MED committee",
-    "tab.downloads.med_soon": "Coming: one document with results and action plan for the MED committee's meeting.",
+    "tab.downloads.med_lead": "One document for the MED committee's meeting: results, trend, comments, dialogue suggestions and action plan for the chosen month.",
+    "tab.downloads.month": "Month",
+    "tab.downloads.docx": "Download as Word (DOCX)",
+    "tab.downloads.pdf": "Download as PDF",
 }

@@ -445,5 +445,5 @@ def unit_page_view(
         baseline=baseline_view(baseline, bank, language),
         plan=plan_view(plan, bank, language),
         comment_threshold=comment_threshold,
-        downloads=["results_csv"],
+        downloads=["results_csv", "med_document"],
     )

@@ -178,6 +178,8 @@ def test_a_leader_opens_a_team_page_with_rounds_trends_comments_and_plan(
         "Fast tavlemøde hver mandag",
         "I gang",
         "Hent tallene (CSV til Excel)",
+        "Dokument til MED-udvalget",
+        "Hent som Word (DOCX)",
     ):
         assert expected in text, expected
     assert (out / "tab-unit.png").stat().st_size > 40_000

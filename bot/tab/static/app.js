@@ -449,24 +449,38 @@
       el('tbody', {}, rows))));
   }
 
+  // A file from the API: fetched with the sign-in (a plain link would carry none), then saved.
+  async function saveFile(path, status) {
+    status.textContent = T('tab.loading');
+    try {
+      const response = await fetch(withLang(path), { headers: headers(), credentials: 'omit' });
+      if (!response.ok) throw new Error(String(response.status));
+      const url = URL.createObjectURL(await response.blob());
+      const name = (response.headers.get('Content-Disposition') || '').match(/filename="([^"]+)"/);
+      const link = el('a', { href: url, download: name ? name[1] : 'trivselsbot' });
+      document.body.appendChild(link); link.click(); link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      status.textContent = T('tab.downloads.done');
+    } catch (e) { status.textContent = T('tab.downloads.failed'); }
+  }
+
   function downloadsSection(page) {
+    const unit = encodeURIComponent(page.unit.id);
     const status = el('p', { class: 'muted', role: 'status' });
-    const button = el('button', { type: 'button', class: 'primary', onclick: async () => {
-      status.textContent = T('tab.loading');
-      try {
-        const response = await fetch(withLang(`/tab/api/units/${encodeURIComponent(page.unit.id)}/results.csv`), { headers: headers(), credentials: 'omit' });
-        if (!response.ok) throw new Error(String(response.status));
-        const url = URL.createObjectURL(await response.blob());
-        const name = (response.headers.get('Content-Disposition') || '').match(/filename="([^"]+)"/);
-        const link = el('a', { href: url, download: name ? name[1] : 'resultater.csv' });
-        document.body.appendChild(link); link.click(); link.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
-        status.textContent = T('tab.downloads.done');
-      } catch (e) { status.textContent = T('tab.downloads.failed'); }
-    }, text: T('tab.downloads.csv') });
-    return section('downloads-title', T('tab.downloads.title'),
-      el('div', { class: 'downloads' }, button, status),
-      el('h3', { text: T('tab.downloads.med') }), el('p', { class: 'muted', text: T('tab.downloads.med_soon') }));
+    const csv = el('button', { type: 'button', class: 'primary', text: T('tab.downloads.csv'),
+      onclick: () => saveFile(`/tab/api/units/${unit}/results.csv`, status) });
+    const children = [el('div', { class: 'downloads' }, csv)];
+    const months = page.months.map((m) => m.period);
+    if (page.downloads.includes('med_document') && months.length) {
+      const select = el('select', { id: 'med-month' }, months.map((p) => el('option', { value: p, text: monthLabel(p) })));
+      const get = (format) => () => saveFile(`/tab/api/units/${unit}/med-document?period=${encodeURIComponent(select.value)}&format=${format}`, status);
+      children.push(el('h3', { text: T('tab.downloads.med') }), el('p', { class: 'muted', text: T('tab.downloads.med_lead') }),
+        el('div', { class: 'downloads' }, el('label', { for: 'med-month', text: T('tab.downloads.month') }), select,
+          el('button', { type: 'button', class: 'primary', onclick: get('docx'), text: T('tab.downloads.docx') }),
+          el('button', { type: 'button', onclick: get('pdf'), text: T('tab.downloads.pdf') })));
+    }
+    children.push(status);
+    return section('downloads-title', T('tab.downloads.title'), ...children);
   }
 
   async function unitView(unitId) {
