@@ -16,8 +16,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps 'botbuilder-testing>=4.17.0'
 	touch $@
 
+# The Resultater tab serves TeamsJS itself (bot/tab/assets.py): a copy travels with the package.
+TEAMS_JS := node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p bot/tab/static/vendor && cp $(TEAMS_JS) bot/tab/static/vendor/teams-js.min.js
 	touch $@
 
 deps-python: $(VENV)/.installed
@@ -48,7 +52,7 @@ test: deps-python deps-node deps-system
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
-BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries
+BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries bench.tab_heatmap
 
 bench: deps-python deps-system
 	@set -e; for module in $(BENCHES); do echo "== $$module"; $(PY) -m $$module; echo; done

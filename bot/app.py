@@ -42,12 +42,14 @@ from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.state_storage import SqlStorage
+from bot.tab import TAB, TabContext, TabTokens, add_tab_routes
 from bot.teams_handler import TrivselsbotHandler
 from dialogs.outbox_messages import render, render_channel_job
 from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
 from storage.audit import AuditLog
+from storage.baselines import Baselines
 from storage.closing_note import ClosingNotes
 from storage.db import (
     SessionFactory,
@@ -72,6 +74,7 @@ from storage.schedules import Schedules
 from storage.send_control import SendControl
 from storage.service_gauges import read_gauges
 from storage.summaries import Summaries
+from storage.tab import ResultsTab
 from storage.team_share import TeamShares
 
 log = logging.getLogger(__name__)
@@ -406,6 +409,21 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             bank=services.bank,
         )
         app[DOWNLOADS] = Downloads(services.download_links, documents)
+        app[TAB] = TabContext(
+            ResultsTab(
+                services.summaries,
+                services.hierarchy,
+                Baselines(factory, services.bank),
+                services.bank,
+                now,
+            ),
+            services.roles,
+            services.hierarchy,
+            TabTokens(settings),
+            services.bank,
+            documents,
+            services.audit,
+        )
         tasks = []
         if settings.background_workers:
             tasks = [
@@ -468,4 +486,5 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
     add_download_routes(app)
     add_admin_routes(app, settings)
     add_metrics_route(app, settings, now)
+    add_tab_routes(app, settings)
     return app

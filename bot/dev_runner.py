@@ -68,6 +68,7 @@ def banner(port: int, playground_port: int, database_url: str) -> str:
         f"\n  Trivselsbot runs on http://127.0.0.1:{port} (dev mode, database: "
         f"{mask_url(database_url)})"
         f"\n  Open the Agents Playground: http://localhost:{playground_port}"
+        f"\n  The Resultater tab (choose who you are): http://127.0.0.1:{port}/tab"
         "\n  Press Ctrl-C to stop both.\n"
     )
 

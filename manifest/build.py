@@ -27,6 +27,9 @@ LOCALIZATION_FILES = ("en.json",)
 ICON_FILES = ("color.png", "outline.png")
 DEFAULT_OUT = MANIFEST_DIR / "build" / "trivselsbot.zip"
 
+RESULTS_TAB = "results"
+TAB_NAMES = {"da": "Resultater", "en": "Results"}  # the tab's name in Teams, per language
+
 # Placeholders: organisations are expected to point these at their own pages (--website-url etc.).
 DEFAULT_WEBSITE_URL = "https://example.org/trivselsbot"
 DEFAULT_PRIVACY_URL = "https://example.org/trivselsbot/privacy"
@@ -124,7 +127,42 @@ def render_manifest(
     rendered: dict[str, Any] = _substitute(copy.deepcopy(template), values)
     if public_url:
         rendered["validDomains"] = [public_host(public_url)]
+        rendered.update(results_tab(values["appId"], public_url))
     return rendered
+
+
+def sso_resource(app_id: str, public_url: str) -> str:
+    """The Application ID URI Teams asks Entra ID for the tab's token: the audience the bot
+    accepts (bot/tab/sso.py) and the manifest's webApplicationInfo.resource, written once."""
+    return f"api://{public_host(public_url)}/{app_id}"
+
+
+def results_tab(app_id: str, public_url: str) -> dict[str, Any]:
+    """The Resultater tab (bot/tab/) and its single sign-on: only with the bot's public address,
+    since Teams loads the tab from there. Teams fills in {locale} and {theme}."""
+    origin = public_url.rstrip("/")
+    return {
+        "staticTabs": [
+            {
+                "entityId": RESULTS_TAB,
+                "name": TAB_NAMES["da"],
+                "contentUrl": f"{origin}/tab?locale={{locale}}&theme={{theme}}",
+                "websiteUrl": f"{origin}/tab",
+                "scopes": ["personal"],
+            }
+        ],
+        "webApplicationInfo": {"id": app_id, "resource": sso_resource(app_id, public_url)},
+    }
+
+
+def localization(name: str, manifest: dict[str, Any]) -> bytes:
+    """A localization file as the package holds it: with the tab's name when it has the tab."""
+    source = (MANIFEST_DIR / name).read_bytes()
+    if "staticTabs" not in manifest:
+        return source
+    texts: dict[str, Any] = json.loads(source.decode("utf-8"))
+    texts["staticTabs[0].name"] = TAB_NAMES[name.removesuffix(".json")]
+    return manifest_json(texts)
 
 
 def public_host(public_url: str) -> str:
@@ -172,7 +210,8 @@ def build_package(
         source = MANIFEST_DIR / name
         if not source.is_file():
             raise PackageError(f"{source} is missing (icons: python -m manifest.icons)")
-        entries.append((name, source.read_bytes()))
+        data = localization(name, manifest) if name in LOCALIZATION_FILES else source.read_bytes()
+        entries.append((name, data))
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

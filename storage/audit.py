@@ -48,6 +48,8 @@ class AuditWhat(StrEnum):
     RESULTS_EXPORT = "results_export"  # a file of every released figure (CLI, admin API)
     MED_DOCUMENT = "med_document"  # the document for the MED meeting (DOCX, PDF)
     CHANNEL_SHARE = "channel_share"  # a summary posted to the team's channel
+    HEATMAP = "heatmap"  # the Resultater tab's units × dimensions for a month
+    UNIT_PAGE = "unit_page"  # the Resultater tab's page of one unit (every released month/round)
 
 
 class Via(StrEnum):
@@ -58,6 +60,7 @@ class Via(StrEnum):
     CLI = "cli"
     ADMIN_API = "admin_api"
     DOWNLOAD = "download"  # a short-lived download link served by the bot
+    TAB = "tab"  # the Resultater tab in Teams (single sign-on)
 
 
 class AuditEntry(BaseModel):

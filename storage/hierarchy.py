@@ -279,6 +279,19 @@ class Hierarchy:
                 for uid, depth in tree.ordered()
             ]
 
+    async def known_people(self, limit: int = 200) -> list[PersonRef]:
+        """Leaders and people in the directory by AAD object id (dev mode's person picker)."""
+        async with self._factory() as session:
+            leaders = await session.execute(select(RoleAssignment.aad_object_id).distinct())
+            people = await session.execute(
+                select(Recipient.aad_object_id)
+                .where(Recipient.aad_object_id.is_not(None))
+                .order_by(Recipient.name)
+                .limit(limit)
+            )
+            ids = {aad for aad in [*leaders.scalars(), *people.scalars()] if aad}
+            return await _people(session, sorted(ids)[:limit])
+
     async def resolve(self, key: str) -> UnitInfo:
         async with self._factory() as session:
             return unit_info(await resolve_unit(session, key))

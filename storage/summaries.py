@@ -157,6 +157,25 @@ class Summary(BaseModel):
         return [action.title for action in self.plan[:5]]
 
 
+class RoundResult(BaseModel):
+    """A closed round as the results tab lists it: its own figures, per question too, or why not.
+
+    A round's figures are decided by its own size (disclosure.round_decision): a question's score
+    in a shown round is a figure of that round, made of the same answers as its dimensions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    round_id: str
+    sequence: int
+    period: str
+    closes_at: datetime
+    figures: Figures | None
+    suppressed: Suppression | None
+    item_scores: dict[str, float] = {}  # question → score 0–100, for a shown round only
+    comments: list[str] = []
+    comments_held_back: bool = False
+
+
 class Choice(BaseModel):
     """Something a viewer may ask a summary of: a closed round, or a unit's month."""
 
@@ -400,6 +419,11 @@ class Summaries:
         self._now = now
         self._views: OrderedDict[str, tuple[object, PeriodView]] = OrderedDict()
         self._plan = ActionPlan(factory, bank, k, now)
+
+    @property
+    def comment_threshold(self) -> int:
+        """The comment threshold in force (rule 6): never below k."""
+        return self._comment_k
 
     @property
     def plan(self) -> ActionPlan:
@@ -665,10 +689,10 @@ class Summaries:
         eligible = sum(p.eligible for p in rounds)
         return figures_from(self._bank, self._only_shown(counts, dimensions), responses, eligible)
 
-    async def _round_figures(
+    async def _round_counts(
         self, session: AsyncSession, rounds: Collection[ClosedRound]
-    ) -> dict[str, Figures]:
-        """Each round's own figures, for several rounds in one query (a card and its trend)."""
+    ) -> dict[str, dict[str, dict[int, int]]]:
+        """Each round's counters (question → value → count), for several rounds in one query."""
         counts: dict[str, dict[str, dict[int, int]]] = {p.id: defaultdict(dict) for p in rounds}
         if rounds:
             result = await session.execute(
@@ -678,6 +702,13 @@ class Summaries:
             )
             for round_id, item_id, value, count in result:
                 counts[round_id][item_id][value] = int(count)
+        return counts
+
+    async def _round_figures(
+        self, session: AsyncSession, rounds: Collection[ClosedRound]
+    ) -> dict[str, Figures]:
+        """Each round's own figures, for several rounds in one query (a card and its trend)."""
+        counts = await self._round_counts(session, rounds)
         return {
             p.id: figures_from(self._bank, counts[p.id], p.responses, p.eligible) for p in rounds
         }
@@ -1022,6 +1053,135 @@ class Summaries:
         await self._plan.add(
             unit_id, round_id, ActionIn(title=cleaned[:MAX_ACTION_LENGTH]), visible_units
         )
+
+    # --- the results tab: many units' months, a unit's rounds -----------------------------------
+
+    async def result_months(self, limit: int = 24) -> list[str]:
+        """The months from the first closed pulse round to the newest, newest first (at most
+        `limit`): what the tab offers to choose. Two index ends, not every round."""
+        async with self._factory() as session:
+            closed = (PulseRound.state == RoundState.CLOSED.value, is_pulse_round())
+            first = await session.scalar(select(func.min(PulseRound.closes_at)).where(*closed))
+            last = await session.scalar(select(func.max(PulseRound.closes_at)).where(*closed))
+        if first is None or last is None:
+            return []
+        months: list[str] = []
+        period, oldest = period_of(last), period_of(first)
+        while len(months) < limit:
+            months.append(period)
+            if period <= oldest:
+                break
+            start, _ = period_bounds(period)
+            period = period_of(start - timedelta(days=1))
+        return months
+
+    async def unit_months(
+        self, period: str, unit_ids: Collection[str], visible_units: Collection[str]
+    ) -> dict[str, tuple[Figures | None, Suppression | None] | None]:
+        """Several units' months at once (the tab's heatmap); None for a unit without a closed
+        round that month. A finished month's figures come from its kept decision in one query;
+        an unfinished month's are read as a card reads them (their unit figures are hidden)."""
+        wanted = list(dict.fromkeys(unit_ids))
+        for unit_id in wanted:
+            if unit_id not in visible_units:
+                raise NotAllowed(unit_id)
+        _, end = period_bounds(period)
+        async with self._factory() as session:
+            if self._now() >= end:
+                version, pending, decided, _ = await self._kept_unit(session, "", period)
+                kept: dict[str, tuple[Any, ...]] | None = None
+                if not pending and decided:
+                    rows = await session.execute(
+                        select(
+                            PeriodFigure.unit_id,
+                            PeriodFigure.reason,
+                            PeriodFigure.responses,
+                            PeriodFigure.eligible,
+                            PeriodFigure.counts,
+                            PeriodFigure.withheld,
+                        ).where(
+                            PeriodFigure.period == period,
+                            PeriodFigure.version == version,
+                            PeriodFigure.k == self._k,
+                            PeriodFigure.unit_id.in_(wanted),
+                        )
+                    )
+                    kept = {row[0]: tuple(row[1:]) for row in rows}
+                elif not pending:
+                    kept = await self._decide_and_keep(session, period, version)
+                if kept is not None:
+                    return {u: self._kept_figures(kept[u]) if u in kept else None for u in wanted}
+            view = await self._period_view(session, period)
+            return {
+                u: await self._unit_period(session, u, period) if u in view.inside else None
+                for u in wanted
+            }
+
+    async def unit_rounds(
+        self, unit_id: str, visible_units: Collection[str], limit: int = 12
+    ) -> list[RoundResult]:
+        """A unit's newest closed pulse rounds, newest first, each shown or hidden by its own
+        size; a shown round's comments only from the comment threshold (rule 6)."""
+        if unit_id not in visible_units:
+            raise NotAllowed(unit_id)
+        async with self._factory() as session:
+            rows = await session.execute(
+                select(*_CLOSED_ROUND_COLUMNS, RoundResponses.responses, PulseRound.closes_at)
+                .outerjoin(RoundResponses, RoundResponses.round_id == PulseRound.id)
+                .where(
+                    PulseRound.unit_id == unit_id,
+                    PulseRound.state == RoundState.CLOSED.value,
+                    is_pulse_round(),
+                )
+                .order_by(PulseRound.closes_at.desc())
+                .limit(limit)
+            )
+            closed = [(ClosedRound.from_row(tuple(row[:8])), row[8]) for row in rows]
+            shown = [p for p, _ in closed if round_decision(p.responses, self._k) is None]
+            counts = await self._round_counts(session, shown)
+            talking = [p.id for p in shown if comments_shown(p.responses, self._k, self._comment_k)]
+            comments: dict[str, list[str]] = {round_id: [] for round_id in talking}
+            if talking:
+                result = await session.execute(
+                    select(AnonymousComment.round_id, AnonymousComment.text).where(
+                        AnonymousComment.round_id.in_(talking)
+                    )
+                )
+                for round_id, text in result:
+                    comments[round_id].append(text)
+        shuffle = random.SystemRandom().shuffle  # rule 6: no order to read anything from
+        for texts in comments.values():
+            shuffle(texts)
+        results = []
+        for pulse, closes_at in closed:
+            reason = round_decision(pulse.responses, self._k)
+            figures = items = None
+            if reason is None:
+                figures = figures_from(
+                    self._bank, counts[pulse.id], pulse.responses, pulse.eligible
+                )
+                items = {}
+                for item_id, values in counts[pulse.id].items():
+                    try:
+                        score = item_score(self._bank, item_id, values)
+                    except KeyError:  # retired from the bank: not scored
+                        continue
+                    if score is not None:
+                        items[item_id] = round(score, 1)
+            results.append(
+                RoundResult(
+                    round_id=pulse.id,
+                    sequence=pulse.sequence,
+                    period=period_of(closes_at),
+                    closes_at=closes_at,
+                    figures=figures,
+                    suppressed=reason,
+                    item_scores=items or {},
+                    comments=comments.get(pulse.id, []),
+                    comments_held_back=reason is None and pulse.id not in comments,
+                )
+            )
+        return results
 
     # --- export for HR --------------------------------------------------------------------------
 

@@ -24,13 +24,16 @@ from sqlalchemy import update
 
 from dialogs.cards.summary import summary_card
 from storage.answers import submit_answer
+from storage.baselines import Baselines
 from storage.db import SessionFactory, create_engine, create_session_factory
 from storage.disclosure import Suppression
+from storage.hierarchy import Hierarchy
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.question_bank import default_bank
 from storage.rounds import Rounds
 from storage.summaries import Summaries, Summary
+from storage.tab import ResultsTab
 from tests.conftest import TEST_SECRET
 from tests.support.figure_audit import Audit, AuditRound, rank
 from tests.support.pulse_fixtures import team_with_members
@@ -222,8 +225,85 @@ def add_parent(audit: Audit, where: str, summary: Summary, names: dict[str, str]
         )
 
 
+def add_tab_figure(audit: Audit, where: str, rounds: Sequence[AuditRound], figure: dict) -> None:
+    """A figure of the tab's JSON, as its endpoint returns it (storage/tab/views.py)."""
+    if figure["state"] == "hidden":
+        assert set(figure) <= {"state", "reason", "dimensions", "withheld"}, where
+        assert figure.get("dimensions", []) == [] and figure.get("withheld", []) == [], where
+        return
+    if figure["state"] != "shown":
+        return
+    if "responses" in figure:
+        audit.add_count(f"{where} responses", rounds, figure["responses"])
+    for d in figure["dimensions"]:
+        at = f"{where} {d['dimension']}"
+        audit.add_distribution(at, rounds, d["dimension"], d["distribution"])
+        audit.add_score(at, rounds, d["dimension"], d["score"])
+        assert d["answers"] == sum(d["distribution"]), at
+
+
+async def collect_tab(audit: Audit, factory: SessionFactory, k: int, names: dict[str, str]) -> None:
+    """Every figure the Resultater tab's endpoints return to HR (who sees what every leader
+    sees): the heatmap of each month around each unit, and each unit's page."""
+    tab = ResultsTab(
+        Summaries(factory, BANK, k, Clock(AFTER)),
+        Hierarchy(factory),
+        Baselines(factory, BANK),
+        BANK,
+        Clock(AFTER),
+    )
+    visible = await tab.visible(None, True)
+    by_sequence = {(r.unit, r.sequence): r for r in audit.rounds.values()}
+    for root in [None, *names.values()]:
+        for period in MONTHS:
+            heatmap = (await tab.heatmap(visible, "da", period=period, root=root)).as_json()
+            shown_period = heatmap.get("period")  # a month without closed rounds is not offered
+            assert shown_period in (period, *heatmap["periods"])
+            for row in heatmap["rows"]:
+                unit = row["unit"]["id"]
+                where = f"tab heatmap {shown_period} {row['unit']['name']}"
+                rounds = audit.rounds_of(unit, shown_period)
+                add_tab_figure(audit, where, rounds, row["figure"])
+                for cell in row["cells"]:
+                    if cell["state"] == "shown":
+                        audit.add_score(
+                            f"{where} {cell['dimension']}", rounds, cell["dimension"], cell["score"]
+                        )
+                    else:
+                        assert set(cell) <= {"dimension", "state", "reason"}, where
+    for name, unit in names.items():
+        page = (await tab.unit_page(visible, unit, "da")).as_json()
+        for month in page["months"]:
+            where = f"tab page of {name} month {month['period']}"
+            add_tab_figure(audit, where, audit.rounds_of(unit, month["period"]), month["figure"])
+        for shown in page["rounds"]:
+            r = audit.rounds[shown["round_id"]]
+            where = f"tab page of {name} round {r.sequence}"
+            add_tab_figure(audit, where, [r], shown["figure"])
+            for question in shown["questions"]:
+                audit.add_item_score(
+                    f"{where} {question['item']}", r, question["item"], question["score"]
+                )
+            if shown["figure"]["state"] != "shown":
+                assert shown["questions"] == [] and shown["comments"] == [], where
+        for trend in page["question_trends"]:
+            for point in trend["points"]:
+                r = by_sequence[(unit, point["sequence"])]
+                at = f"tab page of {name} trend {trend['item']} round {r.sequence}"
+                audit.add_item_score(at, r, trend["item"], point["score"])
+        for action in page["plan"]:
+            follow_up = action.get("follow_up")
+            if follow_up is None:
+                continue
+            r = by_sequence[(unit, follow_up["sequence"])]
+            add_tab_figure(
+                audit, f"tab page of {name} follow-up round {r.sequence}", [r], follow_up["figure"]
+            )
+
+
 async def collect(audit: Audit, factory: SessionFactory, k: int, names: dict[str, str]) -> None:
-    """Every figure HR can be shown: each round's card, each unit's months, the export."""
+    """Every figure HR can be shown: each round's card, each unit's months, the export, the tab."""
+    await collect_tab(audit, factory, k, names)
     summaries = Summaries(factory, BANK, k, Clock(AFTER))
     visible = set(names.values())
     by_sequence = {(r.unit, r.sequence): r for r in audit.rounds.values()}
@@ -358,6 +438,10 @@ async def test_the_department_of_a_b_and_c_shows_no_small_team_through_any_door(
         await collect(audit, factory, 5, names)
     finally:
         await engine.dispose()
+    tab = [f.where for f in audit.figures if f.where.startswith("tab ")]
+    assert any(w.startswith("tab heatmap 2026-11 Afdeling 0 trust") for w in tab)
+    assert any(" round " in w and w.endswith("tk1 score") for w in tab), "per-question scores"
+    assert not any("Afdeling 0 wellbeing" in w or "Afdeling 0 workload" in w for w in tab)
     assert audit.mismatches == []
     assert audit.leaks(5) == []
 

@@ -210,6 +210,43 @@ def test_manifest_content_is_danish_first_with_the_commands_and_the_app_id() -> 
     assert "{{" not in json.dumps(manifest)
 
 
+def test_the_results_tab_signs_in_with_sso_on_the_public_address() -> None:
+    """With the bot's public address: the personal tab Resultater, loaded from there in the
+    viewer's locale and theme; Teams asks for the SSO token of api://<host>/<app id>, the
+    audience bot/tab/sso.py accepts. Without it the package is the bot alone."""
+    host = "trivsel.kommune.example.dk"
+    manifest = render_manifest(TEST_APP_ID, "1.0.0", public_url=f"https://{host}")
+    assert manifest["staticTabs"] == [
+        {
+            "entityId": "results",
+            "name": "Resultater",
+            "contentUrl": f"https://{host}/tab?locale={{locale}}&theme={{theme}}",
+            "websiteUrl": f"https://{host}/tab",
+            "scopes": ["personal"],
+        }
+    ]
+    assert manifest["validDomains"] == [host]
+    assert manifest["webApplicationInfo"] == {
+        "id": TEST_APP_ID,
+        "resource": f"api://{host}/{TEST_APP_ID}",
+    }
+    bare = render_manifest(TEST_APP_ID, "1.0.0")
+    assert "staticTabs" not in bare and "webApplicationInfo" not in bare
+
+
+def test_a_package_with_the_tab_is_valid_and_names_it_in_english(tmp_path: Path) -> None:
+    out = build_package(
+        TEST_APP_ID, tmp_path / "tab.zip", version="1.0.0", public_url="https://trivsel.example.org"
+    )
+    with zipfile.ZipFile(out) as archive:
+        en = json.loads(archive.read("en.json"))
+        archive.extractall(tmp_path / "unzipped")
+    assert en["staticTabs[0].name"] == "Results"
+    assert {k: v for k, v in en.items() if k != "staticTabs[0].name"} == english()
+    result = run_validator(tmp_path / "unzipped" / "manifest.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_texts_say_answers_are_anonymous_in_both_languages() -> None:
     manifest = render_manifest(TEST_APP_ID, "1.0.0")
     en = english()

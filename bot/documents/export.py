@@ -37,7 +37,7 @@ CONTENT_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }
-Door = Literal["download", "cli", "admin_api"]
+Door = Literal["download", "cli", "admin_api", "tab"]
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,28 @@ class Audit:
             )
         self.figures.append(Figure(f"{where} score", weighted, Fraction(0)))
 
+    def add_item_score(self, where: str, round_: AuditRound, item: str, score: float) -> None:
+        """One question's score in one round: the weighted sum of that question's answers."""
+        points = self.positions(item)
+        top = len(points) - 1
+        weighted: Vector = {}
+        answers = 0
+        total = Fraction(0)
+        for position, value in enumerate(points):
+            weighted[(round_.id, item, value)] = position
+            n = round_.count(item, value)
+            answers += n
+            total += Fraction(position * n, top)
+        if not answers:
+            self.mismatches.append(f"{where}: a score of {score} from no answers")
+            return
+        exact = total / answers * 100
+        if abs(float(exact) - score) > 0.05 + 1e-9:
+            self.mismatches.append(
+                f"{where}: score {score} is not the mean of the answers' positions ({float(exact):.2f})"
+            )
+        self.figures.append(Figure(f"{where} score", weighted, Fraction(0)))
+
     # --- the span and its small supports ----------------------------------------------------
 
     def known_equalities(self) -> list[Vector]:
