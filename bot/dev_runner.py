@@ -96,6 +96,9 @@ def run_dev(port: int = 3978, playground_port: int = 56150) -> int:
     # and the Playground running in their own sessions (a closed terminal, `kill`, a test).
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stopped)
+    # A shell that starts a job in the background (`make run &`, a CI script) hands it SIGINT
+    # ignored, and Python then leaves it ignored: Ctrl-C or `kill -INT` would do nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     children: list[subprocess.Popen[bytes]] = []
     try:
         return _supervise(children, port, playground_port, data, env)

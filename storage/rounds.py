@@ -407,13 +407,17 @@ class Rounds:
                 raise RoundNotFound(round_id)
             if pulse.state == RoundState.CLOSED.value:
                 return None
+            closed_at = now or utcnow()
+            if pulse.opens_at <= closed_at < pulse.closes_at:
+                # Closed early (`pulse close`): it closed now, and every card, note and month that
+                # says when it closed must say so, not the planned time.
+                pulse.closes_at = closed_at
             pulse.state = RoundState.CLOSED.value
             pulse.ancestry = json.dumps(await unit_ancestry(session, pulse.unit_id))
             # The month's closed rounds change: a release kept for it is stale from this commit.
             await bump_period(session, period_of(pulse.closes_at))
             connection = await session.connection()
             await connection.run_sync(tally_round, self._secret, pulse.id, self._keys)
-            closed_at = now or utcnow()
             send_at = self._hours.next_working_moment(closed_at)
             await enqueue_closing_notes(session, pulse, closed_at, send_at)
             await forget_participation(session, pulse.id)

@@ -201,3 +201,26 @@ async def test_racing_schedulers_create_and_open_each_round_once(
     for unit in units:
         (info,) = await rounds.for_unit(unit)
         assert info.state is RoundState.OPEN and info.eligible_count == 3
+
+
+async def test_a_round_closed_early_says_it_closed_when_it_did(
+    session_factory: SessionFactory,
+) -> None:
+    """`pulse close` before the planned time: the round closed then, and says so (cards, notes
+    and the month it counts in), not at the time it was planned to close."""
+    from storage.period_versions import period_of
+
+    rounds = Rounds(session_factory, BANK, TEST_SECRET)
+    opens = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    planned = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # planned to close in December
+    early = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # closed by HR in November
+    unit = await team_with_members(session_factory, "19:early", range(1, 4), name="Tidligt")
+    info = await rounds.create(unit, opens, planned, None, "hr")
+    await rounds.open_due(opens)
+    closed = await rounds.close(info.id, early)
+    assert closed is not None and closed.closes_at == early
+    assert (await rounds.get(info.id)).closes_at == early and period_of(early) == "2026-11"
+    late = await rounds.create(unit, planned, planned + timedelta(days=2), None, "hr")
+    await rounds.open_due(planned)
+    on_time = await rounds.close(late.id, planned + timedelta(days=3))  # the scheduler: later
+    assert on_time is not None and on_time.closes_at == planned + timedelta(days=2)

@@ -162,8 +162,10 @@ def start_process(
     env: Mapping[str, str] | None = None,
     cwd: Path | str | None = None,
     inherit_env: bool = True,
+    preexec_fn: Callable[[], object] | None = None,
 ) -> ManagedProcess:
-    """Start ``command`` in a new session with stdout+stderr appended to ``log_path``."""
+    """Start ``command`` in a new session with stdout+stderr appended to ``log_path``;
+    ``preexec_fn`` runs in the child before it starts (e.g. to give it a signal disposition)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ) if inherit_env else {}
     full_env.update(env or {})
@@ -177,6 +179,7 @@ def start_process(
             cwd=str(cwd) if cwd else None,
             env=full_env,
             start_new_session=True,
+            preexec_fn=preexec_fn,
         )
     finally:
         log.close()

@@ -80,6 +80,8 @@ def test_the_runner_stops_the_bot_and_the_playground(tmp_path: Path, signum: int
         log_path=tmp_path / "runner.log",
         env=env,
         cwd=ROOT,
+        # As a background job of a non-interactive shell gets it (CI): SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     children: list[int] = []
     try:
