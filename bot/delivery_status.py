@@ -22,7 +22,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from botbuilder.schema import ErrorResponseException
+from msrest.exceptions import ClientRequestError
 
+from bot.connector_client import ConnectorTransportError
 from bot.proactive import ProactiveSender, reference_from_json, reference_to_json
 from bot.rate_limit import Pacer
 from dialogs.cards.delivery import delivery_done_activity, delivery_status_activity
@@ -68,6 +70,8 @@ class DeliveryStatusReporter:
                 log.info("delivery_status.update_failed", extra={"status": status})
                 if 400 <= status < 500 and status not in (408, 412, 429):
                     await self._deliveries.finish(watch.id)  # the card or chat is gone: stop
+            except ClientRequestError as error:  # no answer from Teams: the next pass tries again
+                log.info("delivery_status.unreachable", extra={"reason": str(error)})
 
     def _waited(self, watch_id: str) -> bool:
         """True once this process has seen the watch without a card for `first_card_after` s."""
@@ -151,6 +155,12 @@ class DeliveryStatusReporter:
             activity_id = await self._sender.send(
                 reference, delivery_status_activity(report, watch.label, language, watch.kind)
             )
+        except ConnectorTransportError as error:
+            if not error.maybe_arrived:
+                # Never sent: the next pass sends the first card again. One that may have arrived
+                # is not sent twice; the watch goes on without a card and the final message comes.
+                await self._deliveries.unclaim(watch.id)
+            raise
         finally:
             answered()
         fingerprint = report.fingerprint()

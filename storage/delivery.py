@@ -346,6 +346,15 @@ class Deliveries:
         async with self._factory.begin() as session:
             return await _claim(session, watch_id, reference, language, None)
 
+    async def unclaim(self, watch_id: str) -> None:
+        """The reporter's first card surely never reached Teams: free the watch for a retry."""
+        async with self._factory.begin() as session:
+            await session.execute(
+                update(DeliveryWatch)
+                .where(DeliveryWatch.id == watch_id, DeliveryWatch.activity_id.is_(None))
+                .values(reference=None)
+            )
+
     async def attach(
         self, watch_id: str, reference: str, activity_id: str | None, shown: str | None
     ) -> None:

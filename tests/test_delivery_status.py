@@ -323,7 +323,8 @@ async def test_a_status_card_in_hrs_chat_keeps_quiet_hours_like_any_push(
     saturday = datetime(2026, 11, 21, 13, 0, tzinfo=UTC)
     clock = Clock(saturday)
     mock = await ThrottlingConnector(tenant_rate=None).start()
-    run = Run(session_factory, tmp_path)
+    # A send timeout a loaded machine cannot miss: this test is about when, not how fast.
+    run = Run(session_factory, tmp_path, replace(FAST, timeout_seconds=10))
     try:
         async with session_factory.begin() as session:  # HR has a chat with the bot
             await session.execute(
@@ -362,6 +363,63 @@ async def test_a_status_card_in_hrs_chat_keeps_quiet_hours_like_any_push(
         (card,) = mock.sent
         assert card.conversation_id == "a:fan-99" and card.kind == "send"
         assert "Udsendelse til Team Q · mini-trivsel" in text(card)
+    finally:
+        await run.sender.close()
+        await run.connectors.close()
+        await mock.stop()
+
+
+async def test_a_first_card_that_never_reached_teams_is_sent_on_the_next_pass(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Teams unreachable when the reporter sends HR's first card: the pass goes on (no error out
+    of it), the card is not lost, and the next pass sends it once."""
+    from sqlalchemy import update
+
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    clock = Clock(monday)
+    mock = await ThrottlingConnector(tenant_rate=None).start()
+    run = Run(session_factory, tmp_path, replace(FAST, timeout_seconds=10))
+    nowhere = "http://127.0.0.1:9/"  # the discard port: nothing listens, the connection is refused
+    try:
+        async with session_factory.begin() as session:
+            await session.execute(
+                Recipient.__table__.insert().values(
+                    user_id=fanout.user_id(99),
+                    aad_object_id=HR,
+                    tenant_id=fanout.TENANT,
+                    locale="da-DK",
+                    service_url=nowhere,
+                    personal_conversation_id="a:fan-99",
+                    personal_reference=fanout.reference_json(99, nowhere),
+                    app_installed=True,
+                    blocked=False,
+                    updated_at=monday,
+                )
+            )
+        unit = await team_with_members(session_factory, "19:away", range(1, 4), name="Team A")
+        rounds = Rounds(session_factory, default_bank(), TEST_SECRET, WORKING_HOURS)
+        await rounds.start_now(unit, monday, monday + timedelta(days=5), None, requested_by=HR)
+        await rounds.open_due(monday)  # the invitations are queued: the push HR watches
+        deliveries = Deliveries(session_factory, clock, working_hours=WORKING_HOURS)
+        reporter = DeliveryStatusReporter(
+            deliveries, run.sender, Pacer(50), first_card_after=0, now=clock
+        )
+        await reporter.tick()
+        (watch,) = await deliveries.watches()
+        assert watch.reference is None and mock.sent == []  # free again, for the next pass
+        async with session_factory.begin() as session:  # Teams is back
+            await session.execute(
+                update(Recipient)
+                .where(Recipient.user_id == fanout.user_id(99))
+                .values(
+                    service_url=mock.url, personal_reference=fanout.reference_json(99, mock.url)
+                )
+            )
+        await reporter.tick()
+        await reporter.tick()
+        (card,) = mock.sent
+        assert card.conversation_id == "a:fan-99" and "Udsendelse til Team A" in text(card)
     finally:
         await run.sender.close()
         await run.connectors.close()
