@@ -1,10 +1,13 @@
 """The statements of the answer write path, built once per dialect.
 
-Each table gets one statement per batch, whatever the batch size. On SQLite a batch's rows go
-to `executemany` (one prepared statement run per row inside SQLite, no network). On PostgreSQL
-lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`), so the text, the prepared
-statement and the plan are the same for one row or two hundred, and each statement is one
-round trip.
+Each table gets one statement per batch, whatever the batch size, and its text does not depend
+on the batch size. On PostgreSQL lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`),
+so each statement is one round trip. On SQLite (`SQLITE_BATCH`) lists travel as one JSON text
+read with `json_each`, and a batch's sealed answers as one blob cut with `substr`: each statement
+is one step of SQLite's engine, because the sqlite3 module lets go of the GIL around every step
+(and every row of an `executemany` or of a RETURNING is one), and the bot's event loop, busy at
+a Monday-morning burst, takes it back each time: a few thousand GIL hand-overs per second made
+the writer thread wait longer for the GIL than for the disk (bench/submissions.py).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from storage.answer_models import (
     RoundResponses,
     StagedAnswer,
 )
+from storage.answer_seal import SEALED_SIZE
 from storage.db import dialect_insert
 from storage.models import Base, Membership
 from storage.prompt_models import PromptRound
@@ -163,3 +167,38 @@ def statements_for(dialect_name: str) -> AnswerStatements:
             _one_of(RoundKey.round_id, "ids", dialect_name)
         ),
     )
+
+
+@dataclass(frozen=True)
+class SqliteBatchStatements:
+    """SQLite's own texts for the hot statements (driver SQL, qmark parameters). Each reads its
+    list from one JSON array parameter, so the prepared statement is the same for every batch."""
+
+    # A write that writes nothing: the transaction takes SQLite's write lock before it reads,
+    # so what it reads (claims, states, members) stays current until it commits.
+    lock: str = "DELETE FROM participation WHERE 0"
+    # [[round, key], …] → those already claimed (a second answer; usually none)
+    claimed: str = (
+        "SELECT p.round_id, p.key FROM json_each(?) AS j JOIN participation AS p"
+        " ON p.round_id = json_extract(j.value, '$[0]') AND p.key = json_extract(j.value, '$[1]')"
+    )
+    # [round, …], [user, …] → per round: state, unit, and which of these users are its members
+    current: str = (
+        "SELECT r.id, r.state, r.unit_id, (SELECT json_group_array(m.user_id) FROM unit_members"
+        " AS m WHERE m.unit_id = r.unit_id AND m.user_id IN (SELECT value FROM json_each(?2)))"
+        " FROM pulse_rounds AS r WHERE r.id IN (SELECT value FROM json_each(?1))"
+    )
+    # [[round, key], …] → participation rows inserted (none of them is there: `claimed` said so)
+    claim: str = (
+        "INSERT INTO participation (round_id, key) SELECT json_extract(value, '$[0]'),"
+        " json_extract(value, '$[1]') FROM json_each(?) WHERE true"
+    )
+    # [[round, key], …] in key order, and the sealed answers concatenated in the same order
+    stage: str = (
+        "INSERT INTO staged_answers (round_id, key, sealed) SELECT json_extract(j.value, '$[0]'),"
+        f" json_extract(j.value, '$[1]'), substr(?2, j.key * {SEALED_SIZE} + 1, {SEALED_SIZE})"
+        " FROM json_each(?1) AS j"
+    )
+
+
+SQLITE_BATCH = SqliteBatchStatements()
