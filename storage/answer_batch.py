@@ -2,10 +2,13 @@
 
 Every pulse answer and every reflection goes through `record_batch`, alone (a batch of one) or
 grouped with others (storage/answer_writer.py). Per submission it keeps what the sequential write
-kept: the participation hash is claimed first (rule 2), then the round and the person are checked,
-then the values; a refused submission leaves every table as it was, and of several submissions of
-one person only the first valid one counts. Per batch it needs a fixed number of statements, one
-per table, whatever the batch size: that is what makes a Monday-morning burst cheap.
+kept: nothing is read before the transaction holds what keeps it current (on PostgreSQL the
+participation hash, claimed first; on SQLite the database's write lock, taken first, after which
+the hashes of the accepted answers alone are written), then the round and the person are checked,
+then the values (rule 2); a refused submission leaves every table as it was, and of several
+submissions of one person only the first valid one counts. Per batch it needs a fixed number of
+statements, one per table, whatever the batch size: that is what makes a Monday-morning burst
+cheap (storage/answer_sql.py says why SQLite's are one step each).
 
 An accepted answer is not counted here: it is sealed whole (values and comment, storage/
 answer_seal.py) and staged under a random key, and the round's response count goes up. The
