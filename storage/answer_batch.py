@@ -28,7 +28,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from storage.answer_seal import NONCE_SIZE, SALT_SIZE, Answer, round_key, seal_with_nonce
+from storage.answer_seal import (
+    NONCE_SIZE,
+    SALT_SIZE,
+    SEALED_SIZE,
+    Answer,
+    round_key,
+    seal_with_nonce,
+)
 from storage.answer_sql import SQLITE_BATCH, insert_rows, statements
 from storage.crash_points import crash_point
 from storage.errors import (
@@ -350,6 +357,8 @@ def _stage(
     staged.sort()
     sql = statements(connection)
     if connection.dialect.name == "sqlite":
+        if any(len(sealed) != SEALED_SIZE for _, _, sealed in staged):
+            raise ValueError("a sealed answer of another length")  # the blob is cut by length
         connection.exec_driver_sql(
             SQLITE_BATCH.stage,
             (json.dumps([[r, key] for r, key, _ in staged]), b"".join(s for _, _, s in staged)),

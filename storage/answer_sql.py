@@ -4,10 +4,11 @@ Each table gets one statement per batch, whatever the batch size, and its text d
 on the batch size. On PostgreSQL lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`),
 so each statement is one round trip. On SQLite (`SQLITE_BATCH`) lists travel as one JSON text
 read with `json_each`, and a batch's sealed answers as one blob cut with `substr`: each statement
-is one step of SQLite's engine, because the sqlite3 module lets go of the GIL around every step
-(and every row of an `executemany` or of a RETURNING is one), and the bot's event loop, busy at
-a Monday-morning burst, takes it back each time: a few thousand GIL hand-overs per second made
-the writer thread wait longer for the GIL than for the disk (bench/submissions.py).
+is one step of SQLite's engine. The sqlite3 module lets go of the GIL around every step (and
+every row of an `executemany` or of a RETURNING is one), and while the bot's event loop is busy,
+as at a Monday-morning burst, the writer thread then waits to get it back (0.1–0.3 ms a time on
+the 2-core test machine): a handful of steps per batch instead of several per answer
+(README, "Performance").
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ def statements_for(dialect_name: str) -> AnswerStatements:
     )
 
 
+_PARTICIPATION = Participation.__tablename__
+_STAGED = StagedAnswer.__tablename__
+
+
 @dataclass(frozen=True)
 class SqliteBatchStatements:
     """SQLite's own texts for the hot statements (driver SQL, qmark parameters). Each reads its
@@ -176,26 +181,28 @@ class SqliteBatchStatements:
 
     # A write that writes nothing: the transaction takes SQLite's write lock before it reads,
     # so what it reads (claims, states, members) stays current until it commits.
-    lock: str = "DELETE FROM participation WHERE 0"
+    lock: str = f"DELETE FROM {_PARTICIPATION} WHERE 0"
     # [[round, key], …] → those already claimed (a second answer; usually none)
     claimed: str = (
-        "SELECT p.round_id, p.key FROM json_each(?) AS j JOIN participation AS p"
+        f"SELECT p.round_id, p.key FROM json_each(?) AS j JOIN {_PARTICIPATION} AS p"
         " ON p.round_id = json_extract(j.value, '$[0]') AND p.key = json_extract(j.value, '$[1]')"
     )
     # [round, …], [user, …] → per round: state, unit, and which of these users are its members
     current: str = (
-        "SELECT r.id, r.state, r.unit_id, (SELECT json_group_array(m.user_id) FROM unit_members"
-        " AS m WHERE m.unit_id = r.unit_id AND m.user_id IN (SELECT value FROM json_each(?2)))"
-        " FROM pulse_rounds AS r WHERE r.id IN (SELECT value FROM json_each(?1))"
+        "SELECT r.id, r.state, r.unit_id, (SELECT json_group_array(m.user_id)"
+        f" FROM {Membership.__tablename__} AS m WHERE m.unit_id = r.unit_id"
+        " AND m.user_id IN (SELECT value FROM json_each(?2)))"
+        f" FROM {PulseRound.__tablename__} AS r WHERE r.id IN (SELECT value FROM json_each(?1))"
     )
     # [[round, key], …] → participation rows inserted (none of them is there: `claimed` said so)
     claim: str = (
-        "INSERT INTO participation (round_id, key) SELECT json_extract(value, '$[0]'),"
+        f"INSERT INTO {_PARTICIPATION} (round_id, key) SELECT json_extract(value, '$[0]'),"
         " json_extract(value, '$[1]') FROM json_each(?) WHERE true"
     )
-    # [[round, key], …] in key order, and the sealed answers concatenated in the same order
+    # [[round, key], …] in key order, and the sealed answers (each SEALED_SIZE bytes) concatenated
+    # in the same order
     stage: str = (
-        "INSERT INTO staged_answers (round_id, key, sealed) SELECT json_extract(j.value, '$[0]'),"
+        f"INSERT INTO {_STAGED} (round_id, key, sealed) SELECT json_extract(j.value, '$[0]'),"
         f" json_extract(j.value, '$[1]'), substr(?2, j.key * {SEALED_SIZE} + 1, {SEALED_SIZE})"
         " FROM json_each(?1) AS j"
     )
