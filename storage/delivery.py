@@ -199,13 +199,11 @@ class Deliveries:
             states = dict(
                 (
                     await session.execute(
-                        select(queue.state, func.count())
-                        .where(*of_item)
-                        .group_by(queue.state)
+                        select(queue.state, func.count()).where(*of_item).group_by(queue.state)
                     )
                 ).all()
             )
-            uncertain = 0  # a channel post is claimed per attempt: it has no such flag
+            uncertain: int | None = 0  # a channel post is claimed per attempt: it has no such flag
             if queue is OutboxMessage:
                 uncertain = await session.scalar(
                     select(func.count()).where(
