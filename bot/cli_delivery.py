@@ -32,6 +32,8 @@ KIND_WORDS = {
     OutboxKind.PROMPT: "reflection prompt",
     OutboxKind.ROUND_CLOSED: "round closed note",
     OutboxKind.LEADER_RESULT: "leaders' result cards",
+    OutboxKind.MONTH_SETTLED: "month settled notes",
+    OutboxKind.CHANNEL_POST: "channel posts",
 }
 
 

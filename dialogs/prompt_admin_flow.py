@@ -297,11 +297,18 @@ async def publish(turn: Turn) -> None:
         turn,
         publish_done_card(language, _result_lines(language, result, await _label(turn, order))),
     )
-    # One card for the whole push, however many teams it reached (a channel prompt has none: it
-    # is one post per team, not a message per person).
-    pulse = order.content is ContentKind.PULSE
-    if result.push_id and result.rounds and (pulse or order.delivery is Delivery.PERSONAL):
-        kind = OutboxKind.PULSE if pulse else OutboxKind.PROMPT
+    # One card for the whole push, however many teams it reached: the messages to each person
+    # (a pulse always has them), and the posts when it went to the teams' channels.
+    if not (result.push_id and result.rounds):
+        return
+    kinds: list[OutboxKind] = []
+    if order.content is ContentKind.PULSE:
+        kinds.append(OutboxKind.PULSE)
+    elif order.delivery is Delivery.PERSONAL:
+        kinds.append(OutboxKind.PROMPT)
+    if order.delivery is Delivery.CHANNEL:
+        kinds.append(OutboxKind.CHANNEL_POST)
+    for kind in kinds:
         await show_delivery_status(turn, kind, result.push_id, result.rounds[0].unit_name)
 
 

@@ -1,9 +1,12 @@
 """Delivery status of a push for HR: counts per state and failure reasons, never who.
 
 A report is computed from the outbox rows of one push: a kind and its subject, which is a round
-or an order of several rounds (storage/push_origins.py). It carries numbers, reasons and an
-estimate of when the push will be done (storage/delivery_estimate.py): no recipient id leaves
-this module, and nothing in it says who answered (rule 9). HR's status card in chat, the final
+or an order of several rounds (storage/push_origins.py). HR's prompt or pulse notice in the teams'
+channels is its own kind (`OutboxKind.CHANNEL_POST`), counted from the push's `channel_posts`
+rows the same way: one post per team. A summary a leader shared there is the leader's, not HR's
+push, and is never counted. A report carries numbers, reasons and an estimate of when the push
+will be done (storage/delivery_estimate.py): no recipient id leaves this module, and nothing in
+it says who answered (rule 9). HR's status card in chat, the final
 report and `trivselsbot delivery status` all read the same report.
 """
 
@@ -26,6 +29,7 @@ from storage.outbox_models import (
     OutboxMessage,
     PushOrigin,
 )
+from storage.prompt_models import ChannelPost, ChannelPostKind
 from storage.pulse_models import PulseRound, RoundState
 from storage.push_origins import push_of, push_rounds, rounds_of_push
 from storage.quiet_hours import WORKING_HOURS, WorkingHours
@@ -129,6 +133,18 @@ def _waiting_rounds(kind: OutboxKind, rounds: ColumnElement[bool]) -> ColumnElem
     return None
 
 
+def _rows_of(
+    kind: OutboxKind, push_id: str
+) -> tuple[type[OutboxMessage] | type[ChannelPost], tuple[ColumnElement[bool], ...]]:
+    """The queue a push of `kind` is in, and SQL for its rows there."""
+    if kind is OutboxKind.CHANNEL_POST:
+        return ChannelPost, (
+            ChannelPost.round_id.in_(push_rounds(push_id)),
+            ChannelPost.kind == ChannelPostKind.ANNOUNCEMENT.value,
+        )
+    return OutboxMessage, (OutboxMessage.kind == kind.value, rounds_of_push(push_id))
+
+
 _FAILED = (DeliveryState.FAILED.value, DeliveryState.BLOCKED.value, DeliveryState.EXPIRED.value)
 _WAITING = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
 
@@ -179,31 +195,31 @@ class Deliveries:
         """The push `subject_id`: a round, or an order of several (every round it opened)."""
         now = self._now()
         async with self._factory() as session:
-            of_item = (OutboxMessage.kind == kind.value, rounds_of_push(subject_id))
+            queue, of_item = _rows_of(kind, subject_id)
             states = dict(
                 (
                     await session.execute(
-                        select(OutboxMessage.state, func.count())
-                        .where(*of_item)
-                        .group_by(OutboxMessage.state)
+                        select(queue.state, func.count()).where(*of_item).group_by(queue.state)
                     )
                 ).all()
             )
-            uncertain = await session.scalar(
-                select(func.count()).where(
-                    *of_item,
-                    OutboxMessage.uncertain.is_(True),
-                    OutboxMessage.state == DeliveryState.SENT.value,
+            uncertain: int | None = 0  # a channel post is claimed per attempt: it has no such flag
+            if queue is OutboxMessage:
+                uncertain = await session.scalar(
+                    select(func.count()).where(
+                        *of_item,
+                        OutboxMessage.uncertain.is_(True),
+                        OutboxMessage.state == DeliveryState.SENT.value,
+                    )
                 )
-            )
             # Grouped by the plain column: PostgreSQL cannot match coalesce(col, $1) in the select
             # list with coalesce(col, $4) in GROUP BY, since each literal is its own parameter.
             reasons: dict[str, int] = {}
             for reason, n in (
                 await session.execute(
-                    select(OutboxMessage.last_error, func.count())
-                    .where(*of_item, OutboxMessage.state.in_(_FAILED))
-                    .group_by(OutboxMessage.last_error)
+                    select(queue.last_error, func.count())
+                    .where(*of_item, queue.state.in_(_FAILED))
+                    .group_by(queue.last_error)
                 )
             ).all():
                 key = "?" if reason is None else str(reason)
@@ -211,8 +227,9 @@ class Deliveries:
             count = {state: int(states.get(state.value, 0)) for state in DeliveryState}
             pending = count[DeliveryState.PENDING] + count[DeliveryState.SENDING]
             in_push = PulseRound.id.in_(push_rounds(subject_id))
+            teams = ChannelPost.round_id if queue is ChannelPost else OutboxMessage.subject_id
             with_rows = await session.scalar(
-                select(func.count(func.distinct(OutboxMessage.subject_id))).where(*of_item)
+                select(func.count(func.distinct(teams))).where(*of_item)
             )
             waiting = _waiting_rounds(kind, in_push)
             waiting_rounds = 0
@@ -224,7 +241,7 @@ class Deliveries:
                     or 0
                 )
             ahead = await estimate(
-                session, and_(*of_item), pending, now, self._planned_rate, self._hours
+                session, and_(*of_item), pending, now, self._planned_rate, self._hours, queue
             )
         return DeliveryReport(
             total=sum(count.values()),
@@ -243,27 +260,37 @@ class Deliveries:
 
     async def active(self, push_id: str | None = None) -> list[PushStatus]:
         """Every push with something still waiting, one per kind and order (oldest first); with
-        `push_id` (a round or an order), that push's kinds whether done or not."""
+        `push_id` (a round or an order), that push's kinds whether done or not. HR's posts to
+        the teams' channels are one more kind of the push (`OutboxKind.CHANNEL_POST`)."""
         async with self._factory() as session:
+            group = func.coalesce(PushOrigin.group_id, OutboxMessage.subject_id)
             query = (
-                select(
-                    OutboxMessage.kind,
-                    func.coalesce(PushOrigin.group_id, OutboxMessage.subject_id),
-                    func.min(OutboxMessage.next_attempt_at),
-                )
+                select(OutboxMessage.kind, group, func.min(OutboxMessage.next_attempt_at))
                 .outerjoin(PushOrigin, PushOrigin.round_id == OutboxMessage.subject_id)
-                .group_by(
-                    OutboxMessage.kind, func.coalesce(PushOrigin.group_id, OutboxMessage.subject_id)
-                )
-                .order_by(func.min(OutboxMessage.next_attempt_at))
+                .group_by(OutboxMessage.kind, group)
+            )
+            channel_push = func.coalesce(PushOrigin.group_id, ChannelPost.round_id)
+            channel = (
+                select(channel_push, func.min(ChannelPost.next_attempt_at))
+                .outerjoin(PushOrigin, PushOrigin.round_id == ChannelPost.round_id)
+                .where(ChannelPost.kind == ChannelPostKind.ANNOUNCEMENT.value)
+                .group_by(channel_push)
             )
             if push_id is None:
                 query = query.where(OutboxMessage.state.in_(_WAITING))
+                channel = channel.where(ChannelPost.state.in_(_WAITING))
             else:
-                query = query.where(rounds_of_push(await push_of(session, push_id)))
-            pushes = [
-                (OutboxKind(kind), str(push)) for kind, push, _ in await session.execute(query)
+                rounds = push_rounds(await push_of(session, push_id))
+                query = query.where(OutboxMessage.subject_id.in_(rounds))
+                channel = channel.where(ChannelPost.round_id.in_(rounds))
+            found = [
+                (first, OutboxKind(kind), str(key))
+                for kind, key, first in await session.execute(query)
+            ] + [
+                (first, OutboxKind.CHANNEL_POST, str(key))
+                for key, first in await session.execute(channel)
             ]
+            pushes = [(kind, push) for _, kind, push in sorted(found, key=lambda row: row[0])]
             labels = {push: await _label(session, push) for _, push in pushes}
         return [
             PushStatus(

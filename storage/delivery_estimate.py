@@ -8,6 +8,8 @@
 - Rows held by quiet hours (storage/quiet_hours.py) are due at the next working moment: then the
   push *starts* then, and the estimate says so; the same for a retry later on, and for a pause Teams
   asked for (`outbox_control.throttled_until`), which stops every send.
+- Posts to team channels (storage/channel_posts.py) are their own queue with their own sender:
+  the same sums over that table, and the outbox's pause does not hold them.
 
 Counts and moments only: nothing here says who a message is for.
 """
@@ -21,6 +23,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.outbox_models import DeliveryState, OutboxControl, OutboxMessage
+from storage.prompt_models import ChannelPost
 from storage.quiet_hours import WorkingHours
 from storage.send_control import CONTROL_ROW
 
@@ -51,25 +54,26 @@ async def estimate(
     now: datetime,
     planned_rate: float,
     hours: WorkingHours,
+    queue: type[OutboxMessage] | type[ChannelPost] = OutboxMessage,
 ) -> DeliveryEstimate | None:
-    """None when nothing of the push is waiting."""
+    """None when nothing of the push is waiting. `of_push` selects the push's rows of `queue`."""
     if pending <= 0:
         return None
     first_due, last_due = (
         await session.execute(
-            select(
-                func.min(OutboxMessage.next_attempt_at), func.max(OutboxMessage.next_attempt_at)
-            ).where(of_push, OutboxMessage.state.in_(_WAITING))
+            select(func.min(queue.next_attempt_at), func.max(queue.next_attempt_at)).where(
+                of_push, queue.state.in_(_WAITING)
+            )
         )
     ).one()
     first_due = first_due or now
     last_due = last_due or now
     settled, oldest = (
         await session.execute(
-            select(func.count(), func.min(OutboxMessage.updated_at)).where(
+            select(func.count(), func.min(queue.updated_at)).where(
                 of_push,
-                OutboxMessage.state.in_(_GONE),
-                OutboxMessage.updated_at >= now - RATE_WINDOW,
+                queue.state.in_(_GONE),
+                queue.updated_at >= now - RATE_WINDOW,
             )
         )
     ).one()
@@ -81,13 +85,15 @@ async def estimate(
     # rows in next_attempt_at order (the push's own rows are counted here too).
     ahead = await session.scalar(
         select(func.count()).where(
-            OutboxMessage.state == DeliveryState.PENDING.value,
-            OutboxMessage.next_attempt_at <= last_due,
+            queue.state == DeliveryState.PENDING.value,
+            queue.next_attempt_at <= last_due,
         )
     )
-    paused_until = await session.scalar(
-        select(OutboxControl.throttled_until).where(OutboxControl.name == CONTROL_ROW)
-    )
+    paused_until = None
+    if queue is OutboxMessage:  # the channel poster does not wait for the outbox's pause
+        paused_until = await session.scalar(
+            select(OutboxControl.throttled_until).where(OutboxControl.name == CONTROL_ROW)
+        )
     if paused_until is not None and paused_until <= now:
         paused_until = None
     start = max(now, first_due, paused_until or now)

@@ -31,6 +31,9 @@ class OutboxKind(StrEnum):
     ROUND_CLOSED = "round_closed"  # the note to every member: the result is out, ask your leader
     LEADER_RESULT = "leader_result"  # the unit's leaders get its summary card, unasked
     MONTH_SETTLED = "month_settled"  # leaders above the teams: the month's aggregate is settled
+    # HR's prompt or pulse notice in each team's channel: a push of `channel_posts` rows
+    # (storage/channel_posts.py), never an outbox row; the delivery report reads it from there.
+    CHANNEL_POST = "channel_post"
 
     @property
     def per_person(self) -> bool:

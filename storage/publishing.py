@@ -7,7 +7,8 @@ pulse: participation is forgotten at close (rule 2). Its sequence is negative, s
 numbering (and the pulse item rotation that follows it) is untouched.
 
 Delivery is either one outbox row per member (`OutboxKind.PROMPT`, sent to the personal chat by
-the outbox worker) or one `channel_posts` row for the team channel, sent by bot/'s channel poster.
+the outbox worker) or one `channel_posts` row for the team channel, sent by bot/'s channel poster;
+either way the HR person who ordered it watches the push (`OutboxKind.CHANNEL_POST` for posts).
 """
 
 from __future__ import annotations
@@ -551,6 +552,9 @@ class Publisher:
                         updated_at=now,
                     )
                 )
+                # The posts of this occurrence are one push, watched by the HR person who
+                # ordered it like their personal messages are (storage/push_origins.py).
+                await watch_push(session, OutboxKind.CHANNEL_POST, round_id, now)
         return created, skipped
 
     async def _open_prompt_round(

@@ -12,11 +12,15 @@ from bot.cli_delivery import describe
 from dialogs.cards.delivery import delivery_status_card
 from storage.db import SessionFactory
 from storage.delivery import Deliveries
+from storage.models import Conversation
 from storage.outbox_models import DeliveryState, OutboxControl, OutboxKind, OutboxMessage
+from storage.prompts import PromptLibrary, starter_library
+from storage.publishing import PublicationIn, Publisher
 from storage.question_bank import default_bank
 from storage.quiet_hours import ALWAYS, WORKING_HOURS
 from storage.rounds import Rounds
 from storage.send_control import SendControl
+from storage.values import ConversationKind
 from tests.conftest import TEST_SECRET
 from tests.support.clock import Clock
 from tests.support.pulse_fixtures import team_with_members
@@ -138,3 +142,41 @@ async def test_quiet_hours_say_when_a_push_will_go_and_a_pause_from_teams_is_sai
     assert "Teams har bedt mig holde en pause; jeg sender igen i dag kl. 09:02" in card_text(paused)
     async with session_factory() as session:
         assert (await session.get(OutboxControl, "outbox")) is not None
+
+
+async def test_posts_to_team_channels_wait_for_working_hours_but_not_for_the_outboxs_pause(
+    session_factory: SessionFactory,
+) -> None:
+    """HR's channel prompt is its own queue (storage/channel_posts.py): the same report over it,
+    held by quiet hours like any push; the channel poster never waits for a pause of the outbox."""
+    unit = await team_with_members(session_factory, "19:eta", range(1, 4), name="Hjemmeplejen Nord")
+    async with session_factory.begin() as session:
+        session.add(
+            Conversation(
+                id="19:eta", kind=ConversationKind.CHANNEL.value, unit_id=unit, reference="{}"
+            )
+        )
+    await PromptLibrary(session_factory).seed(starter_library())
+    rounds = Rounds(session_factory, default_bank(), TEST_SECRET, WORKING_HOURS)
+    publisher = Publisher(session_factory, rounds, TEST_SECRET, 24)
+    order = PublicationIn(
+        content="prompt", prompt_id="borger-regel", units=[unit], delivery="channel"
+    )
+    result = await publisher.publish(order, SATURDAY, requested_by="aad-0099")
+    assert result.push_id is not None
+    clock = Clock(SATURDAY)
+    deliveries = Deliveries(session_factory, clock, planned_rate=25, working_hours=WORKING_HOURS)
+    report = await deliveries.report(OutboxKind.CHANNEL_POST, result.push_id)
+    monday_8 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    assert (report.total, report.pending, report.rounds) == (1, 1, 1)
+    assert report.estimate is not None and report.estimate.starts_at == monday_8
+    assert report.estimate.quiet_hours
+    (watch,) = await deliveries.watches()
+    assert (watch.kind, watch.subject_id) == (OutboxKind.CHANNEL_POST, result.push_id)
+
+    clock.current = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00; Teams paused sends
+    await SendControl(session_factory, clock).pause(120, 0, 660)
+    report = await deliveries.report(OutboxKind.CHANNEL_POST, result.push_id)
+    assert report.estimate is not None and report.estimate.paused_until is None
+    line = describe((await deliveries.active())[0], clock.current)
+    assert line.startswith("Hjemmeplejen Nord · channel posts") and "0/1 delivered" in line

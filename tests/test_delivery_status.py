@@ -5,6 +5,8 @@ by; `trivselsbot delivery status --follow` draws the same report as a bar until 
   `POST /admin/publications` with `X-Trivselsbot-As`; an order to two teams is one card.
 - A schedule HR set (the test's clock): the pulse it opens, the reminder, the note to the members
   when the round closes and the leaders' result cards, each one card and one final message.
+- A prompt HR posts to the teams' channels (the CLI and the chat form): one card counting the
+  posts, and `delivery status` lists them; a leader's shared summary there is not counted.
 - `delivery status --follow` as its own process, its output a pipe, while a real outbox drains
   into the throttling mock connector.
 """
@@ -25,6 +27,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from bot.app import RUNTIME, create_app
 from bot.cli_delivery import follow
@@ -33,6 +36,8 @@ from bot.rate_limit import Pacer
 from storage.db import SessionFactory
 from storage.delivery import Deliveries
 from storage.models import Recipient
+from storage.outbox_models import PushOrigin
+from storage.prompt_models import ChannelPost, ChannelPostKind
 from storage.question_bank import default_bank
 from storage.quiet_hours import WORKING_HOURS
 from storage.roles import Roles
@@ -424,3 +429,95 @@ async def test_a_first_card_that_never_reached_teams_is_sent_on_the_next_pass(
         await run.sender.close()
         await run.connectors.close()
         await mock.stop()
+
+
+def card_updates(connector: MockConnector, card: Sent) -> list[Sent]:
+    return [s for s in to_hr(connector) if s.kind == "update" and s.activity_id == card.activity_id]
+
+
+async def test_a_prompt_hr_posts_to_the_teams_channels_brings_one_card_counting_the_posts(
+    app_on_the_real_clock: dict[str, Any],
+    connector: MockConnector,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A channel prompt is one post per team (storage/channel_posts.py), not a message per person:
+    its push is the posts, on the same card and in `delivery status`, from the CLI and the chat.
+    A summary a leader shared in the same channel is the leader's, and is not counted."""
+    from bot import cli
+    from tests.test_prompt_flow import publish_with_card
+
+    client, services = app_on_the_real_clock["client"], app_on_the_real_clock["services"]
+    for key, value in {
+        "BOT_DEV_MODE": "true",
+        "BOT_DATABASE_URL": database_url,
+        "BOT_ANONYMITY_SECRET": TEST_SECRET,
+        "BOT_HR_ADMINS": HR,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+
+    def run_cli(*argv: str) -> str:
+        with pytest.raises(SystemExit) as exited:
+            cli.main(list(argv))
+        assert exited.value.code == 0
+        return capsys.readouterr().out
+
+    printed = await asyncio.to_thread(
+        run_cli, "prompts", "publish", "--prompt", "borger-regel", "--channel", "--all", "--as", HR
+    )
+    (push_id,) = [line.split()[1] for line in printed.splitlines() if line.startswith("Push ")]
+    await until(lambda: len(done_messages(connector)) == 1)
+    assert done_messages(connector) == [
+        "Udsendelsen til Hjemmeplejen Nord og ét andet team er færdig: 2 af 2 opslag er lagt i "
+        "kanalerne, 0 ikke lagt op (opslag i teamenes kanaler)."
+    ]
+    assert {s.conversation_id for s in connector.sent if "Til fælles dialog" in text(s)} == {
+        NORD,
+        SYD,
+    }
+    (card,) = status_cards(connector)
+    assert "Hjemmeplejen Nord og ét andet team · opslag i teamenes kanaler" in text(card)
+    final = (card_updates(connector, card) or [card])[-1]  # the card ends as the final report
+    assert "Leveringsrapport" in text(final) and '"I alt", "value": "2"' in text(final)
+    await until_async(lambda: no_watches(services))
+
+    # A leader's "Del med teamet" in the same channel: not part of HR's push.
+    factory: SessionFactory = services.rounds._factory
+    async with factory.begin() as session:
+        first_round = await session.scalar(
+            select(PushOrigin.round_id).where(PushOrigin.group_id == push_id).limit(1)
+        )
+        session.add(
+            ChannelPost(
+                round_id=first_round,
+                conversation_id=NORD,
+                kind=ChannelPostKind.SHARED_SUMMARY.value,
+                state="failed",
+                last_error="not what the leader confirmed",
+            )
+        )
+    listed = await asyncio.to_thread(run_cli, "delivery", "status", "--push", push_id)
+    (line,) = listed.splitlines()[:1]
+    assert line.startswith("Hjemmeplejen Nord and 1 other team · channel posts"), listed
+    assert "[########################] 100%  2/2 delivered  done" in line, listed
+
+    # Published from the chat form, to one team's channel: the chat's own card, and only that.
+    await publish_with_card({"client": client}, connector, "borger-regel", "channel")
+    await until(lambda: len(done_messages(connector)) == 2)
+    assert done_messages(connector)[1] == (
+        "Udsendelsen til Hjemmeplejen Nord er færdig: 1 af 1 opslag er lagt i kanalerne, "
+        "0 ikke lagt op (opslag i teamenes kanaler)."
+    )
+    # One card: the chat's reply in HR's turn, or the reporter's when that turn was slow to it.
+    cards = [
+        s
+        for s in to_hr(connector)
+        if s.kind in ("send", "reply")
+        and ("Udsendelse til" in text(s) or "Leveringsrapport" in text(s))
+    ]
+    assert len(cards) == 2, [text(s)[:200] for s in cards]
+    assert "Hjemmeplejen Nord · opslag i teamenes kanaler" in text(cards[1])
+    await until_async(lambda: no_watches(services))

@@ -27,6 +27,8 @@ def _reason_text(reason: str, language: Language) -> str:
         return t(language, "delivery.reason.closed")
     if "ConversationNotFound" in reason or reason.startswith("404"):
         return t(language, "delivery.reason.not_found")
+    if reason == "the bot is no longer in this channel":  # storage/channel_posts.py
+        return t(language, "delivery.reason.not_in_channel")
     if reason.startswith("gave up after"):
         return t(language, "delivery.reason.gave_up", detail=reason.removeprefix("gave up after "))
     return reason
@@ -92,10 +94,12 @@ def delivery_status_card(
     )
     if kind is not None:
         title = f"{title} · {t(language, f'delivery.kind.{kind.value}')}"
+    posts = kind is OutboxKind.CHANNEL_POST  # one per team channel, not a message per person
     body: list[dict[str, Any]] = [heading(title), _facts(report, language)]
     if not report.done:
         body += [paragraph(line) for line in estimate_lines(report, language)]
-        body.append(paragraph(t(language, "delivery.running"), isSubtle=True))
+        running = "delivery.running_posts" if posts else "delivery.running"
+        body.append(paragraph(t(language, running), isSubtle=True))
         return adaptive_card(body)
     if report.reasons:
         body.append(paragraph(t(language, "delivery.reasons"), weight="Bolder", spacing="Medium"))
@@ -122,7 +126,7 @@ def delivery_done_activity(
     return MessageFactory.text(
         t(
             language,
-            "delivery.done",
+            "delivery.done_posts" if kind is OutboxKind.CHANNEL_POST else "delivery.done",
             what=what,
             team=push_label(report, label, language),
             sent=report.sent,
