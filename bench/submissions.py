@@ -315,6 +315,7 @@ class Result:
     counted: int
     errors: int  # turns that failed inside the bot (answered 201 with an apology)
     verified: bool
+    cpu_ms: float | None = None  # the bot process's CPU time (user + system) per submission
 
 
 def start(args: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
@@ -331,6 +332,18 @@ def start(args: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
     finally:
         if log:
             stderr.close()  # type: ignore[union-attr]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (Linux's /proc; None elsewhere).
+
+    On a shared machine wall-clock rates move with whatever else runs; the CPU a submission
+    costs the bot moves much less, so it is printed beside them."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def failed_turns(log: Path) -> int:
@@ -472,6 +485,7 @@ async def run_pipeline(
                 load_args += ["--rate", str(phase.rate)]
             else:
                 load_args += ["--seconds", str(phase.seconds), "--clients", str(CLOSED_CLIENTS)]
+            cpu_before = cpu_seconds(server.pid)
             output = await asyncio.to_thread(
                 subprocess.run,
                 [sys.executable, "-m", "bench.submissions", *load_args],
@@ -479,6 +493,7 @@ async def run_pipeline(
                 capture_output=True,
                 check=True,
             )
+            cpu_after = cpu_seconds(server.pid)
             report = json.loads(output.stdout)
             latencies = report["latencies"]
             ok = report["statuses"].get("201", 0)
@@ -507,6 +522,9 @@ async def run_pipeline(
                 added,
                 errors,
                 verified,
+                1000 * (cpu_after - cpu_before) / ok
+                if cpu_before is not None and cpu_after is not None and ok
+                else None,
             )
             if phase.name != "warm-up":
                 results.append(result)
@@ -521,6 +539,7 @@ async def run_pipeline(
 HEADER = (
     f"{'pipeline':<8} {'phase':<14} {'sent':>6} {'201':>6} {'subm/s':>8} "
     f"{'p50 ms':>8} {'p99 ms':>8} {'updates':>8} {'in DB':>7} {'failed':>6} {'checked':>8}"
+    f" {'CPU ms':>7}"
 )
 
 
@@ -528,7 +547,8 @@ def print_row(r: Result) -> None:
     print(
         f"{r.pipeline:<8} {r.phase.name:<14} {r.sent:>6} {r.ok:>6} {r.throughput:>8.0f} "
         f"{r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.updates:>8} {r.counted:>7} {r.errors:>6} "
-        f"{'ok' if r.verified else 'MISMATCH':>8}",
+        f"{'ok' if r.verified else 'MISMATCH':>8}"
+        f" {'' if r.cpu_ms is None else f'{r.cpu_ms:.3f}':>7}",
         flush=True,
     )
 
@@ -631,6 +651,17 @@ def summarize(results: dict[str, list[Result]]) -> None:
                 f"Best throughput: fast {best_fast:.0f}/s, {name} {best_stock:.0f}/s: "
                 f"ratio {best_fast / best_stock:.1f}x (target >= 20x)"
             )
+    closed = {
+        name: next((r.cpu_ms for r in rs if r.phase.rate is None and r.cpu_ms), None)
+        for name, rs in results.items()
+    }
+    if closed.get("fast"):
+        for name in ("stock", "stock-asis"):
+            if closed.get(name):
+                print(
+                    f"Bot CPU per submission (closed loop): fast {closed['fast']:.3f} ms, {name} "
+                    f"{closed[name]:.3f} ms: ratio {closed[name] / closed['fast']:.1f}x"
+                )
     if fast and stock:
         for a, b in zip(fast, stock, strict=False):
             if a.phase.name == b.phase.name and a.phase.rate:

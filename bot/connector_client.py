@@ -39,6 +39,7 @@ from botframework.connector.auth._connector_factory_impl import USER_AGENT
 from msrest.exceptions import ClientRequestError
 from yarl import URL
 
+from bot import json_codec
 from bot.activity_json import activity_body, conversation_parameters_body
 from bot.token_cache import TokenSource, TokenUnavailable
 
@@ -134,7 +135,7 @@ def _segment(value: str) -> str:
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return json_codec.dumps(body)
 
 
 class FastConversations:
@@ -332,6 +333,6 @@ class ConnectorClients:
         if not raw:
             return None
         try:
-            return json.loads(raw)
+            return json_codec.loads(raw)
         except ValueError:
             return None

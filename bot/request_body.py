@@ -8,10 +8,12 @@ its lingering time, unbuffered, so the client gets to read the 413 rather than a
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 from aiohttp import web
+
+from bot import json_codec
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -41,6 +43,20 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# What can put a NUL or a lone surrogate into parsed text: an escape of either (\\u0000,
+# \\uD800–\\uDFFF), an encoded surrogate (0xED 0xA0–0xBF, which `json.loads` lets through), or a
+# body in UTF-16/32 (NUL bytes). A body with none of them needs no walk; one with any is walked.
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _maybe_unstorable(raw: bytes) -> bool:
+    return (
+        (b"\\u" in raw and _RISKY_ESCAPE.search(raw) is not None)
+        or b"\xed" in raw
+        or b"\x00" in raw
+    )
+
+
 def parse_json(raw: bytes, nul_ok: bool = False) -> Any:
     """Strict JSON: no NaN or Infinity (Python's extension), text that is valid Unicode, no NUL.
 
@@ -49,8 +65,9 @@ def parse_json(raw: bytes, nul_ok: bool = False) -> Any:
     keeps them out of every table and log at once. `nul_ok`: the caller's own validation refuses
     NUL where it would be stored, naming the field (the admin API)."""
     try:
-        body = json.loads(raw, parse_constant=_no_constant)
-        _check_text(body, nul_ok)
+        body = json_codec.loads(raw, parse_constant=_no_constant)
+        if _maybe_unstorable(raw):
+            _check_text(body, nul_ok)
     except RecursionError:  # "[[[[…" a few thousand deep: not a ValueError, so it was a 500
         raise ValueError("JSON nested too deeply") from None
     return body

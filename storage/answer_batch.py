@@ -2,10 +2,13 @@
 
 Every pulse answer and every reflection goes through `record_batch`, alone (a batch of one) or
 grouped with others (storage/answer_writer.py). Per submission it keeps what the sequential write
-kept: the participation hash is claimed first (rule 2), then the round and the person are checked,
-then the values; a refused submission leaves every table as it was, and of several submissions of
-one person only the first valid one counts. Per batch it needs a fixed number of statements, one
-per table, whatever the batch size: that is what makes a Monday-morning burst cheap.
+kept: nothing is read before the transaction holds what keeps it current (on PostgreSQL the
+participation hash, claimed first; on SQLite the database's write lock, taken first, after which
+the hashes of the accepted answers alone are written), then the round and the person are checked,
+then the values (rule 2); a refused submission leaves every table as it was, and of several
+submissions of one person only the first valid one counts. Per batch it needs a fixed number of
+statements, one per table, whatever the batch size: that is what makes a Monday-morning burst
+cheap (storage/answer_sql.py says why SQLite's are one step each).
 
 An accepted answer is not counted here: it is sealed whole (values and comment, storage/
 answer_seal.py) and staged under a random key, and the round's response count goes up. The
@@ -27,8 +30,14 @@ from sqlalchemy import Connection, delete
 
 from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_models import RoundKey
-from storage.answer_seal import Answer, round_key, seal
-from storage.answer_sql import insert_rows, statements
+from storage.answer_seal import (
+    NONCE_SIZE,
+    SEALED_SIZE,
+    Answer,
+    round_key,
+    seal_with_nonce,
+)
+from storage.answer_sql import SQLITE_BATCH, insert_rows, statements
 from storage.crash_points import crash_point
 from storage.errors import (
     AlreadyAnswered,
@@ -40,7 +49,7 @@ from storage.errors import (
 )
 from storage.participation import participation_key, rewrite_in_key_order_sync
 from storage.pulse_models import RoundState
-from storage.random_keys import SYSTEM_KEYS, KeySource, random_key
+from storage.random_keys import ROW_KEY_BYTES, SYSTEM_KEYS, KeySource
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class Submission:
 
 Outcome = DomainError | None  # None: staged and committed with the batch
 
+_DRAW = ROW_KEY_BYTES + NONCE_SIZE  # random bytes per staged answer: its row key, its nonce
+
 
 class RoundFactsCache:
     """Facts of rounds already seen, so a batch need not read them again. Rounds are never
@@ -117,34 +128,44 @@ def record_batch(
     refusal does not undo the others; they have left no row behind.
     """
     facts = _facts(connection, {s.round_id for s in batch}, cache)
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and facts:
+        # The write lock first (a write that writes nothing): every read after it is current
+        # until the commit, so the claims can be written for the accepted answers only.
+        connection.exec_driver_sql(SQLITE_BATCH.lock)
     # A round's first answers make its salt before anything else: the salt says which secret the
-    # round is keyed by, so the participation hashes need it. Inserting it takes the same locks
-    # as the claim below (it refers to the round too).
+    # round is keyed by, so the participation hashes need it. On PostgreSQL inserting it takes
+    # the same locks as the claim below (it refers to the round too).
     made = _salt_first(connection, facts, batch, keys)
     batch = [_keyed(submission, facts) for submission in batch]
-    # The claim comes first, as in a sequential write: on SQLite it takes the write lock, so
-    # everything read after it is current; on PostgreSQL inserting the participation row takes
-    # a key-share lock on its round (the foreign key), which a closing round's FOR UPDATE waits
-    # for, so the state read after the claim is the state at commit.
-    claimed = _claim(
-        connection, sorted({(s.round_id, s.key) for s in batch if s.round_id in facts})
-    )
-    states, members = _current(
-        connection, list(facts), {s.user_id for s in batch if s.round_id in facts}
-    )
+    claims = sorted({(s.round_id, s.key) for s in batch if s.round_id in facts})
+    users = {s.user_id for s in batch if s.round_id in facts}
+    if sqlite and facts:
+        free = set(claims) - _claimed_sqlite(connection, claims)
+        states, members = _current_sqlite(connection, list(facts), users)
+    else:
+        # The claim comes first, as in a sequential write: on PostgreSQL inserting the
+        # participation row takes a key-share lock on its round (the foreign key), which a
+        # closing round's FOR UPDATE waits for, so the state read after the claim is the state
+        # at commit.
+        free = _claim(connection, claims)
+        states, members = _current(connection, list(facts), users)
     outcomes: list[Outcome] = []
     accepted: list[tuple[Submission, Mapping[str, int]]] = []
     taken: set[tuple[str, str]] = set()
     for submission in batch:
         try:
-            values = _check(submission, facts, states, members, claimed, taken)
+            values = _check(submission, facts, states, members, free, taken)
         except DomainError as refusal:
             outcomes.append(refusal)
             continue
         taken.add((submission.round_id, submission.key))
         accepted.append((submission, values))
         outcomes.append(None)
-    _release(connection, claimed - taken)
+    if sqlite:
+        _claim_sqlite(connection, sorted(taken))
+    else:
+        _release(connection, free - taken)
     _unmake_salts(connection, made - {submission.round_id for submission, _ in accepted})
     salts = {round_id: found.salt for round_id, found in facts.items() if found.salt is not None}
     _stage(connection, accepted, salts, keys)
@@ -159,10 +180,13 @@ def _check(
     facts: Mapping[str, RoundFacts],
     states: Mapping[str, str],
     members: Collection[tuple[str, str]],
-    claimed: Collection[tuple[str, str]],
+    free: Collection[tuple[str, str]],
     taken: Collection[tuple[str, str]],
 ) -> Mapping[str, int]:
-    """The refusals in the order a person is told about them; the values of an accepted answer."""
+    """The refusals in the order a person is told about them; the values of an accepted answer.
+
+    `free`: the claims this transaction may take (on PostgreSQL, those it has just inserted; on
+    SQLite, those not in the table)."""
     round_id = submission.round_id
     found, state = facts.get(round_id), states.get(round_id)
     if found is None or state is None:
@@ -174,7 +198,7 @@ def _check(
     if (found.unit_id, submission.user_id) not in members:
         raise NotAMember(round_id)
     claim = (round_id, submission.key)
-    if claim not in claimed or claim in taken:  # answered before, or earlier in this batch
+    if claim not in free or claim in taken:  # answered before, or earlier in this batch
         raise AlreadyAnswered(round_id)
     return submission.values(found)
 
@@ -243,6 +267,33 @@ def _current(
     return states, members
 
 
+def _claimed_sqlite(connection: Connection, claims: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """SQLite, under the write lock: which of these claims are in the table already."""
+    rows = connection.exec_driver_sql(SQLITE_BATCH.claimed, (json.dumps(claims),))
+    return {(round_id, key) for round_id, key in rows}
+
+
+def _current_sqlite(
+    connection: Connection, round_ids: list[str], user_ids: set[str]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """`_current` in one row per round: the members among these people as a JSON array."""
+    rows = connection.exec_driver_sql(
+        SQLITE_BATCH.current, (json.dumps(round_ids), json.dumps(sorted(user_ids)))
+    )
+    states: dict[str, str] = {}
+    members: set[tuple[str, str]] = set()
+    for round_id, state, unit_id, users in rows:
+        states[round_id] = state
+        members.update((unit_id, user_id) for user_id in json.loads(users))
+    return states, members
+
+
+def _claim_sqlite(connection: Connection, claims: list[tuple[str, str]]) -> None:
+    """SQLite: the participation hashes of the accepted answers, none of them there yet."""
+    if claims:
+        connection.exec_driver_sql(SQLITE_BATCH.claim, (json.dumps(claims),))
+
+
 def _release(connection: Connection, unused: set[tuple[str, str]]) -> None:
     """Hashes claimed for refused submissions go again: a refusal must leave no trace."""
     if unused:
@@ -306,27 +357,41 @@ def _stage(
 
     The staged rows go in under random keys, in key order, so neither their keys nor their
     order within the batch says which came first; the responses rows are summed first (a
-    statement may touch a row once) and sorted (one lock order on PostgreSQL).
+    statement may touch a row once) and sorted (one lock order on PostgreSQL). The batch's
+    random bytes are drawn at once (a row key and a nonce per answer), in the order a draw per
+    answer would take them.
     """
     if not accepted:
         return
-    sql = statements(connection)
     round_keys = {
         round_id: round_key(accepted_secret, round_id, salts[round_id])
         for round_id, accepted_secret in {(s.round_id, s.secret) for s, _ in accepted}
     }
+    drawn = keys.token_bytes(len(accepted) * _DRAW)
     staged = []
-    for submission, values in accepted:
-        row_key = random_key(keys)
-        answer = Answer(values=dict(values), comment=submission.comment)
-        sealed = seal(round_keys[submission.round_id], submission.round_id, row_key, answer, keys)
+    for at, (submission, values) in enumerate(accepted):
+        start = at * _DRAW
+        row_key = drawn[start : start + ROW_KEY_BYTES].hex()
+        nonce = drawn[start + ROW_KEY_BYTES : start + _DRAW]
+        answer = Answer(values=values, comment=submission.comment)
+        key = round_keys[submission.round_id]
+        sealed = seal_with_nonce(key, submission.round_id, row_key, answer, nonce)
         staged.append((submission.round_id, row_key, sealed))
     staged.sort()
-    insert_rows(
-        connection,
-        sql.stage,
-        [{"round_id": r, "key": key, "sealed": sealed} for r, key, sealed in staged],
-    )
+    sql = statements(connection)
+    if connection.dialect.name == "sqlite":
+        if any(len(sealed) != SEALED_SIZE for _, _, sealed in staged):
+            raise ValueError("a sealed answer of another length")  # the blob is cut by length
+        connection.exec_driver_sql(
+            SQLITE_BATCH.stage,
+            (json.dumps([[r, key] for r, key, _ in staged]), b"".join(s for _, _, s in staged)),
+        )
+    else:
+        insert_rows(
+            connection,
+            sql.stage,
+            [{"round_id": r, "key": key, "sealed": sealed} for r, key, sealed in staged],
+        )
     responses = Counter(submission.round_id for submission, _ in accepted)
     insert_rows(
         connection,

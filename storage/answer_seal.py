@@ -66,7 +66,7 @@ def _pack(answer: Answer) -> bytes:
     body += comment
     if len(body) > PLAINTEXT_SIZE:
         raise ValueError("answer too long to seal")
-    return body + bytes(PLAINTEXT_SIZE - len(body))
+    return body.ljust(PLAINTEXT_SIZE, b"\x00")
 
 
 def _unpack(plain: bytes) -> Answer:
@@ -84,9 +84,22 @@ def _unpack(plain: bytes) -> Answer:
 def seal(key: bytes, round_id: str, row_key: str, answer: Answer, keys: KeySource) -> bytes:
     """nonce ∥ ciphertext ∥ tag; the round and row key are authenticated, so a blob cannot be
     moved to another round or duplicated under another key and still open."""
-    nonce = keys.token_bytes(NONCE_SIZE)
+    return seal_with_nonce(key, round_id, row_key, answer, keys.token_bytes(NONCE_SIZE))
+
+
+def seal_with_nonce(key: bytes, round_id: str, row_key: str, answer: Answer, nonce: bytes) -> bytes:
+    """`seal` with a fresh random nonce the caller drew (a batch draws all of its at once)."""
+    if len(nonce) != NONCE_SIZE:
+        raise ValueError("a nonce is 12 bytes")
     aad = f"{round_id}\x1f{row_key}".encode()
-    return nonce + AESGCM(key).encrypt(nonce, _pack(answer), aad)
+    return nonce + _cipher(key).encrypt(nonce, _pack(answer), aad)
+
+
+@lru_cache(maxsize=1024)
+def _cipher(key: bytes) -> AESGCM:
+    """The AESGCM object of a round key, kept beside the key itself (`round_key`): in this
+    process's memory only, never written anywhere."""
+    return AESGCM(key)
 
 
 def unseal(key: bytes, round_id: str, row_key: str, sealed: bytes) -> Answer:
@@ -95,7 +108,7 @@ def unseal(key: bytes, round_id: str, row_key: str, sealed: bytes) -> Answer:
 
     aad = f"{round_id}\x1f{row_key}".encode()
     try:
-        plain = AESGCM(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
+        plain = _cipher(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
     except InvalidTag:
         raise UnreadableAnswer(round_id) from None
     return _unpack(plain)

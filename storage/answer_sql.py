@@ -1,10 +1,14 @@
 """The statements of the answer write path, built once per dialect.
 
-Each table gets one statement per batch, whatever the batch size. On SQLite a batch's rows go
-to `executemany` (one prepared statement run per row inside SQLite, no network). On PostgreSQL
-lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`), so the text, the prepared
-statement and the plan are the same for one row or two hundred, and each statement is one
-round trip.
+Each table gets one statement per batch, whatever the batch size, and its text does not depend
+on the batch size. On PostgreSQL lists travel as arrays (`= ANY(…)`, `INSERT … SELECT unnest(…)`),
+so each statement is one round trip. On SQLite (`SQLITE_BATCH`) lists travel as one JSON text
+read with `json_each`, and a batch's sealed answers as one blob cut with `substr`: each statement
+is one step of SQLite's engine. The sqlite3 module lets go of the GIL around every step (and
+every row of an `executemany` or of a RETURNING is one), and while the bot's event loop is busy,
+as at a Monday-morning burst, the writer thread then waits to get it back (0.1–0.3 ms a time on
+the 2-core test machine): a handful of steps per batch instead of several per answer
+(README, "Performance").
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from storage.answer_models import (
     RoundResponses,
     StagedAnswer,
 )
+from storage.answer_seal import SEALED_SIZE
 from storage.db import dialect_insert
 from storage.models import Base, Membership
 from storage.prompt_models import PromptRound
@@ -163,3 +168,44 @@ def statements_for(dialect_name: str) -> AnswerStatements:
             _one_of(RoundKey.round_id, "ids", dialect_name)
         ),
     )
+
+
+_PARTICIPATION = Participation.__tablename__
+_STAGED = StagedAnswer.__tablename__
+
+
+@dataclass(frozen=True)
+class SqliteBatchStatements:
+    """SQLite's own texts for the hot statements (driver SQL, qmark parameters). Each reads its
+    list from one JSON array parameter, so the prepared statement is the same for every batch."""
+
+    # A write that writes nothing: the transaction takes SQLite's write lock before it reads,
+    # so what it reads (claims, states, members) stays current until it commits.
+    lock: str = f"DELETE FROM {_PARTICIPATION} WHERE 0"
+    # [[round, key], …] → those already claimed (a second answer; usually none)
+    claimed: str = (
+        f"SELECT p.round_id, p.key FROM json_each(?) AS j JOIN {_PARTICIPATION} AS p"
+        " ON p.round_id = json_extract(j.value, '$[0]') AND p.key = json_extract(j.value, '$[1]')"
+    )
+    # [round, …], [user, …] → per round: state, unit, and which of these users are its members
+    current: str = (
+        "SELECT r.id, r.state, r.unit_id, (SELECT json_group_array(m.user_id)"
+        f" FROM {Membership.__tablename__} AS m WHERE m.unit_id = r.unit_id"
+        " AND m.user_id IN (SELECT value FROM json_each(?2)))"
+        f" FROM {PulseRound.__tablename__} AS r WHERE r.id IN (SELECT value FROM json_each(?1))"
+    )
+    # [[round, key], …] → participation rows inserted (none of them is there: `claimed` said so)
+    claim: str = (
+        f"INSERT INTO {_PARTICIPATION} (round_id, key) SELECT json_extract(value, '$[0]'),"
+        " json_extract(value, '$[1]') FROM json_each(?) WHERE true"
+    )
+    # [[round, key], …] in key order, and the sealed answers (each SEALED_SIZE bytes) concatenated
+    # in the same order
+    stage: str = (
+        f"INSERT INTO {_STAGED} (round_id, key, sealed) SELECT json_extract(j.value, '$[0]'),"
+        f" json_extract(j.value, '$[1]'), substr(?2, j.key * {SEALED_SIZE} + 1, {SEALED_SIZE})"
+        " FROM json_each(?1) AS j"
+    )
+
+
+SQLITE_BATCH = SqliteBatchStatements()

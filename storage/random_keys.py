@@ -38,6 +38,9 @@ class SeededKeys:
 SYSTEM_KEYS: KeySource = SystemKeys()
 
 
+ROW_KEY_BYTES = 16
+
+
 def random_key(keys: KeySource) -> str:
     """A 128-bit row key as 32 hex digits, the shape of every random key column."""
-    return keys.token_bytes(16).hex()
+    return keys.token_bytes(ROW_KEY_BYTES).hex()
