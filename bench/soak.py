@@ -516,7 +516,9 @@ def report(
             f"{kind:<8} {len(values):>6} {1000 * percentile(values, 0.5):>8.1f} "
             f"{1000 * percentile(values, 0.99):>8.1f}"
         )
-    print("push: from the round's opening to the person's first accepted card")
+    print(
+        "push: from the round's opening (just before the replicas start) to the first accepted card"
+    )
     print("memory (VmRSS, MiB):")
     for replica in replicas:
         line = ", ".join(
