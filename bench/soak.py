@@ -52,7 +52,7 @@ from storage.answer_models import AnswerCount, RoundResponses  # noqa: E402
 from storage.answers import submit_answer  # noqa: E402
 from storage.db import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.outbox_models import OutboxKind, OutboxMessage  # noqa: E402
+from storage.outbox_models import OutboxMessage  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
 from storage.quiet_hours import ALWAYS  # noqa: E402
 from storage.roles import Roles  # noqa: E402
@@ -356,8 +356,6 @@ async def soak(args: argparse.Namespace) -> None:
                         pending = int(
                             await s.scalar(
                                 select(func.count()).where(
-                                    OutboxMessage.kind == OutboxKind.PULSE.value,
-                                    OutboxMessage.subject_id == round_id,
                                     OutboxMessage.state.in_(("pending", "sending")),
                                 )
                             )
@@ -370,6 +368,14 @@ async def soak(args: argparse.Namespace) -> None:
                 for replica in replicas:
                     replica.remember("end")
                 own_end = rss_kib(os.getpid())
+                async with (
+                    factory() as s
+                ):  # every outbox row, before this round's close adds its notes
+                    rows = list(
+                        await s.execute(
+                            select(OutboxMessage.kind, OutboxMessage.state, OutboxMessage.uncertain)
+                        )
+                    )
                 await Rounds(factory, default_bank(), TEST_SECRET, ALWAYS).close(round_id)
                 async with factory() as s:
                     counted = await s.scalar(
@@ -378,16 +384,6 @@ async def soak(args: argparse.Namespace) -> None:
                     counted_items = await s.scalar(
                         select(func.sum(AnswerCount.count)).where(
                             AnswerCount.round_id == round_id, AnswerCount.item_id == items[0]
-                        )
-                    )
-                    rows = list(
-                        await s.execute(
-                            select(
-                                OutboxMessage.user_id, OutboxMessage.state, OutboxMessage.uncertain
-                            ).where(
-                                OutboxMessage.kind == OutboxKind.PULSE.value,
-                                OutboxMessage.subject_id == round_id,
-                            )
                         )
                     )
                 await engine.dispose()
@@ -446,7 +442,7 @@ def report(
     summaries = 0
     for sent in mock.sent:
         if sent.conversation_id == LEADER_CONVERSATION:
-            summaries += sent.kind in ("send", "reply")
+            summaries += sent.kind in ("send", "reply") and bool(sent.activity.get("attachments"))
         elif sent.kind in ("send", "reply", "update") and is_thanks(sent.activity):
             thanked[sent.conversation_id] += 1
         elif sent.kind in ("send", "reply") and sent.activity.get("attachments"):
@@ -462,9 +458,17 @@ def report(
     for conversation in pulse_cards:
         if conversation in first_card:
             push_latency.append(first_card[conversation] - opened_at)
-    states = Counter(row.state for row in rows)
+    states = Counter(f"{row.kind} {row.state}" for row in rows)
     uncertain = sum(bool(row.uncertain) for row in rows)
+    notes: Counter[str] = Counter(
+        s.conversation_id
+        for s in mock.sent
+        if s.kind in ("send", "reply")
+        and s.conversation_id != LEADER_CONVERSATION
+        and not s.activity.get("attachments")
+    )
     duplicates = sum(n - 1 for n in pulse_cards.values() if n > 1)
+    note_duplicates = sum(n - 1 for n in notes.values() if n > 1)
     expected = {fanout.conversation_of(n, NEW_EVERY) for n in range(people)}
     missing = len(expected - set(pulse_cards))
     answered_conversations = {f"a:fan-{n}" for n in load.answered}
@@ -497,15 +501,31 @@ def report(
     )
     print(
         f"summaries: asked {sum(load.statuses['summary'].values())}, statuses "
-        f"{dict(load.statuses['summary'])}, cards received {summaries}"
+        f"{dict(load.statuses['summary'])}, summary cards received {summaries}"
     )
     print(
-        f"push: queued {len(rows)} rows, states {dict(states)}, still pending {pending}; people "
-        f"with the card {len(pulse_cards)} (missing {missing}); duplicates {duplicates} "
+        f"outbox: {len(rows)} rows, by kind and state {dict(sorted(states.items()))}, still "
+        f"pending {pending}; people with the pulse card {len(pulse_cards)} (missing {missing}), "
+        f"with the previous round's closing note {len(notes)}; duplicates: cards {duplicates}, "
+        f"notes {note_duplicates} "
         f"(rows flagged uncertain {uncertain}, rows in flight at the kill "
         f"{killed.get('rows sending')})"
     )
     print(f"mock answers by status (0 = dropped): {dict(sorted(faults.items()))}")
+    accepted = Counter(
+        (
+            sent.kind,
+            "leader" if sent.conversation_id == LEADER_CONVERSATION else "person",
+            "thanks"
+            if is_thanks(sent.activity)
+            else ("card" if sent.activity.get("attachments") else "text"),
+        )
+        for sent in mock.sent
+    )
+    print(
+        "accepted at the mock (kind, conversation, content): "
+        + ", ".join(f"{'/'.join(key)} {n}" for key, n in sorted(accepted.items()))
+    )
     print(f"{'kind':<8} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
     for kind, values in (
         ("answer", load.latencies["answer"]),
