@@ -52,6 +52,7 @@ test: deps-python deps-node deps-system
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
+# Not here: bench.soak (15 minutes with the push's tail; run `.venv/bin/python -m bench.soak`, README).
 BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries bench.tab_heatmap
 
 bench: deps-python deps-system
