@@ -277,6 +277,25 @@ def close_round(db_file: Path, round_id: str) -> None:
         cwd=Path(__file__).parents[2],
     )
     assert result.returncode == 0, result.stderr
+    wait_until_delivered(db_file)
+
+
+def wait_until_delivered(db_file: Path, timeout: float = 60.0) -> None:
+    """Every message the bot has queued is out and every status card finished: the Playground
+    re-renders the chat at each new message or card update, which closes a card a browser step
+    has opened (an action form half filled in), so browser steps start once the chat is still."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = query(
+            db_file, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')"
+        )
+        watched = query(db_file, "SELECT count(*) FROM delivery_watches")
+        if waiting == [(0,)] and watched == [(0,)]:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"still sending after {timeout} s: {waiting} queued, {watched} watched")
 
 
 async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
