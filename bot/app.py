@@ -73,7 +73,6 @@ from storage.rounds import Rounds
 from storage.schedules import Schedules
 from storage.send_control import SendControl
 from storage.service_gauges import read_gauges
-from storage.summaries import Summaries
 from storage.tab import ResultsTab
 from storage.team_share import TeamShares
 
@@ -128,13 +127,7 @@ def build_services(
     bank = default_bank()
     secret = settings.anonymity_secrets
     writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
-    summaries = Summaries(
-        factory,
-        bank,
-        settings.min_group_size,
-        now,
-        min_comment_group_size=settings.min_comment_group_size,
-    )
+    summaries = settings.summaries(factory, bank, now)
     return Services(
         directory=Directory(factory),
         roles=Roles(factory, settings.hr_admins, settings.demo_all_roles),

@@ -34,7 +34,6 @@ from storage.med_document import InvalidPeriod
 from storage.migrate import upgrade
 from storage.models import Unit, utcnow
 from storage.question_bank import default_bank
-from storage.summaries import Summaries
 
 __all__ = ["COLUMNS", "document_file", "export", "export_csv", "export_rows"]
 
@@ -61,13 +60,7 @@ async def export_rows(
         )
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
-        summaries = Summaries(
-            factory,
-            default_bank(),
-            settings.min_group_size,
-            now,
-            min_comment_group_size=settings.min_comment_group_size,
-        )
+        summaries = settings.summaries(factory, default_bank(), now)
         return await summaries.export_rows(units)
     finally:
         await engine.dispose()
@@ -142,13 +135,7 @@ async def document_file(
         await upgrade(engine)
         factory = create_session_factory(engine)
         bank = default_bank()
-        summaries = Summaries(
-            factory,
-            bank,
-            settings.min_group_size,
-            now,
-            min_comment_group_size=settings.min_comment_group_size,
-        )
+        summaries = settings.summaries(factory, bank, now)
         viewer = await acting_hr(factory, settings, acting_as) or operator_account()
         exporter = DocumentExporter(
             summaries, Hierarchy(factory), None, bank, now, audit=AuditLog(factory, now)

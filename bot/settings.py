@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
-from typing import Annotated, Literal
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -16,6 +17,11 @@ from storage.anonymity_secrets import AnonymitySecrets
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
 from storage.quiet_hours import WorkingHours
 from storage.retention import RetentionPolicy
+
+if TYPE_CHECKING:
+    from storage.db import SessionFactory
+    from storage.question_bank import QuestionBank
+    from storage.summaries import Summaries
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 MESSAGING_PATH = "/api/messages"
@@ -401,6 +407,20 @@ class Settings(BaseSettings):
             self.app_certificate_path,
             self.app_certificate.get_secret_value(),
             self.app_certificate_password.get_secret_value(),
+        )
+
+    def summaries(
+        self, factory: SessionFactory, bank: QuestionBank, now: Callable[[], datetime]
+    ) -> Summaries:
+        """The release as configured (k and the comment threshold), for the app and the CLI alike."""
+        from storage.summaries import Summaries
+
+        return Summaries(
+            factory,
+            bank,
+            self.min_group_size,
+            now,
+            min_comment_group_size=self.min_comment_group_size,
         )
 
     @property
