@@ -539,6 +539,44 @@ CATALOG: dict[str, TableClass] = {
             "updated_at",
         ),
     ),
+    "question_items": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Spørgsmålsbanken: spørgsmålene i pulsmålingerne, som HR vedligeholder.",
+            "The question bank: the questions of the pulse checks, kept by HR.",
+        ),
+        Text(
+            "Slettes ikke: gamle runders tællere henviser til spørgsmålene (et udgået spørgsmål "
+            "bliver stående).",
+            "Not deleted: old rounds' counters refer to the questions (a retired one stays).",
+        ),
+        other=(
+            "id",
+            "dimension",
+            "scale",
+            "use",
+            "state",
+            "higher_is_better",
+            "text_da",
+            "text_en",
+            "position",
+            "origin",
+            "created_at",
+            "updated_at",
+        ),
+    ),
+    "unit_templates": TableClass(
+        Kind.ORGANISATIONAL,
+        Text(
+            "Hvilken skabelon en enheds pulsmålinger stilles fra (HR's valg).",
+            "Which template a unit's pulse checks are asked from (HR's choice).",
+        ),
+        Text(
+            "Så længe enheden findes, eller til HR vælger standardrotationen igen.",
+            "While the unit exists, or until HR picks the default rotation again.",
+        ),
+        other=("unit_id", "kind", "items", "updated_at"),
+    ),
     "publications": TableClass(
         Kind.PERSONAL,
         Text(
@@ -574,6 +612,7 @@ CATALOG: dict[str, TableClass] = {
             "occurrences",
             "active",
             "created_at",
+            "template",
         ),
     ),
     "prompt_rounds": TableClass(

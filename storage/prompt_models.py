@@ -84,6 +84,8 @@ class Publication(Base):
     # The HR person who ordered it (Entra ID object id): each occurrence's delivery status card
     # goes to their chat. None: nobody said who (the status is still in `delivery status`).
     requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A pulse's template as JSON (storage/templates.py); None: the unit's own, else the rotation.
+    template: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_publications_due", "active", "next_planned_at"),)
 

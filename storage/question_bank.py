@@ -1,9 +1,15 @@
-"""The question bank: items, dimensions and scales, loaded from data and checked on load."""
+"""The question bank: items, dimensions and scales, checked whenever one is put together.
+
+The shipped bank is `storage/content/question_bank.yaml`; once the bot runs, HR owns the items in
+the database (storage/bank_store.py) and this value is what the services read. Scales and
+dimensions are the product's vocabulary and come from the shipped file only.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,6 +31,29 @@ class Texts(BaseModel):
 
     def get(self, language: Language) -> str:
         return self.da if language == "da" else self.en
+
+
+class ItemText(BaseModel):
+    """An item's text: Danish required, English optional (English readers then get the Danish)."""
+
+    model_config = ConfigDict(frozen=True)
+    da: str = Field(min_length=1)
+    en: str | None = Field(None, min_length=1)
+
+    def get(self, language: Language) -> str:
+        return self.en if language == "en" and self.en else self.da
+
+
+class ItemState(StrEnum):
+    DRAFT = "draft"  # written, never asked until activated
+    ACTIVE = "active"  # may be asked
+    RETIRED = "retired"  # never asked again; kept so old rounds still show their questions
+
+
+class ItemUse(StrEnum):
+    ROTATION = "rotation"  # the default template's rotating items
+    SHORT_FORM = "short_form"  # the four-item short form (storage/short_form.py)
+    FOLLOW_UP = "follow_up"  # added to a pulse after a leader recorded agreed actions
 
 
 class Scale(BaseModel):
@@ -51,17 +80,39 @@ class Item(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str = Field(pattern=r"^[a-z0-9_]{2,20}$")
     dimension: str
-    text: Texts
+    text: ItemText
     scale: str = "agreement"
     higher_is_better: bool = True
+    use: ItemUse = ItemUse.ROTATION
+    state: ItemState = ItemState.ACTIVE
 
 
 class QuestionBank(BaseModel):
     model_config = ConfigDict(frozen=True)
     scales: dict[str, Scale]
     dimensions: dict[str, Texts]
-    items: list[Item]
+    items: list[Item]  # the active rotation items, in rotation order
     follow_up: Item | None = None
+    short_form: list[Item] = []  # the active short-form items
+    archive: list[Item] = []  # drafts and retired items: never asked, still readable
+
+    @classmethod
+    def assemble(
+        cls, scales: dict[str, Scale], dimensions: dict[str, Texts], items: list[Item]
+    ) -> QuestionBank:
+        """A bank from one flat list (the database's rows), each item placed by its use and state."""
+        active = [item for item in items if item.state is ItemState.ACTIVE]
+        follow_ups = [item for item in active if item.use is ItemUse.FOLLOW_UP]
+        if len(follow_ups) > 1:
+            raise ValueError("at most one active follow-up item")
+        return cls(
+            scales=scales,
+            dimensions=dimensions,
+            items=[item for item in active if item.use is ItemUse.ROTATION],
+            follow_up=follow_ups[0] if follow_ups else None,
+            short_form=[item for item in active if item.use is ItemUse.SHORT_FORM],
+            archive=[item for item in items if item.state is not ItemState.ACTIVE],
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> QuestionBank:
@@ -69,6 +120,17 @@ class QuestionBank(BaseModel):
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate item ids: {sorted(duplicates)}")
+        placed = [
+            *((item, ItemUse.ROTATION) for item in self.items),
+            *((item, ItemUse.FOLLOW_UP) for item in ([self.follow_up] if self.follow_up else [])),
+            *((item, ItemUse.SHORT_FORM) for item in self.short_form),
+        ]
+        for item, use in placed:
+            if item.use is not use or item.state is not ItemState.ACTIVE:
+                raise ValueError(f"item {item.id}: an active {use.value} item belongs here")
+        for item in self.archive:
+            if item.state is ItemState.ACTIVE:
+                raise ValueError(f"item {item.id}: an active item is not archived")
         for item in self.all_items():
             if item.dimension not in self.dimensions:
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
@@ -87,8 +149,16 @@ class QuestionBank(BaseModel):
         return self
 
     def all_items(self) -> list[Item]:
-        """The rotating items plus the follow-up item, which is only ever added on purpose."""
-        return [*self.items, *([self.follow_up] if self.follow_up else [])]
+        """Every item: the rotating ones, the follow-up and the short form (only ever asked on
+        purpose), then drafts and retired items (never asked, but old rounds show them)."""
+        follow_up = [self.follow_up] if self.follow_up else []
+        return [*self.items, *follow_up, *self.short_form, *self.archive]
+
+    def adopt(self, other: QuestionBank) -> None:
+        """Take `other`'s content in place: every service holds this one object, so HR's import
+        reaches them all at once. Never awaited in between, so no reader sees half of it."""
+        for name in type(self).model_fields:
+            object.__setattr__(self, name, getattr(other, name))
 
     def item(self, item_id: str) -> Item:
         for item in self.all_items():

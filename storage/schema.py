@@ -3,6 +3,7 @@
 from storage import (
     answer_models,
     audit_models,
+    bank_models,
     download_links,
     models,
     outbox_models,
@@ -17,6 +18,7 @@ __all__ = [
     "answer_models",
     "download_links",
     "audit_models",
+    "bank_models",
     "models",
     "outbox_models",
     "prompt_models",
