@@ -55,6 +55,7 @@ from storage.push_origins import push_of, remember_origin, watch_push
 from storage.quiet_hours import planned_reminder
 from storage.rounds import RoundInfo, Rounds
 from storage.schedules import COPENHAGEN
+from storage.templates import TemplateIn, check_template_in
 from storage.values import ConversationKind
 
 ALL_UNITS = "all"
@@ -152,6 +153,7 @@ class PublicationIn(BaseModel):
                         "content": {"const": "prompt"},
                         "prompt_id": FILLED,
                         "theme": {"type": "null"},
+                        "template": {"type": "null"},
                     },
                 },
                 {
@@ -160,6 +162,7 @@ class PublicationIn(BaseModel):
                         "content": {"const": "theme"},
                         "theme": NOT_NULL,
                         "prompt_id": BLANK,
+                        "template": {"type": "null"},
                     },
                 },
                 {
@@ -183,9 +186,13 @@ class PublicationIn(BaseModel):
     delivery: Delivery = Delivery.PERSONAL
     open_days: int = Field(7, ge=1, le=30)
     schedule: ScheduleIn | None = None  # None: now
+    # A pulse's template (storage/templates.py); None: each unit's own, else the rotation.
+    template: TemplateIn | None = None
 
     @model_validator(mode="after")
     def _content_fits(self) -> PublicationIn:
+        if self.content is not ContentKind.PULSE and self.template is not None:
+            raise ValueError("template is only for content 'pulse'")
         if self.content is ContentKind.PROMPT and not self.prompt_id:
             raise ValueError("prompt_id is required when content is 'prompt'")
         if self.content is ContentKind.THEME and self.theme is None:
@@ -257,6 +264,7 @@ class PublicationView(BaseModel):
     next_at: datetime | None
     occurrences: int
     active: bool
+    template: TemplateIn | None = None  # a pulse's own template; None: each unit's
 
 
 class PromptRoundInfo(BaseModel):
@@ -353,6 +361,7 @@ def _view(row: Publication) -> PublicationView:
         next_at=opening_of(row) if row.active else None,
         occurrences=row.occurrences,
         active=row.active,
+        template=TemplateIn.from_json(row.template),
     )
 
 
@@ -401,6 +410,8 @@ class Publisher:
             if order.id and await session.get(Publication, order.id) is not None:
                 raise PublicationExists(order.id)
             await self._check_units(session, order)
+            if order.template is not None:
+                check_template_in(self._rounds.bank, order.template)
             prompt = await self._content_prompt(session, order, 0)
             row = Publication(
                 content=order.content.value,
@@ -414,6 +425,7 @@ class Publisher:
                 active=True,
                 created_at=now,
                 requested_by=(requested_by or "").strip()[:100] or None,
+                template=order.template.to_json() if order.template else None,
             )
             if order.id:
                 row.id = order.id
@@ -532,6 +544,7 @@ class Publisher:
                     origin,
                     requested_by=publication.requested_by,
                     group_id=push_id,
+                    template=TemplateIn.from_json(publication.template),
                 )
                 round_id = info.id
                 created.append(info)

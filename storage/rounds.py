@@ -29,11 +29,12 @@ from storage.participation import forget_participation, not_participated, rewrit
 from storage.period_versions import bump_period, period_of
 from storage.pulse_models import PulseRound, RoundState, is_pulse_round
 from storage.push_origins import remember_origin, watch_push
-from storage.question_bank import QuestionBank, default_template
+from storage.question_bank import ItemState, QuestionBank
 from storage.quiet_hours import WORKING_HOURS, WorkingHours
 from storage.random_keys import SYSTEM_KEYS, KeySource
 from storage.round_tally import tally_round
 from storage.summary_models import AgreedAction
+from storage.templates import TemplateIn, TemplateRefused, template_items, unit_template
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
 logger = logging.getLogger(__name__)
@@ -98,9 +99,11 @@ def check_template(bank: QuestionBank, items: list[str]) -> list[str]:
         raise InvalidTemplate(f"a pulse needs {MIN_ITEMS}-{MAX_ITEMS} distinct items")
     for item_id in items:
         try:
-            bank.item(item_id)
+            item = bank.item(item_id)
         except KeyError:
             raise InvalidTemplate(f"unknown item {item_id!r}") from None
+        if item.state is not ItemState.ACTIVE:  # drafts and retired items are never asked
+            raise InvalidTemplate(f"item {item_id!r} is not active")
     return items
 
 
@@ -131,6 +134,11 @@ class Rounds:
         self._secret = secret
         self._keys = keys  # a seeded source only in the permutation test
         self._hours = working_hours
+
+    @property
+    def bank(self) -> QuestionBank:
+        """The bank rounds ask from (the live one in the app), for checking templates early."""
+        return self._bank
 
     @property
     def working_hours(self) -> WorkingHours:
@@ -225,6 +233,7 @@ class Rounds:
         *,
         requested_by: str | None = None,
         group_id: str | None = None,
+        template: TemplateIn | None = None,
     ) -> RoundInfo:
         """As create(), inside the caller's transaction (the scheduler advances its slot in the same one).
 
@@ -250,7 +259,13 @@ class Rounds:
             )
         )
         sequence = (last or 0) + 1
-        chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
+        if not items:  # a publication's template, else the unit's, else the rotation
+            template = template or await unit_template(session, unit_id)
+            try:
+                items = template_items(self._bank, template, sequence - 1)
+            except TemplateRefused as refused:
+                raise InvalidTemplate(refused.message) from None
+        chosen = check_template(self._bank, items)
         action = await self._take_follow_up(session, unit_id) if self._bank.follow_up else None
         if action is not None and self._bank.follow_up:
             chosen = [*chosen, self._bank.follow_up.id]
