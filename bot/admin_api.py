@@ -31,8 +31,10 @@ from bot.results_export import Dialect, render
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.audit import MAX_ENTRIES, AuditEntry, AuditLog, AuditWhat, Via
+from storage.bank_file import InvalidBank, ItemIn, dump_bank, without_english
+from storage.bank_store import BankImportResult, ItemNotFound, QuestionBankStore
 from storage.directory import Directory
-from storage.errors import DomainError, UnitNotFound
+from storage.errors import DomainError, InvalidTemplate, UnitNotFound
 from storage.hierarchy import AmbiguousUnit, Hierarchy
 from storage.period_versions import PERIOD_PATTERN
 from storage.prompt_models import PromptState, Theme
@@ -61,9 +63,10 @@ from storage.publishing import (
     PublicationView,
     PublishResult,
 )
-from storage.question_bank import QuestionBank
+from storage.question_bank import Item, ItemState, QuestionBank
 from storage.roles import Roles
 from storage.summaries import Summaries
+from storage.templates import TemplateIn, TemplateRefused, Templates, UnitTemplateView
 from storage.values import Role, UnitInfo
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DOCUMENT_FORMATS = ("pdf", "docx")
 DOCUMENT_LANGUAGES = ("da", "en")
+FALLBACK_HEADER = "X-Trivselsbot-Danish-Only"  # the export's items English readers get in Danish
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class AdminContext:
     summaries: Summaries  # released results for the exports, never more than the cards show
     audit: AuditLog  # who looked at what: every export is recorded before it is served
     bank: QuestionBank  # dimension names in the exported files
+    questions: QuestionBankStore | None = None  # HR's question bank (storage/bank_store.py)
+    templates: Templates | None = None  # each unit's pulse template (storage/templates.py)
 
 
 ADMIN = web.AppKey("admin", AdminContext)
@@ -246,6 +252,97 @@ async def export_prompts(request: web.Request) -> web.Response:
     return web.Response(text=dump_library(prompts), content_type="application/yaml")
 
 
+# --- the question bank and templates ------------------------------------------------------------
+
+
+def _questions(request: web.Request) -> QuestionBankStore:
+    store = _context(request).questions
+    if store is None:
+        raise ApiError(404, "the question bank is not available here")
+    return store
+
+
+def _templates(request: web.Request) -> Templates:
+    templates = _context(request).templates
+    if templates is None:
+        raise ApiError(404, "templates are not available here")
+    return templates
+
+
+async def list_questions(request: web.Request) -> web.Response:
+    """GET /admin/questions: every item, drafts and retired ones too, in rotation order."""
+    items = await _questions(request).items()
+    return _json({"items": [item.model_dump(mode="json") for item in items]})
+
+
+async def get_question(request: web.Request) -> web.Response:
+    return _json(await _questions(request).get(request.match_info["item_id"]))
+
+
+async def export_questions(request: web.Request) -> web.Response:
+    """The YAML export; items without English are named in its header and in a response header."""
+    store = _questions(request)
+    items = await store.items()
+    missing = without_english(items)
+    headers = {FALLBACK_HEADER: ", ".join(missing)} if missing else {}
+    return web.Response(text=dump_bank(items), content_type="application/yaml", headers=headers)
+
+
+async def import_questions(request: web.Request) -> web.Response:
+    """All or nothing: JSON `{"items": [...]}`, or the YAML export format (Content-Type *yaml*)."""
+    store = _questions(request)
+    try:
+        if "yaml" in request.headers.get("Content-Type", ""):
+            try:
+                text = (await _read(request)).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _one_issue("", "not_yaml", "body is not UTF-8 text") from None
+            result = await store.import_yaml(text)
+        else:
+            body = await _body(request)
+            entries = body.get("items") if isinstance(body, dict) else None
+            if not isinstance(entries, list) or not entries:
+                raise _one_issue("items", "missing", 'expected {"items": [ ... ]}')
+            if set(body) - {"items"}:
+                raise _one_issue("", "unknown_field", 'expected only {"items": [ ... ]}')
+            result = await store.import_items(entries)
+    except InvalidBank as error:
+        raise _invalid(list(error.issues)) from None
+    return _json(result)
+
+
+async def change_question_state(request: web.Request) -> web.Response:
+    """POST /admin/questions/{item_id}/state: draft, activate or retire one item."""
+    body = await _body(request)
+    try:
+        change = StateChange.model_validate(body)
+    except ValidationError as error:
+        raise _invalid(issues_from(error)) from None
+    try:
+        item = await _questions(request).set_state(request.match_info["item_id"], change.state)
+    except InvalidBank as error:
+        raise _invalid(list(error.issues)) from None
+    return _json(item)
+
+
+async def get_unit_template(request: web.Request) -> web.Response:
+    return _json(await _templates(request).for_unit(request.match_info["unit_id"]))
+
+
+async def set_unit_template(request: web.Request) -> web.Response:
+    """PUT /admin/units/{unit_id}/template: the template the unit's pulses are asked from."""
+    body = await _body(request)
+    try:
+        template = TemplateIn.model_validate(body)
+    except ValidationError as error:
+        raise _invalid(issues_from(error)) from None
+    try:
+        view = await _templates(request).set_for_unit(request.match_info["unit_id"], template)
+    except TemplateRefused as refused:
+        raise _one_issue(refused.field, refused.reason, refused.message) from None
+    return _json(view)
+
+
 # --- units and publishing ------------------------------------------------------------------------
 
 
@@ -274,6 +371,10 @@ async def publish(request: web.Request) -> web.Response:
         raise _one_issue("theme", "no_active_prompt", "the theme has no active prompt") from None
     except PublicationExists:
         raise ApiError(409, "this publication id was used already") from None
+    except TemplateRefused as refused:
+        raise _one_issue(f"template.{refused.field}", refused.reason, refused.message) from None
+    except InvalidTemplate as error:  # a unit's own template the bank can no longer ask
+        raise _one_issue("template", "template_not_askable", str(error)) from None
     context.wake()
     log.info("admin.published", extra={"rounds": len(result.rounds)})
     return _json(result, 201)
@@ -448,6 +549,36 @@ class UnitList(BaseModel):
     units: list[UnitInfo]
 
 
+class QuestionList(BaseModel):
+    items: list[Item]
+
+
+class BankImportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ItemIn] = Field(min_length=1)
+
+
+class BankExport(BaseModel):
+    """The YAML export: what `trivselsbot questions import` and the import here read back."""
+
+    version: Literal[1]
+    items: list[ItemIn]
+
+
+class BankImportYaml(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] | None = None
+    items: list[ItemIn] = Field(min_length=1)
+
+
+class StateChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: ItemState
+
+
 class PublicationList(BaseModel):
     publications: list[PublicationView]
 
@@ -606,10 +737,61 @@ ROUTES: tuple[Route, ...] = (
             ),
         ),
     ),
+    Route(
+        "GET",
+        "/admin/questions",
+        list_questions,
+        "The question bank: every item (drafts and retired ones too) in rotation order",
+        response=QuestionList,
+    ),
+    Route(
+        "GET",
+        "/admin/questions/export",
+        export_questions,
+        "Export the question bank as YAML (items without English are named in "
+        f"{FALLBACK_HEADER} and in the file's header: English readers get the Danish)",
+        response=BankExport,
+        response_media="application/yaml",
+    ),
+    Route(
+        "POST",
+        "/admin/questions/import",
+        import_questions,
+        "Import items, all or nothing (JSON, or the YAML export format); known ids are updated, "
+        "an item not named is left as it is; `without_english` names the Danish-only items",
+        request=BankImportBody,
+        response=BankImportResult,
+        yaml_body=BankImportYaml,
+    ),
+    Route("GET", "/admin/questions/{item_id}", get_question, "One item", response=Item),
+    Route(
+        "POST",
+        "/admin/questions/{item_id}/state",
+        change_question_state,
+        "Draft, activate or retire an item (retired: never asked again, old rounds still show it)",
+        request=StateChange,
+        response=Item,
+    ),
+    Route(
+        "GET",
+        "/admin/units/{unit_id}/template",
+        get_unit_template,
+        "The template the unit's pulses are asked from (rotation, fixed or short_form)",
+        response=UnitTemplateView,
+    ),
+    Route(
+        "PUT",
+        "/admin/units/{unit_id}/template",
+        set_unit_template,
+        "Pick the unit's template: the default rotation, a fixed set of 3-5 items, or the short form",
+        request=TemplateIn,
+        response=UnitTemplateView,
+    ),
 )
 
 NOT_FOUND: dict[type[DomainError], str] = {
     PromptNotFound: "no such prompt",
+    ItemNotFound: "no such question",
     PublicationNotFound: "no such publication",
     UnitNotFound: "no such unit",
 }

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
 from bot.admin_api import ADMIN, AdminContext, add_admin_routes, add_guarded_get
+from bot.bank_runtime import seed_question_bank, start_bank_refresh
 from bot.delivery_status import DeliveryStatusReporter
 from bot.documents.download import DOWNLOADS, Downloads, add_download_routes
 from bot.documents.export import DocumentExporter
@@ -49,6 +50,7 @@ from dialogs.turn import Services
 from storage.answer_writer import AnswerWriter
 from storage.answers import Answers
 from storage.audit import AuditLog
+from storage.bank_store import QuestionBankStore
 from storage.baselines import Baselines
 from storage.closing_note import ClosingNotes
 from storage.db import (
@@ -66,7 +68,7 @@ from storage.models import utcnow
 from storage.month_notes import MonthNotes
 from storage.outbox import Outbox, OutboxJob
 from storage.privacy import Privacy
-from storage.question_bank import default_bank
+from storage.question_bank import load_bank
 from storage.retention import purge
 from storage.roles import Roles
 from storage.rounds import Rounds
@@ -75,6 +77,7 @@ from storage.send_control import SendControl
 from storage.service_gauges import read_gauges
 from storage.tab import ResultsTab
 from storage.team_share import TeamShares
+from storage.templates import Templates
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +127,7 @@ SETTINGS = web.AppKey("settings", Settings)
 def build_services(
     settings: Settings, factory: SessionFactory, now: Callable[[], datetime] = utcnow
 ) -> Services:
-    bank = default_bank()
+    bank = load_bank()  # this app's own live copy: HR's imports change it in place
     secret = settings.anonymity_secrets
     writer = AnswerWriter(factory)  # pulse answers and reflections share one group commit
     summaries = settings.summaries(factory, bank, now)
@@ -154,6 +157,8 @@ def build_services(
         download_links=DownloadLinks(
             factory, secret, settings.public_base_url, settings.document_link_lifetime, now
         ),
+        questions=QuestionBankStore(factory, bank),
+        templates=Templates(factory, bank),
     )
 
 
@@ -356,6 +361,8 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
         factory = create_session_factory(engine)
         services = build_services(settings, factory, now)
         await seed_starter_library(services.prompts.library)
+        assert services.questions is not None
+        await seed_question_bank(services.questions)
         outbox = Outbox(factory, now)
         await adapter.connectors.open()
         sender = ProactiveSender(adapter.connectors, settings.app_id, settings.send_timeout_seconds)
@@ -400,6 +407,8 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             summaries=services.summaries,
             audit=services.audit,
             bank=services.bank,
+            questions=services.questions,
+            templates=services.templates,
         )
         app[DOWNLOADS] = Downloads(services.download_links, documents)
         app[TAB] = TabContext(
@@ -417,9 +426,9 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             documents,
             services.audit,
         )
-        tasks = []
+        tasks = [start_bank_refresh(services.questions, metrics.database_error)]
         if settings.background_workers:
-            tasks = [
+            tasks += [
                 asyncio.create_task(worker.run(), name="outbox-worker"),
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]

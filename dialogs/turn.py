@@ -13,6 +13,7 @@ from dialogs.i18n import Language
 from dialogs.prompt_services import PromptServices
 from storage.answers import Answers
 from storage.audit import AuditLog
+from storage.bank_store import QuestionBankStore
 from storage.closing_note import ClosingNotes
 from storage.comments import comment_threshold
 from storage.delivery import Deliveries
@@ -26,6 +27,7 @@ from storage.roles import Roles
 from storage.rounds import Rounds
 from storage.summaries import Summaries
 from storage.team_share import TeamShares
+from storage.templates import Templates
 from storage.values import ConversationKind, Person, Role
 
 
@@ -54,6 +56,8 @@ class Services:
     pulse_reminder_hours: int
     now: Callable[[], datetime]
     download_links: DownloadLinks  # the MED document's links (dialogs/document_flow.py)
+    questions: QuestionBankStore | None = None  # HR's question bank (storage/bank_store.py)
+    templates: Templates | None = None  # which template each unit's pulses are asked from
 
     @property
     def comment_k(self) -> int:

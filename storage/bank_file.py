@@ -74,7 +74,9 @@ class ItemTextIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     da: str = Field(min_length=1, max_length=MAX_ITEM_TEXT, json_schema_extra=NOT_BLANK)
-    en: str | None = Field(None, min_length=1, max_length=MAX_ITEM_TEXT)
+    en: str | None = Field(
+        None, min_length=1, max_length=MAX_ITEM_TEXT, json_schema_extra=NOT_BLANK
+    )
 
     @field_validator("da", "en")
     @classmethod
@@ -87,7 +89,33 @@ class ItemTextIn(BaseModel):
 class ItemIn(BaseModel):
     """An item as HR writes it. Defaults: an active rotation item on the agreement scale."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # The schema says what `_item_rules` checks: a short-form item is on the degree scale and a
+    # social capital dimension; the follow_up dimension is the follow-up item's alone.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"required": ["use"], "properties": {"use": {"const": "short_form"}}},
+                    "then": {
+                        "required": ["scale"],
+                        "properties": {
+                            "scale": {"const": SHORT_FORM_SCALE},
+                            "dimension": {"enum": list(SOCIAL_CAPITAL)},
+                            "higher_is_better": {"const": True},
+                        },
+                    },
+                },
+                {
+                    "if": {"required": ["use"], "properties": {"use": {"const": "follow_up"}}},
+                    "then": {"properties": {"dimension": {"const": "follow_up"}}},
+                    "else": {"properties": {"dimension": {"not": {"const": "follow_up"}}}},
+                },
+            ]
+        },
+    )
 
     id: str = Field(pattern=ITEM_ID_PATTERN)
     use: ItemUse = ItemUse.ROTATION
@@ -261,6 +289,8 @@ def _whole_bank(valid: list[tuple[int, ItemIn]], existing: Mapping[str, Item]) -
             )
         else:
             seen[key] = item.id
+    if issues:
+        return issues
     reference = default_bank()
     try:
         bank = QuestionBank.assemble(reference.scales, reference.dimensions, list(merged.values()))

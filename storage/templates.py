@@ -57,7 +57,10 @@ class TemplateIn(BaseModel):
     items: list[str] = Field(
         default_factory=list,
         max_length=MAX_FIXED,
-        json_schema_extra={"uniqueItems": True, "items": {"pattern": ITEM_ID_PATTERN}},
+        json_schema_extra={
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": ITEM_ID_PATTERN},
+        },
     )
 
     @model_validator(mode="after")

@@ -90,6 +90,15 @@ REFERENCE_ISSUES = {
     "no_active_prompt",
     "duplicate_id",
     "not_hr",
+    # The question bank: an import is checked against the bank it joins (an asked item keeps its
+    # meaning, one active short-form item per dimension, one follow-up, enough to rotate), and a
+    # template names items that must be in it and active; no schema knows what is there.
+    "unknown_item",
+    "asked_item_changed",
+    "one_active_per_place",
+    "rotation_too_small",
+    "short_form_incomplete",
+    "template_not_askable",
 }
 
 
