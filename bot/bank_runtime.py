@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from bot.periodic import run_every
 from storage.bank_store import QuestionBankStore
+from storage.db import SessionFactory
+from storage.question_bank import QuestionBank, load_bank
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +39,10 @@ def start_bank_refresh(
         run_every(BANK_REFRESH_SECONDS, tick, "question_bank", on_database_error),
         name="question-bank-refresh",
     )
+
+
+async def database_bank(factory: SessionFactory) -> QuestionBank:
+    """The bank as HR keeps it, for a CLI command: seeded first, as the bot does on start."""
+    bank = load_bank()
+    await QuestionBankStore(factory, bank).seed()
+    return bank

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_prompts import add_commands as add_prompt_commands
 
     add_prompt_commands(sub, _settings_or_exit)
+    from bot.cli_questions import add_commands as add_question_commands
+
+    add_question_commands(sub, _settings_or_exit)
     from bot.cli_privacy import add_commands as add_privacy_commands
 
     add_privacy_commands(sub, _settings_or_exit)

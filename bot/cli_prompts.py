@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.bank_runtime import database_bank
 from bot.cli_common import (
     NotHr,
     acting_hr,
@@ -33,9 +34,9 @@ from storage.models import utcnow
 from storage.prompt_models import PromptState, Theme
 from storage.prompts import InvalidPrompts, dump_library, issues_from, parse_library
 from storage.publishing import PublicationIn
-from storage.question_bank import default_bank
 from storage.quiet_hours import COPENHAGEN
 from storage.rounds import Rounds
+from storage.templates import TemplateRefused
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -48,7 +49,7 @@ def _run(
     async def with_services(factory: SessionFactory) -> int:
         rounds = Rounds(
             factory,
-            default_bank(),
+            await database_bank(factory),
             settings.anonymity_secrets,
             settings.quiet_hours,
         )
@@ -65,6 +66,9 @@ def _run(
             print("Refused: nothing was changed.", file=sys.stderr)
             for issue in error.issues:
                 print(f"  {issue.describe()}", file=sys.stderr)
+            return 1
+        except TemplateRefused as refused:
+            print(f"Refused, nothing was published: {refused.message}", file=sys.stderr)
             return 1
 
     return run_on_database(settings, with_services)
@@ -132,6 +136,10 @@ def _order(args: argparse.Namespace) -> dict[str, object]:
         order.update(content="theme", theme=args.theme)
     else:
         order["content"] = "pulse"
+        if args.short_form:
+            order["template"] = {"kind": "short_form"}
+        elif args.items:
+            order["template"] = {"kind": "fixed", "items": args.items}
     order["delivery"] = "channel" if args.channel else "personal"
     if args.days:
         order["open_days"] = args.days
@@ -218,6 +226,11 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     whom = publishing.add_mutually_exclusive_group(required=True)
     whom.add_argument("--unit", action="append", help="unit id (repeat for several)")
     whom.add_argument("--all", action="store_true", help="the whole organisation")
+    template = publishing.add_mutually_exclusive_group()
+    template.add_argument(
+        "--short-form", action="store_true", help="a pulse asks the four-item short form"
+    )
+    template.add_argument("--items", nargs="+", help="a pulse asks these 3-5 item ids")
     publishing.add_argument("--channel", action="store_true", help="post in the team channel")
     publishing.add_argument("--days", type=int, help="days each round stays open")
     when = publishing.add_mutually_exclusive_group()

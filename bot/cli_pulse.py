@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.bank_runtime import database_bank
 from bot.cli_common import (
     NotHr,
     acting_hr,
@@ -21,10 +22,10 @@ from bot.settings import Settings
 from storage.db import SessionFactory
 from storage.errors import UnitNotFound
 from storage.models import Membership, Unit, utcnow
-from storage.question_bank import default_bank
 from storage.quiet_hours import COPENHAGEN, planned_reminder
 from storage.rounds import Rounds
 from storage.schedules import Cadence, Schedules
+from storage.templates import TemplateRefused, short_form_ids
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -33,7 +34,7 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
     async def with_rounds(factory: SessionFactory) -> int:
         rounds = Rounds(
             factory,
-            default_bank(),
+            await database_bank(factory),  # HR's bank, not only the shipped one
             settings.anonymity_secrets,
             settings.quiet_hours,
         )
@@ -44,6 +45,9 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
             return 1
         except NotHr as refusal:
             print(f"Refused, nothing done: {refusal}", file=sys.stderr)
+            return 1
+        except TemplateRefused as refused:
+            print(f"Refused, nothing done: {refused.message}", file=sys.stderr)
             return 1
 
     return run_on_database(settings, with_rounds)
@@ -88,10 +92,9 @@ def cmd_pulse_start(settings: Settings, args: argparse.Namespace) -> int:
         now = utcnow()
         closes = now + timedelta(days=args.days or settings.pulse_open_days)
         remind = planned_reminder(closes, settings.pulse_reminder_hours)
+        items = short_form_ids(rounds.bank) if args.short_form else args.items or None
         # The same guard as HR's card: one pulse open per unit, however often it is started.
-        created = await rounds.start_now(
-            unit.id, now, closes, remind, args.items or None, requested_by=hr
-        )
+        created = await rounds.start_now(unit.id, now, closes, remind, items, requested_by=hr)
         opened = await rounds.open_due(now)
         count = next((r.eligible_count for r in opened if r.id == created.id), 0)
         print(
@@ -172,7 +175,11 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     start = actions.add_parser("start", help="open a round now and ask every member")
     target(start)
     start.add_argument("--days", type=int, help="days the round stays open")
-    start.add_argument("--items", nargs="*", help="3-5 question bank item ids (default: rotation)")
+    asked = start.add_mutually_exclusive_group()
+    asked.add_argument(
+        "--items", nargs="*", help="3-5 question bank item ids (default: the unit's template)"
+    )
+    asked.add_argument("--short-form", action="store_true", help="the four-item short form")
     add_as_argument(start)
     start.set_defaults(func=bind(cmd_pulse_start))
     close = actions.add_parser("close", help="close a round now (results are released)")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.bank_runtime import database_bank
 from bot.cli_common import NotHr, acting_hr, add_as_argument, binder, operator_account
 from bot.documents.export import DocumentExporter, DocumentFile
 from bot.results_export import COLUMNS, Dialect, Format, render, rfc4180
@@ -60,7 +61,7 @@ async def export_rows(
         )
         async with factory() as session:
             units = list((await session.execute(select(Unit.id))).scalars())
-        summaries = settings.summaries(factory, default_bank(), now)
+        summaries = settings.summaries(factory, await database_bank(factory), now)
         return await summaries.export_rows(units)
     finally:
         await engine.dispose()
@@ -134,7 +135,7 @@ async def document_file(
     try:
         await upgrade(engine)
         factory = create_session_factory(engine)
-        bank = default_bank()
+        bank = await database_bank(factory)  # HR's items too
         summaries = settings.summaries(factory, bank, now)
         viewer = await acting_hr(factory, settings, acting_as) or operator_account()
         exporter = DocumentExporter(

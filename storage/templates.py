@@ -161,6 +161,10 @@ class Templates:
         self._factory = factory
         self._bank = bank
 
+    @property
+    def factory(self) -> SessionFactory:
+        return self._factory
+
     async def for_unit(self, unit_id: str) -> UnitTemplateView:
         async with self._factory() as session:
             unit = await session.get(Unit, unit_id)
