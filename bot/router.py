@@ -26,6 +26,7 @@ from dialogs.cards.share_button import (
     SHARE_PREVIEW_ACTION,
 )
 from dialogs.cards.summary import RECORD_ACTION, SHOW_ACTION
+from dialogs.cards.template import TEMPLATE_ACTION
 from dialogs.cards.unit import PICK_ACTION, SAVE_ACTION
 from dialogs.commands import Command, parse_command
 from dialogs.document_flow import send_document_links
@@ -44,6 +45,7 @@ from dialogs.pulse_flow import START_ACTION, answer_pulse, start_pulse, start_pu
 from dialogs.reflection_flow import answer_reflection, send_private_card
 from dialogs.share_flow import cancel_share, confirm_share, preview_share
 from dialogs.summary_flow import record_action, show_chosen_summary, show_summary
+from dialogs.template_flow import set_template, show_template_form
 from dialogs.turn import Turn
 from dialogs.unit_flow import edit_unit, save_unit, unit_menu
 
@@ -76,6 +78,7 @@ class Router:
             Command.NEW_PROMPT: show_prompt_form,
             Command.PUBLISH: show_publish_form,
             Command.PROMPT_LIBRARY: show_library,
+            Command.TEMPLATE: show_template_form,
             Command.UNKNOWN: show_help_not_understood,
         }
         self.actions: dict[str, Step] = {
@@ -100,6 +103,7 @@ class Router:
             SHARE_PREVIEW_ACTION: preview_share,
             SHARE_CONFIRM_ACTION: confirm_share,
             SHARE_CANCEL_ACTION: cancel_share,
+            TEMPLATE_ACTION: set_template,
             "summary": show_summary,
         }
 

@@ -18,6 +18,7 @@ class Command(StrEnum):
     NEW_PROMPT = "new_prompt"
     PUBLISH = "publish"
     PROMPT_LIBRARY = "prompt_library"
+    TEMPLATE = "template"
     UNKNOWN = "unknown"
 
 
@@ -50,6 +51,10 @@ SYNONYMS: dict[str, Command] = {
     "prompt-bibliotek": Command.PROMPT_LIBRARY,
     "promptbibliotek": Command.PROMPT_LIBRARY,
     "prompt library": Command.PROMPT_LIBRARY,
+    "skabelon": Command.TEMPLATE,
+    "skabeloner": Command.TEMPLATE,
+    "template": Command.TEMPLATE,
+    "templates": Command.TEMPLATE,
     "enhed": Command.UNIT,
     "enheder": Command.UNIT,
     "unit": Command.UNIT,

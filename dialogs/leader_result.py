@@ -12,6 +12,7 @@ from botbuilder.schema import Activity
 from dialogs.cards.common import card_activity
 from dialogs.cards.summary import summary_card
 from dialogs.i18n import language_for, t
+from dialogs.short_form import short_form_of
 from dialogs.turn import Services
 from storage.errors import DomainError
 from storage.outbox import OutboxJob
@@ -34,7 +35,13 @@ async def leader_result_activity(job: OutboxJob, services: Services) -> Activity
     shareable = await services.shares.may_share(aad_object_id, summary)
     activity = card_activity(
         summary_card(
-            summary, services.bank, language, services.min_group_size, choices, shareable=shareable
+            summary,
+            services.bank,
+            language,
+            services.min_group_size,
+            choices,
+            shareable=shareable,
+            short_form=await short_form_of(services, summary),
         )
     )
     key = "leader_result.ready" if summary.figures is not None else "leader_result.too_few"

@@ -14,6 +14,7 @@ from typing import Any
 from dialogs.cards.common import card_activity
 from dialogs.cards.summary import ACTION_INPUT, CHOICE_INPUT, reflection_card, summary_card
 from dialogs.i18n import t
+from dialogs.short_form import short_form_of
 from dialogs.turn import Turn
 from storage.audit import AuditWhat, Via, viewer_of
 from storage.errors import DomainError, RoundNotFound, UnitNotFound
@@ -85,7 +86,13 @@ async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
     choices = await turn.services.summaries.choices(visible)
     shareable = await turn.services.shares.may_share(turn.person.aad_object_id, summary)
     card = summary_card(
-        summary, turn.services.bank, turn.language, turn.k, choices, shareable=shareable
+        summary,
+        turn.services.bank,
+        turn.language,
+        turn.k,
+        choices,
+        shareable=shareable,
+        short_form=await short_form_of(turn.services, summary),
     )
     if summary.round_id is not None:
         await log_view(turn, AuditWhat.ROUND_SUMMARY, summary.unit_id, summary.round_id)

@@ -17,6 +17,7 @@ ROLE_COMMANDS: dict[Role, list[str]] = {
         "help.cmd.hr",
         "help.cmd.new_prompt",
         "help.cmd.publish",
+        "help.cmd.template",
         "help.cmd.unit",
     ],
 }

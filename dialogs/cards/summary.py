@@ -13,9 +13,11 @@ from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.cards.document import document_button
 from dialogs.cards.plain_text import comment_block
 from dialogs.cards.share_button import share_action
+from dialogs.cards.short_form import short_form_section
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
+from storage.short_form import ShortFormScore
 from storage.summaries import Choice, Figures, ReflectionSummary, Summary
 
 SHOW_ACTION = "summary.show"
@@ -227,6 +229,7 @@ def summary_card(
     choices: list[Choice],
     *,
     shareable: bool = False,
+    short_form: ShortFormScore | None = None,
 ) -> Card:
     """Everything a leader needs for the next meeting, and nothing that was not released.
 
@@ -256,6 +259,7 @@ def summary_card(
     if figures is None:
         reason = summary.suppressed.value if summary.suppressed else "too_few"
         body.append(paragraph(t(language, f"summary.suppressed.{reason}", k=k), color="Attention"))
+        body.extend(short_form_section(short_form, language, k))
     else:
         body.append(
             paragraph(
@@ -269,6 +273,7 @@ def summary_card(
             )
         )
         body.append(_score_chart(bank, figures, language))
+        body.extend(short_form_section(short_form, language, k))
         body.append(_distribution(figures, bank, language))
         body.extend(_withheld(figures, bank, language, k))
         body.extend(_trend(summary, bank, language))
