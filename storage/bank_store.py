@@ -93,6 +93,18 @@ async def bank_from(session: AsyncSession) -> QuestionBank | None:
     return QuestionBank.assemble(shipped.scales, shipped.dimensions, items)
 
 
+async def catch_up(session: AsyncSession, bank: QuestionBank, item_ids: Sequence[str]) -> None:
+    """A replica meets an id its bank does not know (another process imported it moments ago):
+    it reads the bank again rather than wait for its next refresh. The shipped bank, which tests
+    and tools share, is never changed in place."""
+    known = {item.id for item in bank.all_items()}
+    if all(item_id in known for item_id in item_ids) or bank is default_bank():
+        return
+    fresh = await bank_from(session)
+    if fresh is not None and fresh != bank:
+        bank.adopt(fresh)
+
+
 async def asked_items(session: AsyncSession) -> set[str]:
     """Every item id some pulse round has asked (its meaning is fixed from then on)."""
     asked: set[str] = set()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.anonymity_secrets import AnonymitySecrets
 from storage.answer_seal import UnreadableAnswer
+from storage.bank_store import catch_up
 from storage.closing_note import enqueue_closing_notes
 from storage.crash_points import crash_point
 from storage.db import SessionFactory, write_lock_first
@@ -259,8 +260,11 @@ class Rounds:
             )
         )
         sequence = (last or 0) + 1
-        if not items:  # a publication's template, else the unit's, else the rotation
+        if items:
+            await catch_up(session, self._bank, items)
+        else:  # a publication's template, else the unit's, else the rotation
             template = template or await unit_template(session, unit_id)
+            await catch_up(session, self._bank, template.items)
             try:
                 items = template_items(self._bank, template, sequence - 1)
             except TemplateRefused as refused:
@@ -314,7 +318,9 @@ class Rounds:
             ).first()
             if row is None:
                 raise RoundNotFound(round_id)
-            return _info(row[0], row[1], row[2])
+            info = _info(row[0], row[1], row[2])
+            await catch_up(session, self._bank, info.items)  # its card names every item
+            return info
 
     async def for_unit(self, unit_id: str) -> list[RoundInfo]:
         async with self._factory() as session:

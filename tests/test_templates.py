@@ -16,6 +16,7 @@ from storage.rounds import Rounds
 from storage.templates import TemplateIn, TemplateKind, TemplateRefused, Templates
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
+from tests.test_question_bank_store import NEW_ITEM
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday morning, working hours
 SHORT = TemplateIn(kind=TemplateKind.SHORT_FORM)
@@ -92,3 +93,25 @@ async def test_templates_naming_what_cannot_be_asked_are_refused(
     await store.set_state("kf_rf", ItemState.RETIRED)
     with pytest.raises(InvalidTemplate, match="short-form item on justice"):
         await _next(rounds, unit, NOW)
+
+
+async def test_a_replica_behind_the_database_catches_up_when_it_meets_a_new_item(
+    session_factory: SessionFactory,
+) -> None:
+    """Replica A imports an item and sets it in a unit's template; replica B, whose bank has not
+    been refreshed yet, makes the unit's next round and renders it without a restart."""
+    unit, rounds_a, templates_a, store_a = await _world(session_factory)
+    new = NEW_ITEM.replace("state: draft", "state: active")
+    await store_a.import_yaml(new)
+    await templates_a.set_for_unit(
+        unit, TemplateIn(kind=TemplateKind.FIXED, items=["tk9", "rf1", "sa1"])
+    )
+    bank_b = load_bank()  # replica B: the shipped bank, as at its start
+    rounds_b = Rounds(session_factory, bank_b, TEST_SECRET)
+    created = await rounds_b.create(unit, NOW, NOW + timedelta(days=7), None, "schedule")
+    assert created.items == ["tk9", "rf1", "sa1"]
+    assert bank_b.item("tk9").text.da == "Vi siger tak til hinanden for hjælpen."
+    bank_c = load_bank()  # replica C only renders the round's card
+    assert "tk9" not in [item.id for item in bank_c.all_items()]
+    await Rounds(session_factory, bank_c, TEST_SECRET).get(created.id)
+    assert bank_c.item("tk9").state is ItemState.ACTIVE
