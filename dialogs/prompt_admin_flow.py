@@ -212,6 +212,8 @@ def _order_from_form(value: dict[str, Any]) -> dict[str, object]:
             raw["prompt_id"] = ref
         elif kind == ContentKind.THEME.value:
             raw["theme"] = ref
+        elif kind == ContentKind.PULSE.value and ref == "short_form":  # the short form's template
+            raw["template"] = {"kind": "short_form"}
     units = _field(value, "units")
     raw["units"] = (
         [u.strip() for u in units.split(",") if u.strip()] if isinstance(units, str) else []

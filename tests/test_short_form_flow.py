@@ -128,3 +128,13 @@ async def test_a_fixed_template_from_chat_is_checked_against_the_bank(world, con
     assert "3–5 forskellige id'er" in await ask(client, connector, HR, value=value)
     value["items"] = "tk1 tl1 rf1"
     assert "**Faste spørgsmål: tk1, tl1, rf1**" in await ask(client, connector, HR, value=value)
+
+
+async def test_hr_publishes_the_short_form_from_the_publish_form(world, connector) -> None:
+    client, services, unit = world["client"], world["services"], world["unit"]
+    form = await ask(client, connector, HR, text="udgiv")
+    assert "Mini-trivsel: fire hurtige om social kapital" in form
+    value = {"action": "publish.submit", "content": "pulse:short_form", "units": unit}
+    await ask(client, connector, HR, value=value)
+    (asked,) = await services.rounds.for_unit(unit)
+    assert asked.items == ["kf_tk", "kf_tl", "kf_rf", "kf_sa"]

@@ -235,6 +235,7 @@ def publish_form_card(
         for theme in Theme
     ]
     content.append(("pulse", t(language, "publish.content_pulse")))
+    content.append(("pulse:short_form", t(language, "publish.content_pulse_short_form")))
     unit_choices = [("all", t(language, "publish.all_units"))] + [(u.id, u.name) for u in units]
     weekdays = t(language, "date.weekdays").split(",")
     body = [
