@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -22,6 +23,7 @@ log = logging.getLogger("bot")
 async def run_worker(settings: Settings) -> None:
     from bot.adapter import create_adapter
     from bot.app import build_services, build_worker, stop_worker
+    from bot.bank_runtime import start_bank_refresh
     from bot.gc_tuning import freeze_startup_heap
     from bot.proactive import ProactiveSender
     from storage.db import create_engine, create_session_factory
@@ -34,7 +36,11 @@ async def run_worker(settings: Settings) -> None:
         await connectors.open()
         await upgrade(engine)
         factory = create_session_factory(engine)
-        worker = build_worker(settings, factory, build_services(settings, factory), sender)
+        services = build_services(settings, factory)
+        assert services.questions is not None
+        await services.questions.refresh()  # HR's bank, and kept in step as the server keeps it
+        refresh = start_bank_refresh(services.questions)
+        worker = build_worker(settings, factory, services, sender)
         # As in the server: without it a full collection walked the start-up heap in the middle
         # of a push, and every send slot stood still for 100-130 ms (bench/fanout.py).
         frozen = freeze_startup_heap()
@@ -49,6 +55,9 @@ async def run_worker(settings: Settings) -> None:
             [task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
         )
         await stop_worker(worker, task, settings.send_timeout_seconds)
+        refresh.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresh
         if metrics_site is not None:
             await metrics_site.cleanup()
         log.info("worker.stopped")
