@@ -54,6 +54,14 @@ from storage.summary_models import (
     PeriodFigure,
     PeriodVersion,
 )
+from storage.trends import (
+    Asking,
+    QuestionTrend,
+    earlier_askings,
+    question_trends,
+    round_counts,
+    rounds_to_read,
+)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
@@ -145,7 +153,9 @@ class Summary(BaseModel):
     # made before sharing existed promised only the leaders and HR): storage/team_share.py.
     comments_shareable: bool = False
     comment_threshold: int = DEFAULT_MIN_COMMENT_GROUP_SIZE  # the one in force (rule 6)
-    trend: list[TrendPoint] = []
+    trend: list[TrendPoint] = []  # per dimension (the MED document); the card compares questions
+    # Each question of a shown round against the last time the unit was asked it (storage/trends.py).
+    question_trends: list[QuestionTrend] = []
     parent: Comparison | None = None
     baseline: dict[str, float] = {}
     baseline_source: str | None = None
@@ -910,11 +920,28 @@ class Summaries:
                     for p, closes_at in reversed(earlier)
                     if p.id in figures_of
                 ],
+                question_trends=await self._question_trends(session, pulse, this) if shown else [],
                 parent=await self._parent(session, ancestry, period),
                 baseline=baseline,
                 baseline_source=source,
                 plan=await plan_of(session, self._bank, self._k, [pulse.unit_id]),
             )
+
+    async def _question_trends(
+        self, session: AsyncSession, pulse: PulseRound, this: ClosedRound
+    ) -> list[QuestionTrend]:
+        """Each question of a shown round against the unit's earlier askings of the same question
+        (storage/trends.py): the counters of hidden rounds are not read."""
+        asked = tuple(str(item) for item in json.loads(pulse.items)) if pulse.items else ()
+        now = Asking(this.id, this.sequence, pulse.closes_at, this.responses, asked)
+        earlier = await earlier_askings(session, pulse.unit_id, pulse.closes_at)
+        counts = await round_counts(session, rounds_to_read(self._bank, now, earlier, self._k))
+
+        def score(item_id: str, values: dict[int, int]) -> float | None:
+            found = item_score(self._bank, item_id, values)
+            return None if found is None else round(found, 1)
+
+        return question_trends(self._bank, now, earlier, counts, self._k, score)
 
     async def period_summary(
         self, unit_id: str, period: str, visible_units: Collection[str]

@@ -317,6 +317,11 @@ async def collect(audit: Audit, factory: SessionFactory, k: int, names: dict[str
                 audit.add_score(
                     f"{where} trend {point.label} {dimension}", [earlier], dimension, score
                 )
+        for trend in summary.question_trends:  # each question's own line (storage/trends.py)
+            for point in trend.points:
+                earlier = by_sequence[(r.unit, point.sequence)]
+                at = f"{where} question trend {trend.item_id} round {point.sequence}"
+                audit.add_item_score(at, earlier, trend.item_id, point.score)
         add_parent(audit, where, summary, names)
     for name, unit in names.items():
         for period in MONTHS:
