@@ -23,6 +23,15 @@ def local_datetime(moment: datetime, language: Language) -> str:
     )
 
 
+def local_date(moment: datetime, language: Language, year_of: datetime | None = None) -> str:
+    """'3. november' / '3 November'; with the year when it is not the year of `year_of`."""
+    local = moment.astimezone(COPENHAGEN)
+    month = t(language, "date.months").split(",")[local.month - 1]
+    if year_of is not None and year_of.astimezone(COPENHAGEN).year != local.year:
+        return t(language, "date.day_year", day=local.day, month=month, year=local.year)
+    return t(language, "date.day", day=local.day, month=month)
+
+
 def local_moment(moment: datetime, language: Language, now: datetime | None = None) -> str:
     """'i dag kl. 14:32' when it is today (Copenhagen), else the whole date as local_datetime."""
     local = moment.astimezone(COPENHAGEN)

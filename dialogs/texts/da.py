@@ -330,6 +330,8 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
     "date.months": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "date.format": "{weekday} d. {day}. {month} kl. {time}",
+    "date.day": "{day}. {month}",
+    "date.day_year": "{day}. {month} {year}",
     "date.today_at": "i dag kl. {time}",
     # Leader summary
     "leader_result.ready": "Resultatet for {team} er klar. Her er jeres resumé til næste team- eller MED-møde.",
@@ -359,6 +361,30 @@ TEXTS: dict[str, str] = {
         "tallet kunne ellers afsløre en gruppe på færre end {k}."
     ),
     "summary.trend_title": "Udvikling over de seneste runder",
+    "summary.question_trend_title": "Udvikling pr. spørgsmål",
+    "summary.question_trend_note": (
+        "Spørgsmålene skifter fra runde til runde. Derfor sammenlignes hvert spørgsmål kun med "
+        "sidste gang, teamet fik netop det spørgsmål."
+    ),
+    "summary.question_trend_chart": "Score pr. spørgsmål over tid (0–100)",
+    "summary.question_heading": "**{dimension}** · {question}",
+    "summary.question_compared": "{score} nu · sidst spurgt {date}: {earlier} ({change})",
+    "summary.question_compared_past_hidden": (
+        "{score} nu · sidst spurgt {date}, men da svarede færre end {k}, så det tal vises ikke. "
+        "Gangen før, {earlier_date}: {earlier} ({change})"
+    ),
+    "summary.question_only_hidden": (
+        "{score} nu · sidst spurgt {date}, men da svarede færre end {k}, så der er intet tal at "
+        "sammenligne med"
+    ),
+    "summary.question_first": (
+        "{score} nu · ikke stillet i teamet det seneste år, så der er intet tidligere svar at "
+        "sammenligne med"
+    ),
+    "summary.change_same": "uændret",
+    "summary.trend_point": "{date}: {score}",
+    "summary.distribution_title": "Svarene pr. dimension, fra lav til høj (antal svar)",
+    "summary.distribution_line": "{dimension}: {counts}",
     "summary.compare_title": "Sammenligning",
     "summary.compare_parent": "{unit} ({month})",
     "summary.compare_hidden": "{unit}: {reason}",

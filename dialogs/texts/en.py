@@ -333,6 +333,8 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     "date.months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "date.format": "{weekday} {day} {month} at {time}",
+    "date.day": "{day} {month}",
+    "date.day_year": "{day} {month} {year}",
     "date.today_at": "today at {time}",
     # Leader summary
     "leader_result.ready": "The result for {team} is ready. Here is your summary for the next team or MED meeting.",
@@ -362,6 +364,30 @@ TEXTS: dict[str, str] = {
         "figure could otherwise reveal a group of fewer than {k}."
     ),
     "summary.trend_title": "Trend over the latest rounds",
+    "summary.question_trend_title": "Trend per question",
+    "summary.question_trend_note": (
+        "The questions change from round to round, so each question is compared only with the "
+        "last time the team was asked that very question."
+    ),
+    "summary.question_trend_chart": "Score per question over time (0–100)",
+    "summary.question_heading": "**{dimension}** · {question}",
+    "summary.question_compared": "{score} now · last asked {date}: {earlier} ({change})",
+    "summary.question_compared_past_hidden": (
+        "{score} now · last asked {date}, but fewer than {k} answered then, so that figure is "
+        "not shown. The time before, {earlier_date}: {earlier} ({change})"
+    ),
+    "summary.question_only_hidden": (
+        "{score} now · last asked {date}, but fewer than {k} answered then, so there is no "
+        "figure to compare with"
+    ),
+    "summary.question_first": (
+        "{score} now · not asked in the team in the past year, so there is no earlier answer to "
+        "compare with"
+    ),
+    "summary.change_same": "unchanged",
+    "summary.trend_point": "{date}: {score}",
+    "summary.distribution_title": "Answers per dimension, from low to high (number of answers)",
+    "summary.distribution_line": "{dimension}: {counts}",
     "summary.compare_title": "Comparison",
     "summary.compare_parent": "{unit} ({month})",
     "summary.compare_hidden": "{unit}: {reason}",
