@@ -138,6 +138,10 @@ async def test_the_answers_are_stacked_bars_of_the_released_counts(
     # Four dimensions on the agreement scale, one on the frequency scale: two charts, each
     # with its own legend, none with more than four data sets (Teams refuses a fifth).
     assert [len(chart["data"]) for chart in charts] == [4, 1]
+    five = await asked_round(session_factory, unit, 2, FIRST, [2, 3, 3, 4, 4, 5], MEMBERS)
+    five_card = summary_card(await summaries.round_summary(five, {unit}), BANK, "da", K, [])
+    # Five on one scale: three and two (never more than four, and not four and a lone one).
+    assert [len(c["data"]) for c in elements(five_card, "Chart.HorizontalBar.Stacked")] == [3, 2]
     assert all(len(chart["data"]) <= MAX_STACKED_SERIES for chart in charts)
     drawn = {
         series["title"]: [point["value"] for point in series["data"]]

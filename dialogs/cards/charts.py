@@ -12,6 +12,7 @@ hidden round is never a point of a line, so there is nothing hidden to draw.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -205,8 +206,10 @@ def distribution_charts(
     charts: list[dict[str, Any]] = []
     for labels, rows in groups.items():
         colours = _colours(len(labels))
-        for start in range(0, len(rows), MAX_STACKED_SERIES):
-            chunk = rows[start : start + MAX_STACKED_SERIES]
+        # Five dimensions as three and two, not four and one: the charts look alike.
+        size = math.ceil(len(rows) / math.ceil(len(rows) / MAX_STACKED_SERIES))
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
             fallback = [
                 paragraph(
                     t(
