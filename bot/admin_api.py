@@ -31,6 +31,8 @@ from bot.results_export import Dialect, render
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.audit import MAX_ENTRIES, AuditEntry, AuditLog, AuditWhat, Via
+from storage.baseline_scales import SurveyScale, parse_scale
+from storage.baselines import BaselineReport, Baselines, InvalidBaselines
 from storage.directory import Directory
 from storage.errors import DomainError, UnitNotFound
 from storage.hierarchy import AmbiguousUnit, Hierarchy
@@ -87,6 +89,7 @@ class AdminContext:
     summaries: Summaries  # released results for the exports, never more than the cards show
     audit: AuditLog  # who looked at what: every export is recorded before it is served
     bank: QuestionBank  # dimension names in the exported files
+    baselines: Baselines  # the last big survey's scores per unit (the CLI's `baseline import`)
 
 
 ADMIN = web.AppKey("admin", AdminContext)
@@ -381,6 +384,68 @@ async def list_audit(request: web.Request) -> web.Response:
     return _json({"entries": [entry.model_dump(mode="json") for entry in entries]})
 
 
+# --- baselines from the last big survey ----------------------------------------------------------
+
+
+def _baseline_issue(problem: str) -> Issue:
+    """ "line 3: field 'score': …" as an issue with its line and field."""
+    found = re.match(r"line (\d+): (?:field '(\w+)': )?", problem)
+    return Issue(
+        line=int(found.group(1)) if found else None,
+        field=(found.group(2) or "") if found else "",
+        code="invalid_baseline",
+        message=problem,
+    )
+
+
+async def import_baselines(request: web.Request) -> web.Response:
+    """POST /admin/baselines/import?scale=&source=: the CLI's CSV as the body, all or nothing;
+    scores on the stated scale are kept converted to the card's 0–100."""
+    try:
+        scale = parse_scale(request.query.get("scale", SurveyScale.HUNDRED.value))
+    except ValueError as error:
+        raise _one_issue("scale", "invalid_choice", str(error)) from None
+    source = request.query.get("source") or "admin-api"
+    try:
+        text = (await _read(request)).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _one_issue("", "not_csv", "body is not UTF-8 text") from None
+    try:
+        report = await _context(request).baselines.import_csv(text, source, scale)
+    except InvalidBaselines as error:
+        raise _invalid([_baseline_issue(problem) for problem in error.problems]) from None
+    return _json(report)
+
+
+class BaselineView(BaseModel):
+    dimension: str
+    score: float  # on the card's 0–100
+    source: str
+
+
+class BaselineList(BaseModel):
+    unit: UnitInfo
+    baselines: list[BaselineView]
+
+
+async def list_baselines(request: web.Request) -> web.Response:
+    """GET /admin/baselines?unit=: a unit's baselines as the card shows them (0–100)."""
+    context = _context(request)
+    try:
+        unit = await context.hierarchy.resolve(request.query.get("unit", ""))
+    except (UnitNotFound, AmbiguousUnit):
+        raise _one_issue("unit", "unknown_unit", "no unit with this id or name") from None
+    scores = await context.baselines.baselines_for(unit.id)
+    listed = BaselineList(
+        unit=unit,
+        baselines=[
+            BaselineView(dimension=dimension, score=score, source=source)
+            for dimension, (score, source) in scores.items()
+        ],
+    )
+    return _json(listed)
+
+
 # --- the route table -----------------------------------------------------------------------------
 
 
@@ -589,6 +654,31 @@ ROUTES: tuple[Route, ...] = (
         response=XLSX,
         response_media=XLSX,
         acting_as=True,
+    ),
+    Route(
+        "POST",
+        "/admin/baselines/import",
+        import_baselines,
+        "Import the last big survey's baselines (CSV unit,dimension,score[,source][,scale]), all "
+        "or nothing; scores on the stated scale are kept converted to the card's 0-100",
+        request="text/csv",
+        response=BaselineReport,
+        query=(
+            Query(
+                "scale",
+                "the survey's scale (default 0-100); a 'scale' column overrides it per line",
+                tuple(scale.value for scale in SurveyScale),
+            ),
+            Query("source", "where the scores come from (default admin-api)"),
+        ),
+    ),
+    Route(
+        "GET",
+        "/admin/baselines",
+        list_baselines,
+        "A unit's baselines, on the card's 0-100",
+        response=BaselineList,
+        query=(Query("unit", "the unit: id, Teams team id or name", required=True),),
     ),
     Route(
         "GET",

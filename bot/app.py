@@ -400,6 +400,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             summaries=services.summaries,
             audit=services.audit,
             bank=services.bank,
+            baselines=Baselines(factory, services.bank),
         )
         app[DOWNLOADS] = Downloads(services.download_links, documents)
         app[TAB] = TabContext(

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.cli_common import binder, run_on_database
 from bot.cli_pulse import cmd_units
 from bot.settings import Settings
+from storage.baseline_scales import SurveyScale, parse_scale
 from storage.baselines import Baselines, InvalidBaselines
 from storage.db import SessionFactory
 from storage.hierarchy import Hierarchy, InvalidHierarchy
@@ -89,12 +90,17 @@ def cmd_baseline_import(settings: Settings, args: argparse.Namespace) -> int:
     async def work(factory: SessionFactory) -> int:
         try:
             report = await Baselines(factory, default_bank()).import_csv(
-                text, args.source or path.stem
+                text, args.source or path.stem, args.scale
             )
         except InvalidBaselines as error:
             _nothing_imported(path.name, error.problems)
             return 1
-        print(f"Imported {report.rows} baselines for {report.units} units from {path.name}.")
+        scale = f"scale {report.scale.label}"
+        if report.converted:
+            scale += f"; {report.converted} converted to the card's 0–100"
+        print(
+            f"Imported {report.rows} baselines for {report.units} units from {path.name} ({scale})."
+        )
         return 0
 
     return _run(settings, work)
@@ -111,6 +117,13 @@ def cmd_baseline_show(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return _run(settings, work)
+
+
+def _scale(text: str) -> SurveyScale:
+    try:
+        return parse_scale(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
@@ -144,9 +157,17 @@ def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[],
     baseline_actions = baseline.add_subparsers(dest="baseline_action", required=True)
     importing = baseline_actions.add_parser(
         "import",
-        help="FILE.csv with columns unit,dimension,score[,source] (all or nothing)",
+        help="FILE.csv with columns unit,dimension,score[,source][,scale] (all or nothing)",
     )
     importing.add_argument("file")
+    importing.add_argument(
+        "--scale",
+        type=_scale,
+        default=SurveyScale.HUNDRED,
+        metavar="{0-100,1-5,0-16}",
+        help="the survey's scale (default 0-100; a 'scale' column overrides it per line); "
+        "scores are kept converted to the card's 0-100",
+    )
     importing.add_argument("--source", help="where the scores come from (default: file name)")
     importing.set_defaults(func=bind(cmd_baseline_import))
     show = baseline_actions.add_parser("show", help="a unit's baselines")

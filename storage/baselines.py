@@ -1,9 +1,11 @@
 """Baselines from the last big survey (APV / trivselsmåling): imported by HR, shown next to the pulse.
 
-The CSV has the columns unit, dimension, score and optionally source. A unit is named by its id,
-its Teams team id or its name; a dimension by its question-bank id or its Danish or English name;
-the score is 0–100. The file is checked whole and applied whole: each unit in it gets exactly the
-file's baselines (the last survey replaces the one before), other units keep theirs.
+The CSV has the columns unit, dimension, score and optionally source and scale. A unit is named by
+its id, its Teams team id or its name; a dimension by its question-bank id or its Danish or English
+name; the score is on the file's scale (0–100 unless the import says 1–5 or 0–16; a `scale`
+column overrides it per line) and is kept converted to the card's 0–100 (storage/baseline_scales.py).
+The file is checked whole and applied whole: each unit in it gets exactly the file's baselines
+(the last survey replaces the one before), other units keep theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.baseline_scales import SurveyScale, out_of_range, parse_scale, to_card_scale
 from storage.db import SessionFactory
 from storage.errors import DomainError
 from storage.hierarchy import resolve_unit
@@ -42,8 +45,15 @@ class BaselineRow(BaseModel):
 
     unit: str = Field(min_length=1, max_length=200)
     dimension: str = Field(min_length=1, max_length=100)
-    score: float = Field(ge=0, le=100)
+    score: float  # on the row's scale; its range is checked with the scale (import_baselines_csv)
     source: str | None = Field(default=None, max_length=100)
+    scale: SurveyScale | None = None  # the file's scale when not given
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _scale(cls, value: Any) -> Any:
+        """'1–5' as people write it."""
+        return parse_scale(value) if isinstance(value, str) else value
 
     @field_validator("score", mode="before")
     @classmethod
@@ -55,7 +65,7 @@ class BaselineRow(BaseModel):
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
-            raise ValueError("must be a number from 0 to 100")
+            raise ValueError("must be a number")
         return value
 
 
@@ -64,6 +74,8 @@ class BaselineReport(BaseModel):
 
     units: int
     rows: int
+    scale: SurveyScale = SurveyScale.HUNDRED  # the file's scale (a `scale` column may differ)
+    converted: int = 0  # rows converted to the card's 0–100 from another scale
 
 
 def survey_dimensions(bank: QuestionBank) -> list[str]:
@@ -85,12 +97,18 @@ def dimension_names(bank: QuestionBank) -> dict[str, str]:
 
 
 async def import_baselines_csv(
-    session: AsyncSession, text: str, bank: QuestionBank, default_source: str
+    session: AsyncSession,
+    text: str,
+    bank: QuestionBank,
+    default_source: str,
+    scale: SurveyScale = SurveyScale.HUNDRED,
 ) -> BaselineReport:
-    """Check every line first (collecting every problem), then replace the units' baselines."""
+    """Check every line first (collecting every problem), then replace the units' baselines;
+    each score is converted from its scale (the row's, else `scale`) to the card's 0–100."""
     rows, _header, problems = read_csv(
-        text, required=("unit", "dimension", "score"), optional=("source",)
+        text, required=("unit", "dimension", "score"), optional=("source", "scale")
     )
+    converted = 0
     dimensions = dimension_names(bank)
     planned: dict[str, dict[str, BaselineScore]] = defaultdict(dict)
     seen: dict[tuple[str, str], int] = {}
@@ -100,6 +118,11 @@ async def import_baselines_csv(
             row = BaselineRow.model_validate(cells)
         except ValidationError as error:
             problems.extend(describe(where, error))
+            continue
+        row_scale = row.scale or scale
+        wrong = out_of_range(row.score, row_scale)
+        if wrong is not None:
+            problems.append(f"{where}: field 'score': {wrong}")
             continue
         dimension = dimensions.get(row.dimension.casefold())
         if dimension is None:
@@ -124,7 +147,11 @@ async def import_baselines_csv(
             )
             continue
         seen[unit.id, dimension] = line
-        planned[unit.id][dimension] = BaselineScore(row.score, row.source or default_source)
+        if row_scale is not SurveyScale.HUNDRED:
+            converted += 1
+        planned[unit.id][dimension] = BaselineScore(
+            to_card_scale(row.score, row_scale), row.source or default_source
+        )
     if not problems and not planned:
         problems.append("line 2: the file holds no baselines")
     if problems:
@@ -133,7 +160,7 @@ async def import_baselines_csv(
     for unit_id, scores in planned.items():
         for dimension, (score, source) in scores.items():
             session.add(Baseline(unit_id=unit_id, dimension=dimension, score=score, source=source))
-    return BaselineReport(units=len(planned), rows=len(seen))
+    return BaselineReport(units=len(planned), rows=len(seen), scale=scale, converted=converted)
 
 
 async def baselines_for(session: AsyncSession, unit_id: str) -> dict[str, BaselineScore]:
@@ -152,9 +179,13 @@ class Baselines:
         self._factory = factory
         self._bank = bank
 
-    async def import_csv(self, text: str, default_source: str) -> BaselineReport:
+    async def import_csv(
+        self, text: str, default_source: str, scale: SurveyScale = SurveyScale.HUNDRED
+    ) -> BaselineReport:
         async with self._factory.begin() as session:
-            return await import_baselines_csv(session, text, self._bank, default_source[:100])
+            return await import_baselines_csv(
+                session, text, self._bank, default_source[:100], scale
+            )
 
     async def baselines_for(self, unit_id: str) -> dict[str, BaselineScore]:
         async with self._factory() as session:
