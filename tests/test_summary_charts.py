@@ -164,6 +164,8 @@ async def test_the_answers_are_stacked_bars_of_the_released_counts(
         "Retfærdighed: Helt uenig 1 · Delvis uenig 2 · Hverken enig eller uenig 0 · "
         in " ".join(texts(charts[0]["fallback"]))
     )
+    # Said above the bars too: the renderer does not draw a stacked chart's title.
+    assert texts(card).count("Svarene pr. dimension, fra lav til høj (antal svar)") == 1
     # The text figures stay on the card beside the charts (the FactSet with the shares).
     facts = [fact["title"] for fact in elements(card, "FactSet")[0]["facts"]]
     assert "Retfærdighed" in facts

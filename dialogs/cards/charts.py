@@ -204,6 +204,17 @@ def distribution_charts(
         name = dimension_name(bank, result.dimension, language)
         groups.setdefault(labels, []).append((name, list(result.distribution)))
     charts: list[dict[str, Any]] = []
+    if groups:
+        # Teams' renderer keeps a stacked chart's title for screen readers and does not draw
+        # it (seen in the Playground), so the heading is also said in words above the bars.
+        charts.append(
+            paragraph(
+                t(language, "summary.distribution_title"),
+                weight="Bolder",
+                size="Small",
+                spacing="Medium",
+            )
+        )
     for labels, rows in groups.items():
         colours = _colours(len(labels))
         # Five dimensions as three and two, not four and one: the charts look alike.

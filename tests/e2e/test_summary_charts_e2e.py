@@ -143,6 +143,7 @@ async def test_the_summary_card_draws_the_question_lines_and_stacked_answers(
     assert len(stacked) == 2 and all("Stacked horizontal bar chart" in c["label"] for c in stacked)
     assert sum(c["bars"] for c in stacked) == 5 * 5  # five dimensions, five scale points each
     text = shown["text"]
+    assert "Answers per dimension, from low to high (number of answers)" in text
     # Beside the lines, in words: the question never asked before, and the hidden last asking.
     assert "not asked in the team in the past year, so there is no earlier answer" in text
     assert "but fewer than 5 answered then, so that figure is not shown. The time before" in text
