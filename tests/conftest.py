@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from tests.support.mock_connector import MockConnector
 from tests.support.postgres import (
     PostgresServer,
@@ -46,7 +46,7 @@ def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogC
     """The bot's own logging set-up at DEBUG, captured; the previous set-up is restored after."""
     import logging
 
-    from bot.logging_setup import configure_logging
+    from bot.process.logging_setup import configure_logging
 
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level

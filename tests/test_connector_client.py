@@ -23,21 +23,21 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError
 
-from bot.activity_json import (
+from bot.connector.activity_json import (
     activity_body,
     conversation_parameters_body,
     msrest_body,
     parse_activity,
 )
-from bot.adapter import create_adapter
-from bot.connector_client import ConnectorClients, ConnectorTransportError
-from bot.outbox_worker import _error_code, _retry_after, _transport_failure
-from bot.token_cache import (
+from bot.connector.client import ConnectorClients, ConnectorTransportError
+from bot.connector.tokens import (
     ClientCredentialTokens,
     NoToken,
     SdkCredentialTokens,
     TokenUnavailable,
 )
+from bot.delivery.outbox_worker import _error_code, _retry_after, _transport_failure
+from bot.teams.adapter import create_adapter
 from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import thanks_card
 from tests.conftest import make_settings

@@ -8,9 +8,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from storage.db import SessionFactory
-from storage.prompt_models import Prompt, PromptState, Theme
-from storage.prompts import (
+from storage.db.engine import SessionFactory
+from storage.prompts.library import (
     InvalidPrompts,
     PromptExists,
     PromptLibrary,
@@ -21,6 +20,7 @@ from storage.prompts import (
     starter_library,
     validate_prompt,
 )
+from storage.tables.prompts import Prompt, PromptState, Theme
 
 GOOD = """\
 prompts:

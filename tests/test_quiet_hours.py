@@ -20,21 +20,21 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.settings import Settings
-from dialogs.prompt_admin_flow import _result_lines
-from storage.db import SessionFactory
-from storage.holidays import danish_holidays
-from storage.outbox_models import OutboxKind, OutboxMessage
-from storage.prompts import PromptLibrary, starter_library
-from storage.publishing import PublicationIn, Publisher
-from storage.question_bank import default_bank
-from storage.quiet_hours import (
+from dialogs.flows.prompt_admin import _result_lines
+from storage.calendar.holidays import danish_holidays
+from storage.calendar.quiet_hours import (
     ALWAYS,
     WORKING_HOURS,
     WorkingHours,
     next_working_moment,
     planned_reminder,
 )
-from storage.rounds import Rounds
+from storage.db.engine import SessionFactory
+from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.publishing import PublicationIn, Publisher
+from storage.question_bank import default_bank
+from storage.rounds.lifecycle import Rounds
+from storage.tables.outbox import OutboxKind, OutboxMessage
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
@@ -51,7 +51,7 @@ def local(*parts: int) -> datetime:
 
 
 def working(at: datetime) -> bool:
-    """The rule written out again, independently of storage/quiet_hours.py, for the property."""
+    """The rule written out again, independently of storage/calendar/quiet_hours.py, for the property."""
     moment = at.astimezone(CPH)
     return (
         moment.weekday() < 5

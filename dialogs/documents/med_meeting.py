@@ -3,7 +3,7 @@ questions and the handlingsplan, as blocks (dialogs/documents/layout.py).
 
 It says what the leader's card says, in the card's own words where there are some (the reasons a
 figure is hidden, the dialogue questions, the plan's labels), laid out for paper. Numbers come
-only from figures the release showed (storage/med_document.py); a hidden one is its reason in
+only from figures the release showed (storage/results/med_document.py); a hidden one is its reason in
 words. Comments are one block each, plain text, in the random order they came in (rule 6).
 """
 
@@ -30,9 +30,9 @@ from dialogs.documents.layout import (
 )
 from dialogs.i18n import Language, t
 from storage.comments import one_line
-from storage.med_document import MedDocument
 from storage.question_bank import QuestionBank
-from storage.summaries import Figures, Summary
+from storage.results.med_document import MedDocument
+from storage.results.summaries import Figures, Summary
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 LANGUAGE_TAGS = {"da": "da-DK", "en": "en-GB"}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dialogs.texts import en
-from storage.answer_seal import Answer
+from storage.anonymity.seal import Answer
 from tests.e2e.harness import BotSpec, PlaygroundClient
 from tests.support.staged import staged_in_file
 
