@@ -143,6 +143,8 @@ async def test_publications_from_the_cli_and_the_admin_api_bring_their_sender_a_
         "BOT_DATABASE_URL": database_url,
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
         "BOT_HR_ADMINS": HR,
+        # The CLI reads its settings from the environment: outside 08-16 it would hold the push.
+        "BOT_WORKING_HOURS": "always",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
@@ -455,6 +457,8 @@ async def test_a_prompt_hr_posts_to_the_teams_channels_brings_one_card_counting_
         "BOT_DATABASE_URL": database_url,
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
         "BOT_HR_ADMINS": HR,
+        # The CLI reads its settings from the environment: outside 08-16 it would hold the push.
+        "BOT_WORKING_HOURS": "always",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
