@@ -26,6 +26,12 @@ from tests.support.postgres import (
 
 TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
 
+# Every CLI a test runs in-process, and every bot process it starts, reads its settings from the
+# environment. With the default working hours (08-16 in Copenhagen) a push ordered after 16:00 waits
+# for the morning, so such a test passes or fails by the hour it runs at. Tests of quiet hours set
+# BOT_WORKING_HOURS themselves, with a clock of their own.
+os.environ.setdefault("BOT_WORKING_HOURS", "always")
+
 
 def make_settings(db_path: Path, **overrides: Any) -> Settings:
     """Settings for tests: never read .env or the developer's environment."""
