@@ -48,7 +48,7 @@ test: deps-python deps-node deps-system
 	$(BIN)/ruff format --check bot dialogs storage manifest tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
