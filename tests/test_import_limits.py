@@ -22,7 +22,8 @@ from storage.directory.hierarchy import InvalidHierarchy
 from storage.directory.hierarchy_file import parse_yaml
 from storage.files.import_files import MAX_IMPORT_BYTES, ImportFileError, read_import_file
 from storage.files.safe_yaml import MAX_DEPTH, MAX_YAML_CHARS, RefusedYaml, safe_load
-from storage.prompts.library import InvalidPrompts, parse_library, starter_library
+from storage.prompts.file_format import parse_library, starter_library
+from storage.prompts.validation import InvalidPrompts
 from storage.question_bank import default_bank
 from tests.conftest import make_settings
 from tests.test_cli_units import trivselsbot

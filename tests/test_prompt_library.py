@@ -9,15 +9,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from storage.db.engine import SessionFactory
-from storage.prompts.library import (
+from storage.prompts.file_format import dump_library, parse_library, starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.validation import (
     InvalidPrompts,
     PromptExists,
-    PromptLibrary,
     PromptNotFound,
     PromptPatch,
-    dump_library,
-    parse_library,
-    starter_library,
     validate_prompt,
 )
 from storage.tables.prompts import Prompt, PromptState, Theme

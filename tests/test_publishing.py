@@ -15,7 +15,8 @@ from storage.db.engine import SessionFactory
 from storage.directory.recipients import Directory
 from storage.errors import AlreadyAnswered, NotAMember, UnitNotFound
 from storage.prompts.channel_posts import ChannelPosts
-from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
 from storage.prompts.publishing import PublicationExists, PublicationIn, Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds

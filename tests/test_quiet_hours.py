@@ -30,7 +30,8 @@ from storage.calendar.quiet_hours import (
     planned_reminder,
 )
 from storage.db.engine import SessionFactory
-from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
 from storage.prompts.publishing import PublicationIn, Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds

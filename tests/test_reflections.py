@@ -29,7 +29,8 @@ from storage.errors import (
     RoundClosed,
     RoundNotFound,
 )
-from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
 from storage.prompts.publishing import PromptNotActive, PublicationIn, Publisher, is_prompt_round
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds

@@ -8,15 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.privacy.audit import AuditEntry
-from storage.prompts.library import (
-    ID_PATTERN,
-    Issue,
-    PromptIn,
-    PromptView,
-)
 from storage.prompts.publishing import (
     PublicationView,
 )
+from storage.prompts.validation import ID_PATTERN, Issue, PromptIn, PromptView
 from storage.values import UnitInfo
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,10 @@ from bot.admin.requests import ADMIN_RATE_LIMIT, CLIENT, ApiError, one_issue
 from bot.admin.routing import Handler, Route
 from bot.settings import Settings
 from storage.errors import DomainError, UnitNotFound
-from storage.prompts.library import (
-    PromptNotFound,
-)
 from storage.prompts.publishing import (
     PublicationNotFound,
 )
+from storage.prompts.validation import PromptNotFound
 
 log = logging.getLogger(__name__)
 

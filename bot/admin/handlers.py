@@ -26,22 +26,21 @@ from bot.documents.results_export import Dialect, render
 from storage.directory.hierarchy import AmbiguousUnit
 from storage.errors import UnitNotFound
 from storage.privacy.audit import MAX_ENTRIES, AuditWhat, Via
-from storage.prompts.library import (
-    InvalidPrompts,
-    PromptExists,
-    PromptNotFound,
-    PromptPatch,
-    dump_library,
-    issues_from,
-    parse_library,
-    validate_entries,
-    validate_prompt,
-)
+from storage.prompts.file_format import dump_library, parse_library
 from storage.prompts.publishing import (
     NoActivePrompt,
     PromptNotActive,
     PublicationExists,
     PublicationIn,
+)
+from storage.prompts.validation import (
+    InvalidPrompts,
+    PromptExists,
+    PromptNotFound,
+    PromptPatch,
+    issues_from,
+    validate_entries,
+    validate_prompt,
 )
 from storage.rounds.period_versions import PERIOD_PATTERN
 from storage.tables.prompts import PromptState, Theme

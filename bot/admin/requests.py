@@ -22,9 +22,7 @@ from storage.directory.hierarchy import Hierarchy
 from storage.directory.recipients import Directory
 from storage.directory.roles import Roles
 from storage.privacy.audit import AuditLog
-from storage.prompts.library import (
-    Issue,
-)
+from storage.prompts.validation import Issue
 from storage.question_bank import QuestionBank
 from storage.results.summaries import Summaries
 from storage.values import Role

@@ -52,17 +52,13 @@ from bot.admin.routing import Handler, Query, Route
 from bot.documents.export import CONTENT_TYPES
 from bot.settings import Settings
 from storage.privacy.audit import MAX_ENTRIES
-from storage.prompts.library import (
-    ImportResult,
-    PromptIn,
-    PromptPatch,
-    PromptView,
-)
+from storage.prompts.library import ImportResult
 from storage.prompts.publishing import (
     PublicationIn,
     PublicationView,
     PublishResult,
 )
+from storage.prompts.validation import PromptIn, PromptPatch, PromptView
 from storage.rounds.period_versions import PERIOD_PATTERN
 from storage.tables.prompts import PromptState, Theme
 

@@ -30,8 +30,9 @@ from dialogs.prompt_services import PromptServices
 from storage.calendar.quiet_hours import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.files.import_files import ImportFileError, read_import_file
-from storage.prompts.library import InvalidPrompts, dump_library, issues_from, parse_library
+from storage.prompts.file_format import dump_library, parse_library
 from storage.prompts.publishing import PublicationIn
+from storage.prompts.validation import InvalidPrompts, issues_from
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import utcnow

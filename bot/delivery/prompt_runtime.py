@@ -22,7 +22,8 @@ from storage.answers.reflections import Reflections
 from storage.answers.writer import AnswerWriter
 from storage.db.engine import SessionFactory
 from storage.prompts.channel_posts import ChannelJob, ChannelPosts
-from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
 from storage.prompts.publishing import Publisher
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import utcnow

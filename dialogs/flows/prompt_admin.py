@@ -29,15 +29,15 @@ from dialogs.flows.delivery import show_delivery_status
 from dialogs.i18n import LANGUAGES, Language, t
 from dialogs.turn import Turn
 from storage.errors import DomainError, UnitNotFound
-from storage.prompts.library import (
+from storage.prompts.library import new_prompt_id
+from storage.prompts.publishing import PublicationExists, PublicationIn, PublishResult
+from storage.prompts.validation import (
     InvalidPrompts,
     Issue,
     PromptExists,
     issues_from,
-    new_prompt_id,
     validate_prompt,
 )
-from storage.prompts.publishing import PublicationExists, PublicationIn, PublishResult
 from storage.tables.outbox import OutboxKind
 from storage.tables.prompts import ContentKind, Delivery, PromptState
 from storage.values import ConversationKind, Role

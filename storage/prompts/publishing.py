@@ -39,7 +39,7 @@ from storage.errors import (
     RoundNotFound,
     UnitNotFound,
 )
-from storage.prompts.library import WHITESPACE, PromptNotFound
+from storage.prompts.validation import WHITESPACE, PromptNotFound
 from storage.rounds.lifecycle import RoundInfo, Rounds
 from storage.rounds.schedules import COPENHAGEN
 from storage.tables.directory import Conversation, Membership, Unit, new_id
