@@ -165,7 +165,13 @@ class PlaygroundClient:
 
     async def start(self, *, listen: bool = True) -> None:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+            # A connection per request: the Playground (Node) closes an idle keep-alive connection
+            # after 5 s, and a request sent on it just then fails with "Server disconnected" (seen
+            # when a test ran the CLI between two messages on a loaded machine).
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=30),
+                connector=aiohttp.TCPConnector(force_close=True),
+            )
         if listen and self._listener is None:
             self._listener = asyncio.create_task(self._listen(), name="playground-ws")
             await self.wait_connected()
