@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from botbuilder.core import ConversationState
 from botbuilder.schema import Activity
 from sqlalchemy import text
@@ -93,7 +94,7 @@ class Runtime:
     outbox: Outbox
     worker: OutboxWorker
     scheduler: Scheduler
-    messages: Callable[[web.Request], object]
+    messages: Handler
     factory: SessionFactory
     background_workers: bool = True
 
@@ -293,11 +294,11 @@ def socket_middleware(settings: Settings) -> Any:
         return True
 
     @web.middleware
-    async def separate(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def separate(request: web.Request, handler: Handler) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         if not allowed(request.path, sockname[1] if sockname else None):
             return web.json_response({"error": "not found"}, status=404)
-        return await handler(request)  # type: ignore[no-any-return]
+        return await handler(request)
 
     return separate
 
@@ -467,7 +468,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
     app.cleanup_ctx.append(runtime)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        return await request.app[RUNTIME].messages(request)  # type: ignore[no-any-return,misc]
+        return await request.app[RUNTIME].messages(request)
 
     async def healthz(request: web.Request) -> web.Response:
         """Healthy means the database answers; a load balancer takes the replica out otherwise."""

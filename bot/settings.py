@@ -559,7 +559,7 @@ class UncheckedSecretsSettings(Settings):
         return value
 
     @model_validator(mode="after")
-    def _anonymity_secret_strong(self) -> Settings:
+    def _anonymity_secret_strong(self) -> UncheckedSecretsSettings:
         return self
 
 

@@ -24,7 +24,7 @@ class PromptList(BaseModel):
 class ImportEntry(PromptIn):
     """An imported prompt must say its id: importing again updates it instead of duplicating."""
 
-    id: str = Field(pattern=ID_PATTERN)  # type: ignore[assignment]
+    id: str = Field(pattern=ID_PATTERN)
 
 
 class ImportBody(BaseModel):

@@ -114,6 +114,7 @@ def guard_route(route: Route, tokens: tuple[str, str], trusted: Networks) -> Han
         client = client_address(request, trusted)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         wait = limit.retry_after(client)
+        response: web.StreamResponse
         if wait:
             response = too_many(wait)
         elif scheme.lower() != "bearer" or not given.strip():

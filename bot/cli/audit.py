@@ -113,7 +113,10 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     return run_on_database(settings, work)
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     bind = binder(settings_or_exit)
     audit = sub.add_parser("audit", help="who looked at which results (views and exports)")
     actions = audit.add_subparsers(dest="action", required=True)

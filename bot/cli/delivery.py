@@ -166,7 +166,10 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         return 130
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     bind = binder(settings_or_exit)
     delivery = sub.add_parser("delivery", help="how far each push has got")
     actions = delivery.add_subparsers(dest="action", required=True)

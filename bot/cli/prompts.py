@@ -190,7 +190,10 @@ def _aware(value: str) -> str:
     return value
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     """Register `prompts list|import|export|publish`; each reads settings only when it runs."""
 
     bind = binder(settings_or_exit)

@@ -155,7 +155,10 @@ def cmd_pulse_schedule(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, work)
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     """Register the commands; each one reads settings only when it runs."""
 
     bind = binder(settings_or_exit)

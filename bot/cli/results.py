@@ -147,7 +147,7 @@ async def document_file(
 
 def cmd_document(settings: Settings, args: argparse.Namespace) -> int:
     suffix = Path(args.out).suffix.lower().lstrip(".") if args.out else ""
-    file_format = args.format or (suffix if suffix in ("docx", "pdf") else "pdf")
+    file_format: FileFormat = args.format or ("docx" if suffix == "docx" else "pdf")
     language = args.language or settings.default_language
     try:
         made = asyncio.run(
@@ -182,7 +182,10 @@ def cmd_document(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     results = sub.add_parser("results", help="released results for HR")
     actions = results.add_subparsers(dest="action", required=True)
     export_parser = actions.add_parser(

@@ -113,7 +113,10 @@ def cmd_baseline_show(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, work)
 
 
-def add_commands(sub: argparse._SubParsersAction, settings_or_exit: Callable[[], Settings]) -> None:  # type: ignore[type-arg]
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_or_exit: Callable[[], Settings],
+) -> None:
     """Register `units` (listing by default) and `baseline`; settings are read only when run."""
 
     bind = binder(settings_or_exit)

@@ -211,7 +211,7 @@ def _parse(raw: Any, kind: str) -> Any:
 def parse_activity(body: dict[str, Any]) -> Activity:
     """What `Activity().deserialize(body)` returns (and raises), without msrest's per-key machinery."""
     try:
-        return _parse_model(Activity, body)  # type: ignore[return-value]
+        return _parse_model(Activity, body)
     except Unsupported:
         return Activity().deserialize(body)
     except Exception:  # e.g. a malformed date: msrest decides how it fails

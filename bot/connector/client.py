@@ -105,7 +105,7 @@ def _error_body(text: str) -> tuple[str | None, str | None]:
     return (str(code) if code else None), (str(message) if message else None)
 
 
-class ConnectorTransportError(ClientRequestError):  # type: ignore[misc]
+class ConnectorTransportError(ClientRequestError):
     """No HTTP answer. `maybe_arrived`: a request that never connected cannot be a duplicate; one
     that timed out waiting, or whose connection dropped after sending, may have been delivered."""
 
@@ -155,7 +155,7 @@ class FastConversations:
 
     async def send_to_conversation(
         self, conversation_id: str, activity: Activity, **config: Any
-    ) -> ResourceResponse:
+    ) -> ResourceResponse | None:
         if self._sdk_only(config):
             return await self._sdk.send_to_conversation(conversation_id, activity, **config)
         url = f"{self._base}/{_segment(conversation_id)}/activities"
@@ -166,7 +166,7 @@ class FastConversations:
 
     async def reply_to_activity(
         self, conversation_id: str, activity_id: str, activity: Activity, **config: Any
-    ) -> ResourceResponse:
+    ) -> ResourceResponse | None:
         if self._sdk_only(config):
             return await self._sdk.reply_to_activity(
                 conversation_id, activity_id, activity, **config
@@ -179,7 +179,7 @@ class FastConversations:
 
     async def update_activity(
         self, conversation_id: str, activity_id: str, activity: Activity, **config: Any
-    ) -> ResourceResponse:
+    ) -> ResourceResponse | None:
         if self._sdk_only(config):
             return await self._sdk.update_activity(conversation_id, activity_id, activity, **config)
         url = f"{self._base}/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
@@ -216,10 +216,10 @@ class FastConversations:
         )
 
 
-def _resource(body: Any) -> ResourceResponse:
+def _resource(body: Any) -> ResourceResponse | None:
     """msrest answers None for an empty body and a ResourceResponse otherwise."""
     if not isinstance(body, dict):
-        return None  # type: ignore[return-value]
+        return None
     return ResourceResponse(id=body.get("id"))
 
 

@@ -119,7 +119,8 @@ def xlsx(rows: Iterable[Row], bank: QuestionBank, language: Language = "da") -> 
     sheet = book.active
     assert sheet is not None
     sheet.title = t(language, "export.sheet")
-    table = [header(language), *(_readable(row, bank, language) for row in rows)]
+    titles = header(language)
+    table: list[Sequence[object]] = [titles, *(_readable(row, bank, language) for row in rows)]
     for row_number, values in enumerate(table, start=1):
         for column_number, value in enumerate(values, start=1):
             cell: Any = sheet.cell(row=row_number, column=column_number)
@@ -130,7 +131,7 @@ def xlsx(rows: Iterable[Row], bank: QuestionBank, language: Language = "da") -> 
             elif isinstance(value, float):
                 cell.number_format = "0." + "0" * SCORE_DECIMALS
     sheet.freeze_panes = "A2"
-    for column_number, title in enumerate(table[0], start=1):
+    for column_number, title in enumerate(titles, start=1):
         sheet.column_dimensions[get_column_letter(column_number)].width = max(12, len(title) + 2)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -44,7 +44,7 @@ def configure_logging(level: str = "INFO") -> None:
     """Replace the root handlers; quiet the SDK and aiohttp's access log, which would log payload details."""
     # The JSON lines carry no file, line, thread or process: skip collecting them for every record
     # (the logging documentation's "Optimization" section names these switches).
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

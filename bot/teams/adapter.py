@@ -4,6 +4,7 @@ clients (bot/connector/client.py) for outgoing calls, and a polite turn error.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
@@ -112,7 +113,9 @@ def create_stock_adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
-def _make_turn_error_handler(settings: Settings):  # type: ignore[no-untyped-def]
+def _make_turn_error_handler(
+    settings: Settings,
+) -> Callable[[TurnContext, Exception], Awaitable[None]]:
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         """A crash in bot code: log it with the activity type only, and tell the person kindly.
 

@@ -99,7 +99,7 @@ class FastCloudAdapter(CloudAdapter):  # type: ignore[misc]
         if isinstance(result, str):
             result = await self.bot_framework_authentication.authenticate_request(activity, result)
         if not self._fast_path(result, activity.service_url):
-            return await super().process_activity(result, activity, logic)  # type: ignore[no-any-return]
+            return await super().process_activity(result, activity, logic)
         activity.caller_id = result.caller_id
         connector = await self.connectors.client(activity.service_url)
         context = self._create_turn_context(
@@ -112,7 +112,7 @@ class FastCloudAdapter(CloudAdapter):  # type: ignore[misc]
             result.connector_factory,
         )
         await self.run_pipeline(context, logic)
-        return self._process_turn_results(context)  # type: ignore[no-any-return]
+        return self._process_turn_results(context)
 
     def _create_turn_context(
         self,

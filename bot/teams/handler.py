@@ -88,7 +88,7 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._uninstalled(turn_context)
 
-    async def on_teams_members_added(  # type: ignore[override]
+    async def on_teams_members_added(
         self,
         teams_members_added: list[TeamsChannelAccount],
         team_info: TeamInfo,
@@ -105,7 +105,7 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
             await self._services.directory.add_members(team[0], people)
             log.info("roster.members_added", extra={"count": len(people)})
 
-    async def on_teams_members_removed(  # type: ignore[override]
+    async def on_teams_members_removed(
         self,
         teams_members_removed: list[TeamsChannelAccount],
         team_info: TeamInfo,
@@ -121,9 +121,7 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
             await self._services.directory.remove_members(team[0], ids)
             log.info("roster.members_removed", extra={"count": len(ids)})
 
-    async def on_teams_team_renamed(  # type: ignore[override]
-        self, team_info: TeamInfo, turn_context: TurnContext
-    ) -> None:
+    async def on_teams_team_renamed(self, team_info: TeamInfo, turn_context: TurnContext) -> None:
         if team_info and team_info.id and team_info.name:
             await self._services.directory.rename_team(team_info.id, team_info.name)
 

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from botbuilder.core import Bot, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
@@ -217,7 +218,7 @@ def _refused_tenant(activity: Activity) -> web.Response:
 
 def messages_handler(
     adapter: CloudAdapter, bot: Bot, tenant_id: str = "", metrics: Metrics | None = None
-) -> Any:
+) -> Handler:
     """Build the aiohttp handler for /api/messages around one adapter and one bot.
 
     `tenant_id` (MicrosoftAppTenantId): when set, activities from any other tenant are refused

@@ -52,7 +52,7 @@ async def send_document_links(turn: Turn) -> None:
     if not links.available:
         await turn.context.send_activity(t(turn.language, "document.unavailable"))
         return
-    urls = {
+    urls: dict[str, str] = {
         fmt: links.url(
             links.issue(person, unit_id, period, fmt, turn.language), unit_id, period, fmt
         )

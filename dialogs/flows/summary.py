@@ -15,9 +15,9 @@ from dialogs.cards.common import card_activity
 from dialogs.cards.summary import ACTION_INPUT, CHOICE_INPUT, reflection_card, summary_card
 from dialogs.i18n import t
 from dialogs.turn import Turn
-from storage.errors import DomainError, RoundNotFound, UnitNotFound
+from storage.errors import DomainError, NotAllowed, RoundNotFound, UnitNotFound
 from storage.privacy.audit import AuditWhat, Via, viewer_of
-from storage.results.summaries import EmptyAction, NotAllowed, RoundStillOpen, Summary
+from storage.results.summaries import EmptyAction, RoundStillOpen, Summary
 from storage.values import Role
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ MAX_DEPTH = 50  # our formats need 4 (units: list → unit → leaders → id)
 MAX_YAML_CHARS = 2 * 1024 * 1024  # the same bound as an import file (storage/files/import_files.py)
 
 
-class RefusedYaml(yaml.MarkedYAMLError):  # type: ignore[misc]
+class RefusedYaml(yaml.MarkedYAMLError):
     """Well-formed YAML that we do not read; `problem` is the one line to show, `problem_mark`
     where it starts (as for PyYAML's own syntax errors)."""
 
@@ -35,15 +35,16 @@ TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep: no importer reads such a 
 TOO_LARGE = f"the document is larger than {MAX_YAML_CHARS} characters"
 
 
-class SafeYamlLoader(yaml.SafeLoader):  # type: ignore[misc]
+class SafeYamlLoader(yaml.SafeLoader):
     """SafeLoader that refuses every anchor and alias, and nesting deeper than MAX_DEPTH."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # types-PyYAML leaves the parser's methods unannotated: the event is Any.
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise RefusedYaml(ALIASES_REFUSED, event.start_mark)
         if self._depth >= MAX_DEPTH:
