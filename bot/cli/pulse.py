@@ -18,7 +18,8 @@ from bot.cli.common import (
     status_card_note,
 )
 from bot.settings import Settings
-from storage.calendar.quiet_hours import COPENHAGEN, planned_reminder
+from storage.calendar.quiet_hours import planned_reminder
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.errors import UnitNotFound
 from storage.question_bank import default_bank
