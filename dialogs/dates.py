@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from dialogs.i18n import Language, t
-
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+from storage.calendar.zone import COPENHAGEN, local_date
 
 
 def local_datetime(moment: datetime, language: Language) -> str:
@@ -26,7 +24,7 @@ def local_datetime(moment: datetime, language: Language) -> str:
 def local_moment(moment: datetime, language: Language, now: datetime | None = None) -> str:
     """'i dag kl. 14:32' when it is today (Copenhagen), else the whole date as local_datetime."""
     local = moment.astimezone(COPENHAGEN)
-    if now is not None and now.astimezone(COPENHAGEN).date() == local.date():
+    if now is not None and local_date(now) == local.date():
         return t(language, "date.today_at", time=local.strftime("%H:%M"))
     return local_datetime(moment, language)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from storage.answers.reflections import submit_reflection
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.directory.recipients import Directory
 from storage.errors import AlreadyAnswered, NotAMember, UnitNotFound
@@ -28,7 +28,6 @@ from storage.values import ConversationKind
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Thursday 17 December 2026, 10:00 in Copenhagen.
 THURSDAY = datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
 

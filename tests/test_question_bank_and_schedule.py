@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from storage.calendar.holidays import danish_holidays, easter_sunday, next_working_day
+from storage.calendar.zone import COPENHAGEN as CPH
 from storage.db.engine import SessionFactory
 from storage.errors import PulseAlreadyRunning
 from storage.question_bank import (
@@ -29,7 +29,6 @@ from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
 BANK = default_bank()
-CPH = ZoneInfo("Europe/Copenhagen")
 
 
 def test_bank_covers_every_dimension_in_both_languages() -> None:

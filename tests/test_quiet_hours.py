@@ -10,7 +10,6 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -29,6 +28,7 @@ from storage.calendar.quiet_hours import (
     next_working_moment,
     planned_reminder,
 )
+from storage.calendar.zone import COPENHAGEN as CPH
 from storage.db.engine import SessionFactory
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
@@ -42,7 +42,6 @@ from tests.support.clock import Clock
 from tests.support.mock_connector import MockConnector, cards_in, personal, teams_member
 from tests.support.pulse_fixtures import team_with_members
 
-CPH = ZoneInfo("Europe/Copenhagen")
 TEAM = "19:team-1@thread.tacv2"
 
 

@@ -37,12 +37,13 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory, create_engine, create_session_factory
 from storage.delivery.status import Deliveries
 from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
-from storage.rounds.schedules import COPENHAGEN, Cadence, Schedules
+from storage.rounds.schedules import Cadence, Schedules
 from storage.tables.answers import AnswerCount, Participation, RoundResponses
 from storage.tables.outbox import OutboxControl, OutboxKind, OutboxMessage
 from storage.tables.pulses import PulseRound, PulseSchedule

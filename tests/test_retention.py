@@ -13,11 +13,11 @@ import json
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.cli.main import main as cli_main
+from storage.calendar.zone import COPENHAGEN as CPH
 from storage.db.engine import SessionFactory
 from storage.privacy.retention import RetentionPolicy, purge, round_cutoff
 from storage.question_bank import default_bank
@@ -30,7 +30,6 @@ from storage.tables.results import AgreedAction
 from tests.conftest import TEST_SECRET
 from tests.support.db_inspection import snapshot
 
-CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(years=5, participation_grace=timedelta(hours=24), delivery_days=90)
 ITEMS = [item.id for item in default_bank().items[:3]]

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from bot.cli.common import binder, run_on_database
 from bot.documents.results_export import neutralise
 from bot.settings import Settings
-from storage.calendar.quiet_hours import COPENHAGEN
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.directory.hierarchy import resolve_unit
 from storage.privacy.audit import AuditEntry, AuditLog

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from bot.cli.common import binder, run_on_database
 from bot.settings import Settings
-from storage.calendar.quiet_hours import COPENHAGEN
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.delivery.status import Deliveries, PushStatus
 from storage.tables.directory import utcnow

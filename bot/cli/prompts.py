@@ -27,7 +27,7 @@ from bot.cli.common import (
 from bot.delivery.prompt_runtime import build_prompt_services, seed_starter_library
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
-from storage.calendar.quiet_hours import COPENHAGEN
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.files.import_files import ImportFileError, read_import_file
 from storage.prompts.file_format import dump_library, parse_library

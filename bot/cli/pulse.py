@@ -18,8 +18,10 @@ from bot.cli.common import (
     status_card_note,
 )
 from bot.settings import Settings
-from storage.calendar.quiet_hours import COPENHAGEN, planned_reminder
+from storage.calendar.quiet_hours import planned_reminder
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
+from storage.directory.hierarchy import AmbiguousUnit, resolve_unit
 from storage.errors import UnitNotFound
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
@@ -42,6 +44,9 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
         except UnitNotFound:
             print("No such unit: see `trivselsbot units`.", file=sys.stderr)
             return 1
+        except AmbiguousUnit as error:  # a name several units have: which one is not guessed
+            print(f"{error}", file=sys.stderr)
+            return 1
         except NotHr as refusal:
             print(f"Refused, nothing done: {refusal}", file=sys.stderr)
             return 1
@@ -50,16 +55,10 @@ def _run(settings: Settings, work: Callable[[SessionFactory, Rounds], Awaitable[
 
 
 async def _resolve_unit(factory: SessionFactory, args: argparse.Namespace) -> Unit:
-    """--unit ID or --team (Teams id or name); an unknown one is refused by `_run`."""
+    """--unit or --team, found by the one unit lookup (an id, a Teams team id, or a name only one
+    unit has); an unknown or ambiguous one is refused by `_run`."""
     async with factory() as session:
-        if args.unit:
-            unit = await session.get(Unit, args.unit)
-        else:
-            query = select(Unit).where((Unit.teams_team_id == args.team) | (Unit.name == args.team))
-            unit = (await session.execute(query)).scalars().first()
-    if unit is None:
-        raise UnitNotFound(args.unit or args.team)
-    return unit
+        return await resolve_unit(session, args.unit or args.team)
 
 
 def cmd_units(settings: Settings, _args: argparse.Namespace) -> int:

@@ -6,11 +6,12 @@
 - A row is marked 'sending' in its send slot just before its request (only the pacer's short
   wait comes between) and settled right after it, so a crash leaves at most one row per slot in
   doubt.
-- Every failure is classified once, here: 429 honours Retry-After for its tenant and slows the
-  tenant down; repeated 429s pause *all* sends, stored in the database; 412, 5xx, 401, timeouts
-  and dropped connections back off exponentially with jitter up to MAX_ATTEMPTS; 403
-  MessageWritesBlocked blocks the person for every later item; other answers fail for good with
-  the status and Teams' error code as the reason.
+- Every failure is classified by the one policy (bot/delivery/failure_policy.py) and acted on
+  here: 429 honours Retry-After for its tenant and slows the tenant down; repeated 429s pause
+  *all* sends, stored in the database; 412, 5xx, 401, timeouts and dropped connections back off
+  exponentially with jitter up to MAX_ATTEMPTS; 403 MessageWritesBlocked blocks the person for
+  every later item; other answers fail for good with the status and Teams' error code as the
+  reason.
 Logs carry counts, kinds and status codes only: never a user id, a conversation id or a text.
 """
 
@@ -20,7 +21,6 @@ import asyncio
 import json
 import logging
 import os
-import random
 import socket
 import time
 import traceback
@@ -33,12 +33,20 @@ from typing import Any
 
 from botbuilder.schema import Activity, ErrorResponseException
 from msrest.exceptions import ClientRequestError
-from requests import exceptions as requests_errors
 
 from bot.connector.activity_json import reference_body
-from bot.connector.client import ConnectorTransportError
 from bot.connector.prepared_send import PreparedActivity
 from bot.connector.proactive import ProactiveSender
+from bot.delivery.failure_policy import (
+    Verdict,
+    backoff,
+    classify,
+    error_code,
+    http_status,
+    retry_after,
+    retry_delay,
+    transport_failure,
+)
 from bot.delivery.rate_limit import Pacer
 from storage.db.engine import is_database_unavailable
 from storage.delivery.outbox import Outbox, OutboxJob
@@ -52,14 +60,10 @@ log = logging.getLogger(__name__)
 Renderer = Callable[[OutboxJob], Awaitable[Activity | None]]
 Delivered = Callable[[OutboxJob], Awaitable[object]]
 
-# Statuses worth another try: 408/504 timeouts, 412 concurrent operations on one conversation,
-# 401 a token that expired in flight, and every 5xx. 429 has its own path.
-RETRYABLE_STATUS = {401, 408, 412}
 THROTTLE_BURST = 3  # this many 429s ...
 THROTTLE_WINDOW = 10.0  # ... within this many seconds pause every send
 PAUSE_CAP_SECONDS = 660.0  # Company Communicator's fixed pause is 11 minutes; ours ends there
 DEFER_AFTER = 1.0  # a conversation that must wait longer waits in the database, not in a slot
-BACKOFF_CAP_SECONDS = 600.0
 CHATS_GATHER_SECONDS = 0.1  # new 1:1 chats are stored in groups gathered this long
 PROGRESS_EVERY = 10.0
 
@@ -76,47 +80,6 @@ class WorkerConfig:
     lease_seconds: float = 30.0
     throttle_pause_seconds: float = 60.0
     status_seconds: float = 5.0
-
-
-def backoff(tries: int, base: float, cap: float = BACKOFF_CAP_SECONDS) -> timedelta:
-    """Exponential backoff with 'equal jitter': it always grows, and retries of many rows spread."""
-    ceiling = min(cap, base * 2 ** max(0, tries - 1))
-    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
-
-
-def _retry_after(error: ErrorResponseException) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: rare from Teams; the backoff applies instead
-
-
-def _error_code(error: ErrorResponseException) -> str:
-    """Teams' error code (e.g. MessageWritesBlocked, ConversationNotFound) from the error body."""
-    detail = getattr(getattr(error, "error", None), "error", None)
-    code = getattr(detail, "code", None)
-    if code:
-        return str(code)[:60]
-    text = getattr(error.response, "text", "") or ""
-    return "MessageWritesBlocked" if "MessageWritesBlocked" in text else ""
-
-
-def _transport_failure(error: Exception) -> tuple[str, bool]:
-    """(reason, may have arrived). A request that never left cannot be a duplicate; one that
-    timed out waiting for an answer, or whose connection dropped after sending, may be."""
-    if isinstance(error, ConnectorTransportError):  # the app's connector client classified it
-        return error.reason, error.maybe_arrived
-    inner = error.__context__ if isinstance(error, ClientRequestError) else error
-    text = f"{type(inner).__name__} {inner}"
-    if isinstance(inner, requests_errors.ConnectTimeout):
-        return "connect timeout", False
-    if isinstance(inner, requests_errors.Timeout | TimeoutError):
-        return "timeout", True
-    if "NewConnectionError" in text or "Connection refused" in text:
-        return "connection refused", False
-    return "connection dropped", True
 
 
 def _where(error: BaseException) -> str:
@@ -516,7 +479,7 @@ class OutboxWorker:
         except ErrorResponseException as error:
             return await self._classify_http_error(job, tries, error)
         except (ClientRequestError, OSError, TimeoutError) as error:
-            reason, maybe_arrived = _transport_failure(error)
+            reason, maybe_arrived = transport_failure(error)
             self.stats.add("retried")
             # A request that never left says the connector is away, not that this row fails:
             # a long Teams or network outage delays the push instead of failing every row.
@@ -583,30 +546,27 @@ class OutboxWorker:
     async def _classify_http_error(
         self, job: OutboxJob, tries: int, error: ErrorResponseException
     ) -> Callable[[], Awaitable[object]]:
-        status = int(getattr(error.response, "status_code", 0) or 0)
-        code = _error_code(error)
+        status = http_status(error)
+        code = error_code(error)
         reason = f"{status} {code}".strip()
         base = self._config.retry_base_seconds
         outbox = self._outbox
         log.debug("outbox.http_error", extra={"status": status, "code": code})
-        if status == 403 and code == "MessageWritesBlocked":
+        verdict = classify(status, code)
+        if verdict is Verdict.BLOCKED:
             self.stats.add("blocked")
             return lambda: outbox.mark_blocked(job)
-        if status == 429:
-            retry_after = _retry_after(error)
+        if verdict is Verdict.THROTTLED:
+            waited = retry_after(error)
             tenant = self.pacer.tenant(job.tenant_id)
             tenant.throttled()
-            if retry_after:
-                tenant.hold(retry_after)
-            delay = (
-                timedelta(seconds=retry_after + random.uniform(0, 1))
-                if retry_after is not None
-                else backoff(tries, base)
-            )
+            if waited:
+                tenant.hold(waited)
+            delay = retry_delay(tries, base, waited)
             self.stats.add("throttled")
-            await self._note_429(retry_after)
+            await self._note_429(waited)
             return lambda: outbox.mark_retry(job, tries, delay, "429", throttled=True)
-        if status in RETRYABLE_STATUS or status >= 500:
+        if verdict is Verdict.RETRY:
             self.stats.add("retried")
             return lambda: outbox.mark_retry(job, tries, backoff(tries, base), reason)
         self.stats.add("failed")

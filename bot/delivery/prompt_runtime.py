@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from botbuilder.schema import Activity, ErrorResponseException
 
 from bot.connector.proactive import ProactiveSender, reference_from_json
+from bot.delivery.failure_policy import (
+    Verdict,
+    classify,
+    error_code,
+    http_status,
+    retry_after,
+    retry_delay,
+)
 from bot.delivery.periodic import run_every
 from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
@@ -31,7 +38,8 @@ from storage.tables.prompts import ChannelPostKind
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = {408, 412, 429, 500, 502, 503, 504}
+# The outbox's base (WorkerConfig.retry_base_seconds' default): posts back off as messages do.
+RETRY_BASE_SECONDS = 2.0
 
 
 def build_prompt_services(
@@ -56,11 +64,6 @@ async def seed_starter_library(library: PromptLibrary) -> None:
     added = await library.seed(starter_library())
     if added:
         log.info("prompts.seeded", extra={"added": added})
-
-
-def _backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
-    """Exponential backoff with full jitter."""
-    return timedelta(seconds=random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1))))
 
 
 class ChannelPoster:
@@ -121,15 +124,20 @@ class ChannelPoster:
                 return
             await self._sender.send(reference_from_json(job.reference), activity)
         except ErrorResponseException as error:
-            status = getattr(error.response, "status_code", 0) or 0
-            if status in RETRYABLE_STATUS:
-                await self._posts.mark_retry(job, _backoff(job.attempts), str(status))
+            # The send-failure policy of every sender (bot/delivery/failure_policy.py).
+            status = http_status(error)
+            verdict = classify(status, error_code(error))
+            if verdict.retried:
+                waited = retry_after(error) if verdict is Verdict.THROTTLED else None
+                delay = retry_delay(job.attempts, RETRY_BASE_SECONDS, waited)
+                await self._posts.mark_retry(job, delay, str(status))
             else:
                 await self._posts.mark_failed(job.id, f"HTTP {status}")
             log.info("channel_posts.http_error", extra={"status": status})
         except Exception as error:  # timeouts, dropped connections, a bug in rendering
             log.warning("channel_posts.send_failed", extra={"error": type(error).__name__})
-            await self._posts.mark_retry(job, _backoff(job.attempts), type(error).__name__)
+            delay = retry_delay(job.attempts, RETRY_BASE_SECONDS)
+            await self._posts.mark_retry(job, delay, type(error).__name__)
         else:
             await self._posts.mark_sent(job.id)
             log.info("channel_posts.sent")

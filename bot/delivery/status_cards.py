@@ -26,6 +26,7 @@ from msrest.exceptions import ClientRequestError
 
 from bot.connector.client import ConnectorTransportError
 from bot.connector.proactive import ProactiveSender, reference_from_json, reference_to_json
+from bot.delivery.failure_policy import classify, error_code, http_status
 from bot.delivery.rate_limit import Pacer
 from dialogs.cards.delivery import delivery_done_activity, delivery_status_activity
 from dialogs.i18n import language_for
@@ -66,9 +67,11 @@ class DeliveryStatusReporter:
             try:
                 await self._update(watch)
             except ErrorResponseException as error:
-                status = int(getattr(error.response, "status_code", 0) or 0)
+                status = http_status(error)
                 log.info("delivery_status.update_failed", extra={"status": status})
-                if 400 <= status < 500 and status not in (408, 412, 429):
+                # The send-failure policy (bot/delivery/failure_policy.py); a card has no backoff:
+                # every other failure is tried again on the next pass, redrawn from the counts.
+                if classify(status, error_code(error)).gone:
                     await self._deliveries.finish(watch.id)  # the card or chat is gone: stop
             except ClientRequestError as error:  # no answer from Teams: the next pass tries again
                 log.info("delivery_status.unreachable", extra={"reason": str(error)})

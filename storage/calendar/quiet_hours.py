@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from storage.calendar.holidays import is_danish_holiday, next_working_day
+from storage.calendar.zone import COPENHAGEN
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ALWAYS_TEXT = "always"
 # Never earlier: the spring-forward gap (02:00–03:00) must not be a start of the day.
 EARLIEST_START = time(3, 0)

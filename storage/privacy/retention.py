@@ -42,14 +42,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.calendar.zone import month_start
 from storage.db.engine import SessionFactory
-from storage.rounds.period_versions import forget_periods
+from storage.rounds.period_versions import forget_periods, period_of
 from storage.tables.answers import (
     AnonymousComment,
     AnswerCount,
@@ -72,7 +72,6 @@ from storage.tables.prompts import ChannelPost, PromptRound, Publication
 from storage.tables.pulses import PulseRound, PulseSchedule, RoundState
 from storage.tables.results import AgreedAction
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 SETTLED = [
     DeliveryState.SENT.value,
     DeliveryState.FAILED.value,
@@ -137,14 +136,7 @@ class PurgeReport(BaseModel):
 
 def round_cutoff(now: datetime, years: int) -> datetime:
     """The first moment of the month `years` before now, in Copenhagen: a period boundary."""
-    local = now.astimezone(COPENHAGEN)
-    return datetime(local.year - years, local.month, 1, tzinfo=COPENHAGEN)
-
-
-def _period(moment: datetime) -> str:
-    """The same month as storage.results.summaries.period_of (kept apart to avoid importing summaries)."""
-    local = moment.astimezone(COPENHAGEN)
-    return f"{local.year:04d}-{local.month:02d}"
+    return month_start(now, years_back=years)
 
 
 def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
@@ -168,7 +160,7 @@ async def _old_periods(
         await session.execute(select(PulseRound).where(PulseRound.closes_at < cutoff))
     ).scalars()
     for pulse in rows:
-        by_period[_period(pulse.closes_at)].append(pulse)
+        by_period[period_of(pulse.closes_at)].append(pulse)
     waiting = sorted(
         period
         for period, rounds in by_period.items()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.anonymity.participation import has_participated
 from storage.anonymity.secrets import AnonymitySecrets
-from storage.calendar.holidays import next_working_day
 from storage.calendar.quiet_hours import planned_reminder
 from storage.db.engine import SessionFactory, write_lock_first
 from storage.delivery.outbox import enqueue
@@ -40,8 +39,9 @@ from storage.errors import (
     UnitNotFound,
 )
 from storage.prompts.validation import WHITESPACE, PromptNotFound
+from storage.rounds import cadence
+from storage.rounds.cadence import MAX_CADENCE_DAYS, MIN_CADENCE_DAYS, LocalTime
 from storage.rounds.lifecycle import RoundInfo, Rounds
-from storage.rounds.schedules import COPENHAGEN
 from storage.tables.directory import Conversation, Membership, Unit, new_id
 from storage.tables.outbox import DeliveryState, OutboxKind, OutboxMessage
 from storage.tables.prompts import (
@@ -108,19 +108,10 @@ class ScheduleIn(BaseModel):
     )
 
     at: datetime | None = None
-    every_days: int | None = Field(None, ge=7, le=91)
+    every_days: int | None = Field(None, ge=MIN_CADENCE_DAYS, le=MAX_CADENCE_DAYS)
     weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
-    time: str = Field("09:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # Europe/Copenhagen
+    time: LocalTime = "09:00"  # Europe/Copenhagen
     skip_holidays: bool = True
-
-    @field_validator("time")
-    @classmethod
-    def _hh_mm(cls, value: str) -> str:
-        try:
-            parsed = time.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be a time of day, HH:MM") from None
-        return parsed.strftime("%H:%M")
 
     @field_validator("at")
     @classmethod
@@ -300,19 +291,7 @@ def first_slot(schedule: ScheduleIn, after: datetime) -> datetime:
     """The first weekday-and-time slot strictly after `after` (not yet moved off holidays)."""
     if schedule.at is not None:
         return schedule.at
-    local = after.astimezone(COPENHAGEN)
-    at = time.fromisoformat(schedule.time)
-    day = local.date() + timedelta(days=(schedule.weekday - local.weekday()) % 7)
-    slot = datetime.combine(day, at, COPENHAGEN)
-    return slot if slot > local else slot + timedelta(days=7)
-
-
-def _opening(planned: datetime, local_time: str, skip_holidays: bool) -> datetime:
-    """A cadence slot moved off weekends and holidays, keeping its local time (DST-safe)."""
-    day = planned.astimezone(COPENHAGEN).date()
-    if skip_holidays:
-        day = next_working_day(day)
-    return datetime.combine(day, time.fromisoformat(local_time), COPENHAGEN)
+    return cadence.first_slot(schedule.weekday, schedule.time, after)
 
 
 def opening_of(publication: Publication) -> datetime | None:
@@ -320,18 +299,7 @@ def opening_of(publication: Publication) -> datetime | None:
     planned = publication.next_planned_at
     if planned is None or publication.cadence_days is None or publication.local_time is None:
         return planned
-    return _opening(planned, publication.local_time, publication.skip_holidays)
-
-
-def _next_slot(publication: Publication, planned: datetime) -> datetime:
-    """The grid advances by the cadence from the planned slot, keeping the local time (DST-safe)."""
-    assert publication.cadence_days is not None and publication.local_time is not None
-    local = planned.astimezone(COPENHAGEN)
-    return datetime.combine(
-        local.date() + timedelta(days=publication.cadence_days),
-        time.fromisoformat(publication.local_time),
-        COPENHAGEN,
-    )
+    return cadence.opening(planned, publication.local_time, publication.skip_holidays)
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -708,9 +676,10 @@ class Publisher:
                     row.next_planned_at, row.active = None, False
                 else:
                     assert row.local_time is not None
-                    upcoming = _next_slot(row, planned)
-                    while _opening(upcoming, row.local_time, row.skip_holidays) <= now:
-                        upcoming = _next_slot(row, upcoming)  # skip slots missed while down
+                    days, at = row.cadence_days, row.local_time
+                    upcoming = cadence.next_slot(planned, days, at)
+                    while cadence.opening(upcoming, at, row.skip_holidays) <= now:
+                        upcoming = cadence.next_slot(upcoming, days, at)  # skip missed slots
                     row.next_planned_at = upcoming
                 try:
                     prompt = await self._content_prompt(session, row, row.occurrences)

@@ -17,12 +17,12 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.calendar.zone import local_date
 from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression, round_decision
 from storage.errors import DomainError, NotAllowed, RoundNotFound, UnitNotFound
@@ -34,7 +34,6 @@ from storage.tables.prompts import Theme
 from storage.tables.pulses import PulseRound, RoundState
 from storage.tables.results import AgreedAction
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")  # the date a team agreed is the local one
 MAX_TITLE = 500  # as the card's field allowed before the plan had more fields
 MAX_RESPONSIBLE = 200
 PLAN_LENGTH = 20  # actions on a card: the newest first
@@ -274,7 +273,7 @@ class ActionPlan:
                 unit_id=unit_id,
                 round_id=round_id,
                 text=action.title,
-                agreed_on=self._now().astimezone(COPENHAGEN).date(),
+                agreed_on=local_date(self._now()),  # the date a team agreed is the local one
                 follow_up_pending=action.status not in (ActionStatus.DONE, ActionStatus.DROPPED),
                 addresses=action.addresses,
                 responsible=action.responsible,

@@ -19,13 +19,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Integer, Select, String, and_, bindparam, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers.reflections import ReleasedReflections, released_reflections
+from storage.calendar.zone import month_bounds
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE, comment_threshold, comments_shown
 from storage.db.engine import SessionFactory, dialect_insert
 from storage.disclosure import (
@@ -57,10 +57,10 @@ from storage.tables.results import (
     PeriodVersion,
 )
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TREND_ROUNDS = 4
 PERIOD_CACHE = 48  # months whose release is kept (a year of history and then some)
 MAX_ACTION_LENGTH = 500
+period_bounds = month_bounds  # a month's [start, end) in Copenhagen; callers read it here
 
 
 class RoundStillOpen(DomainError):
@@ -69,13 +69,6 @@ class RoundStillOpen(DomainError):
 
 class EmptyAction(DomainError):
     code = "empty_action"
-
-
-def period_bounds(period: str) -> tuple[datetime, datetime]:
-    year, month = (int(part) for part in period.split("-"))
-    start = datetime(year, month, 1, tzinfo=COPENHAGEN)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=COPENHAGEN)
-    return start, end
 
 
 class DimensionResult(BaseModel):

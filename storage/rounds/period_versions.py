@@ -16,23 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.calendar.zone import month_of
 from storage.db.engine import dialect_insert
 from storage.tables.results import PeriodDecision, PeriodFigure, PeriodNotice, PeriodVersion
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # A month as people and links name it, "2026-11" (this century: the bot's data starts in it).
 PERIOD_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 def period_of(moment: datetime) -> str:
     """The calendar month (Copenhagen time) a round's results belong to, e.g. '2026-11'."""
-    local = moment.astimezone(COPENHAGEN)
-    return f"{local.year:04d}-{local.month:02d}"
+    return month_of(moment)
 
 
 async def bump_period(session: AsyncSession, period: str) -> None:

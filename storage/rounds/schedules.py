@@ -1,22 +1,29 @@
-"""Cadences per unit: e.g. every 14 days, Monday 09:00 Europe/Copenhagen, skipping holidays."""
+"""Cadences per unit: e.g. every 14 days, Monday 09:00 Europe/Copenhagen, skipping holidays.
+
+The grid itself (slots, openings moved off holidays, one validation of the time of day) is
+storage/rounds/cadence.py, shared with HR's repeated publications."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from storage.calendar.holidays import next_working_day
 from storage.calendar.quiet_hours import planned_reminder
 from storage.db.engine import SessionFactory, write_lock_first
 from storage.errors import UnitNotFound
+from storage.rounds.cadence import (
+    MAX_CADENCE_DAYS,
+    MIN_CADENCE_DAYS,
+    LocalTime,
+    first_slot,
+    next_slot,
+    opening,
+)
 from storage.rounds.lifecycle import RoundInfo, Rounds
 from storage.tables.directory import Unit
 from storage.tables.pulses import PulseSchedule
-
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 class Cadence(BaseModel):
@@ -24,48 +31,29 @@ class Cadence(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    cadence_days: int = Field(14, ge=7, le=91)
+    cadence_days: int = Field(14, ge=MIN_CADENCE_DAYS, le=MAX_CADENCE_DAYS)
     weekday: int = Field(0, ge=0, le=6)
-    local_time: str = "09:00"
+    local_time: LocalTime = "09:00"
     open_days: int = Field(5, ge=1, le=30)
     reminder_hours: int = Field(24, ge=0, le=24 * 14)
     skip_holidays: bool = True
 
-    @field_validator("local_time")
-    @classmethod
-    def _hh_mm(cls, value: str) -> str:
-        time.fromisoformat(value)
-        return value[:5]
+    def first_slot(self, after: datetime) -> datetime:
+        """The grid's first slot strictly after `after` (not moved off holidays)."""
+        return first_slot(self.weekday, self.local_time, after)
+
+    def opening(self, slot: datetime) -> datetime:
+        """When `slot` really opens: moved off weekends and holidays when the cadence skips them."""
+        return opening(slot, self.local_time, self.skip_holidays)
+
+    def next_slot(self, slot: datetime) -> datetime:
+        """The grid's slot after `slot`: planned slots advance by the cadence, not by openings."""
+        return next_slot(slot, self.cadence_days, self.local_time)
 
 
 def first_opening(cadence: Cadence, after: datetime) -> datetime:
-    """The first time on the cadence's weekday and local time strictly after `after`."""
-    local = after.astimezone(COPENHAGEN)
-    at = time.fromisoformat(cadence.local_time)
-    day = local.date() + timedelta(days=(cadence.weekday - local.weekday()) % 7)
-    candidate = datetime.combine(day, at, COPENHAGEN)
-    if candidate <= local:
-        candidate += timedelta(days=7)
-    return _shifted(cadence, candidate)
-
-
-def _shifted(cadence: Cadence, local_opening: datetime) -> datetime:
-    """Move off weekends and holidays when asked to, keeping the local time of day (DST-safe)."""
-    day = local_opening.date()
-    if cadence.skip_holidays:
-        day = next_working_day(day)
-    return datetime.combine(day, time.fromisoformat(cadence.local_time), COPENHAGEN)
-
-
-def following_opening(cadence: Cadence, previous_planned: datetime) -> datetime:
-    """The next slot on the grid: planned slots advance by the cadence, not by the shifted dates."""
-    local = previous_planned.astimezone(COPENHAGEN)
-    planned = datetime.combine(
-        local.date() + timedelta(days=cadence.cadence_days),
-        time.fromisoformat(cadence.local_time),
-        COPENHAGEN,
-    )
-    return planned
+    """The first opening strictly after `after`: the first slot, moved off holidays."""
+    return cadence.opening(cadence.first_slot(after))
 
 
 class Schedules:
@@ -88,11 +76,13 @@ class Schedules:
                 session.add(row)
             for field, value in cadence.model_dump().items():
                 setattr(row, field, value)
-            planned = first_opening(cadence, now)
+            # The slot is stored, not its opening: a first slot on a holiday opens a day later
+            # and the grid stays where it was, as after any later holiday.
+            planned = cadence.first_slot(now)
             row.next_opening_at = planned
             row.active = True
             row.requested_by = requested_by
-            return _shifted(cadence, planned.astimezone(COPENHAGEN))
+            return cadence.opening(planned)
 
     async def create_due_rounds(self, now: datetime) -> list[RoundInfo]:
         """Turn every schedule whose next (shifted) opening has come into a scheduled round."""
@@ -108,7 +98,7 @@ class Schedules:
         for schedule in schedules:
             cadence = Cadence.model_validate(schedule, from_attributes=True)
             planned = schedule.next_opening_at
-            opens = _shifted(cadence, planned.astimezone(COPENHAGEN))
+            opens = cadence.opening(planned)
             if opens > now:
                 continue
             async with self._factory.begin() as session:
@@ -125,9 +115,9 @@ class Schedules:
                 ).scalar_one_or_none()
                 if row is None:  # another replica took it
                     continue
-                upcoming = following_opening(cadence, planned)
-                while _shifted(cadence, upcoming.astimezone(COPENHAGEN)) <= now:
-                    upcoming = following_opening(cadence, upcoming)  # skip slots missed while down
+                upcoming = cadence.next_slot(planned)
+                while cadence.opening(upcoming) <= now:
+                    upcoming = cadence.next_slot(upcoming)  # skip slots missed while down
                 row.next_opening_at = upcoming
                 closes = opens + timedelta(days=cadence.open_days)
                 remind = planned_reminder(closes, cadence.reminder_hours)
