@@ -203,4 +203,3 @@ async def test_healthz(client) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "database": "up"}
-

@@ -107,20 +107,25 @@ async def confirm_share(turn: Turn) -> None:
         log.info("share.refused", extra={"reason": "stale"})
         await turn.context.send_activity(t(turn.language, "share.stale"))
         return
-    queued = await services.shares.share(
-        round_id, aad, language=turn.language, with_comments=with_comments, fingerprint=shown
+    # Who sent which round's figures to the channel (storage/privacy/audit.py): once per share
+    # queued, in the transaction that queues it, so before the figures reach the channel and
+    # never a post queued without its entry.
+    entry = services.audit.entry(
+        viewer_of(aad, turn.person.user_id),
+        None,
+        AuditWhat.CHANNEL_SHARE,
+        "with comments" if with_comments else "",
+        via=Via.CHAT,
+        round_id=round_id,
     )
-    if not queued.already:
-        # Who sent which round's figures to the channel (storage/privacy/audit.py): once per share
-        # queued, while it waits for the poster, so before the figures reach the channel.
-        await services.audit.record(
-            viewer_of(aad, turn.person.user_id),
-            None,
-            AuditWhat.CHANNEL_SHARE,
-            "with comments" if with_comments else "",
-            via=Via.CHAT,
-            round_id=round_id,
-        )
+    queued = await services.shares.share(
+        round_id,
+        aad,
+        language=turn.language,
+        with_comments=with_comments,
+        fingerprint=shown,
+        record=entry,
+    )
     summary = target.summary
     if queued.already:
         text = t(turn.language, "share.already", sequence=summary.sequence, unit=summary.unit_name)
