@@ -210,7 +210,7 @@ async def refused(world: dict[str, Any], activity: dict[str, Any]) -> Sent:
 
 
 async def test_a_route_that_needs_a_role_refuses_everyone_without_it(world) -> None:
-    """Typed or forged as a card, in the person's own chat: the route's refusal, and nothing else."""
+    """Typed or forged as a card, in their own chat: the route's refusal, and nothing else."""
     checked = 0
     for name, route, word in routes():
         if not route.who.any_of:

@@ -26,7 +26,7 @@ FORMATS: tuple[FileFormat, ...] = ("docx", "pdf")
 
 
 async def send_document_links(turn: Turn) -> None:
-    """Only in the person's own chat, for a leader or HR (the route says so, bot/teams/router.py)."""
+    """Only in their own chat, for a leader or HR (the route says so, bot/teams/router.py)."""
     visible = await leader_units(turn)
     value: dict[str, Any] = turn.activity.value
     unit_id, period = value.get("unit"), value.get("period")

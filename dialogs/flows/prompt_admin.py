@@ -1,8 +1,9 @@
 """HR in chat: the menu, the new-prompt form, the library and publishing.
 
 Every step is for HR in their personal chat, checked by its route whatever the card (a card can
-be forwarded or replayed; bot/teams/router.py), treats card data as untrusted input, and goes through the same storage validation as the CLI and the admin API. Bad
-input gets a reply that names the field, and changes nothing.
+be forwarded or replayed; bot/teams/router.py), treats card data as untrusted input, and goes
+through the same storage validation as the CLI and the admin API. Bad input gets a reply that
+names the field, and changes nothing.
 """
 
 from __future__ import annotations
