@@ -61,6 +61,10 @@ class Services:
         return comment_threshold(self.min_group_size, self.min_comment_group_size)
 
 
+class RolesNotLookedUp(LookupError):
+    """A step read `turn.roles` on a route declared never to read them (dialogs/access.py)."""
+
+
 @dataclass(frozen=True)
 class Turn:
     """One incoming activity, already resolved to a person, a language and their roles."""
@@ -68,9 +72,16 @@ class Turn:
     context: TurnContext
     person: Person
     language: Language
-    roles: frozenset[Role]
+    looked_up_roles: frozenset[Role] | None  # None: the route never reads them
     conversation_kind: ConversationKind
     services: Services
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Raises rather than guess: a step that reads roles must have its route look them up."""
+        if self.looked_up_roles is None:
+            raise RolesNotLookedUp("this route is declared not to read roles")
+        return self.looked_up_roles
 
     @property
     def activity(self) -> Activity:

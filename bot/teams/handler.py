@@ -14,13 +14,9 @@ from bot.teams.router import Router
 from dialogs.flows.welcome import send_welcome
 from dialogs.i18n import language_for
 from dialogs.turn import Services, Turn
-from storage.values import ConversationKind, Person, Role
+from storage.values import ConversationKind, Person
 
 log = logging.getLogger(__name__)
-
-EMPLOYEE_ONLY = frozenset(
-    {Role.EMPLOYEE}
-)  # for role-free steps, which never look (bot/teams/router.py)
 
 
 class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
@@ -68,14 +64,14 @@ class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
     async def _turn(self, context: TurnContext) -> Turn:
         activity = context.activity
         person = person_from(activity.from_property, activity)
-        roles = EMPLOYEE_ONLY
-        if self._router.needs_roles(activity.value):
+        roles = None  # routes that never read roles skip the lookup (bot/teams/router.py)
+        if self._router.needs_roles(activity):
             roles = await self._services.roles.roles_of(person.aad_object_id)
         return Turn(
             context=context,
             person=person,
             language=language_for(activity.locale, self._services.default_language),
-            roles=roles,
+            looked_up_roles=roles,
             conversation_kind=conversation_kind(activity),
             services=self._services,
         )

@@ -38,7 +38,8 @@ def _fields(value: dict[str, Any]) -> dict[str, Any]:
     return {field: value[key] for key, field in FIELDS.items() if key in value}
 
 
-async def _refuse_action(turn: Turn, error: DomainError) -> None:
+async def refuse_plan(turn: Turn, error: DomainError) -> bool:
+    """A bad field is named; an action not found or not this person's is said; nothing changes."""
     if isinstance(error, InvalidAction):
         log.info("plan.refused", extra={"reason": error.code, "field": error.field})
         field = error.field if error.field in FIELDS.values() else "title"
@@ -47,24 +48,19 @@ async def _refuse_action(turn: Turn, error: DomainError) -> None:
         log.info("plan.refused", extra={"reason": error.code})
         await turn.context.send_activity(t(turn.language, "plan.not_found"))
     else:
-        await refuse(turn, error)
+        return await refuse(turn, error)
+    return True
 
 
 async def add_planned_action(turn: Turn) -> None:
     """A new line in the plan; the unit's next pulse asks about it by name."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     value: dict[str, Any] = turn.activity.value
     unit_id, round_id = value.get("unit"), value.get("round")
-    try:
-        if not isinstance(unit_id, str) or (round_id is not None and not isinstance(round_id, str)):
-            raise UnitNotFound("missing")
-        action = parse_action(_fields(value), turn.services.bank)
-        saved = await turn.services.summaries.plan.add(unit_id, round_id, action, visible)
-    except DomainError as error:
-        await _refuse_action(turn, error)
-        return
+    if not isinstance(unit_id, str) or (round_id is not None and not isinstance(round_id, str)):
+        raise UnitNotFound("missing")
+    action = parse_action(_fields(value), turn.services.bank)
+    saved = await turn.services.summaries.plan.add(unit_id, round_id, action, visible)
     log.info("plan.added")
     await turn.context.send_activity(
         t(turn.language, "plan.saved", title=saved.title, unit=await unit_name(turn, unit_id))
@@ -74,18 +70,12 @@ async def add_planned_action(turn: Turn) -> None:
 async def update_planned_action(turn: Turn) -> None:
     """Status, who and by when, as the team moves on (the title stays as agreed)."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     value: dict[str, Any] = turn.activity.value
     action_id = value.get("id")
-    try:
-        if not isinstance(action_id, str):
-            raise ActionNotFound("missing")
-        changes = {k: v for k, v in _fields(value).items() if k != "title"}
-        saved = await turn.services.summaries.plan.update(action_id, changes, visible)
-    except DomainError as error:
-        await _refuse_action(turn, error)
-        return
+    if not isinstance(action_id, str):
+        raise ActionNotFound("missing")
+    changes = {k: v for k, v in _fields(value).items() if k != "title"}
+    saved = await turn.services.summaries.plan.update(action_id, changes, visible)
     log.info("plan.updated", extra={"status": saved.status.value})
     status = t(turn.language, f"plan.status.{saved.status.value}")
     await turn.context.send_activity(

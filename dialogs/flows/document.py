@@ -20,35 +20,23 @@ from dialogs.turn import Turn
 from storage.errors import DomainError, NotAllowed, UnitNotFound
 from storage.results.download_links import FileFormat
 from storage.results.med_document import InvalidPeriod, parse_period
-from storage.values import ConversationKind
 
 log = logging.getLogger(__name__)
 FORMATS: tuple[FileFormat, ...] = ("docx", "pdf")
 
 
 async def send_document_links(turn: Turn) -> None:
-    if turn.conversation_kind is not ConversationKind.PERSONAL:
-        await turn.context.send_activity(t(turn.language, "document.personal_only"))
-        return
+    """Only in their own chat, for a leader or HR (the route says so, bot/teams/router.py)."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     value: dict[str, Any] = turn.activity.value
     unit_id, period = value.get("unit"), value.get("period")
     links = turn.services.download_links
     person = turn.person.aad_object_id or turn.person.user_id
-    try:
-        if not isinstance(unit_id, str):
-            raise UnitNotFound("missing")
-        period = parse_period(period if isinstance(period, str) else "")
-        if unit_id not in visible:
-            raise NotAllowed(unit_id)
-    except InvalidPeriod:
-        await turn.context.send_activity(t(turn.language, "document.invalid_period"))
-        return
-    except DomainError as error:
-        await refuse(turn, error)
-        return
+    if not isinstance(unit_id, str):
+        raise UnitNotFound("missing")
+    period = parse_period(period if isinstance(period, str) else "")
+    if unit_id not in visible:
+        raise NotAllowed(unit_id)
     if not links.available:
         await turn.context.send_activity(t(turn.language, "document.unavailable"))
         return
@@ -63,3 +51,11 @@ async def send_document_links(turn: Turn) -> None:
     card = links_card(name, month_label(period, turn.language), urls, minutes, turn.language)
     await turn.context.send_activity(card_activity(card))
     log.info("document.links_sent")
+
+
+async def refuse_document(turn: Turn, error: DomainError) -> bool:
+    """A month not written as the card writes it is named; anything else is told as a summary's."""
+    if isinstance(error, InvalidPeriod):
+        await turn.context.send_activity(t(turn.language, "document.invalid_period"))
+        return True
+    return await refuse(turn, error)

@@ -1,8 +1,9 @@
 """HR in chat: the menu, the new-prompt form, the library and publishing.
 
-Every step checks the role again (a card can be forwarded or replayed), treats card data as
-untrusted input, and goes through the same storage validation as the CLI and the admin API. Bad
-input gets a reply that names the field, and changes nothing.
+Every step is for HR in their personal chat, checked by its route whatever the card (a card can
+be forwarded or replayed; bot/teams/router.py), treats card data as untrusted input, and goes
+through the same storage validation as the CLI and the admin API. Bad input gets a reply that
+names the field, and changes nothing.
 """
 
 from __future__ import annotations
@@ -40,24 +41,10 @@ from storage.prompts.validation import (
 )
 from storage.tables.outbox import OutboxKind
 from storage.tables.prompts import ContentKind, Delivery, PromptState
-from storage.values import ConversationKind, Role
 
 log = logging.getLogger(__name__)
 
 FORM_ID_LENGTH = 32
-
-
-async def _hr_only(turn: Turn) -> bool:
-    """HR, in their personal chat (forms in a channel would be everyone's); refused the same way."""
-    if Role.HR not in turn.roles:
-        reason = "not_hr"
-    elif turn.conversation_kind is not ConversationKind.PERSONAL:
-        reason = "personal_only"
-    else:
-        return True
-    log.info("prompt_admin.refused", extra={"reason": reason})
-    await turn.context.send_activity(t(turn.language, f"prompt_admin.{reason}"))
-    return False
 
 
 def _value(turn: Turn) -> dict[str, Any]:
@@ -85,8 +72,6 @@ def describe_issues(language: Language, issues: list[Issue], prefix: str) -> str
 
 
 async def show_hr_menu(turn: Turn) -> None:
-    if not await _hr_only(turn):
-        return
     prompts = turn.services.prompts
     counts = await prompts.library.counts()
     scheduled = len(await prompts.publisher.list_publications(active_only=True))
@@ -94,15 +79,11 @@ async def show_hr_menu(turn: Turn) -> None:
 
 
 async def show_prompt_form(turn: Turn) -> None:
-    if not await _hr_only(turn):
-        return
     form = prompt_form_card(turn.language, secrets.token_hex(FORM_ID_LENGTH // 2))
     await turn.context.send_activity(card_activity(form))
 
 
 async def show_library(turn: Turn) -> None:
-    if not await _hr_only(turn):
-        return
     active = await turn.services.prompts.library.list_prompts(state=PromptState.ACTIVE)
     await turn.context.send_activity(card_activity(library_card(turn.language, active)))
 
@@ -128,38 +109,34 @@ def _prompt_from_form(value: dict[str, Any]) -> dict[str, object]:
 
 async def create_prompt(turn: Turn) -> None:
     """Validate the form like any import; on success the form becomes the saved card."""
-    if not await _hr_only(turn):
-        return
     value = _value(turn)
     form_id = value.get("form")
     language = turn.language
-    try:
-        prompt = validate_prompt(_prompt_from_form(value))
-        # The id comes from the form, so pressing Save twice saves once.
-        hex_form = isinstance(form_id, str) and re.fullmatch(r"[0-9a-f]{32}", form_id)
-        suffix = form_id[:8] if hex_form and isinstance(form_id, str) else None
-        prompt_id = new_prompt_id(prompt.theme, suffix)
-        saved = await turn.services.prompts.library.create(
-            prompt.model_copy(update={"id": prompt_id})
-        )
-    except InvalidPrompts as error:
+    prompt = validate_prompt(_prompt_from_form(value))
+    # The id comes from the form, so pressing Save twice saves once.
+    hex_form = isinstance(form_id, str) and re.fullmatch(r"[0-9a-f]{32}", form_id)
+    suffix = form_id[:8] if hex_form and isinstance(form_id, str) else None
+    prompt_id = new_prompt_id(prompt.theme, suffix)
+    saved = await turn.services.prompts.library.create(prompt.model_copy(update={"id": prompt_id}))
+    log.info("prompt.created", extra={"theme": saved.theme.value, "state": saved.state.value})
+    await _replace_or_send(turn, prompt_saved_card(language, saved))
+
+
+async def refuse_prompt(turn: Turn, error: DomainError) -> bool:
+    """Nothing saved: each problem with its field named, or that the form was saved already."""
+    language = turn.language
+    if isinstance(error, InvalidPrompts):
         log.info(
             "prompt.refused",
             extra={"reason": error.code, "fields": [i.field for i in error.issues]},
         )
-        await turn.context.send_activity(
-            t(
-                language,
-                "prompt_form.invalid",
-                problems=describe_issues(language, error.issues, "prompt"),
-            )
-        )
-        return
-    except PromptExists:
+        problems = describe_issues(language, error.issues, "prompt")
+        await turn.context.send_activity(t(language, "prompt_form.invalid", problems=problems))
+        return True
+    if isinstance(error, PromptExists):
         await turn.context.send_activity(t(language, "prompt_form.already_saved"))
-        return
-    log.info("prompt.created", extra={"theme": saved.theme.value, "state": saved.state.value})
-    await _replace_or_send(turn, prompt_saved_card(language, saved))
+        return True
+    return False
 
 
 async def _replace_or_send(turn: Turn, card: dict[str, Any]) -> None:
@@ -178,8 +155,6 @@ async def _replace_or_send(turn: Turn, card: dict[str, Any]) -> None:
 
 
 async def show_publish_form(turn: Turn) -> None:
-    if not await _hr_only(turn):
-        return
     services = turn.services
     selected = _value(turn).get("prompt")
     prompts = await services.prompts.library.list_prompts(state=PromptState.ACTIVE)
@@ -252,8 +227,6 @@ def _result_lines(language: Language, result: PublishResult, label: str) -> list
 
 async def publish(turn: Turn) -> None:
     """Publish now or plan it; the form becomes a card saying what happened."""
-    if not await _hr_only(turn):
-        return
     language = turn.language
     services = turn.services
     try:
@@ -267,23 +240,9 @@ async def publish(turn: Turn) -> None:
             t(language, "publish.invalid", problems=describe_issues(language, issues, "publish"))
         )
         return
-    try:
-        result = await services.prompts.publisher.publish(
-            order, services.now(), requested_by=turn.person.aad_object_id
-        )
-    except PublicationExists:
-        await turn.context.send_activity(t(language, "publish.already_done"))
-        return
-    except UnitNotFound:
-        await turn.context.send_activity(t(language, "pulse_start.unknown_unit"))
-        return
-    except DomainError as refusal:
-        log.info("publish.refused", extra={"reason": refusal.code})
-        key = f"publish.refused.{refusal.code}"
-        await turn.context.send_activity(
-            t(language, key if key in LANGUAGES[language] else "publish.refused.other")
-        )
-        return
+    result = await services.prompts.publisher.publish(
+        order, services.now(), requested_by=turn.person.aad_object_id
+    )
     log.info(
         "publish.done",
         extra={
@@ -310,6 +269,23 @@ async def publish(turn: Turn) -> None:
         kinds.append(OutboxKind.CHANNEL_POST)
     for kind in kinds:
         await show_delivery_status(turn, kind, result.push_id, result.rounds[0].unit_name)
+
+
+async def refuse_publish(turn: Turn, refusal: DomainError) -> bool:
+    """Nothing published: done already, an unknown team, or the reason in words (or "other")."""
+    language = turn.language
+    if isinstance(refusal, PublicationExists):
+        await turn.context.send_activity(t(language, "publish.already_done"))
+        return True
+    if isinstance(refusal, UnitNotFound):
+        await turn.context.send_activity(t(language, "pulse_start.unknown_unit"))
+        return True
+    log.info("publish.refused", extra={"reason": refusal.code})
+    key = f"publish.refused.{refusal.code}"
+    await turn.context.send_activity(
+        t(language, key if key in LANGUAGES[language] else "publish.refused.other")
+    )
+    return True
 
 
 async def _label(turn: Turn, order: PublicationIn) -> str:

@@ -23,7 +23,6 @@ from storage.errors import (
     UnitNotFound,
 )
 from storage.tables.outbox import OutboxKind
-from storage.values import ConversationKind, Role
 
 log = logging.getLogger(__name__)
 
@@ -33,34 +32,31 @@ START_ACTION = "pulse.start"
 async def answer_pulse(turn: Turn) -> None:
     """Count the answer, then replace the card with the neutral thanks card (rule 8).
 
-    Only in the person's own chat: the bot never posts a pulse card anywhere else, and a card
-    answered in a group chat or channel would be replaced in front of everyone there."""
-    if turn.conversation_kind is not ConversationKind.PERSONAL:
-        log.info("pulse.refused", extra={"reason": "not_personal"})
-        await turn.context.send_activity(t(turn.language, "pulse.personal_only"))
-        return
+    Only in the person's own chat (the route says so, bot/teams/router.py): the bot never posts a
+    pulse card anywhere else, and a card answered in a group chat or channel would be replaced in
+    front of everyone there."""
     value: dict[str, Any] = turn.activity.value
     round_id = value.get("round")
-    try:
-        if not isinstance(round_id, str) or not round_id:
-            raise RoundNotFound("missing")
-        await turn.services.answers.submit(
-            round_id,
-            turn.person.user_id,
-            answers_from(value),
-            value.get(COMMENT_INPUT),
-            turn.services.now(),
-        )
-    except DomainError as refusal:
-        log.info("pulse.refused", extra={"reason": refusal.code})
-        await turn.context.send_activity(t(turn.language, f"pulse.refused.{refusal.code}"))
-        if isinstance(refusal, AlreadyAnswered):
-            await neutralise_answered_card(turn)
-        return
-    log.debug(
-        "pulse.answered"
-    )  # per answer: DEBUG only (bot/teams/router.py QUIET_ACTIONS says why)
+    if not isinstance(round_id, str) or not round_id:
+        raise RoundNotFound("missing")
+    await turn.services.answers.submit(
+        round_id,
+        turn.person.user_id,
+        answers_from(value),
+        value.get(COMMENT_INPUT),
+        turn.services.now(),
+    )
+    log.debug("pulse.answered")  # per answer: DEBUG only (bot/teams/router.py ANSWER says why)
     await _replace_card(turn)
+
+
+async def refuse_answer(turn: Turn, refusal: DomainError) -> bool:
+    """The answer was not counted, and nothing changed: say why, in the person's words."""
+    log.info("pulse.refused", extra={"reason": refusal.code})
+    await turn.context.send_activity(t(turn.language, f"pulse.refused.{refusal.code}"))
+    if isinstance(refusal, AlreadyAnswered):
+        await neutralise_answered_card(turn)
+    return True
 
 
 async def neutralise_answered_card(turn: Turn) -> None:
@@ -97,9 +93,6 @@ async def _replace_card(turn: Turn) -> None:
 
 async def start_pulse_menu(turn: Turn) -> None:
     """HR: pick a team to send a pulse to now."""
-    if Role.HR not in turn.roles:
-        await turn.context.send_activity(t(turn.language, "error.not_allowed"))
-        return
     units = await turn.services.directory.installed_units()
     if not units:
         await turn.context.send_activity(t(turn.language, "pulse_start.none"))
@@ -117,34 +110,16 @@ async def start_pulse_menu(turn: Turn) -> None:
 
 async def start_pulse(turn: Turn) -> None:
     """HR pressed a team: schedule a round that opens now, and open it straight away."""
-    if Role.HR not in turn.roles:
-        await turn.context.send_activity(t(turn.language, "error.not_allowed"))
-        return
     unit_id = turn.activity.value.get("unit")
     services = turn.services
     now = services.now()
     closes = now + timedelta(days=services.pulse_open_days)
     remind = planned_reminder(closes, services.pulse_reminder_hours)
-    try:
-        if not isinstance(unit_id, str):
-            raise UnitNotFound("missing")
-        created = await services.rounds.start_now(
-            unit_id, now, closes, remind, requested_by=turn.person.aad_object_id
-        )
-    except UnitNotFound:
-        await turn.context.send_activity(t(turn.language, "pulse_start.unknown_unit"))
-        return
-    except PulseAlreadyRunning as running:
-        log.info("pulse.refused", extra={"reason": running.code})
-        if running.closes_at is None:
-            reply = t(turn.language, "pulse_start.already_started", team=running.unit_name)
-        else:
-            closes_at = local_datetime(running.closes_at, turn.language)
-            reply = t(
-                turn.language, "pulse_start.already_open", team=running.unit_name, closes=closes_at
-            )
-        await turn.context.send_activity(reply)
-        return
+    if not isinstance(unit_id, str):
+        raise UnitNotFound("missing")
+    created = await services.rounds.start_now(
+        unit_id, now, closes, remind, requested_by=turn.person.aad_object_id
+    )
     await services.rounds.open_due(now)
     # Whoever opened it (this turn, or a scheduler on any replica in the meantime), it is open
     # now and knows how many were asked.
@@ -163,3 +138,22 @@ async def start_pulse(turn: Turn) -> None:
         )
     )
     await show_delivery_status(turn, OutboxKind.PULSE, created.id, created.unit_name)
+
+
+async def refuse_start(turn: Turn, refusal: DomainError) -> bool:
+    """No round was made: the team is unknown, or it has one open (or opening) already."""
+    if isinstance(refusal, UnitNotFound):
+        await turn.context.send_activity(t(turn.language, "pulse_start.unknown_unit"))
+        return True
+    if not isinstance(refusal, PulseAlreadyRunning):
+        return False
+    log.info("pulse.refused", extra={"reason": refusal.code})
+    if refusal.closes_at is None:
+        reply = t(turn.language, "pulse_start.already_started", team=refusal.unit_name)
+    else:
+        closes_at = local_datetime(refusal.closes_at, turn.language)
+        reply = t(
+            turn.language, "pulse_start.already_open", team=refusal.unit_name, closes=closes_at
+        )
+    await turn.context.send_activity(reply)
+    return True

@@ -28,33 +28,32 @@ def _round_id(turn: Turn) -> str:
 
 
 async def answer_reflection(turn: Turn) -> None:
-    """Record the reflection anonymously, then replace the card; refusals change nothing."""
-    language = turn.language
-    if turn.conversation_kind is not ConversationKind.PERSONAL:
-        await turn.context.send_activity(t(language, "reflection.personal_only"))
-        return
+    """Record the reflection anonymously, then replace the card; refusals change nothing.
+
+    Only in the person's own chat (the route says so, bot/teams/router.py)."""
     value: dict[str, Any] = turn.activity.value
-    try:
-        await turn.services.prompts.reflections.submit(
-            _round_id(turn),
-            turn.person.user_id,
-            value.get(RATING_INPUT),
-            value.get(TEXT_INPUT),
-            turn.services.now(),
-        )
-    except DomainError as refusal:
-        log.info("reflection.refused", extra={"reason": refusal.code})
-        key = f"reflection.refused.{refusal.code}"
-        await turn.context.send_activity(
-            t(language, key if key in LANGUAGES[language] else "error.generic")
-        )
-        if isinstance(refusal, AlreadyAnswered):
-            await neutralise_answered_card(turn)
-        return
-    log.debug(
-        "reflection.answered"
-    )  # per answer: DEBUG only (bot/teams/router.py QUIET_ACTIONS says why)
+    await turn.services.prompts.reflections.submit(
+        _round_id(turn),
+        turn.person.user_id,
+        value.get(RATING_INPUT),
+        value.get(TEXT_INPUT),
+        turn.services.now(),
+    )
+    log.debug("reflection.answered")  # per answer: DEBUG only (bot/teams/router.py ANSWER says why)
     await _replace_card(turn)
+
+
+async def refuse_reflection(turn: Turn, refusal: DomainError) -> bool:
+    """Nothing was recorded: say why, or that something went wrong when the reason has no text."""
+    language = turn.language
+    log.info("reflection.refused", extra={"reason": refusal.code})
+    key = f"reflection.refused.{refusal.code}"
+    await turn.context.send_activity(
+        t(language, key if key in LANGUAGES[language] else "error.generic")
+    )
+    if isinstance(refusal, AlreadyAnswered):
+        await neutralise_answered_card(turn)
+    return True
 
 
 async def send_private_card(turn: Turn) -> None:
@@ -64,13 +63,15 @@ async def send_private_card(turn: Turn) -> None:
     pressed, and "you have already answered" would tell them who took part. The channel card says
     that no card arriving means the person has answered or the round has closed.
     """
-    try:
-        queued = await turn.services.prompts.publisher.request_card(
-            _round_id(turn), turn.person.user_id, turn.services.now()
-        )
-    except DomainError as refusal:
-        log.info("reflection.private_refused", extra={"reason": refusal.code})
-        if turn.conversation_kind is ConversationKind.PERSONAL:
-            await turn.context.send_activity(t(turn.language, "reflection.private_refused"))
-        return
+    queued = await turn.services.prompts.publisher.request_card(
+        _round_id(turn), turn.person.user_id, turn.services.now()
+    )
     log.info("reflection.private_queued", extra={"new": queued})
+
+
+async def refuse_private_card(turn: Turn, refusal: DomainError) -> bool:
+    """No card is queued; only in the person's own chat is that said (see send_private_card)."""
+    log.info("reflection.private_refused", extra={"reason": refusal.code})
+    if turn.conversation_kind is ConversationKind.PERSONAL:
+        await turn.context.send_activity(t(turn.language, "reflection.private_refused"))
+    return True

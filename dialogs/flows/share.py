@@ -33,7 +33,6 @@ from storage.results.team_share import (
     NotTeamLeader,
     comments_may_go,
 )
-from storage.values import Role
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +47,10 @@ REFUSALS: dict[type[DomainError], str] = {
 }
 
 
-class BadCard(Exception):
+class BadCard(DomainError):
     """Card data of the wrong shape: nothing is checked further, nothing changes."""
+
+    code = "bad_card"
 
 
 def _round(value: dict[str, Any]) -> str:
@@ -68,34 +69,22 @@ def _ticked(raw: Any) -> bool:
     raise BadCard("comments")
 
 
-async def _refuse(turn: Turn, error: DomainError | BadCard) -> None:
-    key = "share.bad_card"
-    if isinstance(error, DomainError):
-        key = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), key)
-    log.info("share.refused", extra={"reason": getattr(error, "code", "bad_card")})
+async def refuse_share(turn: Turn, error: DomainError) -> bool:
+    """Nothing is posted: every domain error (and a card of the wrong shape) is told."""
+    key = next(
+        (text for kind, text in REFUSALS.items() if isinstance(error, kind)), "share.bad_card"
+    )
+    log.info("share.refused", extra={"reason": error.code})
     await turn.context.send_activity(t(turn.language, key, n=turn.comment_k))
-
-
-async def _is_leader(turn: Turn) -> bool:
-    if Role.LEADER in turn.roles:
-        return True
-    log.info("share.refused", extra={"reason": "not_leader"})
-    await turn.context.send_activity(t(turn.language, "share.not_leader"))
-    return False
+    return True
 
 
 async def preview_share(turn: Turn) -> None:
     """The confirmation: the post exactly as the channel will show it, and one button to post it."""
-    if not await _is_leader(turn):
-        return
     value: dict[str, Any] = turn.activity.value
     services = turn.services
-    try:
-        round_id, with_comments = _round(value), _ticked(value.get(COMMENTS_INPUT))
-        target = await services.shares.target(round_id, turn.person.aad_object_id, with_comments)
-    except (DomainError, BadCard) as error:
-        await _refuse(turn, error)
-        return
+    round_id, with_comments = _round(value), _ticked(value.get(COMMENTS_INPUT))
+    target = await services.shares.target(round_id, turn.person.aad_object_id, with_comments)
     summary = target.summary
     fingerprint = post_fingerprint(summary, services.bank, turn.language, turn.k, with_comments)
     card = confirm_card(summary, services.bank, turn.language, turn.k, with_comments, fingerprint)
@@ -105,41 +94,38 @@ async def preview_share(turn: Turn) -> None:
 
 async def confirm_share(turn: Turn) -> None:
     """Post what the confirmation showed, if that is still exactly what would be posted."""
-    if not await _is_leader(turn):
-        return
     value: dict[str, Any] = turn.activity.value
     services = turn.services
     aad = turn.person.aad_object_id
-    try:
-        round_id, with_comments = _round(value), _ticked(value.get("comments"))
-        shown = value.get("fingerprint")
-        if not isinstance(shown, str):
-            raise BadCard("fingerprint")
-        target = await services.shares.target(round_id, aad, with_comments)
-        current = post_fingerprint(
-            target.summary, services.bank, turn.language, turn.k, with_comments
-        )
-        if current != shown:
-            log.info("share.refused", extra={"reason": "stale"})
-            await turn.context.send_activity(t(turn.language, "share.stale"))
-            return
-        queued = await services.shares.share(
-            round_id, aad, language=turn.language, with_comments=with_comments, fingerprint=shown
-        )
-        if not queued.already:
-            # Who sent which round's figures to the channel (storage/privacy/audit.py): once per share
-            # queued, while it waits for the poster, so before the figures reach the channel.
-            await services.audit.record(
-                viewer_of(aad, turn.person.user_id),
-                None,
-                AuditWhat.CHANNEL_SHARE,
-                "with comments" if with_comments else "",
-                via=Via.CHAT,
-                round_id=round_id,
-            )
-    except (DomainError, BadCard) as error:
-        await _refuse(turn, error)
+    round_id, with_comments = _round(value), _ticked(value.get("comments"))
+    shown = value.get("fingerprint")
+    if not isinstance(shown, str):
+        raise BadCard("fingerprint")
+    target = await services.shares.target(round_id, aad, with_comments)
+    current = post_fingerprint(target.summary, services.bank, turn.language, turn.k, with_comments)
+    if current != shown:
+        log.info("share.refused", extra={"reason": "stale"})
+        await turn.context.send_activity(t(turn.language, "share.stale"))
         return
+    # Who sent which round's figures to the channel (storage/privacy/audit.py): once per share
+    # queued, in the transaction that queues it, so before the figures reach the channel and
+    # never a post queued without its entry.
+    entry = services.audit.entry(
+        viewer_of(aad, turn.person.user_id),
+        None,
+        AuditWhat.CHANNEL_SHARE,
+        "with comments" if with_comments else "",
+        via=Via.CHAT,
+        round_id=round_id,
+    )
+    queued = await services.shares.share(
+        round_id,
+        aad,
+        language=turn.language,
+        with_comments=with_comments,
+        fingerprint=shown,
+        record=entry,
+    )
     summary = target.summary
     if queued.already:
         text = t(turn.language, "share.already", sequence=summary.sequence, unit=summary.unit_name)

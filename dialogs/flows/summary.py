@@ -31,22 +31,12 @@ REFUSALS = {
 }
 
 
-async def visible_units(turn: Turn) -> set[str] | None:
-    """Units whose results this person may see; None when they are no leader and not HR."""
-    if Role.LEADER not in turn.roles and Role.HR not in turn.roles:
-        return None
+async def leader_units(turn: Turn) -> set[str]:
+    """The units this leader or HR may see (their routes admit no one else, bot/teams/router.py)."""
     units = await turn.services.hierarchy.units_visible_to(
         turn.person.aad_object_id, Role.HR in turn.roles
     )
     return {unit.id for unit in units}
-
-
-async def leader_units(turn: Turn) -> set[str] | None:
-    """The units a leader or HR may see; for anyone else None, after telling them why."""
-    visible = await visible_units(turn)
-    if visible is None:
-        await turn.context.send_activity(t(turn.language, "summary.not_leader"))
-    return visible
 
 
 async def unit_name(turn: Turn, unit_id: str) -> str:
@@ -57,10 +47,12 @@ async def unit_name(turn: Turn, unit_id: str) -> str:
     return next((u.name for u in units if u.id == unit_id), unit_id)
 
 
-async def refuse(turn: Turn, error: DomainError) -> None:
+async def refuse(turn: Turn, error: DomainError) -> bool:
+    """Results a person may not see, or that are not there: every domain error is told."""
     key = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), None)
     log.info("summary.refused", extra={"reason": error.code})
     await turn.context.send_activity(t(turn.language, key or "error.not_allowed"))
+    return True
 
 
 async def log_view(
@@ -97,8 +89,6 @@ async def _send(turn: Turn, summary: Summary, visible: set[str]) -> None:
 async def show_summary(turn: Turn) -> None:
     """Default: the newest closed round of a unit the person leads (or any, for HR)."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     summaries = turn.services.summaries
     led = {u.id for u in await turn.services.roles.led_units(turn.person.aad_object_id or "")}
     round_id = await summaries.latest_closed_round(
@@ -107,19 +97,13 @@ async def show_summary(turn: Turn) -> None:
     if round_id is None:
         await turn.context.send_activity(t(turn.language, "summary.none"))
         return
-    try:
-        summary = await summaries.round_summary(round_id, visible)
-    except DomainError as error:
-        await refuse(turn, error)
-        return
+    summary = await summaries.round_summary(round_id, visible)
     await _send(turn, summary, visible)
 
 
 async def show_chosen_summary(turn: Turn) -> None:
     """The leader picked a unit and round (or month) on the card; checked again here."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     choice = turn.activity.value.get(CHOICE_INPUT)
     summaries = turn.services.summaries
     try:
@@ -139,9 +123,6 @@ async def show_chosen_summary(turn: Turn) -> None:
             summary = await summaries.period_summary(unit_id, period, visible)
         else:
             raise RoundNotFound(choice)
-    except DomainError as error:
-        await refuse(turn, error)
-        return
     except ValueError:
         await turn.context.send_activity(t(turn.language, "summary.unknown"))
         return
@@ -151,19 +132,13 @@ async def show_chosen_summary(turn: Turn) -> None:
 async def record_action(turn: Turn) -> None:
     """Save what the team agreed; the unit's next pulse asks whether it was followed up."""
     visible = await leader_units(turn)
-    if visible is None:
-        return
     value: dict[str, Any] = turn.activity.value
     unit_id, round_id, text = value.get("unit"), value.get("round"), value.get(ACTION_INPUT)
-    try:
-        if not isinstance(unit_id, str) or (round_id is not None and not isinstance(round_id, str)):
-            raise UnitNotFound("missing")
-        if not isinstance(text, str):
-            raise EmptyAction(unit_id)
-        await turn.services.summaries.record_action(unit_id, round_id, text, visible)
-    except DomainError as error:
-        await refuse(turn, error)
-        return
+    if not isinstance(unit_id, str) or (round_id is not None and not isinstance(round_id, str)):
+        raise UnitNotFound("missing")
+    if not isinstance(text, str):
+        raise EmptyAction(unit_id)
+    await turn.services.summaries.record_action(unit_id, round_id, text, visible)
     log.info("summary.action_recorded")
     name = await unit_name(turn, unit_id)
     await turn.context.send_activity(t(turn.language, "summary.action_saved", unit=name))

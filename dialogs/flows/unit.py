@@ -1,7 +1,8 @@
 """HR changes one unit in chat: where it sits in the organisation, and who leads it.
 
-Every step checks the role again (a card can be forwarded or replayed), treats the card's data as
-untrusted, and changes nothing unless the whole change is valid.
+Every step is HR's only, checked by its route whatever the card (a card can be forwarded or
+replayed; bot/teams/router.py), treats the card's data as untrusted, and changes nothing unless the
+whole change is valid.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dialogs.i18n import t
 from dialogs.turn import Turn
 from storage.directory.hierarchy import KEEP, ChangeReport, HierarchyCycle, InvalidLeader
 from storage.errors import DomainError, UnitNotFound
-from storage.values import Role
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +36,12 @@ REFUSALS: dict[type[DomainError], str] = {
 }
 
 
-async def _hr_only(turn: Turn) -> bool:
-    if Role.HR in turn.roles:
-        return True
-    log.info("unit.refused", extra={"reason": "not_hr"})
-    await turn.context.send_activity(t(turn.language, "unit.not_allowed"))
-    return False
-
-
-async def _refuse(turn: Turn, error: DomainError) -> None:
+async def refuse_unit(turn: Turn, error: DomainError) -> bool:
+    """The change is refused whole: every domain error is told, and nothing changed."""
     key = next((text for kind, text in REFUSALS.items() if isinstance(error, kind)), None)
     log.info("unit.refused", extra={"reason": error.code})
     await turn.context.send_activity(t(turn.language, key or "unit.refused"))
+    return True
 
 
 def _text(value: dict[str, Any], name: str, invalid: type[DomainError]) -> str | None:
@@ -62,8 +56,6 @@ def _text(value: dict[str, Any], name: str, invalid: type[DomainError]) -> str |
 
 async def unit_menu(turn: Turn) -> None:
     """`enhed` / `unit`: pick the unit to change."""
-    if not await _hr_only(turn):
-        return
     outline = await turn.services.hierarchy.outline()
     if not outline:
         await turn.context.send_activity(t(turn.language, "unit.none"))
@@ -73,17 +65,11 @@ async def unit_menu(turn: Turn) -> None:
 
 async def edit_unit(turn: Turn) -> None:
     """HR picked a unit: show its parent and leaders, with inputs to change them."""
-    if not await _hr_only(turn):
-        return
     hierarchy = turn.services.hierarchy
-    try:
-        unit_id = _text(turn.activity.value, UNIT_INPUT, UnitNotFound)
-        if unit_id is None:
-            raise UnitNotFound("missing")
-        details = await hierarchy.details(unit_id)
-    except DomainError as error:
-        await _refuse(turn, error)
-        return
+    unit_id = _text(turn.activity.value, UNIT_INPUT, UnitNotFound)
+    if unit_id is None:
+        raise UnitNotFound("missing")
+    details = await hierarchy.details(unit_id)
     outline = await hierarchy.outline()
     below = set(await hierarchy.subtree(unit_id))
     await turn.context.send_activity(
@@ -93,25 +79,19 @@ async def edit_unit(turn: Turn) -> None:
 
 async def save_unit(turn: Turn) -> None:
     """Validate the whole change, apply it in one transaction, and say exactly what changed."""
-    if not await _hr_only(turn):
-        return
     value: dict[str, Any] = turn.activity.value
-    try:
-        unit_id = _text(value, UNIT_INPUT, UnitNotFound)
-        parent = _text(value, PARENT_INPUT, UnitNotFound)
-        add = [_text(value, MEMBER_INPUT, InvalidLeader), _text(value, AAD_INPUT, InvalidLeader)]
-        remove = [_text(value, REMOVE_INPUT, InvalidLeader)]
-        if unit_id is None:
-            raise UnitNotFound("missing")
-        report = await turn.services.hierarchy.apply_change(
-            unit_id,
-            parent_id=KEEP if parent is None else None if parent == TOP else parent,
-            add=[aad for aad in add if aad],
-            remove=[aad for aad in remove if aad],
-        )
-    except DomainError as error:
-        await _refuse(turn, error)
-        return
+    unit_id = _text(value, UNIT_INPUT, UnitNotFound)
+    parent = _text(value, PARENT_INPUT, UnitNotFound)
+    add = [_text(value, MEMBER_INPUT, InvalidLeader), _text(value, AAD_INPUT, InvalidLeader)]
+    remove = [_text(value, REMOVE_INPUT, InvalidLeader)]
+    if unit_id is None:
+        raise UnitNotFound("missing")
+    report = await turn.services.hierarchy.apply_change(
+        unit_id,
+        parent_id=KEEP if parent is None else None if parent == TOP else parent,
+        add=[aad for aad in add if aad],
+        remove=[aad for aad in remove if aad],
+    )
     log.info(
         "unit.changed",
         extra={"moved": report.moved, "added": len(report.added), "removed": len(report.removed)},

@@ -18,12 +18,13 @@ unasked card, recorded once Teams has accepted it (`record_delivered`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.engine import SessionFactory
 from storage.rounds.period_versions import period_of
@@ -101,6 +102,10 @@ def _clean(value: str, limit: int, name: str) -> str:
     return value
 
 
+# An entry checked and waiting for its transaction: called with the session that writes it.
+AuditWrite = Callable[[AsyncSession], Awaitable[str]]
+
+
 class AuditLog:
     def __init__(self, factory: SessionFactory, now: Callable[[], datetime] = utcnow) -> None:
         self._factory = factory
@@ -119,6 +124,26 @@ class AuditLog:
     ) -> str:
         """One view or export; the row's id. With a `round_id`, the unit and month default to
         the round's. Raises InvalidAuditEntry (and writes nothing) for a malformed entry."""
+        write = self.entry(
+            viewer_id, unit_id, what, detail, via=via, round_id=round_id, period=period
+        )
+        async with self._factory.begin() as session:
+            return await write(session)
+
+    def entry(
+        self,
+        viewer_id: str,
+        unit_id: str | None,
+        what: AuditWhat | str,
+        detail: str = "",
+        *,
+        via: Via | str = Via.CHAT,
+        round_id: str | None = None,
+        period: str | None = None,
+    ) -> AuditWrite:
+        """`record`'s entry, checked now and written by whoever holds the transaction of what it
+        records (a share and its entry are kept together or not at all: results/team_share.py).
+        Raises InvalidAuditEntry (and nothing is written) for a malformed entry."""
         viewer = _clean(viewer_id, MAX_VIEWER, "viewer_id")
         if not viewer:
             raise InvalidAuditEntry("viewer_id: who looked must be named")
@@ -129,27 +154,31 @@ class AuditLog:
         if period is not None and not _PERIOD.match(period):
             raise InvalidAuditEntry("period: YYYY-MM")
         text = _clean(detail, MAX_DETAIL, "detail") or None
-        async with self._factory.begin() as session:
+
+        async def write(session: AsyncSession) -> str:
+            unit, month = unit_id, period
             if round_id is not None:
                 pulse = await session.get(PulseRound, round_id)
                 if pulse is not None:
-                    unit_id = unit_id or pulse.unit_id
-                    period = period or period_of(pulse.closes_at)
-            unit = await session.get(Unit, unit_id) if unit_id else None
+                    unit = unit or pulse.unit_id
+                    month = month or period_of(pulse.closes_at)
+            known = await session.get(Unit, unit) if unit else None
             row = AuditRow(
                 id=new_id(),
                 at=self._now(),
                 viewer_id=viewer,
                 via=door.value,
-                unit_id=unit_id,
-                unit_name=unit.name if unit else None,
+                unit_id=unit,
+                unit_name=known.name if known else None,
                 what=kind.value,
                 round_id=round_id,
-                period=period,
+                period=month,
                 detail=text,
             )
             session.add(row)
-        return row.id
+            return row.id
+
+        return write
 
     async def record_delivered(self, user_id: str, round_id: str) -> str:
         """The outbox delivered a leader's result card (Teams accepted it): that leader has it."""

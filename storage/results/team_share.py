@@ -14,12 +14,13 @@ keeps no trace of who shared it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.calendar.quiet_hours import WorkingHours
 from storage.db.engine import SessionFactory
@@ -162,11 +163,14 @@ class TeamShares:
         language: str,
         with_comments: bool,
         fingerprint: str,
+        record: Callable[[AsyncSession], Awaitable[object]] | None = None,
     ) -> ShareQueued:
         """Queue the post (checked again, as `target`); a round is shared once per channel.
 
         A share that failed or expired may be made again; one that is queued or posted is not
-        queued a second time (a double press, or a second leader of the same team)."""
+        queued a second time (a double press, or a second leader of the same team). `record`
+        (the audit entry of who shared it, storage/privacy/audit.py `entry`) is written in the
+        same transaction, only when this call queues the post: neither is kept without the other."""
         target = await self.target(round_id, aad_object_id, with_comments)
         now = self._now()
         send_at = self._hours.next_working_moment(now)
@@ -205,6 +209,8 @@ class TeamShares:
                 else:
                     for name, value in values.items():
                         setattr(existing, name, value)
+                if record is not None:
+                    await record(session)
         except IntegrityError:  # the same share confirmed at the same instant elsewhere
             return ShareQueued(send_at=send_at, already=True)
         return ShareQueued(send_at=send_at, already=False)
