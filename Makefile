@@ -65,7 +65,7 @@ test: deps-python deps-node deps-system
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
-# Not here: bench.soak (15 minutes with the push's tail; run `.venv/bin/python -m bench.soak`, README).
+# Not here: bench.soak (15 minutes with the push's tail; run `.venv/bin/python -m bench.soak`, docs/performance.md).
 BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries bench.tab_heatmap
 
 bench: deps-python deps-system
@@ -77,7 +77,7 @@ test-fast: deps-python
 package: deps-python
 	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
 
-# Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
+# Figures, not tests: each prints what it measured (docs/performance.md). Slow; not part of `test`.
 
 clean:
 	rm -rf $(VENV) node_modules data manifest/build .pytest_cache .mypy_cache .ruff_cache
