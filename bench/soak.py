@@ -18,7 +18,7 @@ At the end the load stops, the push is let finish, the round is closed (Rounds.c
 the mock) against counted (the round's counters after the close); pulse rows queued against
 delivered, and duplicates per (conversation, outbox row), next to the rows in flight at the kill;
 p50/p99 per kind; and each process's resident memory (VmRSS) at its start and end. Nothing is
-asserted: the figures are the result (README, Operations).
+asserted: the figures are the result (docs/performance.md, "Soak run").
 """
 
 from __future__ import annotations

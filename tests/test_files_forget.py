@@ -290,7 +290,7 @@ async def test_postgres_data_files_keep_no_salt_or_hash_after_close(
 ) -> None:
     """After close the round's salt and participation hashes are in no data file of the database
     (VACUUM FULL wrote theirs anew), so no sealed answer a dead row version still holds can be
-    opened, even with the secret. (pg_wal is another matter: README, "What each kind of access
+    opened, even with the secret. (pg_wal is another matter: docs/privacy.md, "What each kind of access
     can learn".)"""
     factory, dsn = pg
     info = await open_round(factory, await team_with_members(factory, "19:pg-dead", PEOPLE))

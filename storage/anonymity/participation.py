@@ -8,7 +8,7 @@ and each row shows the transaction that wrote it (`xmin`), both readable by anyo
 The hash and the sealed answer of one person (storage/anonymity/seal.py) are written in one
 transaction, so without care `xmin` would pair each sealed answer with one hash: for whoever holds
 the secret, who answered what. `rewrite_in_key_order` takes that away for everyone who reads with
-SELECT; the old row versions, the WAL and its archives keep it (README, "What each kind of access
+SELECT; the old row versions, the WAL and its archives keep it (docs/privacy.md, "What each kind of access
 can learn"). The counters and comments are written only by the closing transaction, all at once.
 """
 

@@ -8,7 +8,7 @@ is one step of SQLite's engine. The sqlite3 module lets go of the GIL around eve
 every row of an `executemany` or of a RETURNING is one), and while the bot's event loop is busy,
 as at a Monday-morning burst, the writer thread then waits to get it back (0.1–0.3 ms a time on
 the 2-core test machine): a handful of steps per batch instead of several per answer
-(README, "Performance").
+(docs/performance.md).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ closing transaction has committed (storage/rounds/tally.py marks the rewrite due
   dead versions would be readable: the salts and the participation hashes.
 
 Cost: an SQLite VACUUM reads and writes the whole file once, and holds the write lock meanwhile
-(answers wait, busy_timeout); see the README's performance section for figures.
+(answers wait, busy_timeout); see docs/performance.md for figures.
 """
 
 from __future__ import annotations
