@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from storage.safe_yaml import safe_load
+from storage.files.safe_yaml import safe_load
 
 BANK_FILE = Path(__file__).with_name("content") / "question_bank.yaml"
 Language = Literal["da", "en"]
@@ -74,7 +74,7 @@ class QuestionBank(BaseModel):
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
             if item.scale not in self.scales:
                 raise ValueError(f"item {item.id}: unknown scale {item.scale!r}")
-        # A dimension's answers are pooled position by position (storage/summaries.py), which
+        # A dimension's answers are pooled position by position (storage/results/summaries.py), which
         # only means something when its questions have the same number of scale points.
         points: dict[str, int] = {}
         for item in self.all_items():

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from bot.admin_api import ROUTES
+from bot.admin.routes import ROUTES
 from bot.app import create_app
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from tests.conftest import make_settings
 from tests.support.db_inspection import tables
 from tests.support.pulse_fixtures import team_with_members

@@ -19,9 +19,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from storage.baseline_scales import SurveyScale, parse_scale, to_card_scale
-from storage.baselines import Baselines, BaselineScore, InvalidBaselines
-from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.directory.baseline_scales import SurveyScale, parse_scale, to_card_scale
+from storage.directory.baselines import Baselines, BaselineScore, InvalidBaselines
 from storage.question_bank import default_bank
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.clock import Clock
@@ -144,7 +144,7 @@ def trivselsbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def _unit_in(db_file: Path) -> None:
-    from storage.migrate import upgrade
+    from storage.db.migrate import upgrade
 
     engine = create_engine(f"sqlite+aiosqlite:///{db_file}")
     try:

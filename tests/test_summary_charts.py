@@ -15,9 +15,9 @@ from typing import Any
 
 from dialogs.cards.charts import MAX_STACKED_SERIES, _colours
 from dialogs.cards.summary import summary_card
-from storage.db import SessionFactory
+from storage.db.engine import SessionFactory
 from storage.question_bank import default_bank
-from storage.summaries import Summaries
+from storage.results.summaries import Summaries
 from tests.support.pulse_fixtures import team_with_members
 from tests.test_trends import FIRST, MEMBERS, SECOND, START, THIRD, Clock, asked_round
 

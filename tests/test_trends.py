@@ -14,18 +14,18 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.answers import submit_answer
-from storage.db import SessionFactory
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.summaries import Summaries, item_score
-from storage.trends import (
+from storage.results.summaries import Summaries, item_score
+from storage.results.trends import (
     TREND_POINTS,
     Asking,
     question_trends,
     rounds_to_read,
 )
+from storage.rounds.lifecycle import Rounds
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 

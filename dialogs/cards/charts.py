@@ -6,7 +6,7 @@ sentences beside the charts stay on the card whatever the client draws: they say
 cannot (when the question was last asked, that an earlier figure is hidden, that there is nothing
 to compare with) and they are what a screen reader reads.
 
-Only released figures reach here: a trend point is a shown round's (storage/trends.py), and a
+Only released figures reach here: a trend point is a shown round's (storage/results/trends.py), and a
 hidden round is never a point of a line, so there is nothing hidden to draw.
 """
 
@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from dialogs.cards.common import paragraph
-from dialogs.dates import COPENHAGEN, local_date
+from dialogs.dates import day_and_month
 from dialogs.i18n import Language, t
+from storage.calendar.zone import COPENHAGEN
 from storage.question_bank import QuestionBank
-from storage.summaries import Figures, Summary
-from storage.tab.views import dimension_name, scale_labels
-from storage.trends import QuestionTrend
+from storage.results.summaries import Figures, Summary
+from storage.results.tab.views import dimension_name, scale_labels
+from storage.results.trends import QuestionTrend
 
 MAX_STACKED_SERIES = 4  # Teams' renderer refuses a stacked bar chart of more than four data sets
 # Least favourable red, neutral grey, most favourable blue (Teams' well-known chart colours).
@@ -55,7 +56,7 @@ def trend_sentence(trend: QuestionTrend, language: Language, k: int) -> str:
     earlier = trend.compared
     if last is None:
         return t(language, "summary.question_first", score=score)
-    date = local_date(last.closes_at, language, now.closes_at)
+    date = day_and_month(last.closes_at, language, now.closes_at)
     if last.suppressed is None and earlier is not None:
         return t(
             language,
@@ -73,7 +74,7 @@ def trend_sentence(trend: QuestionTrend, language: Language, k: int) -> str:
         score=score,
         date=date,
         k=k,
-        earlier_date=local_date(earlier.closes_at, language, now.closes_at),
+        earlier_date=day_and_month(earlier.closes_at, language, now.closes_at),
         earlier=_whole(earlier.score),
         change=_change(trend, language),
     )
@@ -101,7 +102,7 @@ def _line_chart(
                 t(
                     language,
                     "summary.trend_point",
-                    date=local_date(point.closes_at, language, trend.current.closes_at),
+                    date=day_and_month(point.closes_at, language, trend.current.closes_at),
                     score=_whole(point.score),
                 )
                 for point in trend.points

@@ -19,7 +19,7 @@ from dialogs.cards.share_button import share_action
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
-from storage.summaries import Choice, Figures, ReflectionSummary, Summary
+from storage.results.summaries import Choice, Figures, ReflectionSummary, Summary
 
 SHOW_ACTION = "summary.show"
 RECORD_ACTION = "summary.action"
@@ -214,7 +214,7 @@ def summary_card(
     """Everything a leader needs for the next meeting, and nothing that was not released.
 
     `shareable`: the viewer may post this round's result in the team's channel (checked again
-    when they press; dialogs/share_flow.py)."""
+    when they press; dialogs/flows/share.py)."""
     if summary.round_id:
         title = t(
             language, "summary.title_round", unit=summary.unit_name, sequence=summary.sequence

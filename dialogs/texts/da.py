@@ -437,7 +437,7 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "Navnet på den ansvarlige må højst være 200 tegn. Intet er gemt.",
     "plan.invalid.deadline": "Fristen skal være en dato, fx 2027-01-31. Intet er gemt.",
     "plan.invalid.status": "Vælg en status fra listen. Intet er gemt.",
-    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    # Sharing a round's summary with the team (dialogs/flows/share.py)
     "share.button": "Del med teamet",
     "share.intro": (
         "Resultatet og forslagene til dialog lægges i teamets kanal, så I kan tage snakken "
@@ -493,7 +493,7 @@ TEXTS: dict[str, str] = {
         "Svarene er anonyme: ingen — heller ikke jeres leder — kan se, hvad den enkelte svarede. "
         "Tal vises kun, når mindst {k} har svaret."
     ),
-    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    # Leaders above the teams, when a month is settled (dialogs/messages/month_note.py)
     "month_note.ready": (
         "Tallene for {month} ligger fast for {units}: måneden er slut, og alle dens runder er "
         "lukket. Her er kortet for {unit}; de andre vælger du på kortet."

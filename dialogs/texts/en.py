@@ -440,7 +440,7 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "The name of who is responsible can be at most 200 characters. Nothing was saved.",
     "plan.invalid.deadline": "The deadline must be a date, e.g. 2027-01-31. Nothing was saved.",
     "plan.invalid.status": "Please choose a status from the list. Nothing was saved.",
-    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    # Sharing a round's summary with the team (dialogs/flows/share.py)
     "share.button": "Share with the team",
     "share.intro": (
         "The result and the suggested dialogue questions are posted in the team's channel, so "
@@ -497,7 +497,7 @@ TEXTS: dict[str, str] = {
         "The answers are anonymous: nobody — not your leader either — can see what anyone in "
         "particular answered. Figures are only shown once at least {k} have answered."
     ),
-    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    # Leaders above the teams, when a month is settled (dialogs/messages/month_note.py)
     "month_note.ready": (
         "The figures for {month} are settled for {units}: the month is over and all its rounds "
         "have closed. Here is the card for {unit}; pick the others on the card."

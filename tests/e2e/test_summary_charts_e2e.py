@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage.answers import submit_answer
-from storage.db import create_engine, create_session_factory
-from storage.directory import Directory
-from storage.migrate import upgrade
+from storage.answers.pulse import submit_answer
+from storage.calendar.quiet_hours import ALWAYS
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
 from storage.values import Person
 from tests.e2e.harness import BotSpec, PlaygroundClient, PlaygroundConfig
 
