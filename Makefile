@@ -6,15 +6,28 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 APT_PACKAGES := chromium postgresql fonts-dejavu-core poppler-utils
 
-.PHONY: run test test-fast lint package bench clean deps-python deps-node deps-system
+.PHONY: run test test-fast lint lock package bench clean deps-python deps-node deps-system
 
-$(VENV)/.installed: pyproject.toml
+# The virtualenv is installed from requirements.lock (every package pinned, with its hashes; the dev
+# extras and Microsoft's botbuilder-testing included), then the project itself without dependencies.
+# The lock is complete, so pip resolves nothing: that is also how botbuilder-testing, whose metadata
+# pins pytest~=8.3, sits beside our pytest. `make lock` writes it again after pyproject.toml changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	# botbuilder-testing pins pytest~=8.3 in its metadata; its real needs are in our dev extras.
-	$(PY) -m pip install -q --no-deps 'botbuilder-testing>=4.17.0'
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
+
+# requirements.lock from pyproject.toml (dependencies, dev and sdk-tests extras), for Python 3.11 on
+# every platform, with hashes. Versions already in the lock are kept unless pyproject.toml rules them
+# out; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed, `LOCK_ARGS="-P NAME"`
+# one package.
+LOCK_ARGS ?=
+lock: deps-python
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra sdk-tests --universal \
+	  --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet \
+	  $(LOCK_ARGS) -o requirements.lock
 
 # The Resultater tab serves TeamsJS itself (bot/tab/assets.py): a copy travels with the package.
 TEAMS_JS := node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js
@@ -48,23 +61,23 @@ test: deps-python deps-node deps-system
 	$(BIN)/ruff format --check bot dialogs storage manifest tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something
-# Not here: bench.soak (15 minutes with the push's tail; run `.venv/bin/python -m bench.soak`, README).
+# Not here: bench.soak (15 minutes with the push's tail; run `.venv/bin/python -m bench.soak`, docs/performance.md).
 BENCHES := bench.submissions bench.answer_writes bench.round_close bench.fanout bench.summaries bench.tab_heatmap
 
 bench: deps-python deps-system
 	@set -e; for module in $(BENCHES); do echo "== $$module"; $(PY) -m $$module; echo; done
 
 test-fast: deps-python
-	$(BIN)/pytest -q -m "not e2e"
+	$(BIN)/pytest -q -m "not e2e and not packaging"
 
 package: deps-python
 	$(PY) -m manifest.build --app-id "$${MicrosoftAppId:?set MicrosoftAppId to the bot's app id}"
 
-# Figures, not tests: each prints what it measured (README, PERFORMANCE). Slow; not part of `test`.
+# Figures, not tests: each prints what it measured (docs/performance.md). Slow; not part of `test`.
 
 clean:
 	rm -rf $(VENV) node_modules data manifest/build .pytest_cache .mypy_cache .ruff_cache

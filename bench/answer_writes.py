@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.answer_writes --backend sqlite --concurrency 64 --profile
     .venv/bin/python -m bench.answer_writes --pg-url postgresql+asyncpg://user@host:5432
 
-Each run gets a fresh database (an SQLite file with the production pragmas from storage/db.py, or
+Each run gets a fresh database (an SQLite file with the production pragmas from storage/db/engine.py, or
 a new database on PostgreSQL: the throwaway server of tests/support/postgres.py unless --pg-url
 names one), seeded with `--units` teams, each with an open pulse round and enough members that
 every submission is a distinct valid first answer (one per person, 5 items, every fifth with a
@@ -44,14 +44,14 @@ import asyncpg  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from storage.answer_models import RoundResponses, StagedAnswer  # noqa: E402
-from storage.answers import Answers  # noqa: E402
-from storage.db import SessionFactory, create_engine, create_session_factory  # noqa: E402
-from storage.directory import Directory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Membership, Recipient  # noqa: E402
+from storage.answers.pulse import Answers  # noqa: E402
+from storage.db.engine import SessionFactory, create_engine, create_session_factory  # noqa: E402
+from storage.db.migrate import upgrade  # noqa: E402
+from storage.directory.recipients import Directory  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.rounds import RoundInfo, Rounds  # noqa: E402
+from storage.rounds.lifecycle import RoundInfo, Rounds  # noqa: E402
+from storage.tables.answers import RoundResponses, StagedAnswer  # noqa: E402
+from storage.tables.directory import Membership, Recipient  # noqa: E402
 
 SECRET = "bench-secret-0123456789-0123456789-abcdef"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -32,10 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from storage.db import create_engine, create_session_factory  # noqa: E402
-from storage.delivery import Deliveries  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.outbox_models import OutboxKind  # noqa: E402
+from storage.db.engine import create_engine, create_session_factory  # noqa: E402
+from storage.db.migrate import upgrade  # noqa: E402
+from storage.delivery.status import Deliveries  # noqa: E402
+from storage.tables.outbox import OutboxKind  # noqa: E402
 from tests.conftest import TEST_SECRET  # noqa: E402
 from tests.support import fanout  # noqa: E402
 from tests.support.throttling_connector import ThrottlingConnector, max_in_window  # noqa: E402
@@ -84,8 +84,8 @@ def start_worker(env: dict[str, str], profile: Path | None) -> subprocess.Popen[
 RUNNERS = (
     "(<frozen runpy>)",
     "(bot/__main__.py)",
-    "(bot/cli.py)",
-    "(bot/cli_worker.py)",
+    "(bot/cli/main.py)",
+    "(bot/cli/worker.py)",
     "(asyncio/runners.py)",
     "(asyncio/base_events.py)",
     "(asyncio/events.py)",
@@ -136,7 +136,7 @@ def _part(frames: list[str]) -> str:
 
 
 def _short(frame: str) -> str:
-    """'send (bot/proactive.py:85)' from py-spy's 'send (/abs/path/bot/proactive.py:85)'."""
+    """'send (bot/connector/proactive.py:85)' from py-spy's 'send (/abs/path/bot/proactive.py:85)'."""
     name, _, where = frame.partition(" (")
     path = where.rstrip(")")
     for marker in ("site-packages/", "python3.11/", str(ROOT) + "/"):

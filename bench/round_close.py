@@ -9,9 +9,9 @@ team of `--answers` people and an open round, optionally beside `--history` clos
 earlier months (25 counters each: what an SQLite VACUUM has to copy too). Everyone answers
 through `Answers.submit` (64 in flight, every fifth with a comment). Then, timed apart:
 
-- close: the closing transaction (storage/round_tally.py: every sealed answer opened, the
+- close: the closing transaction (storage/rounds/tally.py: every sealed answer opened, the
   counters and comments written, the staged rows, salt and participation deleted);
-- rewrite: storage/file_rewrite.py (SQLite: VACUUM and WAL truncate; PostgreSQL: VACUUM of the
+- rewrite: storage/db/file_rewrite.py (SQLite: VACUUM and WAL truncate; PostgreSQL: VACUUM of the
   staging table, VACUUM FULL of the salts and participation hashes).
 
 The counters are checked against the answers, so a fast but wrong run cannot pass. Nothing is
@@ -33,15 +33,15 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench.answer_writes import NOW, SECRET, database, drive, jobs, postgres, seed  # noqa: E402
-from storage.answer_models import AnswerCount, StagedAnswer  # noqa: E402
-from storage.answers import Answers  # noqa: E402
-from storage.db import SessionFactory, create_engine, create_session_factory  # noqa: E402
-from storage.file_rewrite import rewrite_due  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Unit  # noqa: E402
-from storage.pulse_models import PulseRound, RoundState  # noqa: E402
+from storage.answers.pulse import Answers  # noqa: E402
+from storage.db.engine import SessionFactory, create_engine, create_session_factory  # noqa: E402
+from storage.db.file_rewrite import rewrite_due  # noqa: E402
+from storage.db.migrate import upgrade  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.rounds import Rounds  # noqa: E402
+from storage.rounds.lifecycle import Rounds  # noqa: E402
+from storage.tables.answers import AnswerCount, StagedAnswer  # noqa: E402
+from storage.tables.directory import Unit  # noqa: E402
+from storage.tables.pulses import PulseRound, RoundState  # noqa: E402
 
 HISTORY_ITEMS = 25  # counters per earlier round: 5 items × 5 values
 

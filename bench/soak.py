@@ -18,7 +18,7 @@ At the end the load stops, the push is let finish, the round is closed (Rounds.c
 the mock) against counted (the round's counters after the close); pulse rows queued against
 delivered, and duplicates per (conversation, outbox row), next to the rows in flight at the kill;
 p50/p99 per kind; and each process's resident memory (VmRSS) at its start and end. Nothing is
-asserted: the figures are the result (README, Operations).
+asserted: the figures are the result (docs/performance.md, "Soak run").
 """
 
 from __future__ import annotations
@@ -48,15 +48,15 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.submissions import submission  # noqa: E402
 from dialogs.i18n import t  # noqa: E402
-from storage.answer_models import AnswerCount, RoundResponses  # noqa: E402
-from storage.answers import submit_answer  # noqa: E402
-from storage.db import create_engine, create_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.outbox_models import OutboxMessage  # noqa: E402
+from storage.answers.pulse import submit_answer  # noqa: E402
+from storage.calendar.quiet_hours import ALWAYS  # noqa: E402
+from storage.db.engine import create_engine, create_session_factory  # noqa: E402
+from storage.db.migrate import upgrade  # noqa: E402
+from storage.directory.roles import Roles  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.quiet_hours import ALWAYS  # noqa: E402
-from storage.roles import Roles  # noqa: E402
-from storage.rounds import Rounds  # noqa: E402
+from storage.rounds.lifecycle import Rounds  # noqa: E402
+from storage.tables.answers import AnswerCount, RoundResponses  # noqa: E402
+from storage.tables.outbox import OutboxMessage  # noqa: E402
 from tests.conftest import TEST_SECRET  # noqa: E402
 from tests.support import fanout  # noqa: E402
 from tests.support.mock_connector import free_port  # noqa: E402

@@ -116,16 +116,16 @@ def serve_bot(
     from aiohttp import web
     from botbuilder.core import ConversationState
 
-    from bot.adapter import create_stock_adapter
     from bot.app import RUNTIME, create_app
-    from bot.event_loop import use_fast_event_loop
-    from bot.gc_tuning import freeze_after_startup
-    from bot.logging_setup import configure_logging
-    from bot.router import Router
+    from bot.process.event_loop import use_fast_event_loop
+    from bot.process.gc_tuning import freeze_after_startup
+    from bot.process.logging_setup import configure_logging
     from bot.settings import load_settings
-    from bot.state_storage import SqlStorage
-    from bot.teams_handler import TrivselsbotHandler
-    from storage.db import create_session_factory
+    from bot.teams.adapter import create_stock_adapter
+    from bot.teams.handler import TrivselsbotHandler
+    from bot.teams.router import Router
+    from bot.teams.state_storage import SqlStorage
+    from storage.db.engine import create_session_factory
 
     settings = load_settings(
         _env_file=None,
@@ -408,10 +408,10 @@ def counted(db_path: Path, round_id: str) -> int:
 
 
 async def seed(db_path: Path, service_url: str, people: int) -> tuple[str, list[str]]:
-    from storage.db import create_engine, create_session_factory
-    from storage.migrate import upgrade
+    from storage.db.engine import create_engine, create_session_factory
+    from storage.db.migrate import upgrade
     from storage.question_bank import default_bank
-    from storage.rounds import Rounds
+    from storage.rounds.lifecycle import Rounds
 
     engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
     try:
@@ -719,7 +719,7 @@ def main() -> None:
     if args.serve_connector or args.generate:
         # The mock connector and the load generator share the machine's cores with the bot under
         # test; on uvloop they take less of them. Both pipelines meet the same two processes.
-        from bot.event_loop import use_fast_event_loop
+        from bot.process.event_loop import use_fast_event_loop
 
         use_fast_event_loop()
     if args.serve_connector:

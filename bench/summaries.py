@@ -9,7 +9,7 @@ The data is bench/summary_data.py's (1,600 teams under 169 parent units, a pulse
 for 250 rounds, 10,000,000 counter rows), built once into bench/.data/ for SQLite; PostgreSQL
 gets a throwaway server (tests/support/postgres.py) loaded with COPY, unless --pg-dsn names a
 database (loaded on first use). Then, for random leaders, what the summary card computes
-through storage/summaries.py, timed per call:
+through storage/results/summaries.py, timed per call:
 
 - `open`: a team leader writes "resumé": latest_closed_round, round_summary (release, comments,
   trend of the last 4 rounds, the department's month for comparison, baseline, actions), choices;
@@ -40,12 +40,12 @@ from sqlalchemy import delete, event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bench import summary_data as data  # noqa: E402
-from storage.db import create_engine, create_session_factory  # noqa: E402
-from storage.hierarchy import Tree  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.db.engine import create_engine, create_session_factory  # noqa: E402
+from storage.db.migrate import upgrade  # noqa: E402
+from storage.directory.hierarchy import Tree  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.summaries import Summaries, period_of  # noqa: E402
-from storage.summary_models import PeriodDecision, PeriodFigure  # noqa: E402
+from storage.results.summaries import Summaries, period_of  # noqa: E402
+from storage.tables.results import PeriodDecision, PeriodFigure  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / ".data"
 SQLITE_FILE = DATA_DIR / "summaries-v1.sqlite"

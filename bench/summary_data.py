@@ -184,7 +184,7 @@ BASELINE_DIMENSIONS = ("trust_colleagues", "trust_management", "justice", "coope
 
 
 def _sqlite_time(moment: datetime) -> str:
-    """SQLAlchemy's SQLite storage format for a naive UTC datetime (storage/models.UtcDateTime)."""
+    """SQLAlchemy's SQLite storage format for a naive UTC datetime (storage/tables/directory.UtcDateTime)."""
     return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

@@ -6,7 +6,7 @@
 The organisation and its databases are bench/summaries.py's (bench/summary_data.py: 1,600 teams
 under 169 parent units, 250 rounds per team, 10,000,000 counter rows), with every finished month
 settled first as the app does when a month ends. Then, for random viewers, what GET
-/tab/api/heatmap computes through storage/tab/reader.py (the months on offer, the month's kept
+/tab/api/heatmap computes through storage/results/tab/reader.py (the months on offer, the month's kept
 figures of a unit and the units right below it, the view model), timed per call:
 
 - `hr`: HR at the top of the organisation (the root and its areas);
@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench import summary_data as data  # noqa: E402
 from bench.summaries import finished_periods, percentile, postgres_url, settle, sqlite_url  # noqa: E402
-from storage.baselines import Baselines  # noqa: E402
-from storage.db import create_engine, create_session_factory  # noqa: E402
-from storage.hierarchy import Hierarchy  # noqa: E402
+from storage.db.engine import create_engine, create_session_factory  # noqa: E402
+from storage.directory.baselines import Baselines  # noqa: E402
+from storage.directory.hierarchy import Hierarchy  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.summaries import Summaries  # noqa: E402
-from storage.tab import ResultsTab  # noqa: E402
-from storage.tab.reader import Visible  # noqa: E402
+from storage.results.summaries import Summaries  # noqa: E402
+from storage.results.tab import ResultsTab  # noqa: E402
+from storage.results.tab.reader import Visible  # noqa: E402
 
 K = 5
 CALLS = 300

@@ -13,18 +13,28 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from botbuilder.core import ConversationState
 from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapter import create_adapter
-from bot.admin_api import ADMIN, AdminContext, add_admin_routes, add_guarded_get
-from bot.bank_runtime import seed_question_bank, start_bank_refresh
-from bot.delivery_status import DeliveryStatusReporter
+from bot.admin.requests import ADMIN, AdminContext
+from bot.admin.routes import add_admin_routes, add_guarded_get
+from bot.connector.proactive import ProactiveSender
+from bot.delivery.bank_runtime import seed_question_bank, start_bank_refresh
+from bot.delivery.outbox_worker import OutboxWorker, WorkerConfig
+from bot.delivery.periodic import run_every
+from bot.delivery.prompt_runtime import (
+    build_prompt_services,
+    seed_starter_library,
+    start_prompt_tasks,
+)
+from bot.delivery.rate_limit import Pacer
+from bot.delivery.scheduler import Scheduler
+from bot.delivery.status_cards import DeliveryStatusReporter
 from bot.documents.download import DOWNLOADS, Downloads, add_download_routes
 from bot.documents.export import DocumentExporter
-from bot.messages_endpoint import messages_handler
 from bot.operations.metrics import (
     METRICS_CONTENT_TYPE,
     METRICS_PATH,
@@ -33,51 +43,47 @@ from bot.operations.metrics import (
     WorkerFigures,
     render_metrics,
 )
-from bot.outbox_worker import OutboxWorker, WorkerConfig
-from bot.periodic import run_every
-from bot.proactive import ProactiveSender
-from bot.prompt_runtime import build_prompt_services, seed_starter_library, start_prompt_tasks
-from bot.rate_limit import Pacer
-from bot.request_body import MAX_BODY_BYTES
-from bot.router import Router
-from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.state_storage import SqlStorage
 from bot.tab import TAB, TabContext, TabTokens, add_tab_routes
-from bot.teams_handler import TrivselsbotHandler
-from dialogs.outbox_messages import render, render_channel_job
+from bot.teams.adapter import create_adapter
+from bot.teams.handler import TrivselsbotHandler
+from bot.teams.messages_endpoint import messages_handler
+from bot.teams.request_body import MAX_BODY_BYTES
+from bot.teams.router import Router
+from bot.teams.state_storage import SqlStorage
+from dialogs.messages.outbox import render, render_channel_job
 from dialogs.turn import Services
-from storage.answer_writer import AnswerWriter
-from storage.answers import Answers
-from storage.audit import AuditLog
-from storage.bank_store import QuestionBankStore
-from storage.baselines import Baselines
-from storage.closing_note import ClosingNotes
-from storage.db import (
+from storage.answers.pulse import Answers
+from storage.answers.writer import AnswerWriter
+from storage.db.engine import (
     SessionFactory,
     create_engine,
     create_session_factory,
     is_database_unavailable,
 )
-from storage.delivery import Deliveries
-from storage.directory import Directory
-from storage.download_links import DownloadLinks
-from storage.hierarchy import Hierarchy
-from storage.migrate import upgrade
-from storage.models import utcnow
-from storage.month_notes import MonthNotes
-from storage.outbox import Outbox, OutboxJob
-from storage.privacy import Privacy
+from storage.db.migrate import upgrade
+from storage.db.service_gauges import read_gauges
+from storage.delivery.outbox import Outbox, OutboxJob
+from storage.delivery.send_control import SendControl
+from storage.delivery.status import Deliveries
+from storage.directory.baselines import Baselines
+from storage.directory.hierarchy import Hierarchy
+from storage.directory.recipients import Directory
+from storage.directory.roles import Roles
+from storage.privacy.audit import AuditLog
+from storage.privacy.retention import purge
+from storage.privacy.rights import Privacy
 from storage.question_bank import load_bank
-from storage.retention import purge
-from storage.roles import Roles
-from storage.rounds import Rounds
-from storage.schedules import Schedules
-from storage.send_control import SendControl
-from storage.service_gauges import read_gauges
-from storage.tab import ResultsTab
-from storage.team_share import TeamShares
-from storage.templates import Templates
+from storage.questions.store import QuestionBankStore
+from storage.questions.templates import Templates
+from storage.results.download_links import DownloadLinks
+from storage.results.month_notes import MonthNotes
+from storage.results.tab import ResultsTab
+from storage.results.team_share import TeamShares
+from storage.rounds.closing_note import ClosingNotes
+from storage.rounds.lifecycle import Rounds
+from storage.rounds.schedules import Schedules
+from storage.tables.directory import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +97,7 @@ class Runtime:
     outbox: Outbox
     worker: OutboxWorker
     scheduler: Scheduler
-    messages: Callable[[web.Request], object]
+    messages: Handler
     factory: SessionFactory
     background_workers: bool = True
 
@@ -230,7 +236,7 @@ def start_retention(
     now: Callable[[], datetime],
     on_database_error: Callable[[str], None] | None = None,
 ) -> asyncio.Task[None]:
-    """The retention job (storage/retention.py) on every replica: its deletes are idempotent."""
+    """The retention job (storage/privacy/retention.py) on every replica: its deletes are idempotent."""
     policy = settings.retention_policy
 
     async def tick() -> None:
@@ -255,9 +261,9 @@ def start_settling(
     wake_outbox: Callable[[], None],
     on_database_error: Callable[[str], None] | None = None,
 ) -> asyncio.Task[None]:
-    """Decide each month's release as the month ends and keep it (storage/summaries.py), so
+    """Decide each month's release as the month ends and keep it (storage/results/summaries.py), so
     summary cards read one kept row, and tell the leaders above the teams once it is settled
-    (storage/month_notes.py); every replica may run it, each is written once."""
+    (storage/results/month_notes.py); every replica may run it, each is written once."""
 
     async def tick() -> None:
         if await month_notes.notify_settled():
@@ -293,11 +299,11 @@ def socket_middleware(settings: Settings) -> Any:
         return True
 
     @web.middleware
-    async def separate(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def separate(request: web.Request, handler: Handler) -> web.StreamResponse:
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         if not allowed(request.path, sockname[1] if sockname else None):
             return web.json_response({"error": "not found"}, status=404)
-        return await handler(request)  # type: ignore[no-any-return]
+        return await handler(request)
 
     return separate
 
@@ -409,6 +415,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
             bank=services.bank,
             questions=services.questions,
             templates=services.templates,
+            baselines=Baselines(factory, services.bank),
         )
         app[DOWNLOADS] = Downloads(services.download_links, documents)
         app[TAB] = TabContext(
@@ -471,7 +478,7 @@ def create_app(settings: Settings, now: Callable[[], datetime] = utcnow) -> web.
     app.cleanup_ctx.append(runtime)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        return await request.app[RUNTIME].messages(request)  # type: ignore[no-any-return,misc]
+        return await request.app[RUNTIME].messages(request)
 
     async def healthz(request: web.Request) -> web.Response:
         """Healthy means the database answers; a load balancer takes the replica out otherwise."""

@@ -12,16 +12,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from bot.client_certificate import CertificateError, ClientCertificate, certificate_from
-from storage.anonymity_secrets import AnonymitySecrets
+from bot.certificate import CertificateError, ClientCertificate, certificate_from
+from storage.anonymity.secrets import AnonymitySecrets
+from storage.calendar.quiet_hours import WorkingHours
 from storage.comments import DEFAULT_MIN_COMMENT_GROUP_SIZE
-from storage.quiet_hours import WorkingHours
-from storage.retention import RetentionPolicy
+from storage.privacy.retention import RetentionPolicy
 
 if TYPE_CHECKING:
-    from storage.db import SessionFactory
+    from storage.db.engine import SessionFactory
     from storage.question_bank import QuestionBank
-    from storage.summaries import Summaries
+    from storage.results.summaries import Summaries
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/trivselsbot.db"
 MESSAGING_PATH = "/api/messages"
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="BOT_DATABASE_URL", repr=False)
     app_id: str = Field("", validation_alias="MicrosoftAppId")
     app_password: SecretStr = Field(SecretStr(""), validation_alias="MicrosoftAppPassword")
-    # A certificate instead of the client secret (bot/client_certificate.py): a PEM or PFX file,
+    # A certificate instead of the client secret (bot/certificate.py): a PEM or PFX file,
     # or the same in the environment (PEM text, or base64 of a PFX as Key Vault gives it).
     app_certificate_path: str = Field("", validation_alias="BOT_APP_CERTIFICATE_PATH")
     app_certificate: SecretStr = Field(SecretStr(""), validation_alias="BOT_APP_CERTIFICATE")
@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # Empty: dev mode links to http://BOT_HOST:BOT_PORT; elsewhere the document button says to ask HR.
     public_url: str = Field("", validation_alias="BOT_PUBLIC_URL")
     anonymity_secret: SecretStr = Field(SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET")
-    # Rotation (storage/anonymity_secrets.py): the secret before BOT_ANONYMITY_SECRET, still
+    # Rotation (storage/anonymity/secrets.py): the secret before BOT_ANONYMITY_SECRET, still
     # accepted for the rounds started under it until they close (`doctor` says when it can go).
     anonymity_secret_previous: SecretStr = Field(
         SecretStr(""), validation_alias="BOT_ANONYMITY_SECRET_PREVIOUS"
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         24, ge=0, le=24 * 14, validation_alias="BOT_PULSE_REMINDER_HOURS"
     )
     prompt_open_days: int = Field(7, ge=1, le=30, validation_alias="BOT_PROMPT_OPEN_DAYS")
-    # Quiet hours (storage/quiet_hours.py): pushes, reminders and closing notes land only on
+    # Quiet hours (storage/calendar/quiet_hours.py): pushes, reminders and closing notes land only on
     # working days within these Copenhagen hours, HH:MM-HH:MM; "always" turns them off (the demo).
     working_hours: str = Field("08:00-16:00", validation_alias="BOT_WORKING_HOURS")
     # /metrics in Prometheus' format (bot/operations/metrics.py): "off"; "port" serves it alone on
@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     admin_token_previous: SecretStr = Field(
         SecretStr(""), validation_alias="BOT_ADMIN_TOKEN_PREVIOUS"
     )
-    # Calls per minute per client address (bot/admin_rate_limit.py); a missing or wrong token
+    # Calls per minute per client address (bot/admin/rate_limit.py); a missing or wrong token
     # counts as 10 calls. Failed token attempts from all addresses together beyond this many a
     # minute are answered slowly (a right token is never held back by them).
     admin_rate_per_minute: int = Field(
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         30.0, gt=0, le=3600, validation_alias="BOT_SCHEDULER_INTERVAL_SECONDS"
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias="BOT_OUTBOX_POLL_SECONDS")
-    # Proactive delivery (bot/outbox_worker.py). Teams allows about 30 requests/s per app per
+    # Proactive delivery (bot/delivery/outbox_worker.py). Teams allows about 30 requests/s per app per
     # tenant; more than that is refused outside dev mode (where tests and benchmarks use a mock).
     send_rate_per_second: float = Field(
         25.0, gt=0, le=2000, validation_alias="BOT_SEND_RATE_PER_SECOND"
@@ -152,7 +152,7 @@ class Settings(BaseSettings):
     delivery_status_seconds: float = Field(
         5.0, gt=0, le=300, validation_alias="BOT_DELIVERY_STATUS_SECONDS"
     )
-    # Retention (storage/retention.py): closed rounds with their counters, comments and
+    # Retention (storage/privacy/retention.py): closed rounds with their counters, comments and
     # reflections, by whole months; participation hashes left past a round's close; delivery
     # records and people who left every team.
     retention_years: int = Field(5, ge=1, le=50, validation_alias="BOT_RETENTION_YEARS")
@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     delivery_retention_days: int = Field(
         90, ge=31, le=3650, validation_alias="BOT_DELIVERY_RETENTION_DAYS"
     )
-    # The audit log (storage/audit.py): who looked at which results, kept this many days.
+    # The audit log (storage/privacy/audit.py): who looked at which results, kept this many days.
     audit_retention_days: int = Field(
         395, ge=90, le=3650, validation_alias="BOT_AUDIT_RETENTION_DAYS"
     )
@@ -413,7 +413,7 @@ class Settings(BaseSettings):
         self, factory: SessionFactory, bank: QuestionBank, now: Callable[[], datetime]
     ) -> Summaries:
         """The release as configured (k and the comment threshold), for the app and the CLI alike."""
-        from storage.summaries import Summaries
+        from storage.results.summaries import Summaries
 
         return Summaries(
             factory,
@@ -559,7 +559,7 @@ class UncheckedSecretsSettings(Settings):
         return value
 
     @model_validator(mode="after")
-    def _anonymity_secret_strong(self) -> Settings:
+    def _anonymity_secret_strong(self) -> UncheckedSecretsSettings:
         return self
 
 

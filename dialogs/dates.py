@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from dialogs.i18n import Language, t
-
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+from storage.calendar.zone import COPENHAGEN, local_date
 
 
 def local_datetime(moment: datetime, language: Language) -> str:
@@ -23,10 +21,19 @@ def local_datetime(moment: datetime, language: Language) -> str:
     )
 
 
+def day_and_month(moment: datetime, language: Language, year_of: datetime | None = None) -> str:
+    """'3. november' / '3 November'; with the year when it is not the year of `year_of`."""
+    local = moment.astimezone(COPENHAGEN)
+    month = t(language, "date.months").split(",")[local.month - 1]
+    if year_of is not None and year_of.astimezone(COPENHAGEN).year != local.year:
+        return t(language, "date.day_year", day=local.day, month=month, year=local.year)
+    return t(language, "date.day", day=local.day, month=month)
+
+
 def local_moment(moment: datetime, language: Language, now: datetime | None = None) -> str:
     """'i dag kl. 14:32' when it is today (Copenhagen), else the whole date as local_datetime."""
     local = moment.astimezone(COPENHAGEN)
-    if now is not None and now.astimezone(COPENHAGEN).date() == local.date():
+    if now is not None and local_date(now) == local.date():
         return t(language, "date.today_at", time=local.strftime("%H:%M"))
     return local_datetime(moment, language)
 

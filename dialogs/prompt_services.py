@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.channel_posts import ChannelPosts
-from storage.prompts import PromptLibrary
-from storage.publishing import Publisher
-from storage.reflections import Reflections
+from storage.answers.reflections import Reflections
+from storage.prompts.channel_posts import ChannelPosts
+from storage.prompts.library import PromptLibrary
+from storage.prompts.publishing import Publisher
 
 
 @dataclass(frozen=True)

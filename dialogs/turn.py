@@ -11,23 +11,23 @@ from botbuilder.schema import Activity
 
 from dialogs.i18n import Language
 from dialogs.prompt_services import PromptServices
-from storage.answers import Answers
-from storage.audit import AuditLog
-from storage.bank_store import QuestionBankStore
-from storage.closing_note import ClosingNotes
+from storage.answers.pulse import Answers
 from storage.comments import comment_threshold
-from storage.delivery import Deliveries
-from storage.directory import Directory
-from storage.download_links import DownloadLinks
-from storage.hierarchy import Hierarchy
-from storage.month_notes import MonthNotes
-from storage.privacy import Privacy
+from storage.delivery.status import Deliveries
+from storage.directory.hierarchy import Hierarchy
+from storage.directory.recipients import Directory
+from storage.directory.roles import Roles
+from storage.privacy.audit import AuditLog
+from storage.privacy.rights import Privacy
 from storage.question_bank import QuestionBank
-from storage.roles import Roles
-from storage.rounds import Rounds
-from storage.summaries import Summaries
-from storage.team_share import TeamShares
-from storage.templates import Templates
+from storage.questions.store import QuestionBankStore
+from storage.questions.templates import Templates
+from storage.results.download_links import DownloadLinks
+from storage.results.month_notes import MonthNotes
+from storage.results.summaries import Summaries
+from storage.results.team_share import TeamShares
+from storage.rounds.closing_note import ClosingNotes
+from storage.rounds.lifecycle import Rounds
 from storage.values import ConversationKind, Person, Role
 
 
@@ -55,14 +55,18 @@ class Services:
     pulse_open_days: int
     pulse_reminder_hours: int
     now: Callable[[], datetime]
-    download_links: DownloadLinks  # the MED document's links (dialogs/document_flow.py)
-    questions: QuestionBankStore | None = None  # HR's question bank (storage/bank_store.py)
+    download_links: DownloadLinks  # the MED document's links (dialogs/flows/document.py)
+    questions: QuestionBankStore | None = None  # HR's question bank (storage/questions/store.py)
     templates: Templates | None = None  # which template each unit's pulses are asked from
 
     @property
     def comment_k(self) -> int:
         """The comment threshold in force, as storage applies it (never below k)."""
         return comment_threshold(self.min_group_size, self.min_comment_group_size)
+
+
+class RolesNotLookedUp(LookupError):
+    """A step read `turn.roles` on a route declared never to read them (dialogs/access.py)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,16 @@ class Turn:
     context: TurnContext
     person: Person
     language: Language
-    roles: frozenset[Role]
+    looked_up_roles: frozenset[Role] | None  # None: the route never reads them
     conversation_kind: ConversationKind
     services: Services
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Raises rather than guess: a step that reads roles must have its route look them up."""
+        if self.looked_up_roles is None:
+            raise RolesNotLookedUp("this route is declared not to read roles")
+        return self.looked_up_roles
 
     @property
     def activity(self) -> Activity:

@@ -1,7 +1,7 @@
 """The question bank: items, dimensions and scales, checked whenever one is put together.
 
 The shipped bank is `storage/content/question_bank.yaml`; once the bot runs, HR owns the items in
-the database (storage/bank_store.py) and this value is what the services read. Scales and
+the database (storage/questions/store.py) and this value is what the services read. Scales and
 dimensions are the product's vocabulary and come from the shipped file only.
 """
 
@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from storage.safe_yaml import safe_load
+from storage.files.safe_yaml import safe_load
 
 BANK_FILE = Path(__file__).with_name("content") / "question_bank.yaml"
 Language = Literal["da", "en"]
@@ -52,7 +52,7 @@ class ItemState(StrEnum):
 
 class ItemUse(StrEnum):
     ROTATION = "rotation"  # the default template's rotating items
-    SHORT_FORM = "short_form"  # the four-item short form (storage/short_form.py)
+    SHORT_FORM = "short_form"  # the four-item short form (storage/results/short_form.py)
     FOLLOW_UP = "follow_up"  # added to a pulse after a leader recorded agreed actions
 
 
@@ -136,7 +136,7 @@ class QuestionBank(BaseModel):
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
             if item.scale not in self.scales:
                 raise ValueError(f"item {item.id}: unknown scale {item.scale!r}")
-        # A dimension's answers are pooled position by position (storage/summaries.py), which
+        # A dimension's answers are pooled position by position (storage/results/summaries.py), which
         # only means something when its questions have the same number of scale points.
         points: dict[str, int] = {}
         for item in self.all_items():

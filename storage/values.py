@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-# Column widths of the directory (storage/models.py): PostgreSQL refuses longer values outright.
+# Column widths of the directory (storage/tables/directory.py): PostgreSQL refuses longer values outright.
 MAX_USER_ID = 200
 MAX_NAME = 200
 MAX_AAD_OBJECT_ID = 100

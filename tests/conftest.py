@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from tests.support.mock_connector import MockConnector
 from tests.support.postgres import (
     PostgresServer,
@@ -25,6 +25,22 @@ from tests.support.postgres import (
 )
 
 TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
+
+# Every CLI a test runs in-process, and every bot process it starts, reads its settings from the
+# environment. With the default working hours (08-16 in Copenhagen) a push ordered after 16:00 waits
+# for the morning, so such a test passes or fails by the hour it runs at. Tests of quiet hours set
+# BOT_WORKING_HOURS themselves, with a clock of their own.
+os.environ.setdefault("BOT_WORKING_HOURS", "always")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs on two workers (pytest-xdist, --dist loadgroup). The end-to-end tests share
+    one worker: each starts a bot, the Playground and Chromium, and two such sets at once on two
+    cores starve each other's timeouts. The rest is spread over both; each worker has its own
+    PostgreSQL server (the session fixture below)."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def make_settings(db_path: Path, **overrides: Any) -> Settings:
@@ -46,7 +62,7 @@ def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogC
     """The bot's own logging set-up at DEBUG, captured; the previous set-up is restored after."""
     import logging
 
-    from bot.logging_setup import configure_logging
+    from bot.process.logging_setup import configure_logging
 
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin_api import ROUTES
+from bot.admin.routes import ROUTES
 from bot.app import RUNTIME, create_app
-from storage.db import create_session_factory
+from storage.db.engine import create_session_factory
 from tests.conftest import make_settings
 from tests.support.clock import Clock
 from tests.support.pulse_fixtures import NOW, team_with_members

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin_api import FALLBACK_HEADER
+from bot.admin.routes import FALLBACK_HEADER
 from bot.app import RUNTIME, create_app
 from tests.conftest import make_settings
 from tests.support.clock import Clock

@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.admin_api import ADMIN_RATE_LIMIT, token_matches
-from bot.admin_rate_limit import (
+from bot.admin.guard import token_matches
+from bot.admin.rate_limit import (
     FAILED_AUTH_COST,
     MAX_SLOWDOWN_SECONDS,
     MAX_SLOWED,
@@ -29,6 +29,7 @@ from bot.admin_rate_limit import (
     forwarded_client,
     parse_networks,
 )
+from bot.admin.requests import ADMIN_RATE_LIMIT
 from bot.app import create_app
 from bot.settings import Settings
 from tests.conftest import make_settings

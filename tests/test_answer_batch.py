@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from storage.anonymity_secrets import AnonymitySecrets
-from storage.answer_batch import Outcome, RoundFacts, Submission, record_batch
-from storage.answer_models import Participation, RoundResponses
-from storage.answer_writer import AnswerWriter
-from storage.answers import Answers, pulse_submission
-from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.anonymity.secrets import AnonymitySecrets
+from storage.answers.batch import Outcome, RoundFacts, Submission, record_batch
+from storage.answers.pulse import Answers, pulse_submission
+from storage.answers.reflections import reflection_submission
+from storage.answers.writer import AnswerWriter
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from storage.errors import (
     AlreadyAnswered,
     DomainError,
@@ -33,10 +34,9 @@ from storage.errors import (
     RoundClosed,
     RoundNotFound,
 )
-from storage.migrate import upgrade
-from storage.pulse_models import PulseRound, RoundState
 from storage.question_bank import default_bank
-from storage.reflections import reflection_submission
+from storage.tables.answers import Participation, RoundResponses
+from storage.tables.pulses import PulseRound, RoundState
 from tests import test_answer_properties as properties
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, full_answer, open_round, team_with_members

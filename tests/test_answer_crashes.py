@@ -1,6 +1,6 @@
 """A crash at any step of staging or closing loses no thanked answer and counts none twice.
 
-Real processes (on SQLite, and for the close on PostgreSQL too), killed by SIGKILL at a named step (storage/crash_points.py): the bot while it
+Real processes (on SQLite, and for the close on PostgreSQL too), killed by SIGKILL at a named step (storage/db/crash_points.py): the bot while it
 stages an answer (inside the transaction, and after the commit before the thanks), and
 `trivselsbot pulse close` before, inside and after the closing transaction and inside and after
 the files' rewrite. After each crash the same command runs again, as the scheduler would: every
@@ -20,12 +20,12 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from storage.answers import Answers
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
-from storage.participation import participation_key
+from storage.anonymity.participation import participation_key
+from storage.answers.pulse import Answers
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from storage.question_bank import default_bank
-from storage.rounds import RoundInfo
+from storage.rounds.lifecycle import RoundInfo
 from tests.conftest import TEST_SECRET
 from tests.support.mock_connector import MockConnector, free_port
 from tests.support.processes import log_tail, spawn_bot, stop_process, until

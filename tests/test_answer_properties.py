@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from storage.answer_models import AnswerCount, RoundResponses
-from storage.answers import submit_answer
-from storage.db import create_engine, create_session_factory
+from storage.answers.pulse import submit_answer
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from storage.errors import DomainError
-from storage.migrate import upgrade
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.answers import AnswerCount, RoundResponses
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, open_round, team_with_members
 from tests.support.staged import staged_counts

@@ -8,17 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage.answer_models import (
-    AnonymousComment,
-    AnswerCount,
-    FileRewrite,
-    Participation,
-    RoundKey,
-    RoundResponses,
-    StagedAnswer,
-)
-from storage.answers import submit_answer
-from storage.db import SessionFactory
+from storage.anonymity.participation import participation_key
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
 from storage.errors import (
     AlreadyAnswered,
     CommentTooLong,
@@ -28,9 +20,17 @@ from storage.errors import (
     RoundNotFound,
     RoundNotOpen,
 )
-from storage.participation import participation_key
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.answers import (
+    AnonymousComment,
+    AnswerCount,
+    FileRewrite,
+    Participation,
+    RoundKey,
+    RoundResponses,
+    StagedAnswer,
+)
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, full_answer, open_round, team_with_members
 from tests.support.staged import staged_comments, staged_counts

@@ -21,13 +21,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import RUNTIME, create_app
-from bot.cli_results import export
-from storage.answer_models import Participation
-from storage.audit import AuditLog, AuditWhat, InvalidAuditEntry, Via
-from storage.audit_models import AuditRow
-from storage.db import SessionFactory
-from storage.retention import RetentionPolicy, purge
-from storage.roles import Roles
+from bot.cli.results import export
+from storage.db.engine import SessionFactory
+from storage.directory.roles import Roles
+from storage.privacy.audit import AuditLog, AuditWhat, InvalidAuditEntry, Via
+from storage.privacy.retention import RetentionPolicy, purge
+from storage.tables.answers import Participation
+from storage.tables.audit import AuditRow
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
@@ -101,7 +101,7 @@ async def answer(client: TestClient, connector: MockConnector, n: int) -> None:
 async def run_cli(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, *argv: str, code: int = 0
 ) -> None:
-    from bot import cli
+    from bot.cli import main as cli
 
     for key, value in {
         "BOT_DEV_MODE": "true",
@@ -234,7 +234,7 @@ async def test_every_view_and_export_is_one_row_and_the_log_holds_nothing_of_the
 
 
 async def _responses(factory: SessionFactory, round_id: str, expected: int) -> bool:
-    from storage.answer_models import RoundResponses
+    from storage.tables.answers import RoundResponses
 
     async with factory() as session:
         found = await session.get(RoundResponses, round_id)

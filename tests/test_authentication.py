@@ -29,10 +29,10 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.adapter import create_adapter
 from bot.app import create_app
 from bot.settings import Settings
-from storage.models import Recipient
+from bot.teams.adapter import create_adapter
+from storage.tables.directory import Recipient
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.db_inspection import tables
@@ -271,7 +271,7 @@ async def test_an_activity_from_another_tenant_is_refused_before_any_turn(
 ) -> None:
     """A valid token from the channel, but the activity is not from MicrosoftAppTenantId: 403 with
     an empty body, no handler ran, nothing written or sent, and the log holds none of it."""
-    from bot.teams_handler import TrivselsbotHandler
+    from bot.teams.handler import TrivselsbotHandler
 
     turns: list[object] = []
 

@@ -23,13 +23,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from storage.answers import Answers
-from storage.backup import BackupError, backup_sqlite, in_use, restore_sqlite
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.answers.pulse import Answers
+from storage.db.backup import BackupError, backup_sqlite, in_use, restore_sqlite
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import current_revision, head_revision, upgrade
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.summaries import Summaries
+from storage.results.summaries import Summaries
+from storage.rounds.lifecycle import Rounds
 from tests.conftest import TEST_SECRET, _admin, _run_async, make_settings
 from tests.support.postgres import PostgresServer, random_database_name
 from tests.support.pulse_fixtures import NOW, full_answer, member, open_round, team_with_members
@@ -62,7 +62,7 @@ async def closed_round_with_results(factory: SessionFactory, team: str, people: 
 async def summary_of(factory: SessionFactory, round_id: str) -> dict[str, object]:
     summaries = Summaries(factory, BANK, 5, lambda: NOW + timedelta(days=6))
     async with factory() as session:
-        from storage.pulse_models import PulseRound
+        from storage.tables.pulses import PulseRound
 
         unit = (await session.get(PulseRound, round_id)).unit_id
     summary = (await summaries.round_summary(round_id, {unit})).model_dump()
@@ -128,7 +128,7 @@ async def test_restore_refuses_an_existing_database_unless_forced(tmp_path: Path
     factory = create_session_factory(engine)
     assert await summary_of(factory, round_id) == before
     async with factory() as session:
-        from storage.pulse_models import PulseRound
+        from storage.tables.pulses import PulseRound
 
         assert await session.get(PulseRound, later) is None
     await engine.dispose()
@@ -158,7 +158,7 @@ def test_backup_and_restore_commands(
 ) -> None:
     """The commands as an operator types them: exit codes and the one line each prints. The
     backup runs as its own process; the refusals run in this one (the same code, faster)."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     database = tmp_path / "bot.db"
     env = {

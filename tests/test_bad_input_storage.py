@@ -11,14 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.answer_models import AnswerCount
-from storage.answers import submit_answer
-from storage.card_input import as_choice, storable
-from storage.db import SessionFactory
-from storage.directory import Directory
+from storage.answers.card_input import as_choice, storable
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
+from storage.directory.recipients import Directory
 from storage.errors import InvalidAnswer
-from storage.models import Recipient
 from storage.question_bank import default_bank
+from storage.tables.answers import AnswerCount
+from storage.tables.directory import Recipient
 from storage.values import MAX_NAME, Person
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, full_answer, open_round, team_with_members

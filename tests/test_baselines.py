@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage.baselines import Baselines, BaselineScore, InvalidBaselines
-from storage.db import SessionFactory
-from storage.directory import Directory
+from storage.db.engine import SessionFactory
+from storage.directory.baselines import Baselines, BaselineScore, InvalidBaselines
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
 from tests.support.db_inspection import snapshot
 

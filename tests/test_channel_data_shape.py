@@ -1,4 +1,4 @@
-"""The edge's shortcut for channel data (bot/messages_endpoint.py) never accepts what msrest refuses.
+"""The edge's shortcut for channel data (bot/teams/messages_endpoint.py) never accepts what msrest refuses.
 
 `surely_teams_channel_data` lets the common shape skip msrest's TeamsChannelData walk; for any
 channel data it accepts, msrest must accept it too, or a turn would reach the SDK's Teams handler
@@ -13,7 +13,7 @@ from botbuilder.schema.teams import TeamsChannelData
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.messages_endpoint import _TEAMS_KEYS, surely_teams_channel_data
+from bot.teams.messages_endpoint import _TEAMS_KEYS, surely_teams_channel_data
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),

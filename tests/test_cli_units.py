@@ -89,3 +89,34 @@ def test_pulse_start_from_the_command_line_refuses_a_second_round_while_one_is_o
     assert second.returncode == 1 and second.stdout == ""
     assert second.stderr.startswith("Refused: pulse already running (Hjemmeplejen)")
     assert len(tables(tmp_path / "cli.db")["pulse_rounds"]["rows"]) == 1
+
+
+def test_pulse_commands_find_a_unit_by_the_one_lookup_and_never_guess_between_namesakes(
+    tmp_path: Path,
+) -> None:
+    """`pulse --team/--unit` goes through storage's resolve_unit, as `audit` and the MED document
+    do: an id, a Teams team id or a name only one unit has. Two units called "Hjemmeplejen" are
+    refused by name (the command once took whichever the database returned first)."""
+    (tmp_path / "org.yaml").write_text(
+        "units:\n"
+        "  - {key: Nord, name: Nord}\n"
+        "  - {key: '19:nord@thread.tacv2', name: Hjemmeplejen, parent: Nord}\n"
+        "  - {key: '19:syd@thread.tacv2', name: Hjemmeplejen}\n",
+        encoding="utf-8",
+    )
+    assert trivselsbot(tmp_path, "units", "import", "org.yaml").returncode == 0
+
+    ambiguous = trivselsbot(tmp_path, "pulse", "start", "--team", "Hjemmeplejen")
+    assert ambiguous.returncode == 1 and ambiguous.stdout == ""
+    assert ambiguous.stderr.strip() == "2 units are called 'Hjemmeplejen': use the unit id"
+    unknown = trivselsbot(tmp_path, "pulse", "list", "--unit", "nowhere")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "No such unit: see `trivselsbot units`."
+    assert tables(tmp_path / "cli.db")["pulse_rounds"]["rows"] == []
+
+    found = [
+        trivselsbot(tmp_path, "pulse", "list", "--team", " Nord "),
+        trivselsbot(tmp_path, "pulse", "list", "--team", "19:syd@thread.tacv2"),
+    ]
+    assert [done.returncode for done in found] == [0, 0], [done.stderr for done in found]
+    assert [done.stdout for done in found] == ["", ""]  # found, and no rounds yet

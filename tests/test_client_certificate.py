@@ -26,11 +26,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from bot.adapter import create_adapter, token_source
-from bot.client_certificate import ASSERTION_TYPE, ClientCertificate, load_certificate
+from bot.certificate import ASSERTION_TYPE, ClientCertificate, load_certificate
+from bot.connector.tokens import TokenUnavailable, token_source
 from bot.operations.doctor import check_bot_token
 from bot.settings import ConfigurationError, Settings, load_settings
-from bot.token_cache import TokenUnavailable
+from bot.teams.adapter import create_adapter
 from tests.support.mock_token import MockTokenEndpoint
 
 APP_ID = "0f3b7c2e-5a41-4d7e-9c1a-6b2d8e4f1a90"

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from bot.app import build_services, create_app
 from dialogs.i18n import t
-from dialogs.outbox_messages import render
-from storage.answers import Answers
-from storage.db import SessionFactory
-from storage.directory import Directory
-from storage.outbox import OutboxJob
-from storage.outbox_models import OutboxKind, OutboxMessage
+from dialogs.messages.outbox import render
+from storage.answers.pulse import Answers
+from storage.db.engine import SessionFactory
+from storage.delivery.outbox import OutboxJob
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
+from storage.tables.outbox import OutboxKind, OutboxMessage
 from storage.values import Person
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A

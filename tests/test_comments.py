@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from dialogs.cards.plain_text import comment_block, plain_text
 from dialogs.cards.summary import reflection_card, summary_card
-from storage.answer_models import AnonymousComment
-from storage.answers import submit_answer
+from storage.answers.pulse import submit_answer
+from storage.answers.reflections import rating_spread_shown, submit_reflection
 from storage.comments import comment_threshold, comments_shown, one_line
-from storage.db import SessionFactory
+from storage.db.engine import SessionFactory
 from storage.question_bank import default_bank
-from storage.reflections import rating_spread_shown, submit_reflection
-from storage.rounds import Rounds
-from storage.summaries import Summaries
+from storage.results.summaries import Summaries
+from storage.rounds.lifecycle import Rounds
+from storage.tables.answers import AnonymousComment
 from tests.conftest import TEST_SECRET
 from tests.support.plain_text import assert_plain_one_line, blocks_between
 from tests.support.pulse_fixtures import NOW, full_answer, open_round, team_with_members

@@ -23,21 +23,21 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError
 
-from bot.activity_json import (
+from bot.connector.activity_json import (
     activity_body,
     conversation_parameters_body,
     msrest_body,
     parse_activity,
 )
-from bot.adapter import create_adapter
-from bot.connector_client import ConnectorClients, ConnectorTransportError
-from bot.outbox_worker import _error_code, _retry_after, _transport_failure
-from bot.token_cache import (
+from bot.connector.client import ConnectorClients, ConnectorTransportError
+from bot.connector.tokens import (
     ClientCredentialTokens,
     NoToken,
     SdkCredentialTokens,
     TokenUnavailable,
 )
+from bot.delivery.failure_policy import error_code, retry_after, transport_failure
+from bot.teams.adapter import create_adapter
 from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import thanks_card
 from tests.conftest import make_settings
@@ -162,10 +162,10 @@ async def test_error_statuses_surface_as_the_sdks_exception_with_retry_after_and
     finally:
         await mock.stop()
     assert [e.response.status_code for e in seen.values()] == [429, 403, 502]
-    assert _retry_after(seen["c-429"]) == 7.0
-    assert _retry_after(seen["c-502"]) is None
-    assert _error_code(seen["c-403"]) == "MessageWritesBlocked"
-    assert _error_code(seen["c-502"]) == "ServiceError"
+    assert retry_after(seen["c-429"]) == 7.0
+    assert retry_after(seen["c-502"]) is None
+    assert error_code(seen["c-403"]) == "MessageWritesBlocked"
+    assert error_code(seen["c-502"]) == "ServiceError"
 
 
 async def test_transport_failures_say_whether_the_request_may_have_arrived(
@@ -176,7 +176,7 @@ async def test_transport_failures_say_whether_the_request_may_have_arrived(
         await (await clients.client(nowhere)).conversations.send_to_conversation(
             "c", reply_to(nowhere)
         )
-    assert _transport_failure(refused.value) == ("connection refused", False)
+    assert transport_failure(refused.value) == ("connection refused", False)
 
     mock = await ThrottlingConnector(tenant_rate=None, slow_seconds=0.5).start()
     try:
@@ -187,7 +187,7 @@ async def test_transport_failures_say_whether_the_request_may_have_arrived(
         for conversation in ("c-slow", "c-drop"):
             with pytest.raises(ConnectorTransportError) as caught:
                 await operations.send_to_conversation(conversation, reply_to(mock.url), timeout=0.2)
-            failures.append(_transport_failure(caught.value))
+            failures.append(transport_failure(caught.value))
     finally:
         await mock.stop()
     assert failures == [("timeout", True), ("connection dropped", True)]
@@ -253,7 +253,7 @@ async def test_a_refused_grant_is_a_transport_failure_that_never_reached_the_con
         await (await clients.client(connector.url)).conversations.send_to_conversation(
             "c", reply_to(connector.url)
         )
-    assert _transport_failure(caught.value) == ("token endpoint: 401 invalid_client", False)
+    assert transport_failure(caught.value) == ("token endpoint: 401 invalid_client", False)
     assert connector.sent == []
     clients.tokens = NoToken()
 

@@ -8,18 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.cli_delivery import describe
+from bot.cli.delivery import describe
 from dialogs.cards.delivery import delivery_status_card
-from storage.db import SessionFactory
-from storage.delivery import Deliveries
-from storage.models import Conversation
-from storage.outbox_models import DeliveryState, OutboxControl, OutboxKind, OutboxMessage
-from storage.prompts import PromptLibrary, starter_library
-from storage.publishing import PublicationIn, Publisher
+from storage.calendar.quiet_hours import ALWAYS, WORKING_HOURS
+from storage.db.engine import SessionFactory
+from storage.delivery.send_control import SendControl
+from storage.delivery.status import Deliveries
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.publishing import PublicationIn, Publisher
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS, WORKING_HOURS
-from storage.rounds import Rounds
-from storage.send_control import SendControl
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Conversation
+from storage.tables.outbox import DeliveryState, OutboxControl, OutboxKind, OutboxMessage
 from storage.values import ConversationKind
 from tests.conftest import TEST_SECRET
 from tests.support.clock import Clock
@@ -147,7 +148,7 @@ async def test_quiet_hours_say_when_a_push_will_go_and_a_pause_from_teams_is_sai
 async def test_posts_to_team_channels_wait_for_working_hours_but_not_for_the_outboxs_pause(
     session_factory: SessionFactory,
 ) -> None:
-    """HR's channel prompt is its own queue (storage/channel_posts.py): the same report over it,
+    """HR's channel prompt is its own queue (storage/prompts/channel_posts.py): the same report over it,
     held by quiet hours like any push; the channel poster never waits for a pause of the outbox."""
     unit = await team_with_members(session_factory, "19:eta", range(1, 4), name="Hjemmeplejen Nord")
     async with session_factory.begin() as session:

@@ -30,19 +30,19 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import RUNTIME, create_app
-from bot.cli_delivery import follow
-from bot.delivery_status import DeliveryStatusReporter
-from bot.rate_limit import Pacer
-from storage.db import SessionFactory
-from storage.delivery import Deliveries
-from storage.models import Recipient
-from storage.outbox_models import PushOrigin
-from storage.prompt_models import ChannelPost, ChannelPostKind
+from bot.cli.delivery import follow
+from bot.delivery.rate_limit import Pacer
+from bot.delivery.status_cards import DeliveryStatusReporter
+from storage.calendar.quiet_hours import WORKING_HOURS
+from storage.db.engine import SessionFactory
+from storage.delivery.status import Deliveries
+from storage.directory.roles import Roles
 from storage.question_bank import default_bank
-from storage.quiet_hours import WORKING_HOURS
-from storage.roles import Roles
-from storage.rounds import Rounds
-from storage.schedules import Cadence, Schedules
+from storage.rounds.lifecycle import Rounds
+from storage.rounds.schedules import Cadence, Schedules
+from storage.tables.directory import Recipient
+from storage.tables.outbox import PushOrigin
+from storage.tables.prompts import ChannelPost, ChannelPostKind
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support import fanout
@@ -134,7 +134,7 @@ async def test_publications_from_the_cli_and_the_admin_api_bring_their_sender_a_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot import cli
+    from bot.cli import main as cli
 
     client, services = app_on_the_real_clock["client"], app_on_the_real_clock["services"]
     units = {u.name: u.id for u in await services.directory.installed_units()}
@@ -143,7 +143,8 @@ async def test_publications_from_the_cli_and_the_admin_api_bring_their_sender_a_
         "BOT_DATABASE_URL": database_url,
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
         "BOT_HR_ADMINS": HR,
-        "BOT_WORKING_HOURS": "always",  # as the app's own settings: the CLI runs on the real clock
+        # The CLI reads its settings from the environment: outside 08-16 it would hold the push.
+        "BOT_WORKING_HOURS": "always",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
@@ -444,10 +445,10 @@ async def test_a_prompt_hr_posts_to_the_teams_channels_brings_one_card_counting_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A channel prompt is one post per team (storage/channel_posts.py), not a message per person:
+    """A channel prompt is one post per team (storage/prompts/channel_posts.py), not a message per person:
     its push is the posts, on the same card and in `delivery status`, from the CLI and the chat.
     A summary a leader shared in the same channel is the leader's, and is not counted."""
-    from bot import cli
+    from bot.cli import main as cli
     from tests.test_prompt_flow import publish_with_card
 
     client, services = app_on_the_real_clock["client"], app_on_the_real_clock["services"]
@@ -456,7 +457,8 @@ async def test_a_prompt_hr_posts_to_the_teams_channels_brings_one_card_counting_
         "BOT_DATABASE_URL": database_url,
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
         "BOT_HR_ADMINS": HR,
-        "BOT_WORKING_HOURS": "always",  # as the app's own settings: the CLI runs on the real clock
+        # The CLI reads its settings from the environment: outside 08-16 it would hold the push.
+        "BOT_WORKING_HOURS": "always",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)

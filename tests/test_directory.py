@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from storage.db import SessionFactory
-from storage.directory import Directory
-from storage.models import Conversation, Recipient
-from storage.roles import Roles
+from storage.db.engine import SessionFactory
+from storage.directory.recipients import Directory
+from storage.directory.roles import Roles
+from storage.tables.directory import Conversation, Recipient
 from storage.values import ConversationKind, Person, Role
 
 TEAM = "19:team@thread.tacv2"

@@ -23,17 +23,17 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from dialogs.cards.summary import summary_card
-from storage.answers import submit_answer
-from storage.baselines import Baselines
-from storage.db import SessionFactory, create_engine, create_session_factory
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
+from storage.directory.baselines import Baselines
+from storage.directory.hierarchy import Hierarchy
 from storage.disclosure import Suppression
-from storage.hierarchy import Hierarchy
-from storage.migrate import upgrade
-from storage.models import Unit
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.summaries import Summaries, Summary
-from storage.tab import ResultsTab
+from storage.results.summaries import Summaries, Summary
+from storage.results.tab import ResultsTab
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
 from tests.conftest import TEST_SECRET
 from tests.support.figure_audit import Audit, AuditRound, rank
 from tests.support.pulse_fixtures import team_with_members
@@ -226,7 +226,7 @@ def add_parent(audit: Audit, where: str, summary: Summary, names: dict[str, str]
 
 
 def add_tab_figure(audit: Audit, where: str, rounds: Sequence[AuditRound], figure: dict) -> None:
-    """A figure of the tab's JSON, as its endpoint returns it (storage/tab/views.py)."""
+    """A figure of the tab's JSON, as its endpoint returns it (storage/results/tab/views.py)."""
     if figure["state"] == "hidden":
         assert set(figure) <= {"state", "reason", "dimensions", "withheld"}, where
         assert figure.get("dimensions", []) == [] and figure.get("withheld", []) == [], where
@@ -317,6 +317,13 @@ async def collect(audit: Audit, factory: SessionFactory, k: int, names: dict[str
                 audit.add_score(
                     f"{where} trend {point.label} {dimension}", [earlier], dimension, score
                 )
+        for (
+            trend
+        ) in summary.question_trends:  # each question's own line (storage/results/trends.py)
+            for point in trend.points:
+                earlier = by_sequence[(r.unit, point.sequence)]
+                at = f"{where} question trend {trend.item_id} round {point.sequence}"
+                audit.add_item_score(at, earlier, trend.item_id, point.score)
         add_parent(audit, where, summary, names)
     for name, unit in names.items():
         for period in MONTHS:

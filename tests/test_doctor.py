@@ -20,8 +20,8 @@ from alembic import command
 from bot.operations.doctor import CHECK_NAMES, Status, run_checks
 from bot.settings import DEV_ONLY_SECRET
 from manifest.build import build_package
-from storage.db import create_engine
-from storage.migrate import alembic_config, upgrade
+from storage.db.engine import create_engine
+from storage.db.migrate import alembic_config, upgrade
 from tests.support.mock_connector import free_port
 from tests.support.mock_token import MockTokenEndpoint
 

@@ -21,9 +21,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.app import RUNTIME, create_app
-from storage.db import SessionFactory
-from storage.download_links import DownloadLinks, LinkRefused, Refusal, UsedDownloadLink
-from storage.roles import Roles
+from storage.db.engine import SessionFactory
+from storage.directory.roles import Roles
+from storage.results.download_links import DownloadLinks, LinkRefused, Refusal, UsedDownloadLink
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, Sent, teams_member
@@ -82,7 +82,7 @@ async def press(world: dict[str, Any], connector: MockConnector, n: int = 1, **v
 
 async def documents_logged(world: dict[str, Any]) -> list[tuple[str, str, str | None, str | None]]:
     """The audit log's MED document rows: (viewer, door, format, month)."""
-    from storage.audit_models import AuditRow
+    from storage.tables.audit import AuditRow
 
     async with world["services"].rounds._factory() as session:
         rows = (
@@ -306,7 +306,7 @@ async def test_hr_gets_any_units_document_from_the_admin_api(world: dict[str, An
 async def test_hr_gets_any_units_document_from_the_command_line(
     world: dict[str, Any], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import cli
+    from bot.cli import main as cli
 
     for key, value in {
         "BOT_DEV_MODE": "true",
@@ -377,7 +377,7 @@ async def test_a_link_survives_a_rotation_of_the_secret_across_replicas(
     """During the two-step rotation (docs/operations.md) replicas differ in which secret is
     current: a link one replica signs is read by any replica it runs beside, and once the old
     secret is removed everywhere, a link signed with it is refused."""
-    from storage.anonymity_secrets import AnonymitySecrets
+    from storage.anonymity.secrets import AnonymitySecrets
 
     old, new = TEST_SECRET, "n" * 40
     clock = Clock(START)

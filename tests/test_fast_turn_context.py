@@ -9,7 +9,7 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ResourceResponse
 
-from bot.fast_adapter import FastTurnContext
+from bot.teams.fast_adapter import FastTurnContext
 
 
 class RecordingAdapter(BotAdapter):  # type: ignore[misc]

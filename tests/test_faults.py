@@ -36,15 +36,15 @@ from sqlalchemy import func, select
 
 from bot.app import RUNTIME, create_app
 from dialogs.texts import da, en
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.directory import Directory
-from storage.migrate import upgrade
-from storage.outbox_models import OutboxKind
-from storage.participation import participation_key
+from storage.anonymity.participation import participation_key
+from storage.calendar.quiet_hours import ALWAYS
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS
-from storage.rounds import RoundInfo, Rounds
+from storage.rounds.lifecycle import RoundInfo, Rounds
+from storage.tables.answers import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.tables.outbox import OutboxKind
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, free_port, teams_member
@@ -246,7 +246,7 @@ async def test_the_database_going_away_mid_submission_loses_nothing_and_the_bot_
             )
             return int(count) >= 1
 
-        # Answers are written in groups (storage/answer_writer.py): the first press waits on the
+        # Answers are written in groups (storage/answers/writer.py): the first press waits on the
         # lock inside its transaction, the two behind it wait in the writer's queue for the next.
         await until(waiting_on_the_lock, 10, "a group of submissions waiting on the lock")
         await asyncio.sleep(0.3)
@@ -475,7 +475,7 @@ def test_only_an_unreachable_database_counts_as_an_outage() -> None:
     """A bug or a constraint would fail the same way again: those keep the crash message."""
     from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-    from storage.db import is_database_unavailable
+    from storage.db.engine import is_database_unavailable
 
     class AdminShutdown(Exception):
         sqlstate = "57P01"

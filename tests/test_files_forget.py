@@ -24,15 +24,15 @@ from typing import Any
 import asyncpg
 import pytest
 
-from storage.answer_writer import AnswerWriter
-from storage.answers import Answers
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.file_rewrite import truncate_wal
-from storage.migrate import upgrade
-from storage.participation import participation_key
+from storage.anonymity.participation import participation_key
+from storage.anonymity.random_keys import SeededKeys
+from storage.answers.pulse import Answers
+from storage.answers.writer import AnswerWriter
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.file_rewrite import truncate_wal
+from storage.db.migrate import upgrade
 from storage.question_bank import default_bank
-from storage.random_keys import SeededKeys
-from storage.rounds import RoundInfo, Rounds
+from storage.rounds.lifecycle import RoundInfo, Rounds
 from tests.conftest import TEMPLATE_DATABASE, TEST_SECRET
 from tests.support.db_inspection import ANSWER_TABLES, OPEN_ROUND_TABLES, public_tables
 from tests.support.postgres import PostgresServer, random_database_name
@@ -290,7 +290,7 @@ async def test_postgres_data_files_keep_no_salt_or_hash_after_close(
 ) -> None:
     """After close the round's salt and participation hashes are in no data file of the database
     (VACUUM FULL wrote theirs anew), so no sealed answer a dead row version still holds can be
-    opened, even with the secret. (pg_wal is another matter: README, "What each kind of access
+    opened, even with the secret. (pg_wal is another matter: docs/privacy.md, "What each kind of access
     can learn".)"""
     factory, dsn = pg
     info = await open_round(factory, await team_with_members(factory, "19:pg-dead", PEOPLE))

@@ -43,17 +43,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import connector_client
 from bot.app import create_app
-from bot.request_body import MAX_BODY_BYTES
+from bot.connector import client as connector_client
+from bot.teams.request_body import MAX_BODY_BYTES
 from dialogs.cards.pulse import ANSWER_ACTION, COMMENT_INPUT, INPUT_PREFIX, pulse_card
-from storage.answer_seal import Answer, round_key, unseal
-from storage.answers import MAX_COMMENT_LENGTH
+from storage.anonymity.seal import Answer, round_key, unseal
+from storage.answers.pulse import MAX_COMMENT_LENGTH
 from storage.comments import one_line
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from storage.question_bank import default_bank
-from storage.rounds import RoundInfo, Rounds
+from storage.rounds.lifecycle import RoundInfo, Rounds
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
@@ -286,7 +286,7 @@ def send(
 
 def in_connector_client(record: logging.LogRecord) -> bool:
     """The error arose inside a Bot Connector client, sending a reply to the given address: the
-    SDK's, or the app's own (bot/connector_client.py), which sends replies and card updates."""
+    SDK's, or the app's own (bot/connector/client.py), which sends replies and card updates."""
     trace = record.exc_info[2] if record.exc_info else None
     files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(trace)]
     return any(

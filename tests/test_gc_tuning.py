@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.gc_tuning import YOUNG_THRESHOLD, freeze_after_startup
+from bot.process.gc_tuning import YOUNG_THRESHOLD, freeze_after_startup
 
 
 async def test_the_heap_is_frozen_after_startup_and_requests_still_work(
@@ -30,7 +30,7 @@ async def test_the_heap_is_frozen_after_startup_and_requests_still_work(
     app.router.add_get("/", hello)
     freeze_after_startup(app)
     try:
-        with caplog.at_level(logging.INFO, logger="bot.gc_tuning"):
+        with caplog.at_level(logging.INFO, logger="bot.process.gc_tuning"):
             async with TestClient(TestServer(app)) as client:
                 assert gc.get_freeze_count() > 0
                 assert gc.get_threshold()[0] == YOUNG_THRESHOLD

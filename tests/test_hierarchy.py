@@ -8,12 +8,12 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
-from storage.db import SessionFactory
-from storage.directory import Directory
+from storage.db.engine import SessionFactory
+from storage.directory.hierarchy import Hierarchy, HierarchyCycle, InvalidHierarchy, InvalidLeader
+from storage.directory.hierarchy_file import export_hierarchy, import_hierarchy, parse_file
+from storage.directory.recipients import Directory
 from storage.errors import UnitNotFound
-from storage.hierarchy import Hierarchy, HierarchyCycle, InvalidHierarchy, InvalidLeader
-from storage.hierarchy_file import export_hierarchy, import_hierarchy, parse_file
-from storage.models import RoleAssignment, Unit
+from storage.tables.directory import RoleAssignment, Unit
 from tests.support.db_inspection import snapshot
 
 TEAM_1, TEAM_2, TEAM_3 = (f"19:team-{n}@thread.tacv2" for n in (1, 2, 3))

@@ -4,7 +4,7 @@ quickly with a clear message by every importer, and every door has a size limit.
 The doors: `trivselsbot prompts import`, `trivselsbot units import` (YAML or CSV) and
 `trivselsbot baseline import` (CSV) read files; the admin API's prompt import reads JSON or YAML
 bodies, as its other POST/PATCH operations and /api/messages read JSON. Everything goes through
-storage/safe_yaml.py (YAML) and storage/import_files.py (files) or bot/request_body.py (bodies).
+storage/files/safe_yaml.py (YAML) and storage/files/import_files.py (files) or bot/teams/request_body.py (bodies).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.request_body import MAX_BODY_BYTES
-from storage.hierarchy import InvalidHierarchy
-from storage.hierarchy_file import parse_yaml
-from storage.import_files import MAX_IMPORT_BYTES, ImportFileError, read_import_file
-from storage.prompts import InvalidPrompts, parse_library, starter_library
+from bot.teams.request_body import MAX_BODY_BYTES
+from storage.directory.hierarchy import InvalidHierarchy
+from storage.directory.hierarchy_file import parse_yaml
+from storage.files.import_files import MAX_IMPORT_BYTES, ImportFileError, read_import_file
+from storage.files.safe_yaml import MAX_DEPTH, MAX_YAML_CHARS, RefusedYaml, safe_load
+from storage.prompts.file_format import parse_library, starter_library
+from storage.prompts.validation import InvalidPrompts
 from storage.question_bank import default_bank
-from storage.safe_yaml import MAX_DEPTH, MAX_YAML_CHARS, RefusedYaml, safe_load
 from tests.conftest import make_settings
 from tests.test_cli_units import trivselsbot
 

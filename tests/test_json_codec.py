@@ -1,4 +1,4 @@
-"""bot/json_codec.py gives what the standard library gives, whichever of the two does the work."""
+"""bot/connector/json_codec.py gives what the standard library gives, whichever of the two does the work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import json_codec
+from bot.connector import json_codec
 
 VALUES = st.recursive(
     st.none()

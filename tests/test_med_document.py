@@ -22,11 +22,11 @@ import pytest
 from bot.documents.export import DocumentExporter
 from dialogs.cards.summary import dimension_name
 from dialogs.documents.med_meeting import med_meeting_layout
-from storage.audit import AuditLog
-from storage.db import SessionFactory
-from storage.hierarchy import Hierarchy
-from storage.med_document import med_document
-from storage.summaries import Summaries
+from storage.db.engine import SessionFactory
+from storage.directory.hierarchy import Hierarchy
+from storage.privacy.audit import AuditLog
+from storage.results.med_document import med_document
+from storage.results.summaries import Summaries
 from tests.support.med_world import (
     AFTER,
     BANK,

@@ -18,9 +18,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app, listening_sockets
+from bot.delivery.periodic import run_every
 from bot.operations.metrics import DATABASE_ERROR_PLACES, SEND_RESULTS, TURN_KINDS, TURN_OUTCOMES
-from bot.periodic import run_every
-from storage.outbox_models import OutboxKind
+from storage.tables.outbox import OutboxKind
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock

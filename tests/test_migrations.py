@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
-from storage.db import create_engine
-from storage.migrate import current_revision, head_revision, upgrade
-from storage.schema import Base
+from storage.db.engine import create_engine
+from storage.db.migrate import current_revision, head_revision, upgrade
+from storage.tables.schema import Base
 
 
 def _schema(connection: Connection) -> list[tuple[str, str]]:

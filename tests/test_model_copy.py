@@ -10,8 +10,8 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, teams
 from botframework.connector import models
 from msrest.serialization import Model
 
-from bot.activity_json import parse_activity
-from bot.model_copy import COPIED_MODELS, has_own_copy_rules, install_model_copy
+from bot.connector.activity_json import parse_activity
+from bot.teams.model_copy import COPIED_MODELS, has_own_copy_rules, install_model_copy
 
 
 def _general_copy(value: object) -> object:

@@ -20,18 +20,18 @@ from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 from sqlalchemy import select
 
-from bot.adapter import create_adapter
-from bot.delivery_status import DeliveryStatusReporter
-from bot.outbox_worker import OutboxWorker, WorkerConfig
-from bot.proactive import ProactiveSender
-from bot.rate_limit import Pacer
-from storage.db import SessionFactory
-from storage.delivery import Deliveries
-from storage.directory import Directory
-from storage.models import Recipient
-from storage.outbox import Outbox, OutboxJob, enqueue
-from storage.outbox_models import DeliveryState, OutboxKind, OutboxMessage
-from storage.send_control import SendControl
+from bot.connector.proactive import ProactiveSender
+from bot.delivery.outbox_worker import OutboxWorker, WorkerConfig
+from bot.delivery.rate_limit import Pacer
+from bot.delivery.status_cards import DeliveryStatusReporter
+from bot.teams.adapter import create_adapter
+from storage.db.engine import SessionFactory
+from storage.delivery.outbox import Outbox, OutboxJob, enqueue
+from storage.delivery.send_control import SendControl
+from storage.delivery.status import Deliveries
+from storage.directory.recipients import Directory
+from storage.tables.directory import Recipient
+from storage.tables.outbox import DeliveryState, OutboxKind, OutboxMessage
 from tests.conftest import make_settings
 from tests.support import fanout
 from tests.support.throttling_connector import ThrottlingConnector, max_in_window

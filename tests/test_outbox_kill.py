@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storage.db import SessionFactory
-from storage.delivery import Deliveries
-from storage.outbox_models import OutboxKind, OutboxMessage
+from storage.db.engine import SessionFactory
+from storage.delivery.status import Deliveries
+from storage.tables.outbox import OutboxKind, OutboxMessage
 from tests.conftest import TEST_SECRET
 from tests.support import fanout
 from tests.support.processes import log_tail, spawn_bot, stop_process

@@ -14,14 +14,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-import storage.summaries as summaries_module
-from storage.answers import submit_answer
-from storage.db import SessionFactory
+import storage.results.summaries as summaries_module
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
-from storage.retention import RetentionPolicy, purge
-from storage.rounds import Rounds
-from storage.summaries import Summaries, period_of
-from storage.summary_models import PeriodDecision, PeriodFigure
+from storage.privacy.retention import RetentionPolicy, purge
+from storage.results.summaries import Summaries, period_of
+from storage.rounds.lifecycle import Rounds
+from storage.tables.results import PeriodDecision, PeriodFigure
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 from tests.test_summaries import BANK, CLOSES, OPENS, Clock, _members, department, run_round

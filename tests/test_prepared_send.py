@@ -1,7 +1,7 @@
 """A push's pre-encoded body is what the connector client would send for the addressed activity.
 
 The outbox worker encodes a card once per item and language and splices each person's address in
-front (bot/prepared_send.py); the reference is the SDK's own serialization of what an addressed
+front (bot/connector/prepared_send.py); the reference is the SDK's own serialization of what an addressed
 activity carries, so the two must agree to the last key, and the request must fail as the
 connector client's does.
 """
@@ -22,11 +22,16 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.activity_json import activity_body, msrest_body, reference_body
-from bot.adapter import create_adapter
-from bot.connector_client import ConnectorClients
-from bot.prepared_send import PreparedActivity
-from bot.proactive import ProactiveSender, addressed, reference_from_json, reference_to_json
+from bot.connector.activity_json import activity_body, msrest_body, reference_body
+from bot.connector.client import ConnectorClients
+from bot.connector.prepared_send import PreparedActivity
+from bot.connector.proactive import (
+    ProactiveSender,
+    addressed,
+    reference_from_json,
+    reference_to_json,
+)
+from bot.teams.adapter import create_adapter
 from dialogs.cards.common import card_activity
 from dialogs.cards.pulse import thanks_card
 from tests.conftest import make_settings

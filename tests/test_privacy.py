@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from storage.answers import submit_answer
-from storage.db import SessionFactory
-from storage.privacy import Privacy
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
+from storage.directory.roles import Roles
+from storage.privacy.rights import Privacy
 from storage.question_bank import default_bank
-from storage.roles import Roles
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, full_answer, open_round, team_with_members
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, table, text
 
-from bot.cli import main as cli_main
-from storage import answer_models
-from storage.db import SessionFactory
-from storage.privacy_catalog import CATALOG, KIND_TITLES, LABELS, Kind, TableClass, Text
-from storage.privacy_report import live_schema, privacy_report, render_text
-from storage.retention import RetentionPolicy
+from bot.cli.main import main as cli_main
+from storage.db.engine import SessionFactory
+from storage.privacy.catalog import CATALOG, KIND_TITLES, LABELS, Kind, TableClass, Text
+from storage.privacy.report import live_schema, privacy_report, render_text
+from storage.privacy.retention import RetentionPolicy
+from storage.tables import answers as answer_models
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import open_round, team_with_members
 
@@ -26,14 +26,14 @@ async def test_every_table_and_column_of_the_live_schema_is_classified(
     session_factory: SessionFactory,
 ) -> None:
     schema = await live_schema(session_factory)
-    assert set(schema) == set(CATALOG), "classify new tables in storage/privacy_catalog.py"
+    assert set(schema) == set(CATALOG), "classify new tables in storage/privacy/catalog.py"
     for name, columns in schema.items():
         entry = CATALOG[name]
         classified = [*entry.personal, *entry.other]
         assert len(classified) == len(set(classified)), f"{name}: a column classified twice"
         assert set(columns) == set(classified), (
             f"{name}: classify {sorted(set(columns) - set(classified))} in "
-            f"storage/privacy_catalog.py; no longer there: {sorted(set(classified) - set(columns))}"
+            f"storage/privacy/catalog.py; no longer there: {sorted(set(classified) - set(columns))}"
         )
     report = await privacy_report(session_factory, POLICY)
     assert report.complete and not report.missing_tables
@@ -169,5 +169,5 @@ def test_the_report_command_in_danish_and_english_and_its_exit_codes(
         cli_main(["privacy", "report"])
     assert exited.value.code == 1
     out, err = capsys.readouterr()
-    assert "IKKE KLASSIFICERET — tilføj til storage/privacy_catalog.py: email" in out
+    assert "IKKE KLASSIFICERET — tilføj til storage/privacy/catalog.py: email" in out
     assert "does not cover" in err

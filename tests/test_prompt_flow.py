@@ -21,7 +21,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
-from storage.outbox_models import OutboxKind
+from storage.tables.outbox import OutboxKind
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock

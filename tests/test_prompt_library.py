@@ -8,19 +8,17 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from storage.db import SessionFactory
-from storage.prompt_models import Prompt, PromptState, Theme
-from storage.prompts import (
+from storage.db.engine import SessionFactory
+from storage.prompts.file_format import dump_library, parse_library, starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.validation import (
     InvalidPrompts,
     PromptExists,
-    PromptLibrary,
     PromptNotFound,
     PromptPatch,
-    dump_library,
-    parse_library,
-    starter_library,
     validate_prompt,
 )
+from storage.tables.prompts import Prompt, PromptState, Theme
 
 GOOD = """\
 prompts:

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from storage.channel_posts import ChannelPosts
-from storage.db import SessionFactory
-from storage.directory import Directory
+from storage.answers.reflections import submit_reflection
+from storage.calendar.zone import COPENHAGEN
+from storage.db.engine import SessionFactory
+from storage.directory.recipients import Directory
 from storage.errors import AlreadyAnswered, NotAMember, UnitNotFound
-from storage.models import Unit
-from storage.outbox_models import OutboxKind, OutboxMessage
-from storage.prompt_models import ChannelPost, PromptRound
-from storage.prompts import PromptLibrary, starter_library
-from storage.publishing import PublicationExists, PublicationIn, Publisher
-from storage.pulse_models import PulseRound
+from storage.prompts.channel_posts import ChannelPosts
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.publishing import PublicationExists, PublicationIn, Publisher
 from storage.question_bank import default_bank
-from storage.reflections import submit_reflection
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
+from storage.tables.outbox import OutboxKind, OutboxMessage
+from storage.tables.prompts import ChannelPost, PromptRound
+from storage.tables.pulses import PulseRound
 from storage.values import ConversationKind
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Thursday 17 December 2026, 10:00 in Copenhagen.
 THURSDAY = datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
 

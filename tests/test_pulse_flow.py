@@ -19,7 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
-from storage.outbox_models import OutboxKind
+from storage.tables.outbox import OutboxKind
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
@@ -255,7 +255,8 @@ async def test_a_whole_round_leaves_nothing_that_links_a_person_to_an_answer(
         assert_in_key_order(closed, "anonymous_comments")
     # After closing, a late answer is refused politely.
     await answer(client, connector, 6, 3)
-    late = await connector.wait_for(lambda s: "lukket" in (s.activity.get("text") or ""))
+    # The refusal's own words: the leader's note that the round closed says "lukket" too.
+    late = await connector.wait_for(lambda s: "desværre lukket" in (s.activity.get("text") or ""))
     assert late.conversation_id == personal(6)
     assert (await read_tables(url))["answer_counts"]["rows"] == closed["answer_counts"]["rows"]
 

@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from storage.db import SessionFactory
-from storage.delivery import Deliveries
-from storage.outbox_models import DeliveryWatch, OutboxKind, PushOrigin
-from storage.privacy import Privacy
-from storage.prompt_models import Publication
-from storage.publishing import PublicationIn, Publisher
+from storage.calendar.quiet_hours import ALWAYS
+from storage.db.engine import SessionFactory
+from storage.delivery.status import Deliveries
+from storage.privacy.retention import RetentionPolicy, purge
+from storage.privacy.rights import Privacy
+from storage.prompts.publishing import PublicationIn, Publisher
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS
-from storage.retention import RetentionPolicy, purge
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.outbox import DeliveryWatch, OutboxKind, PushOrigin
+from storage.tables.prompts import Publication
 from tests.conftest import TEST_SECRET
 from tests.support.clock import Clock
 from tests.support.pulse_fixtures import team_with_members

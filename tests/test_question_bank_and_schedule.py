@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from storage.db import SessionFactory
+from storage.calendar.holidays import danish_holidays, easter_sunday, next_working_day
+from storage.calendar.zone import COPENHAGEN as CPH
+from storage.db.engine import SessionFactory
 from storage.errors import PulseAlreadyRunning
-from storage.holidays import danish_holidays, easter_sunday, next_working_day
-from storage.pulse_models import RoundState
 from storage.question_bank import (
     SOCIAL_CAPITAL,
     default_bank,
@@ -23,13 +22,13 @@ from storage.question_bank import (
     load_bank,
     rotation_length,
 )
-from storage.rounds import Rounds
-from storage.schedules import Cadence, Schedules, first_opening
+from storage.rounds.lifecycle import Rounds
+from storage.rounds.schedules import Cadence, Schedules, first_opening
+from storage.tables.pulses import RoundState
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
 BANK = default_bank()
-CPH = ZoneInfo("Europe/Copenhagen")
 
 
 def test_bank_covers_every_dimension_in_both_languages() -> None:
@@ -208,7 +207,7 @@ async def test_a_round_closed_early_says_it_closed_when_it_did(
 ) -> None:
     """`pulse close` before the planned time: the round closed then, and says so (cards, notes
     and the month it counts in), not at the time it was planned to close."""
-    from storage.period_versions import period_of
+    from storage.rounds.period_versions import period_of
 
     rounds = Rounds(session_factory, BANK, TEST_SECRET)
     opens = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

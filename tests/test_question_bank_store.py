@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage.bank_file import InvalidBank, dump_bank, parse_bank
-from storage.bank_models import QuestionItem
-from storage.bank_store import QuestionBankStore, shipped_items
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from storage.question_bank import ItemState, ItemUse, default_bank, load_bank
-from storage.rounds import Rounds
+from storage.questions.file_format import InvalidBank, dump_bank, parse_bank
+from storage.questions.store import QuestionBankStore, shipped_items
+from storage.rounds.lifecycle import Rounds
+from storage.tables.bank import QuestionItem
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import create_engine, create_session_factory
+from storage.db.engine import create_engine, create_session_factory
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 

@@ -10,7 +10,6 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -20,28 +19,29 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.settings import Settings
-from dialogs.prompt_admin_flow import _result_lines
-from storage.db import SessionFactory
-from storage.holidays import danish_holidays
-from storage.outbox_models import OutboxKind, OutboxMessage
-from storage.prompts import PromptLibrary, starter_library
-from storage.publishing import PublicationIn, Publisher
-from storage.question_bank import default_bank
-from storage.quiet_hours import (
+from dialogs.flows.prompt_admin import _result_lines
+from storage.calendar.holidays import danish_holidays
+from storage.calendar.quiet_hours import (
     ALWAYS,
     WORKING_HOURS,
     WorkingHours,
     next_working_moment,
     planned_reminder,
 )
-from storage.rounds import Rounds
+from storage.calendar.zone import COPENHAGEN as CPH
+from storage.db.engine import SessionFactory
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.publishing import PublicationIn, Publisher
+from storage.question_bank import default_bank
+from storage.rounds.lifecycle import Rounds
+from storage.tables.outbox import OutboxKind, OutboxMessage
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.clock import Clock
 from tests.support.mock_connector import MockConnector, cards_in, personal, teams_member
 from tests.support.pulse_fixtures import team_with_members
 
-CPH = ZoneInfo("Europe/Copenhagen")
 TEAM = "19:team-1@thread.tacv2"
 
 
@@ -51,7 +51,7 @@ def local(*parts: int) -> datetime:
 
 
 def working(at: datetime) -> bool:
-    """The rule written out again, independently of storage/quiet_hours.py, for the property."""
+    """The rule written out again, independently of storage/calendar/quiet_hours.py, for the property."""
     moment = at.astimezone(CPH)
     return (
         moment.weekday() < 5

@@ -13,16 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage.answer_models import (
-    AnonymousComment,
-    AnswerCount,
-    Participation,
-    RoundKey,
-    RoundResponses,
-    StagedAnswer,
+from storage.anonymity.seal import Answer
+from storage.answers.reflections import (
+    RATING_ITEM,
+    EmptyReflection,
+    released_reflections,
+    submit_reflection,
 )
-from storage.answer_seal import Answer
-from storage.db import SessionFactory
+from storage.db.engine import SessionFactory
 from storage.errors import (
     AlreadyAnswered,
     CommentTooLong,
@@ -31,19 +29,22 @@ from storage.errors import (
     RoundClosed,
     RoundNotFound,
 )
-from storage.outbox_models import OutboxKind, OutboxMessage
-from storage.prompt_models import PromptRound
-from storage.prompts import PromptLibrary, starter_library
-from storage.publishing import PromptNotActive, PublicationIn, Publisher, is_prompt_round
-from storage.pulse_models import PulseRound, RoundState
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
+from storage.prompts.publishing import PromptNotActive, PublicationIn, Publisher, is_prompt_round
 from storage.question_bank import default_bank
-from storage.reflections import (
-    RATING_ITEM,
-    EmptyReflection,
-    released_reflections,
-    submit_reflection,
+from storage.rounds.lifecycle import Rounds
+from storage.tables.answers import (
+    AnonymousComment,
+    AnswerCount,
+    Participation,
+    RoundKey,
+    RoundResponses,
+    StagedAnswer,
 )
-from storage.rounds import Rounds
+from storage.tables.outbox import OutboxKind, OutboxMessage
+from storage.tables.prompts import PromptRound
+from storage.tables.pulses import PulseRound, RoundState
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import NOW, open_round, team_with_members
 from tests.support.staged import staged_answers, staged_counts
@@ -282,7 +283,7 @@ async def test_only_active_prompts_are_published(session_factory) -> None:
 async def test_the_leader_summary_offers_released_reflections_and_never_mixes_them_in(
     session_factory, prompt_round
 ) -> None:
-    from storage.summaries import RoundStillOpen, Summaries
+    from storage.results.summaries import RoundStillOpen, Summaries
 
     async with session_factory() as session:
         unit_id = (await session.get(PulseRound, prompt_round)).unit_id
@@ -303,7 +304,7 @@ async def test_the_leader_summary_offers_released_reflections_and_never_mixes_th
 async def test_a_reflection_round_cannot_be_answered_as_a_pulse(
     session_factory, prompt_round
 ) -> None:
-    from storage.answers import submit_answer
+    from storage.answers.pulse import submit_answer
 
     before = await snapshot(session_factory)
     with pytest.raises(RoundNotFound):

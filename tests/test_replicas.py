@@ -37,15 +37,16 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
-from storage.answer_models import AnswerCount, Participation, RoundResponses
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.delivery import Deliveries
-from storage.directory import Directory
-from storage.outbox_models import OutboxControl, OutboxKind, OutboxMessage
-from storage.pulse_models import PulseRound, PulseSchedule
+from storage.calendar.zone import COPENHAGEN
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.delivery.status import Deliveries
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.schedules import COPENHAGEN, Cadence, Schedules
+from storage.rounds.lifecycle import Rounds
+from storage.rounds.schedules import Cadence, Schedules
+from storage.tables.answers import AnswerCount, Participation, RoundResponses
+from storage.tables.outbox import OutboxControl, OutboxKind, OutboxMessage
+from storage.tables.pulses import PulseRound, PulseSchedule
 from tests.conftest import TEST_SECRET, _admin, _run_async
 from tests.support import activities as A
 from tests.support import fanout

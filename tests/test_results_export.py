@@ -16,10 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.results_export import COLUMNS, danish_csv, neutralise, rfc4180, xlsx
-from storage.db import SessionFactory
+from bot.documents.results_export import COLUMNS, danish_csv, neutralise, rfc4180, xlsx
+from storage.db.engine import SessionFactory
+from storage.files.tabular import read_csv
 from storage.question_bank import default_bank
-from storage.tabular import read_csv
 from tests.conftest import make_settings
 from tests.support.pulse_fixtures import team_with_members
 from tests.test_summaries import CLOSES, Clock, run_round
@@ -114,7 +114,7 @@ async def test_a_unit_renamed_to_a_formula_is_text_in_every_exported_format(
     extra: list[str],
 ) -> None:
     """Through `trivselsbot results export FILE` on a real database, as HR runs it."""
-    from bot import cli
+    from bot.cli import main as cli
     from tests.conftest import TEST_SECRET
 
     unit = await team_with_members(session_factory, "19:evil", range(1, 8), name=HYPERLINK)
@@ -148,7 +148,7 @@ async def test_a_unit_renamed_to_a_formula_is_text_in_every_exported_format(
 async def test_export_keeps_the_scripts_form_for_callers_of_export_csv(
     session_factory: SessionFactory, database_url: str, tmp_path: Path
 ) -> None:
-    from bot.cli_results import export, export_csv
+    from bot.cli.results import export, export_csv
 
     unit = await team_with_members(session_factory, "19:plain", range(1, 8), name="Team A")
     await run_round(session_factory, unit, [4] * 5)

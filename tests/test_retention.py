@@ -13,24 +13,23 @@ import json
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main as cli_main
-from storage.answer_models import AnonymousComment, AnswerCount, Participation, RoundResponses
-from storage.db import SessionFactory
-from storage.models import Conversation, Membership, Recipient, Unit, new_id
-from storage.outbox_models import DeliveryWatch, OutboxMessage
-from storage.pulse_models import PulseRound
+from bot.cli.main import main as cli_main
+from storage.calendar.zone import COPENHAGEN as CPH
+from storage.db.engine import SessionFactory
+from storage.privacy.retention import RetentionPolicy, purge, round_cutoff
 from storage.question_bank import default_bank
-from storage.retention import RetentionPolicy, purge, round_cutoff
-from storage.summaries import Summaries
-from storage.summary_models import AgreedAction
+from storage.results.summaries import Summaries
+from storage.tables.answers import AnonymousComment, AnswerCount, Participation, RoundResponses
+from storage.tables.directory import Conversation, Membership, Recipient, Unit, new_id
+from storage.tables.outbox import DeliveryWatch, OutboxMessage
+from storage.tables.pulses import PulseRound
+from storage.tables.results import AgreedAction
 from tests.conftest import TEST_SECRET
 from tests.support.db_inspection import snapshot
 
-CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(years=5, participation_grace=timedelta(hours=24), delivery_days=90)
 ITEMS = [item.id for item in default_bank().items[:3]]
@@ -230,7 +229,7 @@ async def test_retention_deletes_exactly_what_is_over_age_and_keeps_the_summarie
     # counts exactly what the real run deletes.
     after = await snapshot(session_factory)
     # The one row a purge writes: the deleted month's version is bumped, so a release decided
-    # from its rounds can never be served again (storage/period_versions.py).
+    # from its rounds can never be served again (storage/rounds/period_versions.py).
     assert set(after["period_versions"]) - set(before["period_versions"]) == {("2021-10", 1)}
     gone = removed(before, {**after, "period_versions": before["period_versions"]})
 
@@ -296,9 +295,9 @@ async def test_the_app_runs_the_retention_job_in_the_background(db_path: Path) -
     from sqlalchemy import func, select
 
     from bot.app import create_app
-    from storage.db import create_engine, create_session_factory
-    from storage.migrate import upgrade
-    from storage.rounds import Rounds
+    from storage.db.engine import create_engine, create_session_factory
+    from storage.db.migrate import upgrade
+    from storage.rounds.lifecycle import Rounds
     from tests.conftest import make_settings
     from tests.support.pulse_fixtures import open_round, team_with_members
 

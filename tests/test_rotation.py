@@ -1,7 +1,7 @@
 """Rotating every secret while rounds are open, one replica at a time.
 
 The anonymity secret: a round keeps the secret it was started under until it closes (its salt
-says which, storage/anonymity_secrets.py). Replicas mid-rotation (one still on the old secret, one
+says which, storage/anonymity/secrets.py). Replicas mid-rotation (one still on the old secret, one
 on the new with the old as BOT_ANONYMITY_SECRET_PREVIOUS) serve the same open rounds: a second
 answer is refused whichever replica gets it, reminders and "my data" are right, every answer is
 counted at close, and `doctor` says when the previous secret can go. On both databases.
@@ -21,19 +21,19 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.adapter import token_source
 from bot.app import create_app
+from bot.connector.tokens import token_source
 from bot.operations.doctor import check_previous_secret
 from bot.settings import load_settings
-from storage.anonymity_secrets import AnonymitySecrets
-from storage.answer_models import AnswerCount, RoundKey
-from storage.answers import Answers
-from storage.db import SessionFactory
+from storage.anonymity.participation import not_participated
+from storage.anonymity.secrets import AnonymitySecrets
+from storage.answers.pulse import Answers
+from storage.db.engine import SessionFactory
 from storage.errors import AlreadyAnswered
-from storage.participation import not_participated
-from storage.privacy import Privacy
+from storage.privacy.rights import Privacy
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.answers import AnswerCount, RoundKey
 from tests.conftest import make_settings
 from tests.support.mock_token import MockTokenEndpoint
 from tests.support.pulse_fixtures import NOW, full_answer, member, team_with_members

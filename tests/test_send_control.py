@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.rate_limit import CONVERSATION_LIMITS, Pacer, SlidingWindows, TenantPacer
-from storage.db import SessionFactory
-from storage.outbox import Outbox
-from storage.outbox_models import OutboxKind
-from storage.send_control import SendControl
+from bot.delivery.rate_limit import CONVERSATION_LIMITS, Pacer, SlidingWindows, TenantPacer
+from storage.db.engine import SessionFactory
+from storage.delivery.outbox import Outbox
+from storage.delivery.send_control import SendControl
+from storage.tables.outbox import OutboxKind
 from tests.support import fanout
 from tests.support.clock import Clock
 

@@ -278,7 +278,7 @@ def test_a_random_secret_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_database_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not in the settings' repr (a traceback or a debug log), not in the dev banner."""
-    from bot.dev_runner import banner
+    from bot.process.dev_runner import banner
     from bot.settings import mask_url
 
     url = "postgresql+asyncpg://bot:S3cret-pw%40x@db.internal:5432/trivsel"

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
 from dialogs.cards.template import TEMPLATE_ACTION
-from storage.answers import submit_answer
-from storage.roles import Roles
-from storage.templates import TemplateIn, TemplateKind
+from storage.answers.pulse import submit_answer
+from storage.directory.roles import Roles
+from storage.questions.templates import TemplateIn, TemplateKind
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, Sent, teams_member

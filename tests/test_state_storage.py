@@ -22,10 +22,10 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from botbuilder.testing import StorageBaseTests
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.state_storage import SqlStorage, StateConflictError
-from storage.db import SessionFactory, create_engine, create_session_factory
-from storage.migrate import upgrade
-from storage.state_documents import (
+from bot.teams.state_storage import SqlStorage, StateConflictError
+from storage.db.engine import SessionFactory, create_engine, create_session_factory
+from storage.db.migrate import upgrade
+from storage.db.state_documents import (
     MAX_KEY_LENGTH,
     DocumentWrite,
     EtagConflict,

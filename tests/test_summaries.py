@@ -7,13 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from storage.answers import submit_answer
-from storage.db import SessionFactory
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
-from storage.models import Unit
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.summaries import (
+from storage.results.summaries import (
     NotAllowed,
     RoundStillOpen,
     Summaries,
@@ -21,6 +19,8 @@ from storage.summaries import (
     item_score,
     period_of,
 )
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
@@ -62,7 +62,7 @@ async def run_round(
 async def _members(factory: SessionFactory, unit_id: str) -> list[str]:
     from sqlalchemy import select
 
-    from storage.models import Membership
+    from storage.tables.directory import Membership
 
     async with factory() as session:
         rows = await session.execute(
@@ -236,7 +236,7 @@ async def test_recorded_action_adds_the_follow_up_to_the_next_pulse(
 async def test_hr_csv_export_holds_only_released_figures(
     session_factory: SessionFactory, database_url: str, tmp_path
 ) -> None:
-    from bot.cli_results import export_csv
+    from bot.cli.results import export_csv
     from tests.conftest import make_settings
 
     a = await team_with_members(session_factory, "19:ea", range(1, 8), name="Team A")

@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import RUNTIME, create_app
-from storage.answers import submit_answer
+from storage.answers.pulse import submit_answer
+from storage.directory.roles import Roles
 from storage.question_bank import default_bank
-from storage.roles import Roles
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector, Sent, teams_member
@@ -320,7 +320,7 @@ async def test_the_plan_of_another_unit_cannot_be_touched(world, connector) -> N
     await services.summaries.plan.add(
         other.id,
         None,
-        __import__("storage.action_plan").action_plan.ActionIn(title="x"),
+        __import__("storage.results.actions").results.actions.ActionIn(title="x"),
         {other.id},
     )
     theirs = (await services.summaries.plan.for_units([other.id], {other.id}))[0]

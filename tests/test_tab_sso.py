@@ -18,10 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.tab.page import tab_texts
 from dialogs.texts import da
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
-from storage.models import Unit
-from storage.roles import Roles
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
+from storage.directory.roles import Roles
+from storage.tables.directory import Unit
 from tests.conftest import make_settings
 from tests.support.mock_entra import (
     APP_ID,
@@ -260,8 +260,8 @@ async def test_every_view_in_the_tab_is_one_row_in_the_audit_log(
     the door; a refused request writes none."""
     from sqlalchemy import select
 
-    from storage.audit_models import AuditRow
-    from storage.db import create_engine, create_session_factory
+    from storage.db.engine import create_engine, create_session_factory
+    from storage.tables.audit import AuditRow
 
     unit = await _world(db_path)
     settings = make_settings(db_path, **tab_settings_values(entra), BOT_HR_ADMINS=HR)

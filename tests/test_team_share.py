@@ -20,18 +20,18 @@ from sqlalchemy import select, update
 
 from bot.app import RUNTIME, create_app
 from dialogs.cards.share import post_body
-from storage.answers import Answers, submit_answer
-from storage.db import SessionFactory
-from storage.directory import Directory
-from storage.hierarchy import Hierarchy
-from storage.models import Unit
-from storage.prompt_models import ChannelPost
+from storage.answers.pulse import Answers, submit_answer
+from storage.calendar.quiet_hours import ALWAYS
+from storage.db.engine import SessionFactory
+from storage.directory.hierarchy import Hierarchy
+from storage.directory.recipients import Directory
+from storage.directory.roles import Roles
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS
-from storage.roles import Roles
-from storage.rounds import Rounds
-from storage.summaries import Summaries
-from storage.team_share import NotTeamLeader, TeamShares
+from storage.results.summaries import Summaries
+from storage.results.team_share import NotTeamLeader, TeamShares
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
+from storage.tables.prompts import ChannelPost
 from storage.values import ConversationKind, Person
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import activities as A
@@ -205,7 +205,7 @@ async def test_the_leader_sees_the_post_first_and_the_channel_shows_exactly_that
     assert "Runde 1 er allerede delt med Hjemmeplejen Nord" in text_of(again)
     await asyncio.sleep(0.3)
     assert len(channel_posts(connector)) == 1
-    from storage.audit_models import AuditRow
+    from storage.tables.audit import AuditRow
 
     async with world["factory"]() as session:
         logged = list((await session.execute(select(AuditRow))).scalars())
@@ -252,7 +252,7 @@ async def test_comments_written_under_the_old_promise_are_never_shared(
 ) -> None:
     """A round made before sharing existed told people only the leaders and HR see its comments:
     no tick-box, a forged preview or confirmation is refused, and the result alone may go."""
-    from storage.pulse_models import PulseRound
+    from storage.tables.pulses import PulseRound
 
     round_id = await closed_round(world, 7)
     async with world["factory"].begin() as session:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from storage.bank_store import QuestionBankStore
-from storage.db import SessionFactory
+from storage.db.engine import SessionFactory
 from storage.errors import InvalidTemplate, UnitNotFound
-from storage.publishing import PublicationIn, Publisher
+from storage.prompts.publishing import PublicationIn, Publisher
 from storage.question_bank import ItemState, default_template, load_bank
-from storage.rounds import Rounds
-from storage.templates import TemplateIn, TemplateKind, TemplateRefused, Templates
+from storage.questions.store import QuestionBankStore
+from storage.questions.templates import TemplateIn, TemplateKind, TemplateRefused, Templates
+from storage.rounds.lifecycle import Rounds
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 from tests.test_question_bank_store import NEW_ITEM

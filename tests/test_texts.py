@@ -22,7 +22,7 @@ def test_same_keys_and_placeholders() -> None:
 
 def test_no_text_promises_more_or_other_than_what_holds() -> None:
     """Comments are read by the team's leaders and HR, only from a threshold, and by the team
-    only when a leader shares them (dialogs/share_flow.py): what people are told says so."""
+    only when a leader shares them (dialogs/flows/share.py): what people are told says so."""
     for texts in (da.TEXTS, en.TEXTS):
         for key, text in texts.items():
             lowered = text.lower()

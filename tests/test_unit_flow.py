@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import create_app
-from storage.db import SessionFactory
-from storage.hierarchy_file import import_hierarchy, parse_yaml
-from storage.models import RoleAssignment, Unit
+from storage.db.engine import SessionFactory
+from storage.directory.hierarchy_file import import_hierarchy, parse_yaml
+from storage.tables.directory import RoleAssignment, Unit
 from tests.conftest import make_settings
 from tests.support import activities as A
 from tests.support.db_inspection import tables

@@ -199,8 +199,9 @@ def as_drawing(picture: Picture) -> shapes.Drawing:
                     shape.y,
                     shape.width,
                     shape.height,
-                    fillColor=colors.HexColor(shape.fill),
-                    strokeColor=None,
+                    # types-reportlab annotates `**kw` with the TypedDict itself, not Unpack of it
+                    fillColor=colors.HexColor(shape.fill),  # type: ignore[arg-type]
+                    strokeColor=None,  # type: ignore[arg-type]
                 )
             )
         elif isinstance(shape, Stroke):

@@ -19,8 +19,8 @@ from aiohttp import web
 from bot.documents.export import DocumentExporter, attachment_header
 from dialogs.cards.summary import month_label
 from dialogs.i18n import Language, t
-from storage.download_links import DownloadLinks, Grant, LinkRefused, Refusal
 from storage.errors import DomainError, NotAllowed
+from storage.results.download_links import DownloadLinks, Grant, LinkRefused, Refusal
 
 log = logging.getLogger(__name__)
 PATH = "/documents/{unit_id}/{period}/{file_format}"

@@ -5,7 +5,7 @@ Three doors: a leader's download link (bot/documents/download.py), HR's command 
 (`trivselsbot results document`) and HR's admin API (`GET /admin/units/{unit_id}/document`).
 A leader gets the units they lead and those below them, checked when the file is made (not only
 when the link was); HR gets any unit. The document is made of released figures only
-(storage/med_document.py), whichever door it leaves by.
+(storage/results/med_document.py), whichever door it leaves by.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from bot.documents.pdf_writer import write_pdf
 from dialogs.documents.layout import DocumentLayout
 from dialogs.documents.med_meeting import med_meeting_layout
 from dialogs.i18n import Language
-from storage.audit import AuditLog, AuditWhat, Via
-from storage.download_links import FileFormat
+from storage.directory.hierarchy import Hierarchy
+from storage.directory.roles import Roles
 from storage.errors import NotAllowed
-from storage.hierarchy import Hierarchy
-from storage.med_document import med_document
-from storage.models import utcnow
+from storage.privacy.audit import AuditLog, AuditWhat, Via
 from storage.question_bank import QuestionBank
-from storage.roles import Roles
-from storage.summaries import Summaries
+from storage.results.download_links import FileFormat
+from storage.results.med_document import med_document
+from storage.results.summaries import Summaries
+from storage.tables.directory import utcnow
 from storage.values import Role
 
 CONTENT_TYPES: dict[str, str] = {
@@ -133,7 +133,7 @@ class DocumentExporter:
         data = await asyncio.to_thread(render, layout, file_format)
         # The one place every MED document export passes (download link, CLI, admin API), after
         # the access check and once the file exists; a document that cannot be recorded is not
-        # handed out (storage/audit.py: who looked at what, nothing about answers).
+        # handed out (storage/privacy/audit.py: who looked at what, nothing about answers).
         await self._audit.record(
             viewer, unit_id, AuditWhat.MED_DOCUMENT, file_format, via=Via(door), period=doc.period
         )

@@ -179,7 +179,8 @@ def _story(layout: DocumentLayout, styles: Styles) -> list[Flowable]:
             story.append(PdfParagraph(_text(block.text), style))
         elif isinstance(block, Bullets):
             items = [ListItem(PdfParagraph(_text(item), styles.paragraph)) for item in block.items]
-            story.append(ListFlowable(items, bulletType="bullet", start="•", leftIndent=14))
+            # ListFlowable takes ListItems (reportlab wraps the rest); types-reportlab says Flowable
+            story.append(ListFlowable(items, bulletType="bullet", start="•", leftIndent=14))  # type: ignore[arg-type]
         elif isinstance(block, Quote):
             story.extend([_quote(block, styles), Spacer(1, 4)])
         elif isinstance(block, Table):

@@ -33,7 +33,7 @@ def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
     def database_file(settings: Settings) -> Path | None:
         from sqlalchemy.engine import make_url
 
-        from storage.db import is_sqlite_file
+        from storage.db.engine import is_sqlite_file
 
         url = make_url(settings.database_url)
         return Path(str(url.database)).expanduser() if is_sqlite_file(url) else None
@@ -46,7 +46,7 @@ def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
         )
 
     def cmd_backup(args: argparse.Namespace) -> None:
-        from storage.backup import BackupError, backup_sqlite
+        from storage.db.backup import BackupError, backup_sqlite
 
         database = database_file(settings_or_exit())
         if database is None:
@@ -68,7 +68,7 @@ def add_commands(sub: Any, settings_or_exit: Callable[..., Settings]) -> None:
             )
 
     def cmd_restore(args: argparse.Namespace) -> None:
-        from storage.backup import BackupError, restore_sqlite
+        from storage.db.backup import BackupError, restore_sqlite
 
         database = database_file(settings_or_exit())
         if database is None:

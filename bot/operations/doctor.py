@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from sqlalchemy.engine import make_url
 
-from bot.adapter import token_source
-from bot.client_certificate import expired
+from bot.certificate import expired
+from bot.connector.tokens import ClientCredentialTokens, TokenUnavailable, token_source
 from bot.settings import (
     ConfigurationError,
     Settings,
@@ -26,11 +26,10 @@ from bot.settings import (
     anonymity_secret_problem,
     load_settings_unchecked_secrets,
 )
-from bot.token_cache import ClientCredentialTokens, TokenUnavailable
 from manifest.build import DEFAULT_OUT, PackageError, read_package_manifest, render_manifest
-from storage.anonymity_secrets import secret_use
-from storage.db import create_engine, create_session_factory, is_sqlite_file
-from storage.migrate import current_revision, head_revision, known_revision
+from storage.anonymity.secrets import secret_use
+from storage.db.engine import create_engine, create_session_factory, is_sqlite_file
+from storage.db.migrate import current_revision, head_revision, known_revision
 
 NETWORK_TIMEOUT_SECONDS = 15.0
 

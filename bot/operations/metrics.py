@@ -5,7 +5,7 @@ results, loop names), never from an activity, a row or an error message: nothing
 team or per round can become a label, and no answer value is ever counted. Counters live in this
 process's memory and are bumped on the event loop's thread only, so a turn pays a dict update and
 a bisect: no lock, no database read. What several replicas share (rounds open, the outbox, the
-scheduler's lag) is read from the database when Prometheus scrapes (storage/service_gauges.py).
+scheduler's lag) is read from the database when Prometheus scrapes (storage/db/service_gauges.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from storage.service_gauges import ServiceGauges
+from storage.db.service_gauges import ServiceGauges
 
 # Activity types that get a kind of their own; any other type counts as "other".
 TURN_KINDS = ("message", "card", "invoke", "conversationUpdate", "installationUpdate", "other")
@@ -29,7 +29,7 @@ TURN_OUTCOMES = (
 SEND_RESULTS = ("sent", "retried", "failed", "blocked", "throttled")
 METRICS_PATH = "/metrics"
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# Where a database outage can cost work: turns, the background loops (bot/periodic.py names),
+# Where a database outage can cost work: turns, the background loops (bot/delivery/periodic.py names),
 # the outbox worker and the metrics page's own reads.
 DATABASE_ERROR_PLACES = (
     "turn",
@@ -88,7 +88,7 @@ class Metrics:
 
 @dataclass(frozen=True)
 class WorkerFigures:
-    """The outbox worker's own counts (bot/outbox_worker.py keeps them anyway)."""
+    """The outbox worker's own counts (bot/delivery/outbox_worker.py keeps them anyway)."""
 
     sends: Mapping[str, int]
     pauses: int

@@ -1,4 +1,4 @@
-"""The one place a view of results in the tab is written to the audit log (storage/audit.py).
+"""The one place a view of results in the tab is written to the audit log (storage/privacy/audit.py).
 
 Called once per view, after the figures were read and before they are returned: a view that
 cannot be recorded is not shown (the handler fails). The row names the viewer (their Entra ID
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.tab.sso import TabIdentity
-from storage.audit import AuditLog, AuditWhat, Via
+from storage.privacy.audit import AuditLog, AuditWhat, Via
 
 TabView = Literal["heatmap", "unit", "results_csv"]
 _WHAT: dict[str, AuditWhat] = {

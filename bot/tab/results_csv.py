@@ -10,10 +10,10 @@ import re
 
 from aiohttp import web
 
-from bot.results_export import danish_csv
+from bot.documents.results_export import danish_csv
 from dialogs.i18n import Language
 from storage.question_bank import QuestionBank
-from storage.tab.views import FigureView, UnitPage
+from storage.results.tab.views import FigureView, UnitPage
 
 Row = dict[str, object]
 

@@ -2,7 +2,7 @@
 
 GET /tab is the page Teams loads (the static tab's contentUrl); it holds no data. The page asks
 Teams for a token and calls /tab/api/* with it; each call is authenticated (bot/tab/sso.py), the
-person's roles decide which units they may see, and what comes back is storage/tab's view model,
+person's roles decide which units they may see, and what comes back is storage/results/tab's view model,
 which is built only from the release. In dev mode (never with credentials, only on loopback) a
 person picker stands in for Teams: the page sends the chosen AAD object id instead of a token.
 """
@@ -24,12 +24,12 @@ from bot.tab.page import render_page, tab_texts
 from bot.tab.results_csv import results_csv
 from bot.tab.sso import Refused, TabIdentity, TabTokens
 from dialogs.i18n import Language, language_for, t
-from storage.audit import AuditLog
+from storage.directory.hierarchy import Hierarchy
+from storage.directory.roles import Roles
 from storage.errors import DomainError, NotAllowed
-from storage.hierarchy import Hierarchy
+from storage.privacy.audit import AuditLog
 from storage.question_bank import QuestionBank
-from storage.roles import Roles
-from storage.tab.reader import ResultsTab, Visible
+from storage.results.tab.reader import ResultsTab, Visible
 from storage.values import Role
 
 log = logging.getLogger(__name__)

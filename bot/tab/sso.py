@@ -3,7 +3,7 @@ the tokens on /api/messages.
 
 The signature, key id, algorithm, issuer, expiry and not-before are checked by the SDK's own
 `JwtTokenExtractor` (the same code and the same five-minute clock tolerance that authenticate every
-incoming activity, bot/adapter.py), against the keys Entra ID publishes for our tenant (its OpenID
+incoming activity, bot/teams/adapter.py), against the keys Entra ID publishes for our tenant (its OpenID
 metadata under BOT_LOGIN_AUTHORITY). On top of it, as the SDK does for the channel's tokens, the
 audience is ours (`api://<host of BOT_PUBLIC_URL>/<MicrosoftAppId>`, the manifest's
 webApplicationInfo resource; v2.0 tokens carry the app id itself), the tenant is MicrosoftAppTenantId, the token was issued for the `access_as_user` scope

@@ -9,9 +9,9 @@ from typing import Any
 from dialogs.cards.common import paragraph
 from dialogs.cards.plain_text import plain_text
 from dialogs.i18n import Language, t
-from storage.action_plan import ActionStatus, PlannedAction
-from storage.prompt_models import Theme
 from storage.question_bank import QuestionBank
+from storage.results.actions import ActionStatus, PlannedAction
+from storage.tables.prompts import Theme
 
 PLAN_ADD_ACTION = "plan.add"
 PLAN_UPDATE_ACTION = "plan.update"

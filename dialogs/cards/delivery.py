@@ -14,8 +14,8 @@ from botbuilder.schema import Activity
 from dialogs.cards.common import adaptive_card, card_activity, heading, paragraph
 from dialogs.dates import local_moment, per_second
 from dialogs.i18n import Language, t
-from storage.delivery import DeliveryReport
-from storage.outbox_models import OutboxKind
+from storage.delivery.status import DeliveryReport
+from storage.tables.outbox import OutboxKind
 
 MAX_REASONS = 8
 
@@ -27,7 +27,7 @@ def _reason_text(reason: str, language: Language) -> str:
         return t(language, "delivery.reason.closed")
     if "ConversationNotFound" in reason or reason.startswith("404"):
         return t(language, "delivery.reason.not_found")
-    if reason == "the bot is no longer in this channel":  # storage/channel_posts.py
+    if reason == "the bot is no longer in this channel":  # storage/prompts/channel_posts.py
         return t(language, "delivery.reason.not_in_channel")
     if reason.startswith("gave up after"):
         return t(language, "delivery.reason.gave_up", detail=reason.removeprefix("gave up after "))

@@ -12,11 +12,11 @@ from typing import Any
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph, submit
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
-from storage.prompt_models import Delivery, Theme
-from storage.prompts import MAX_PROMPT_LENGTH, MAX_RATING_LENGTH, PromptView
-from storage.publishing import PromptRoundInfo
-from storage.reflections import MAX_REFLECTION_LENGTH, RATING_VALUES
-from storage.rounds import RoundInfo
+from storage.answers.reflections import MAX_REFLECTION_LENGTH, RATING_VALUES
+from storage.prompts.publishing import PromptRoundInfo
+from storage.prompts.validation import MAX_PROMPT_LENGTH, MAX_RATING_LENGTH, PromptView
+from storage.rounds.lifecycle import RoundInfo
+from storage.tables.prompts import Delivery, Theme
 from storage.values import UnitInfo
 
 MENU_ACTION = "hr.menu"

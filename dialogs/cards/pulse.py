@@ -12,9 +12,9 @@ from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.cards.plain_text import plain_text
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
-from storage.answers import MAX_COMMENT_LENGTH
+from storage.answers.pulse import MAX_COMMENT_LENGTH
 from storage.question_bank import QuestionBank
-from storage.rounds import RoundInfo
+from storage.rounds.lifecycle import RoundInfo
 
 ANSWER_ACTION = "pulse.answer"
 INPUT_PREFIX = "q_"

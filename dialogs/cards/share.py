@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from dialogs.cards.charts import question_trend_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph, submit
 from dialogs.cards.share_button import SHARE_CANCEL_ACTION, SHARE_CONFIRM_ACTION
 from dialogs.cards.summary import (
@@ -20,13 +21,12 @@ from dialogs.cards.summary import (
     _dialogue,
     _distribution,
     _score_chart,
-    _trend,
     _withheld,
 )
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
-from storage.summaries import Summary
+from storage.results.summaries import Summary
 
 
 def post_body(
@@ -54,7 +54,7 @@ def post_body(
         _score_chart(bank, figures, language),
         _distribution(figures, bank, language),
         *_withheld(figures, bank, language, k),
-        *_trend(summary, bank, language),
+        *question_trend_section(summary, bank, language, k),  # each question against itself
         *_dialogue(figures, bank, language),
     ]
     if with_comments:

@@ -1,7 +1,7 @@
 """The short form's section of the leader's summary card: the 0–16 score and its reference band.
 
 Kept apart from dialogs/cards/summary.py so the card gains one line. The score is made from the
-round's released figures only (storage/short_form.py); when any of its four dimensions is held
+round's released figures only (storage/results/short_form.py); when any of its four dimensions is held
 back, the section says so and shows no number.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from dialogs.cards.common import paragraph
 from dialogs.i18n import Language, t
-from storage.short_form import DANISH_AVERAGE, ShortFormScore
+from storage.results.short_form import DANISH_AVERAGE, ShortFormScore
 
 
 def decimal(value: float, language: Language) -> str:

@@ -1,7 +1,9 @@
 """The leader's summary card: scores, trend, comparison, comments, dialogue questions, actions.
 
-Scores are drawn with Teams' `Chart.HorizontalBar`; clients that do not know the chart element
-(older Teams, the Agents Playground) render its fallback, bars made from column sets.
+Scores are drawn with Teams' `Chart.HorizontalBar`, the answers and each question's trend with
+the charts of dialogs/cards/charts.py; clients that do not know a chart element (older Teams)
+render its fallback (for the scores, bars made from column sets). The Agents Playground 0.2.28
+draws all three (tests/e2e/test_summary_charts_e2e.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.cards.action_plan import add_form, plan_section
+from dialogs.cards.charts import distribution_charts, question_trend_section
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.cards.document import document_button
 from dialogs.cards.plain_text import comment_block
@@ -17,8 +20,8 @@ from dialogs.cards.short_form import short_form_section
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
-from storage.short_form import ShortFormScore
-from storage.summaries import Choice, Figures, ReflectionSummary, Summary
+from storage.results.short_form import ShortFormScore
+from storage.results.summaries import Choice, Figures, ReflectionSummary, Summary
 
 SHOW_ACTION = "summary.show"
 RECORD_ACTION = "summary.action"
@@ -96,26 +99,6 @@ def _withheld(figures: Figures, bank: QuestionBank, language: Language, k: int) 
         dimension_name(bank, d, language) for d in bank.dimensions if d in figures.withheld
     )
     return [paragraph(t(language, "summary.withheld", dimensions=names, k=k), isSubtle=True)]
-
-
-def _trend(summary: Summary, bank: QuestionBank, language: Language) -> list[dict[str, Any]]:
-    if len(summary.trend) < 2:
-        return []
-    dimensions = [d for d in bank.dimensions if any(d in p.scores for p in summary.trend)]
-    facts = [
-        {
-            "title": dimension_name(bank, dimension, language),
-            "value": " → ".join(
-                f"{point.scores[dimension]:.0f}" if dimension in point.scores else "–"
-                for point in summary.trend
-            ),
-        }
-        for dimension in dimensions
-    ]
-    return [
-        paragraph(t(language, "summary.trend_title"), weight="Bolder", spacing="Medium"),
-        {"type": "FactSet", "facts": facts},
-    ]
 
 
 def _comparison(
@@ -234,7 +217,7 @@ def summary_card(
     """Everything a leader needs for the next meeting, and nothing that was not released.
 
     `shareable`: the viewer may post this round's result in the team's channel (checked again
-    when they press; dialogs/share_flow.py)."""
+    when they press; dialogs/flows/share.py)."""
     if summary.round_id:
         title = t(
             language, "summary.title_round", unit=summary.unit_name, sequence=summary.sequence
@@ -274,9 +257,10 @@ def summary_card(
         )
         body.append(_score_chart(bank, figures, language))
         body.extend(short_form_section(short_form, language, k))
+        body.extend(distribution_charts(figures, bank, language))
         body.append(_distribution(figures, bank, language))
         body.extend(_withheld(figures, bank, language, k))
-        body.extend(_trend(summary, bank, language))
+        body.extend(question_trend_section(summary, bank, language, k))
         body.extend(_comparison(summary, bank, language, k))
         if summary.round_id:
             body.extend(_comments(summary, language))

@@ -1,4 +1,4 @@
-"""HR's card for which template a unit's pulses are asked from (storage/templates.py)."""
+"""HR's card for which template a unit's pulses are asked from (storage/questions/templates.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph, submit
 from dialogs.i18n import Language, t
-from storage.templates import TemplateIn, TemplateKind, UnitTemplateView
+from storage.questions.templates import TemplateIn, TemplateKind, UnitTemplateView
 from storage.values import UnitInfo
 
 TEMPLATE_ACTION = "template.set"

@@ -6,7 +6,7 @@ from typing import Any
 
 from dialogs.cards.common import Card, adaptive_card, heading, paragraph
 from dialogs.i18n import Language, t
-from storage.hierarchy import PersonRef, UnitDetails, UnitNode
+from storage.directory.hierarchy import PersonRef, UnitDetails, UnitNode
 
 PICK_ACTION = "unit.pick"
 SAVE_ACTION = "unit.save"

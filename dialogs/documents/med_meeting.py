@@ -3,7 +3,7 @@ questions and the handlingsplan, as blocks (dialogs/documents/layout.py).
 
 It says what the leader's card says, in the card's own words where there are some (the reasons a
 figure is hidden, the dialogue questions, the plan's labels), laid out for paper. Numbers come
-only from figures the release showed (storage/med_document.py); a hidden one is its reason in
+only from figures the release showed (storage/results/med_document.py); a hidden one is its reason in
 words. Comments are one block each, plain text, in the random order they came in (rule 6).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from dialogs.cards.action_plan import addresses_label, deadline_text, follow_up_text
 from dialogs.cards.summary import dimension_name, month_label
@@ -29,19 +28,19 @@ from dialogs.documents.layout import (
     Table,
 )
 from dialogs.i18n import Language, t
+from storage.calendar.zone import local_date
 from storage.comments import one_line
-from storage.med_document import MedDocument
 from storage.question_bank import QuestionBank
-from storage.summaries import Figures, Summary
+from storage.results.med_document import MedDocument
+from storage.results.summaries import Figures, Summary
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 LANGUAGE_TAGS = {"da": "da-DK", "en": "en-GB"}
 _UNSAFE_IN_FILE_NAMES = re.compile(r"[^\w\- ]+")
 
 
 def long_date(moment: date | datetime, language: Language) -> str:
     """'23. november 2026' / '23 November 2026' (local date)."""
-    day = moment.astimezone(COPENHAGEN).date() if isinstance(moment, datetime) else moment
+    day = local_date(moment) if isinstance(moment, datetime) else moment
     month = t(language, "date.months").split(",")[day.month - 1]
     return t(language, "document.date", day=day.day, month=month, year=day.year)
 

@@ -333,6 +333,8 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
     "date.months": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "date.format": "{weekday} d. {day}. {month} kl. {time}",
+    "date.day": "{day}. {month}",
+    "date.day_year": "{day}. {month} {year}",
     "date.today_at": "i dag kl. {time}",
     # Leader summary
     "leader_result.ready": "Resultatet for {team} er klar. Her er jeres resumé til næste team- eller MED-møde.",
@@ -362,6 +364,30 @@ TEXTS: dict[str, str] = {
         "tallet kunne ellers afsløre en gruppe på færre end {k}."
     ),
     "summary.trend_title": "Udvikling over de seneste runder",
+    "summary.question_trend_title": "Udvikling pr. spørgsmål",
+    "summary.question_trend_note": (
+        "Spørgsmålene skifter fra runde til runde. Derfor sammenlignes hvert spørgsmål kun med "
+        "sidste gang, teamet fik netop det spørgsmål."
+    ),
+    "summary.question_trend_chart": "Score pr. spørgsmål over tid (0–100)",
+    "summary.question_heading": "**{dimension}** · {question}",
+    "summary.question_compared": "{score} nu · sidst spurgt {date}: {earlier} ({change})",
+    "summary.question_compared_past_hidden": (
+        "{score} nu · sidst spurgt {date}, men da svarede færre end {k}, så det tal vises ikke. "
+        "Gangen før, {earlier_date}: {earlier} ({change})"
+    ),
+    "summary.question_only_hidden": (
+        "{score} nu · sidst spurgt {date}, men da svarede færre end {k}, så der er intet tal at "
+        "sammenligne med"
+    ),
+    "summary.question_first": (
+        "{score} nu · ikke stillet i teamet det seneste år, så der er intet tidligere svar at "
+        "sammenligne med"
+    ),
+    "summary.change_same": "uændret",
+    "summary.trend_point": "{date}: {score}",
+    "summary.distribution_title": "Svarene pr. dimension, fra lav til høj (antal svar)",
+    "summary.distribution_line": "{dimension}: {counts}",
     "summary.compare_title": "Sammenligning",
     "summary.compare_parent": "{unit} ({month})",
     "summary.compare_hidden": "{unit}: {reason}",
@@ -414,7 +440,7 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "Navnet på den ansvarlige må højst være 200 tegn. Intet er gemt.",
     "plan.invalid.deadline": "Fristen skal være en dato, fx 2027-01-31. Intet er gemt.",
     "plan.invalid.status": "Vælg en status fra listen. Intet er gemt.",
-    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    # Sharing a round's summary with the team (dialogs/flows/share.py)
     "share.button": "Del med teamet",
     "share.intro": (
         "Resultatet og forslagene til dialog lægges i teamets kanal, så I kan tage snakken "
@@ -470,7 +496,7 @@ TEXTS: dict[str, str] = {
         "Svarene er anonyme: ingen — heller ikke jeres leder — kan se, hvad den enkelte svarede. "
         "Tal vises kun, når mindst {k} har svaret."
     ),
-    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    # Leaders above the teams, when a month is settled (dialogs/messages/month_note.py)
     "month_note.ready": (
         "Tallene for {month} ligger fast for {units}: måneden er slut, og alle dens runder er "
         "lukket. Her er kortet for {unit}; de andre vælger du på kortet."

@@ -336,6 +336,8 @@ TEXTS: dict[str, str] = {
     "date.weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     "date.months": "January,February,March,April,May,June,July,August,September,October,November,December",
     "date.format": "{weekday} {day} {month} at {time}",
+    "date.day": "{day} {month}",
+    "date.day_year": "{day} {month} {year}",
     "date.today_at": "today at {time}",
     # Leader summary
     "leader_result.ready": "The result for {team} is ready. Here is your summary for the next team or MED meeting.",
@@ -365,6 +367,30 @@ TEXTS: dict[str, str] = {
         "figure could otherwise reveal a group of fewer than {k}."
     ),
     "summary.trend_title": "Trend over the latest rounds",
+    "summary.question_trend_title": "Trend per question",
+    "summary.question_trend_note": (
+        "The questions change from round to round, so each question is compared only with the "
+        "last time the team was asked that very question."
+    ),
+    "summary.question_trend_chart": "Score per question over time (0–100)",
+    "summary.question_heading": "**{dimension}** · {question}",
+    "summary.question_compared": "{score} now · last asked {date}: {earlier} ({change})",
+    "summary.question_compared_past_hidden": (
+        "{score} now · last asked {date}, but fewer than {k} answered then, so that figure is "
+        "not shown. The time before, {earlier_date}: {earlier} ({change})"
+    ),
+    "summary.question_only_hidden": (
+        "{score} now · last asked {date}, but fewer than {k} answered then, so there is no "
+        "figure to compare with"
+    ),
+    "summary.question_first": (
+        "{score} now · not asked in the team in the past year, so there is no earlier answer to "
+        "compare with"
+    ),
+    "summary.change_same": "unchanged",
+    "summary.trend_point": "{date}: {score}",
+    "summary.distribution_title": "Answers per dimension, from low to high (number of answers)",
+    "summary.distribution_line": "{dimension}: {counts}",
     "summary.compare_title": "Comparison",
     "summary.compare_parent": "{unit} ({month})",
     "summary.compare_hidden": "{unit}: {reason}",
@@ -417,7 +443,7 @@ TEXTS: dict[str, str] = {
     "plan.invalid.responsible": "The name of who is responsible can be at most 200 characters. Nothing was saved.",
     "plan.invalid.deadline": "The deadline must be a date, e.g. 2027-01-31. Nothing was saved.",
     "plan.invalid.status": "Please choose a status from the list. Nothing was saved.",
-    # Sharing a round's summary with the team (dialogs/share_flow.py)
+    # Sharing a round's summary with the team (dialogs/flows/share.py)
     "share.button": "Share with the team",
     "share.intro": (
         "The result and the suggested dialogue questions are posted in the team's channel, so "
@@ -474,7 +500,7 @@ TEXTS: dict[str, str] = {
         "The answers are anonymous: nobody — not your leader either — can see what anyone in "
         "particular answered. Figures are only shown once at least {k} have answered."
     ),
-    # Leaders above the teams, when a month is settled (dialogs/month_note.py)
+    # Leaders above the teams, when a month is settled (dialogs/messages/month_note.py)
     "month_note.ready": (
         "The figures for {month} are settled for {units}: the month is over and all its rounds "
         "have closed. Here is the card for {unit}; pick the others on the card."

@@ -285,6 +285,32 @@ class Driver {
     return { cards: texts };
   }
 
+  // What the last card having `card` draws: each chart as the renderer shows it (a region with
+  // role=alert and an aria-label, Teams' chart renderer), its lines (svg paths) and bars, and the
+  // card's whole text. `path`: a screenshot of that card alone.
+  async card_charts(step) {
+    const card = await this.findCard({ card: step.card, timeout: step.timeout });
+    await card.scrollIntoViewIfNeeded();
+    const found = await card.evaluate((el) => ({
+      charts: [...el.querySelectorAll('[role="alert"][aria-label]')].map((c) => ({
+        label: c.getAttribute('aria-label'),
+        svgs: c.querySelectorAll('svg').length,
+        paths: c.querySelectorAll('svg path').length,
+        bars: c.querySelectorAll('[role="button"]').length,
+        text: c.innerText,
+      })),
+      svgs: el.querySelectorAll('svg').length,
+      text: el.innerText,
+    }));
+    if (step.path) {
+      found.path = this.resolvePath(step.path);
+      fs.mkdirSync(path.dirname(found.path), { recursive: true });
+      await card.screenshot({ path: found.path });
+    }
+    if (step.name) this.results[step.name] = found;
+    return found;
+  }
+
   async wait(step) { await this.page.waitForTimeout(step.ms || 500); return {}; }
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dialogs.texts import en
-from storage.answer_seal import Answer
+from storage.anonymity.seal import Answer
 from tests.e2e.harness import BotSpec, PlaygroundClient
 from tests.support.staged import staged_in_file
 
@@ -195,7 +195,13 @@ async def test_a_prompt_for_the_team_channel_arrives_there_and_is_answered_priva
     pg: PlaygroundClient, db_file: Path
 ) -> None:
     await pg.add_bot_to_team()
-    (unit_id,) = query(db_file, "SELECT id FROM units WHERE teams_team_id = ?", TEAM_ID)[0]
+    # The install is a turn of its own: the Playground answers before the bot has stored the team.
+    for _ in range(100):
+        units = query(db_file, "SELECT id FROM units WHERE teams_team_id = ?", TEAM_ID)
+        if units:
+            break
+        await asyncio.sleep(0.1)
+    (unit_id,) = units[0]
     pg.mark()
     await pg.send_personal("publish")
     form = await pg.wait_for_text("Publish a prompt or a pulse check")

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from bot.app import create_app
-from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
+from storage.db.engine import create_engine, create_session_factory
+from storage.db.migrate import upgrade
 from tests.conftest import make_settings
 from tests.support.mock_entra import OTHER_TENANT_ID, PUBLIC_HOST, MockEntra, tab_settings_values
 from tests.support.served_app import ServedApp

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy import insert
 
-from storage.db import SessionFactory
-from storage.directory import Directory
-from storage.models import Membership, Recipient
+from storage.calendar.quiet_hours import ALWAYS
+from storage.db.engine import SessionFactory
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
-from storage.quiet_hours import ALWAYS
-from storage.rounds import Rounds
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Membership, Recipient
 from tests.conftest import TEST_SECRET
 
 TENANT = "tenant-1"

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
-from storage.action_plan import ActionIn, ActionStatus
-from storage.answers import submit_answer
-from storage.db import SessionFactory
-from storage.models import Unit
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
 from storage.question_bank import default_bank
-from storage.rounds import Rounds
-from storage.summary_models import Baseline
+from storage.results.actions import ActionIn, ActionStatus
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
+from storage.tables.results import Baseline
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import member, team_with_members
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.db import SessionFactory
-from storage.directory import Directory
+from storage.db.engine import SessionFactory
+from storage.directory.recipients import Directory
 from storage.question_bank import default_bank
-from storage.rounds import RoundInfo, Rounds
+from storage.rounds.lifecycle import RoundInfo, Rounds
 from storage.values import Person
 from tests.conftest import TEST_SECRET
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storage.answer_models import RoundKey, StagedAnswer
-from storage.answer_seal import Answer, round_key, unseal
-from storage.db import SessionFactory
+from storage.anonymity.seal import Answer, round_key, unseal
+from storage.db.engine import SessionFactory
+from storage.tables.answers import RoundKey, StagedAnswer
 from tests.conftest import TEST_SECRET
 
 

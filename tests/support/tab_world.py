@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from storage.answers import submit_answer
-from storage.baselines import import_baselines_csv
-from storage.db import SessionFactory
-from storage.models import Unit
+from storage.answers.pulse import submit_answer
+from storage.db.engine import SessionFactory
+from storage.directory.baselines import import_baselines_csv
+from storage.directory.roles import Roles
 from storage.question_bank import QuestionBank, default_bank
-from storage.roles import Roles
-from storage.rounds import Rounds
-from storage.summaries import Summaries
+from storage.results.summaries import Summaries
+from storage.rounds.lifecycle import Rounds
+from storage.tables.directory import Unit
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
 
@@ -176,7 +176,7 @@ async def build_tab_world(factory: SessionFactory, bank: QuestionBank | None = N
 
 
 def _action(title: str, addresses: str, status: str):  # type: ignore[no-untyped-def]
-    from storage.action_plan import ActionIn, ActionStatus
+    from storage.results.actions import ActionIn, ActionStatus
 
     return ActionIn(
         title=title, addresses=addresses, status=ActionStatus(status), responsible="Teamleder"

@@ -1,0 +1,16 @@
+"""One conversation per module: what a person asked, what the bot replies."""
+
+__all__ = [
+    "action_plan",
+    "delivery",
+    "document",
+    "help",
+    "my_data",
+    "prompt_admin",
+    "pulse",
+    "reflection",
+    "share",
+    "summary",
+    "unit",
+    "welcome",
+]

@@ -1,0 +1,110 @@
+"""After a round closes: the database files rewritten, so that they no longer remember its answers.
+
+Deleting rows is not forgetting them (rule 10). SQLite keeps the order in which cells arrived
+inside each page, frees pages with their old contents, and its WAL holds every commit since the
+last checkpoint; PostgreSQL keeps dead row versions in its heap pages until vacuum. So once the
+closing transaction has committed (storage/rounds/tally.py marks the rewrite due in
+`file_rewrites`), this runs:
+
+- SQLite: `VACUUM` copies every table afresh in key order (nothing in a page then depends on
+  arrival, and no free page is left: `secure_delete` zeroes what deletes free, storage/db/engine.py),
+  then `wal_checkpoint(TRUNCATE)` empties the WAL. Only then is the mark deleted, so a crash at
+  any point means the rewrite runs again at the next scheduler pass.
+- PostgreSQL: `VACUUM` of the staged answers (their sealing salt is gone already, so whatever
+  dead versions still hold can never be opened), and `VACUUM FULL` of the small tables whose
+  dead versions would be readable: the salts and the participation hashes.
+
+Cost: an SQLite VACUUM reads and writes the whole file once, and holds the write lock meanwhile
+(answers wait, busy_timeout); see docs/performance.md for figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db.crash_points import crash_armed, crash_point
+from storage.db.engine import SessionFactory, is_sqlite_file
+from storage.tables.answers import FileRewrite
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_TRIES = 100  # × 50 ms: long enough for a reader to finish, short enough for a tick
+
+
+async def rewrite_due(factory: SessionFactory) -> int:
+    """Rewrite the files if a closed round asks for it; returns how many rounds it covered."""
+    async with factory() as session:
+        due = list((await session.execute(select(FileRewrite.round_id))).scalars())
+    if not due:
+        return 0
+    engine = factory.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    if is_sqlite_file(engine.url):
+        path = str(engine.url.database)
+        await asyncio.to_thread(_vacuum, path)
+        crash_point("rewrite.vacuumed")
+        if not await asyncio.to_thread(truncate_wal, path):
+            logger.warning("WAL still in use after the rewrite; trying again at the next pass")
+            return 0
+    elif engine.dialect.name == "postgresql":
+        await _vacuum_postgres(engine)
+        crash_point("rewrite.vacuumed")
+    async with factory.begin() as session:
+        await session.execute(delete(FileRewrite).where(FileRewrite.round_id.in_(due)))
+    if is_sqlite_file(engine.url):
+        await asyncio.to_thread(truncate_wal, str(engine.url.database))  # the mark's delete
+    return len(due)
+
+
+def _vacuum(path: str) -> None:
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        connection.execute("PRAGMA secure_delete=ON")
+        if crash_armed("rewrite.vacuuming"):  # the crash tests' "inside the VACUUM"
+            connection.set_progress_handler(_inside_vacuum(), 1)
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+
+
+def _inside_vacuum() -> Callable[[], int]:
+    """A progress handler that dies half-way through the VACUUM's own statements (a small file's
+    VACUUM runs some thousands of SQLite instructions)."""
+    steps = 0
+
+    def step() -> int:
+        nonlocal steps
+        steps += 1
+        if steps == 2000:
+            crash_point("rewrite.vacuuming")
+        return 0  # go on
+
+    return step
+
+
+def truncate_wal(path: str) -> bool:
+    """Checkpoint the WAL into the main file and cut it to zero bytes; False if readers kept it."""
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        for _ in range(CHECKPOINT_TRIES):
+            busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0:
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        connection.close()
+
+
+async def _vacuum_postgres(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql("VACUUM staged_answers")
+        await autocommit.exec_driver_sql("VACUUM (FULL) round_keys, participation")
