@@ -23,7 +23,7 @@ EMPLOYEE_ONLY = frozenset(
 )  # for role-free steps, which never look (bot/teams/router.py)
 
 
-class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
+class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no types: its classes are Any
     """Thin: membership and installation events update the directory; messages go to the router."""
 
     def __init__(
