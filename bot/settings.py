@@ -575,7 +575,7 @@ def load_settings_unchecked_secrets(**overrides: object) -> Settings:
 
 def _load(kind: type[Settings], overrides: dict[str, object]) -> Settings:
     try:
-        return kind(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]  # pydantic checks each value
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])

@@ -65,14 +65,14 @@ class ConnectorResponse:
 
     def raise_for_status(self) -> None:
         raise aiohttp.ClientResponseError(
-            None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]  # request_info: there is no aiohttp request to describe
             (),
             status=self.status_code,
             message=self.reason,
         )
 
 
-class ConnectorError(ErrorResponseException):  # type: ignore[misc]
+class ConnectorError(ErrorResponseException):  # type: ignore[misc]  # botframework: no types
     """An HTTP error status from the connector, shaped like the SDK's ErrorResponseException."""
 
     def __init__(self, response: ConnectorResponse) -> None:

@@ -32,7 +32,7 @@ from bot.connector.client import ConnectorClients
 from bot.connector.tokens import CHANNEL_SCOPE
 
 
-class FastTurnContext(TurnContext):  # type: ignore[misc]
+class FastTurnContext(TurnContext):  # type: ignore[misc]  # botbuilder ships no types: its classes are Any
     """TurnContext without a reference cycle per send, update and delete.
 
     The SDK's `_emit` runs the turn's on-send/on-update/on-delete handlers through a recursive
@@ -58,7 +58,7 @@ def app_id_of(claims: ClaimsIdentity) -> str | None:
     return app_id or None
 
 
-class FastCloudAdapter(CloudAdapter):  # type: ignore[misc]
+class FastCloudAdapter(CloudAdapter):  # type: ignore[misc]  # botbuilder ships no types: its classes are Any
     def __init__(
         self,
         authentication: BotFrameworkAuthentication,

@@ -19,7 +19,7 @@ from storage.values import ConversationKind, Person
 log = logging.getLogger(__name__)
 
 
-class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]
+class TrivselsbotHandler(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder ships no types: its classes are Any
     """Thin: membership and installation events update the directory; messages go to the router."""
 
     def __init__(

@@ -43,4 +43,4 @@ def install_model_copy() -> None:
     """Idempotent; leaves any class alone that has copy rules of its own."""
     for cls in COPIED_MODELS:
         if not has_own_copy_rules(cls):
-            cls.__copy__ = _shallow_copy  # type: ignore[attr-defined]
+            cls.__copy__ = _shallow_copy  # type: ignore[attr-defined]  # added to the class on purpose

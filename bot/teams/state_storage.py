@@ -72,7 +72,7 @@ def _to_item(stored: StoredDocument) -> Any:
     return item
 
 
-class SqlStorage(Storage):  # type: ignore[misc]
+class SqlStorage(Storage):  # type: ignore[misc]  # botbuilder ships no types: its classes are Any
     """Dialog and turn state in the state_documents table, shared by every replica."""
 
     def __init__(self, session_factory: SessionFactory) -> None:

@@ -19,7 +19,7 @@ TS = sa.DateTime(timezone=True)
 KEY_ORDERED = {"sqlite_with_rowid": False}
 
 
-def _round_fk() -> sa.Column:  # type: ignore[type-arg]
+def _round_fk() -> sa.Column[str]:
     return sa.Column(
         "round_id",
         sa.String(32),

@@ -24,7 +24,7 @@ depends_on = None
 KEY_ORDERED = {"sqlite_with_rowid": False}
 
 
-def _round_fk() -> sa.Column:  # type: ignore[type-arg]
+def _round_fk() -> sa.Column[str]:
     return sa.Column(
         "round_id",
         sa.String(32),
