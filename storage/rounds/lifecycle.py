@@ -36,7 +36,7 @@ from storage.rounds.period_versions import bump_period, period_of
 from storage.rounds.tally import tally_round
 from storage.tables.directory import Membership, Unit, utcnow
 from storage.tables.outbox import DeliveryState, OutboxKind, OutboxMessage
-from storage.tables.pulses import PulseRound, RoundState, is_pulse_round
+from storage.tables.pulses import PulseRound, RoundKind, RoundState, is_pulse_round, next_sequence
 from storage.tables.results import AgreedAction
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
@@ -253,7 +253,7 @@ class Rounds:
                 PulseRound.unit_id == unit_id, is_pulse_round()
             )
         )
-        sequence = (last or 0) + 1
+        sequence = next_sequence(RoundKind.PULSE, last)
         chosen = check_template(self._bank, items or default_template(self._bank, sequence - 1))
         action = await self._take_follow_up(session, unit_id) if self._bank.follow_up else None
         if action is not None and self._bank.follow_up:
