@@ -13,31 +13,31 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import RUNTIME, create_app
+from bot.app import RUNTIME
 from storage.tables.outbox import OutboxKind
-from tests.conftest import make_settings
 from tests.support import activities as A
-from tests.support.clock import Clock
 from tests.support.db_inspection import assert_answers_left_no_trace, read_tables
+from tests.support.flow_world import (
+    HR,
+    PEOPLE,
+    TEAM,
+    flow_world,
+    post,
+    wait_until,
+    wait_until_async,
+)
 from tests.support.mock_connector import (
     MockConnector,
     Sent,
     card_of,
     cards_in,
     personal,
-    teams_member,
 )
 
-TEAM = "19:team-1@thread.tacv2"
-PEOPLE = range(1, 7)
-HR = 99
 RATINGS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
 REFLECTIONS = {n: f"REFLEKSION-{n}-æøå" for n in RATINGS}
 
@@ -46,49 +46,14 @@ def text_of(sent: Sent) -> str:
     return json.dumps(sent.activity, ensure_ascii=False)
 
 
-async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
-    async def loop() -> None:
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(loop(), timeout)
-
-
-async def wait_until_async(read, expected, timeout: float = 10.0) -> None:  # noqa: ANN001
-    async def loop() -> None:
-        while await read() != expected:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(loop(), timeout)
-
-
 async def participation_rows(url: str) -> list[tuple[Any, ...]]:
     return list((await read_tables(url))["participation"]["rows"])
 
 
 @pytest.fixture
 async def world(database_url: str, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
-    clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    settings = make_settings(
-        Path("unused"),
-        BOT_DATABASE_URL=database_url,
-        BOT_HR_ADMINS="aad-0099",
-        BOT_SCHEDULER_INTERVAL_SECONDS=0.1,
-        BOT_OUTBOX_POLL_SECONDS=0.05,
-        BOT_SEND_RATE_PER_SECOND=50,
-        # HR's delivery status card is updated on this tick. At the default 5 s its final report
-        # could come just after a 5 s wait for it (the reflection test failed that way on CI).
-        BOT_DELIVERY_STATUS_SECONDS=0.1,
-    )
-    connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
-    app = create_app(settings, now=clock)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield {"client": client, "clock": clock, "app": app, "url": database_url}
-
-
-async def post(client: TestClient, activity: dict[str, Any]) -> None:
-    response = await client.post("/api/messages", json=activity)
-    assert response.status == 201, await response.text()
+    async with flow_world(database_url, connector) as world:
+        yield world
 
 
 async def say(world: dict[str, Any], connector: MockConnector, n: int, **kwargs: Any) -> None:

@@ -11,23 +11,27 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot.app import RUNTIME, create_app
+from bot.app import RUNTIME
 from storage.tables.outbox import OutboxKind
-from tests.conftest import make_settings
 from tests.support import activities as A
-from tests.support.clock import Clock
 from tests.support.db_inspection import (
     ANSWER_TABLES,
     assert_answers_left_no_trace,
     assert_in_key_order,
     read_tables,
+)
+from tests.support.flow_world import (
+    PEOPLE,
+    TEAM,
+    flow_world,
+    post,
+    wait_until,
+    wait_until_async,
 )
 from tests.support.mock_connector import (
     MockConnector,
@@ -35,11 +39,8 @@ from tests.support.mock_connector import (
     card_of,
     cards_in,
     personal,
-    teams_member,
 )
 
-TEAM = "19:team-1@thread.tacv2"
-PEOPLE = range(1, 7)
 HR_CHAT = "a:personal-99"  # where HR's delivery status card is updated
 # Distinct answers per person, so any leak of a value would be attributable.
 CHOICES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
@@ -57,34 +58,17 @@ def to_people_and_updated(sent: Sent) -> bool:
 
 @pytest.fixture
 async def world(database_url: str, connector: MockConnector) -> AsyncIterator[dict[str, Any]]:
-    clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    settings = make_settings(
-        Path("unused"),
-        BOT_DATABASE_URL=database_url,
-        BOT_HR_ADMINS="aad-0099",
-        BOT_SCHEDULER_INTERVAL_SECONDS=0.1,
-        BOT_OUTBOX_POLL_SECONDS=0.05,
-        BOT_SEND_RATE_PER_SECOND=50,
+    async with flow_world(
+        database_url,
+        connector,
         BOT_PULSE_OPEN_DAYS=3,
         BOT_PULSE_REMINDER_HOURS=24,
-        # HR's delivery status card finishes quickly; no lease renewal writes while the test
-        # compares the tables before and after people answer.
-        BOT_DELIVERY_STATUS_SECONDS=0.1,
-        BOT_OUTBOX_LEASE_SECONDS=600,
-    )
-    connector.members[TEAM] = [teams_member(n) for n in PEOPLE]
-    app = create_app(settings, now=clock)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield {"client": client, "clock": clock, "app": app, "url": database_url}
+    ) as world:
+        yield world
 
 
 async def round_state(url: str) -> str:
     return str((await read_tables(url))["pulse_rounds"]["rows"][0][8])
-
-
-async def post(client: TestClient, activity: dict[str, Any]) -> None:
-    response = await client.post("/api/messages", json=activity)
-    assert response.status == 201, await response.text()
 
 
 async def hr_message(connector: MockConnector, **kwargs: Any) -> dict[str, Any]:
@@ -101,22 +85,6 @@ async def start_pulse_as_hr(client: TestClient, connector: MockConnector) -> str
     started = await connector.wait_for(lambda s: "på vej til" in (s.activity.get("text") or ""))
     assert "Mini-trivsel er på vej til 6 personer i Hjemmeplejen Nord" in started.activity["text"]
     return started.activity["text"]
-
-
-async def wait_until(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
-    async def loop() -> None:
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(loop(), timeout)
-
-
-async def wait_until_async(read, expected, timeout: float = 10.0) -> None:  # noqa: ANN001
-    async def loop() -> None:
-        while await read() != expected:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(loop(), timeout)
 
 
 async def answer(client: TestClient, connector: MockConnector, n: int, value: int) -> Sent:

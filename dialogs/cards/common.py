@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
+
+from dialogs.dates import local_datetime
+from dialogs.i18n import Language, t
 
 CARD_VERSION = "1.5"
 Card = dict[str, Any]
@@ -31,6 +35,28 @@ def heading(text: str) -> dict[str, Any]:
 
 def paragraph(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def anonymous_footer(
+    language: Language,
+    promise_key: str,
+    closes_key: str,
+    closes_at: datetime,
+    *,
+    k: int,
+    comment_k: int,
+) -> list[dict[str, Any]]:
+    """The small print at the foot of every card that asks for an answer: what stays anonymous
+    (with the thresholds this deployment keeps: `k` answers for figures, `comment_k` for texts)
+    and until when the round takes answers, in Copenhagen time."""
+    return [
+        paragraph(t(language, promise_key, k=k, n=comment_k), isSubtle=True, size="Small"),
+        paragraph(
+            t(language, closes_key, closes=local_datetime(closes_at, language)),
+            isSubtle=True,
+            size="Small",
+        ),
+    ]
 
 
 def submit(title: str, action: str, **data: Any) -> dict[str, Any]:

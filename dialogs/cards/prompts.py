@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dialogs.cards.common import Card, adaptive_card, heading, paragraph, submit
+from dialogs.cards.common import (
+    Card,
+    adaptive_card,
+    anonymous_footer,
+    heading,
+    paragraph,
+    submit,
+)
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.answers.reflections import MAX_REFLECTION_LENGTH, RATING_VALUES
@@ -354,16 +361,14 @@ def reflection_card(info: PromptRoundInfo, language: Language, k: int, *, commen
             "spacing": "Medium",
         }
     )
-    body.append(
-        paragraph(
-            t(language, "reflection.anonymous", k=k, n=comment_k), isSubtle=True, size="Small"
-        )
-    )
-    body.append(
-        paragraph(
-            t(language, "reflection.closes", closes=local_datetime(info.closes_at, language)),
-            isSubtle=True,
-            size="Small",
+    body.extend(
+        anonymous_footer(
+            language,
+            "reflection.anonymous",
+            "reflection.closes",
+            info.closes_at,
+            k=k,
+            comment_k=comment_k,
         )
     )
     action = {
@@ -383,13 +388,13 @@ def channel_prompt_card(
         heading(t(language, "channel_prompt.title", theme=theme_name(info.theme, language))),
         paragraph(info.text(language), size="Medium"),
         paragraph(t(language, "channel_prompt.body")),
-        paragraph(
-            t(language, "channel_prompt.private", k=k, n=comment_k), isSubtle=True, size="Small"
-        ),
-        paragraph(
-            t(language, "reflection.closes", closes=local_datetime(info.closes_at, language)),
-            isSubtle=True,
-            size="Small",
+        *anonymous_footer(
+            language,
+            "channel_prompt.private",
+            "reflection.closes",
+            info.closes_at,
+            k=k,
+            comment_k=comment_k,
         ),
     ]
     return adaptive_card(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.cards.common import Card, adaptive_card, heading, paragraph
+from dialogs.cards.common import Card, adaptive_card, anonymous_footer, heading, paragraph
 from dialogs.cards.plain_text import plain_text
-from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.answers.pulse import MAX_COMMENT_LENGTH
 from storage.question_bank import QuestionBank
@@ -76,14 +75,9 @@ def pulse_card(
             "spacing": "Medium",
         }
     )
-    body.append(
-        paragraph(t(language, "pulse.anonymous", k=k, n=comment_k), isSubtle=True, size="Small")
-    )
-    body.append(
-        paragraph(
-            t(language, "pulse.closes", closes=local_datetime(pulse.closes_at, language)),
-            isSubtle=True,
-            size="Small",
+    body.extend(
+        anonymous_footer(
+            language, "pulse.anonymous", "pulse.closes", pulse.closes_at, k=k, comment_k=comment_k
         )
     )
     action = {

@@ -9,6 +9,7 @@ __all__ = [
     "prompt_admin",
     "pulse",
     "reflection",
+    "replace",
     "share",
     "summary",
     "unit",

@@ -27,6 +27,7 @@ from dialogs.cards.prompts import (
 )
 from dialogs.dates import local_datetime
 from dialogs.flows.delivery import show_delivery_status
+from dialogs.flows.replace import replace_or_send
 from dialogs.i18n import LANGUAGES, Language, t
 from dialogs.turn import Turn
 from storage.errors import DomainError, UnitNotFound
@@ -136,17 +137,7 @@ async def refuse_prompt(turn: Turn, error: DomainError) -> bool:
 
 async def _replace_or_send(turn: Turn, card: dict[str, Any]) -> None:
     """HR's forms are replaced by their result, so an old form cannot be submitted by mistake."""
-    activity = card_activity(card)
-    card_id = turn.activity.reply_to_id
-    if card_id:
-        activity.id = card_id
-        try:
-            await turn.context.update_activity(activity)
-            return
-        except Exception:
-            log.warning("prompt_admin.card_update_failed")
-        activity.id = None
-    await turn.context.send_activity(activity)
+    await replace_or_send(turn, card, log, "prompt_admin.card_update_failed")
 
 
 async def show_publish_form(turn: Turn) -> None:

@@ -6,12 +6,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from botbuilder.schema import Activity
-
 from dialogs.cards.common import adaptive_card, card_activity, heading, paragraph, submit
 from dialogs.cards.pulse import COMMENT_INPUT, answers_from, thanks_card
 from dialogs.dates import local_datetime
 from dialogs.flows.delivery import show_delivery_status
+from dialogs.flows.replace import replace_card, replace_or_send
 from dialogs.i18n import t
 from dialogs.turn import Turn
 from storage.calendar.quiet_hours import planned_reminder
@@ -66,29 +65,12 @@ async def neutralise_answered_card(turn: Turn) -> None:
     card was replaced, the answered card would otherwise stay in the chat history (rule 8). The
     thanks card is the same for everyone, and the refusal just said they answered, so it adds
     nothing; without a card id there is nothing to replace."""
-    if not turn.activity.reply_to_id:
-        return
-    thanks: Activity = card_activity(thanks_card(turn.language))
-    thanks.id = turn.activity.reply_to_id
-    try:
-        await turn.context.update_activity(thanks)
-    except Exception:  # the card may be gone; nothing else depends on it
-        log.warning("pulse.card_update_failed")
+    await replace_card(turn, thanks_card(turn.language), log, "pulse.card_update_failed")
 
 
 async def _replace_card(turn: Turn) -> None:
     """The answered card becomes the thanks card; without a card id, the thanks is a new message."""
-    thanks: Activity = card_activity(thanks_card(turn.language))
-    card_id = turn.activity.reply_to_id
-    if card_id:
-        thanks.id = card_id
-        try:
-            await turn.context.update_activity(thanks)
-            return
-        except Exception:  # the card may be gone; the answer is counted either way
-            log.warning("pulse.card_update_failed")
-        thanks.id = None
-    await turn.context.send_activity(thanks)
+    await replace_or_send(turn, thanks_card(turn.language), log, "pulse.card_update_failed")
 
 
 async def start_pulse_menu(turn: Turn) -> None:

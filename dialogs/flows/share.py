@@ -19,6 +19,7 @@ from dialogs.cards.common import card_activity
 from dialogs.cards.share import confirm_card, outcome_card, post_card, post_fingerprint
 from dialogs.cards.share_button import COMMENTS_INPUT
 from dialogs.dates import local_datetime
+from dialogs.flows.replace import replace_or_send
 from dialogs.i18n import Language, language_for, t
 from dialogs.turn import Services, Turn
 from storage.errors import DomainError, RoundNotFound
@@ -144,17 +145,8 @@ async def cancel_share(turn: Turn) -> None:
 
 
 async def _replace(turn: Turn, text: str) -> None:
-    activity = card_activity(outcome_card(text))
-    card_id = turn.activity.reply_to_id
-    if card_id:
-        activity.id = card_id
-        try:
-            await turn.context.update_activity(activity)
-            return
-        except Exception:  # the card may be gone; the reply says the same
-            log.warning("share.card_update_failed")
-        activity.id = None
-    await turn.context.send_activity(activity)
+    """The confirmation card becomes its outcome, so it cannot be pressed later by mistake."""
+    await replace_or_send(turn, outcome_card(text), log, "share.card_update_failed")
 
 
 async def render_shared_summary(job: ChannelJob, services: Services) -> Activity | None:

@@ -19,6 +19,7 @@ from storage.comments import one_line
 from storage.db.engine import SessionFactory
 from storage.errors import CommentTooLong, InvalidAnswer, RoundNotFound
 from storage.question_bank import QuestionBank
+from storage.tables.pulses import RoundKind, round_kind
 
 MAX_COMMENT_LENGTH = 1000
 
@@ -60,7 +61,7 @@ def pulse_values(
     """The pulse's rules for `record_batch`: a pulse round, and exactly its items on their scales."""
 
     def values(facts: RoundFacts) -> Mapping[str, int]:
-        if facts.sequence <= 0:  # a reflection round is answered on its own card
+        if round_kind(facts.sequence) is RoundKind.PROMPT:  # answered on its own card
             raise RoundNotFound(facts.id)
         return validate_answers(bank, list(facts.items), raw)
 

@@ -69,7 +69,7 @@ from storage.tables.outbox import (
     PushOrigin,
 )
 from storage.tables.prompts import ChannelPost, PromptRound, Publication
-from storage.tables.pulses import PulseRound, PulseSchedule, RoundState
+from storage.tables.pulses import PulseRound, PulseSchedule, RoundKind, RoundState
 from storage.tables.results import AgreedAction
 
 SETTLED = [
@@ -246,8 +246,8 @@ async def _apply(
         cutoff=cutoff,
         periods=sorted(periods),
         skipped_periods=skipped,
-        pulse_rounds=sum(1 for p in old_rounds if p.sequence > 0),
-        reflection_rounds=sum(1 for p in old_rounds if p.sequence <= 0),
+        pulse_rounds=sum(1 for p in old_rounds if p.kind is RoundKind.PULSE),
+        reflection_rounds=sum(1 for p in old_rounds if p.kind is RoundKind.PROMPT),
         comments=comments,
         agreed_actions=actions,
         participation=participation,

@@ -56,7 +56,7 @@ from storage.tables.prompts import (
     Publication,
     Theme,
 )
-from storage.tables.pulses import PulseRound, RoundState
+from storage.tables.pulses import PulseRound, RoundKind, RoundState, next_sequence
 from storage.values import ConversationKind
 
 ALL_UNITS = "all"
@@ -568,7 +568,7 @@ class Publisher:
         )
         pulse = PulseRound(
             unit_id=unit.id,
-            sequence=min(lowest or 0, 0) - 1,
+            sequence=next_sequence(RoundKind.PROMPT, lowest),
             items="[]",
             opens_at=now,
             closes_at=closes,

@@ -57,7 +57,14 @@ from storage.scores import distribution_score
 from storage.tables.answers import AnonymousComment, AnswerCount, RoundResponses
 from storage.tables.directory import Unit, utcnow
 from storage.tables.prompts import PromptRound
-from storage.tables.pulses import PENDING_CONDITION, PulseRound, RoundState, is_pulse_round
+from storage.tables.pulses import (
+    PENDING_CONDITION,
+    PulseRound,
+    RoundKind,
+    RoundState,
+    is_pulse_round,
+    of_kind,
+)
 from storage.tables.results import (
     Baseline,
     PeriodDecision,
@@ -757,9 +764,9 @@ class Summaries:
                     .where(
                         PulseRound.unit_id.in_(list(visible_units)),
                         PulseRound.state == RoundState.CLOSED.value,
-                        # Reflection rounds count down from -1: a range of the (unit, sequence)
-                        # key, instead of every pulse round of every visible unit.
-                        PulseRound.sequence <= 0,
+                        # A range of the (unit, sequence) key (RoundKind), instead of every
+                        # pulse round of every visible unit.
+                        of_kind(RoundKind.PROMPT),
                     )
                     .order_by(PulseRound.closes_at.desc())
                     .limit(limit)
@@ -853,7 +860,7 @@ class Summaries:
         async with self._factory() as session:
             found = await round_with_unit(session, round_id)
             pulse, unit_name, responses = found if found is not None else (None, None, None)
-            if pulse is None or pulse.sequence <= 0:  # unknown, or a reflection round
+            if pulse is None or pulse.kind is RoundKind.PROMPT:  # unknown, or a reflection round
                 raise RoundNotFound(round_id)
             if pulse.unit_id not in visible_units:
                 raise NotAllowed(round_id)

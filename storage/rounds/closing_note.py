@@ -22,7 +22,7 @@ from storage.disclosure import RoundFacts, release
 from storage.tables.answers import RoundResponses
 from storage.tables.directory import Membership, Recipient, RoleAssignment, Unit
 from storage.tables.outbox import OutboxKind
-from storage.tables.pulses import PulseRound, RoundState
+from storage.tables.pulses import PulseRound, RoundKind, RoundState
 from storage.values import Role
 
 
@@ -63,7 +63,7 @@ async def enqueue_closing_notes(
     )
     if await enqueue(session, OutboxKind.ROUND_CLOSED, pulse.id, members.scalars(), now, send_at):
         await watch_push(session, OutboxKind.ROUND_CLOSED, pulse.id, now)
-    if pulse.sequence > 0:  # a pulse; reflection rounds count down from -1
+    if pulse.kind is RoundKind.PULSE:  # leaders get a pulse's result card, not a prompt's
         leaders = await session.execute(
             select(Recipient.user_id)
             .join(RoleAssignment, RoleAssignment.aad_object_id == Recipient.aad_object_id)

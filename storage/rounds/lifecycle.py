@@ -38,7 +38,7 @@ from storage.rounds.period_versions import bump_period, period_of
 from storage.rounds.tally import tally_round
 from storage.tables.directory import Membership, Unit, utcnow
 from storage.tables.outbox import DeliveryState, OutboxKind, OutboxMessage
-from storage.tables.pulses import PulseRound, RoundState, is_pulse_round
+from storage.tables.pulses import PulseRound, RoundKind, RoundState, is_pulse_round, next_sequence
 from storage.tables.results import AgreedAction
 
 MIN_ITEMS, MAX_ITEMS = 3, 5
@@ -263,7 +263,7 @@ class Rounds:
                 PulseRound.unit_id == unit_id, is_pulse_round()
             )
         )
-        sequence = (last or 0) + 1
+        sequence = next_sequence(RoundKind.PULSE, last)
         if items:
             await catch_up(session, self._bank, items)
         else:  # a publication's template, else the unit's, else the rotation

@@ -31,6 +31,33 @@ class RoundState(StrEnum):
 PENDING_CONDITION = text("state IN ('scheduled', 'open')")
 
 
+class RoundKind(StrEnum):
+    """What a `pulse_rounds` row asks: a pulse (the question bank's items, scored and released as
+    figures) or a prompt (one reflection, `prompt_rounds` holds its texts; never in pulse scores).
+
+    The kind is written into the round's number, so no column is needed and the (unit, sequence)
+    key serves both kinds as a range: pulse rounds count up from 1, prompt rounds down from -1.
+    `round_kind`, `PulseRound.kind`, `of_kind` and `next_sequence` are the only places that know
+    it; everything else asks for the kind.
+    """
+
+    PULSE = "pulse"
+    PROMPT = "prompt"
+
+
+def round_kind(sequence: int) -> RoundKind:
+    """The kind of a round numbered `sequence`."""
+    return RoundKind.PULSE if sequence > 0 else RoundKind.PROMPT
+
+
+def next_sequence(kind: RoundKind, furthest: int | None) -> int:
+    """The number of a unit's next round of `kind`, after `furthest`: the highest pulse number or
+    the lowest prompt number the unit has so far (None: it has none)."""
+    if kind is RoundKind.PULSE:
+        return max(furthest or 0, 0) + 1
+    return min(furthest or 0, 0) - 1
+
+
 class PulseRound(Base):
     """One pulse for one unit. `eligible_count` is a number taken at opening, never a list of people."""
 
@@ -57,6 +84,10 @@ class PulseRound(Base):
     # share them with the team; rounds made before said only the leaders and HR see them, and a
     # promise given is kept (storage/results/team_share.py never posts those comments).
     comments_shareable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
+
+    @property
+    def kind(self) -> RoundKind:
+        return round_kind(self.sequence)
 
     __table_args__ = (
         UniqueConstraint("unit_id", "sequence", name="uq_pulse_rounds_unit_sequence"),
@@ -105,7 +136,11 @@ class PulseSchedule(Base):
     requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
+def of_kind(kind: RoundKind) -> ColumnElement[bool]:
+    """SQL: the round is of `kind` (a range of the (unit, sequence) key; see RoundKind)."""
+    return PulseRound.sequence > 0 if kind is RoundKind.PULSE else PulseRound.sequence <= 0
+
+
 def is_pulse_round() -> ColumnElement[bool]:
-    """Pulse rounds count up from 1; reflection (prompt) rounds use negative numbers and never
-    enter pulse scores, trends or exports."""
-    return PulseRound.sequence > 0
+    """SQL: a pulse round; prompt rounds never enter pulse scores, trends or exports."""
+    return of_kind(RoundKind.PULSE)
