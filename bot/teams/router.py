@@ -1,4 +1,8 @@
-"""Routing table: a command word or a card action name → the flow step that handles it."""
+"""Routing table: a command word or a card action name → its Route (dialogs/access.py).
+
+A route is the flow step, the roles it needs, the kinds of chat it is for, and how the domain
+errors its step raises are told. The router checks the roles and the chat before the step runs and
+tells a domain error once, here; the steps check neither and catch none to translate it."""
 
 from __future__ import annotations
 
