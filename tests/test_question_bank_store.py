@@ -190,3 +190,13 @@ async def test_a_retired_item_still_names_its_question_in_old_rounds(
     with pytest.raises(InvalidBank):  # and its wording can no longer change
         text = (await store.export()).replace(live.item(asked.items[0]).text.da, "Noget andet.")
         await store.import_yaml(text)
+
+
+def test_aliases_and_deep_nesting_are_refused_with_their_line() -> None:
+    """The bank file goes through the one safe loader (storage/safe_yaml.py) as every importer."""
+    laughs = "version: 1\nitems:\n  - &a {id: tk9}\n  - *a\n"
+    (issue,) = _issues(laughs)
+    assert issue.startswith("bank.yaml:3: (document): refused: anchors and aliases")
+    deep = "version: 1\nitems: " + "[" * 60 + "]" * 60 + "\n"
+    (issue,) = _issues(deep)
+    assert "refused: nested more than 50 levels deep" in issue
