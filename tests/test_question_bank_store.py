@@ -193,7 +193,7 @@ async def test_a_retired_item_still_names_its_question_in_old_rounds(
 
 
 def test_aliases_and_deep_nesting_are_refused_with_their_line() -> None:
-    """The bank file goes through the one safe loader (storage/safe_yaml.py) as every importer."""
+    """The bank file goes through the one safe loader (storage/files/safe_yaml.py) as every importer."""
     laughs = "version: 1\nitems:\n  - &a {id: tk9}\n  - *a\n"
     (issue,) = _issues(laughs)
     assert issue.startswith("bank.yaml:3: (document): refused: anchors and aliases")
