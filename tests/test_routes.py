@@ -60,6 +60,7 @@ FORGED: dict[str, dict[str, Any]] = {
     },
     "prompt.library": {},
     "publish.form": {},
+    "template.set": {"unit": UNIT, "kind": "short_form"},
     "publish.submit": {"form": FORM, "content": "pulse", "units": UNIT, "when": "now"},
     "reflection.answer": {"round": ROUND, "rating": "4", "reflection": "godt"},
     "reflection.private": {"round": ROUND},
