@@ -61,7 +61,10 @@ test: deps-python deps-node deps-system
 	$(BIN)/ruff format --check bot dialogs storage manifest tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	# Two workers for everything but the end-to-end tests, which then run alone: each starts a bot,
+	# the Playground and Chromium, and their tests read the state the module's earlier tests left.
+	$(BIN)/pytest -q -n 2 -m "not e2e"
+	$(BIN)/pytest -q -m e2e
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
 # Append further benchmarks to this list: BENCHES += bench.something

@@ -33,16 +33,6 @@ TEST_SECRET = "test-secret-0123456789-0123456789-abcdef"
 os.environ.setdefault("BOT_WORKING_HOURS", "always")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs on two workers (pytest-xdist, --dist loadgroup). The end-to-end tests share
-    one worker: each starts a bot, the Playground and Chromium, and two such sets at once on two
-    cores starve each other's timeouts. The rest is spread over both; each worker has its own
-    PostgreSQL server (the session fixture below)."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 def make_settings(db_path: Path, **overrides: Any) -> Settings:
     """Settings for tests: never read .env or the developer's environment."""
     values: dict[str, Any] = {
