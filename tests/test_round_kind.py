@@ -13,7 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storage.db.engine import SessionFactory
-from storage.prompts.library import PromptLibrary, starter_library
+from storage.prompts.file_format import starter_library
+from storage.prompts.library import PromptLibrary
 from storage.prompts.publishing import PublicationIn, Publisher, is_prompt_round
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
