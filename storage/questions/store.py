@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.engine import SessionFactory, insert_for
@@ -151,12 +151,18 @@ class QuestionBankStore:
             for position, item in enumerate(items)
         ]
         async with self._factory.begin() as session:
-            before = await session.scalar(select(func.count()).select_from(QuestionItem))
             insert = insert_for(session)
-            await session.execute(insert(QuestionItem).values(rows).on_conflict_do_nothing())
-            after = await session.scalar(select(func.count()).select_from(QuestionItem))
+            # The ids this seed really inserted: counting rows before and after would also count a
+            # replica's rows committed in between (PostgreSQL reads each statement afresh).
+            inserted = await session.execute(
+                insert(QuestionItem)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .returning(QuestionItem.id)
+            )
+            added = len(inserted.all())
         await self.refresh()
-        return int(after or 0) - int(before or 0)
+        return added
 
     async def bank(self) -> QuestionBank:
         """The bank now: the database's, or the shipped one before the first seed."""
