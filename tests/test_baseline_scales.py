@@ -9,9 +9,7 @@ outside its scale with the line, changing nothing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +21,8 @@ from storage.db.engine import SessionFactory, create_engine, create_session_fact
 from storage.directory.baseline_scales import SurveyScale, parse_scale, to_card_scale
 from storage.directory.baselines import Baselines, BaselineScore, InvalidBaselines
 from storage.question_bank import default_bank
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import make_settings
+from tests.support.cli_process import run_cli
 from tests.support.clock import Clock
 from tests.support.db_inspection import snapshot, tables
 from tests.support.pulse_fixtures import NOW, team_with_members
@@ -127,20 +126,7 @@ async def test_an_unknown_scale_column_is_named(session_factory: SessionFactory,
 
 
 def trivselsbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env.update(
-        BOT_DEV_MODE="true",
-        BOT_ANONYMITY_SECRET=TEST_SECRET,
-        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(tmp_path / "cli.db", *args)
 
 
 async def _unit_in(db_file: Path) -> None:

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import TEST_SECRET
+from tests.support.cli_process import run_cli
 from tests.support.db_inspection import tables
 
 
 def trivselsbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    env.update(
-        BOT_DEV_MODE="true",
-        BOT_ANONYMITY_SECRET=TEST_SECRET,
-        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(tmp_path / "cli.db", *args)
 
 
 def test_import_export_and_bad_files_exit_1_with_one_line(tmp_path: Path) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.support.cli_process import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = """\
@@ -24,22 +22,7 @@ prompts:
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "Microsoft"))
-    }
-    env.update(
-        BOT_DEV_MODE="true",
-        BOT_ANONYMITY_SECRET=TEST_SECRET,
-        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "prompts", *args],
-        cwd=db.parent,  # no .env from the developer's checkout
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(db, "prompts", *args)
 
 
 def prompt_rows(db: Path) -> list[tuple[object, ...]]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storage.db.engine import create_engine, create_session_factory
-from tests.conftest import TEST_SECRET
+from tests.support.cli_process import run_cli
 from tests.support.pulse_fixtures import team_with_members
 
 DANISH_ONLY = """\
@@ -39,23 +36,7 @@ items:
 """
 
 
-def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "Microsoft"))
-    }
-    env.update(
-        BOT_DEV_MODE="true",
-        BOT_ANONYMITY_SECRET=TEST_SECRET,
-        BOT_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=db.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+run = run_cli
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ import getpass
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from bot.settings import Settings
 from storage.db.engine import SessionFactory, create_engine, create_session_factory
 from storage.db.migrate import upgrade
 from storage.directory.roles import Roles
 from storage.errors import DomainError
+from storage.files.import_files import ImportFileError, read_import_file
 from storage.values import Role
 
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -50,6 +52,18 @@ def run_on_database(settings: Settings, work: Callable[[SessionFactory], Awaitab
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+def read_or_refuse(path: Path) -> str | None:
+    """The text of a library file HR asked to import, or None once the refusal is printed.
+
+    The prompt library and the question bank refuse an unreadable file with the same line, so HR
+    learns one wording: the file's name, that nothing changed, and why."""
+    try:
+        return read_import_file(path)
+    except ImportFileError as error:
+        print(f"{path}: refused, nothing was imported: {error}", file=sys.stderr)
+        return None
 
 
 AS_HELP = (

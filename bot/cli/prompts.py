@@ -21,6 +21,7 @@ from bot.cli.common import (
     acting_hr,
     add_as_argument,
     binder,
+    read_or_refuse,
     run_on_database,
     status_card_note,
 )
@@ -30,7 +31,6 @@ from bot.settings import Settings
 from dialogs.prompt_services import PromptServices
 from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
-from storage.files.import_files import ImportFileError, read_import_file
 from storage.files.issues import issues_from
 from storage.prompts.file_format import dump_library, parse_library
 from storage.prompts.publishing import PublicationIn
@@ -94,10 +94,8 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    try:
-        text = read_import_file(path)
-    except ImportFileError as error:
-        print(f"{path}: refused, nothing was imported: {error}", file=sys.stderr)
+    text = read_or_refuse(path)
+    if text is None:
         return 1
     try:
         prompts = parse_library(text)  # checked before the database is even opened

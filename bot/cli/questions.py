@@ -14,12 +14,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.cli.common import binder, run_on_database
+from bot.cli.common import binder, read_or_refuse, run_on_database
 from bot.cli.pulse import _resolve_unit
 from bot.delivery.bank_runtime import seed_question_bank
 from bot.settings import Settings
 from storage.db.engine import SessionFactory
-from storage.files.import_files import ImportFileError, read_import_file
 from storage.question_bank import ItemState, load_bank
 from storage.questions.file_format import InvalidBank, without_english
 from storage.questions.store import QuestionBankStore
@@ -87,10 +86,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    try:
-        text = read_import_file(path)
-    except ImportFileError as error:
-        print(f"{path}: refused, nothing was imported: {error}", file=sys.stderr)
+    text = read_or_refuse(path)
+    if text is None:
         return 1
 
     async def work(store: QuestionBankStore, _templates: Templates) -> int:
