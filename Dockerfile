@@ -3,14 +3,17 @@
 # the ones tests/test_deployment.py runs outside a container.
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE requirements-runtime.lock ./
 COPY bot bot
 COPY dialogs dialogs
 COPY storage storage
 COPY manifest manifest
+# The dependencies exactly as tested (versions and hashes from the lock), then the project alone.
 RUN python -m venv /opt/trivselsbot \
  && /opt/trivselsbot/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/trivselsbot/bin/pip install --no-cache-dir .
+ && /opt/trivselsbot/bin/pip install --no-cache-dir --require-hashes --no-deps \
+      -r requirements-runtime.lock \
+ && /opt/trivselsbot/bin/pip install --no-cache-dir --no-deps .
 
 FROM python:3.11-slim-bookworm
 # A user of its own, no shell, no home to speak of: the bot needs to write only its data folder.

@@ -28,6 +28,10 @@ lock: deps-python
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra sdk-tests --universal \
 	  --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet \
 	  $(LOCK_ARGS) -o requirements.lock
+	# What a server installs: the runtime dependencies alone, at the very versions the tests ran.
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make lock' --quiet --constraint requirements.lock \
+	  -o requirements-runtime.lock
 
 # The Resultater tab serves TeamsJS itself (bot/tab/assets.py): a copy travels with the package.
 TEAMS_JS := node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js

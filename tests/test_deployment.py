@@ -92,6 +92,21 @@ def test_the_image_runs_as_its_own_user_and_holds_every_package() -> None:
     assert ".env" in ignored and "*.db" in ignored  # no secret, no database in the image
 
 
+def test_the_image_installs_the_tested_versions_from_the_runtime_lock() -> None:
+    """No resolution at build time: the lock's exact, hashed versions, then the project alone."""
+    run = " ".join(
+        line.strip().rstrip("\\")
+        for line in DOCKERFILE.split("RUN python -m venv", 1)[1].split("\n\n")[0].splitlines()
+    )
+    assert re.search(r"^COPY .*\brequirements-runtime\.lock\b", DOCKERFILE, re.MULTILINE)
+    assert re.search(
+        r"pip install [^&]*--require-hashes --no-deps\s+-r requirements-runtime\.lock", run
+    )
+    installs = re.findall(r"pip install ([^&]*)", run)
+    assert all("--no-deps" in install for install in installs if "--upgrade pip" not in install)
+    assert (ROOT / "requirements-runtime.lock").is_file()
+
+
 def test_the_compose_file_is_a_configuration_the_bot_accepts() -> None:
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     services = compose["services"]

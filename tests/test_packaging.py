@@ -28,6 +28,7 @@ from storage.db.migrate import head_revision
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCK = ROOT / "requirements.lock"
+RUNTIME_LOCK = ROOT / "requirements-runtime.lock"  # what a server installs (docs/deployment.md)
 # The packages the wheel ships (pyproject's [tool.setuptools.packages.find]).
 SHIPPED = ("bot", "dialogs", "storage", "manifest")
 
@@ -141,9 +142,9 @@ def test_botbuilder_is_pinned_to_its_final_release_and_dialogs_stay_out_of_the_i
     assert "botbuilder-dialogs" in dev
 
 
-def locked_pins() -> dict[str, str]:
+def locked_pins(lock: Path = LOCK) -> dict[str, str]:
     pins: dict[str, str] = {}
-    for line in LOCK.read_text(encoding="utf-8").splitlines():
+    for line in lock.read_text(encoding="utf-8").splitlines():
         match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", line)
         if match:
             pins[canonicalize_name(match.group(1))] = match.group(2)
@@ -168,9 +169,30 @@ def test_the_lock_holds_every_requirement_of_pyproject_with_hashes() -> None:
     assert not stale, "requirements.lock is behind pyproject.toml; run `make lock`:\n" + "\n".join(
         stale
     )
-    entries = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text(encoding="utf-8").split("\n", 2)[2])
-    unhashed = [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry]
-    assert not unhashed
+    assert not _unhashed(LOCK)
+
+
+def _unhashed(lock: Path) -> list[str]:
+    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.read_text(encoding="utf-8").split("\n", 2)[2])
+    return [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry]
+
+
+def test_the_runtime_lock_is_the_tested_versions_of_what_the_bot_needs_and_nothing_more() -> None:
+    """A server installs requirements-runtime.lock (Dockerfile, docs/deployment.md): each package at
+    the version the tests ran with, hashed, and no test tool. The wheel test below installs it alone
+    with `--no-deps` under the wheel, so a dependency missing from it fails there."""
+    runtime, tested = locked_pins(RUNTIME_LOCK), locked_pins()
+    drifted = {name: (version, tested.get(name)) for name, version in runtime.items()}
+    assert not {n: v for n, v in drifted.items() if v[0] != v[1]}, "run `make lock`"
+    for requirement in declared_runtime():
+        name = canonicalize_name(requirement.name)
+        assert name in runtime and requirement.specifier.contains(runtime[name], prereleases=True)
+    dev_only = {
+        canonicalize_name(requirement.name)
+        for requirement in _requirements(PYPROJECT["project"]["optional-dependencies"]["dev"])
+    } - {canonicalize_name(requirement.name) for requirement in declared_runtime()}
+    assert dev_only and not dev_only & set(runtime), sorted(dev_only & set(runtime))
+    assert not _unhashed(RUNTIME_LOCK)
 
 
 def test_the_virtualenv_was_installed_from_the_lock() -> None:
@@ -217,8 +239,9 @@ def _clean_environment(**extra: str) -> dict[str, str]:
 
 @pytest.mark.packaging
 def test_the_wheel_installs_alone_and_migrates_from_outside_the_checkout(tmp_path: Path) -> None:
-    """Built as a release would be (sdist, then the wheel from it), installed with only its declared
-    dependencies (at the lock's versions) into a virtualenv of its own, and run from elsewhere."""
+    """Built as a release would be (sdist, then the wheel from it), installed as a server installs it
+    (requirements-runtime.lock with its hashes, then the wheel with `--no-deps`) into a virtualenv of
+    its own, checked to have every dependency it declares, and run from elsewhere."""
     started = time.monotonic()
     uv = Path(sys.executable).parent / "uv"
     assert uv.exists(), "uv comes with the dev extras: run `make deps-python`"
@@ -247,10 +270,6 @@ def test_the_wheel_installs_alone_and_migrates_from_outside_the_checkout(tmp_pat
     missing = [name for name in shipped if name not in names]
     assert not missing, f"not in the wheel: {missing}"
 
-    constraints = tmp_path / "constraints.txt"
-    constraints.write_text(
-        "".join(f"{name}=={version}\n" for name, version in locked_pins().items())
-    )
     venv = tmp_path / "venv"
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -263,13 +282,29 @@ def test_the_wheel_installs_alone_and_migrates_from_outside_the_checkout(tmp_pat
     )
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(uv), "pip", "install", "--quiet", "--python", str(python), str(wheel)]
-        + ["--constraint", str(constraints)],
+        [str(uv), "pip", "install", "--quiet", "--python", str(python), "--require-hashes"]
+        + ["--no-deps", "-r", str(RUNTIME_LOCK)],
         cwd=outside,
         env=_clean_environment(),
         check=True,
         timeout=300,
     )
+    subprocess.run(  # the wheel alone: everything it needs must already be there from the lock
+        [str(uv), "pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel)],
+        cwd=outside,
+        env=_clean_environment(),
+        check=True,
+        timeout=300,
+    )
+    satisfied = subprocess.run(  # the wheel's own metadata against what the lock put there
+        [str(uv), "pip", "check", "--python", str(python)],
+        cwd=outside,
+        env=_clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert satisfied.returncode == 0, satisfied.stdout + satisfied.stderr
 
     where = subprocess.run(
         [str(python), "-c", "import bot, storage; print(bot.__file__); print(storage.__file__)"],
