@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 
@@ -91,7 +92,34 @@ def cmd_dev(args: argparse.Namespace) -> None:
     raise SystemExit(run_dev(port=args.port, playground_port=args.playground_port))
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Which module adds which top-level commands. A command imports its own group alone: HR's scripts
+# and the tests start `trivselsbot` hundreds of times, and the results group's documents pull in
+# botbuilder, python-docx and reportlab, which `units import` has no use for.
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "bot.cli.pulse": ("pulse",),
+    "bot.cli.results": ("results",),
+    "bot.cli.worker": ("worker",),
+    "bot.cli.units": ("units", "baseline"),
+    "bot.cli.prompts": ("prompts",),
+    "bot.cli.questions": ("questions",),
+    "bot.cli.privacy": ("privacy",),
+    "bot.operations.cli": ("doctor", "backup", "restore"),
+    "bot.cli.audit": ("audit",),
+    "bot.cli.delivery": ("delivery",),
+}
+
+
+def _groups_for(argv: list[str] | None) -> list[str]:
+    """The modules whose commands `argv` may name: its command's alone, or all of them for the
+    help, a mistyped command (argparse lists every choice) or no command at all."""
+    words = [word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")]
+    named = [
+        module for module, commands in COMMAND_GROUPS.items() if words[:1] and words[0] in commands
+    ]
+    return named or list(COMMAND_GROUPS)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trivselsbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (configuration from environment / .env)")
@@ -106,40 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=3978)
     dev.add_argument("--playground-port", type=int, default=56150)
     dev.set_defaults(func=cmd_dev)
-    from bot.cli.pulse import add_commands
-    from bot.cli.results import add_commands as add_result_commands
-
-    add_commands(sub, _settings_or_exit)
-    add_result_commands(sub, _settings_or_exit)
-    from bot.cli.worker import add_commands as add_worker_command
-
-    add_worker_command(sub, _settings_or_exit)
-    from bot.cli.units import add_commands as add_unit_commands
-
-    add_unit_commands(sub, _settings_or_exit)
-    from bot.cli.prompts import add_commands as add_prompt_commands
-
-    add_prompt_commands(sub, _settings_or_exit)
-    from bot.cli.questions import add_commands as add_question_commands
-
-    add_question_commands(sub, _settings_or_exit)
-    from bot.cli.privacy import add_commands as add_privacy_commands
-
-    add_privacy_commands(sub, _settings_or_exit)
-    from bot.operations.cli import add_commands as add_operations_commands
-
-    add_operations_commands(sub, _settings_or_exit)
-    from bot.cli.audit import add_commands as add_audit_commands
-
-    add_audit_commands(sub, _settings_or_exit)
-    from bot.cli.delivery import add_commands as add_delivery_commands
-
-    add_delivery_commands(sub, _settings_or_exit)
+    for module in _groups_for(argv):
+        importlib.import_module(module).add_commands(sub, _settings_or_exit)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     args.func(args)
 
 
