@@ -17,12 +17,12 @@ import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from storage.answers.pulse import submit_answer
 from storage.calendar.quiet_hours import ALWAYS
+from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import create_engine, create_session_factory
 from storage.db.migrate import upgrade
 from storage.directory.recipients import Directory
@@ -109,7 +109,7 @@ def hidden_round_day(now: datetime) -> str:
     """The day (Copenhagen) the round below k closed, as the card's chart data writes days."""
     (weeks,) = [weeks for weeks, _, values in ROUNDS if len(values) < 5]
     closes = now - timedelta(weeks=weeks) + timedelta(days=3)
-    return closes.astimezone(ZoneInfo("Europe/Copenhagen")).date().isoformat()
+    return closes.astimezone(COPENHAGEN).date().isoformat()
 
 
 async def test_the_summary_card_draws_the_question_lines_and_stacked_answers(
