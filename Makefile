@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 APT_PACKAGES := chromium postgresql fonts-dejavu-core poppler-utils
 
-.PHONY: run test test-fast lint lock package bench clean deps-python deps-node deps-system
+.PHONY: run test test-suite test-e2e test-fast lint lock package bench clean deps-python deps-node deps-system
 
 # The virtualenv is installed from requirements.lock (every package pinned, with its hashes; the dev
 # extras and Microsoft's botbuilder-testing included), then the project itself without dependencies.
@@ -65,9 +65,17 @@ test: deps-python deps-node deps-system
 	$(BIN)/ruff format --check bot dialogs storage manifest tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	# Two workers for everything but the end-to-end tests, which then run alone: each starts a bot,
-	# the Playground and Chromium, and their tests read the state the module's earlier tests left.
+	# The two halves at once, each printed whole when it ends: the end-to-end tests mostly wait on
+	# the Playground and Chromium, so they fit beside the other tests' two workers.
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-suite test-e2e
+
+# Two workers for everything but the end-to-end tests.
+test-suite: deps-python deps-node deps-system
 	$(BIN)/pytest -q -n 2 -m "not e2e"
+
+# The end-to-end tests in one process, one module after another: each module starts a bot, the
+# Playground and Chromium, and its tests read the state its earlier tests left.
+test-e2e: deps-python deps-node deps-system
 	$(BIN)/pytest -q -m e2e
 
 # `make bench`: each module prints its own table (figures depend on the machine; nothing asserted).
