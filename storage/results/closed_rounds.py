@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections import defaultdict
 from collections.abc import Collection
 from typing import Any, NamedTuple
 
@@ -22,9 +21,10 @@ from storage.disclosure import round_decision
 from storage.errors import NotAllowed
 from storage.question_bank import QuestionBank
 from storage.results.figures import Figures, figures_from, item_score
+from storage.results.trends import round_counts
 from storage.results.values import RoundResult
 from storage.rounds.period_versions import period_of
-from storage.tables.answers import AnonymousComment, AnswerCount, RoundResponses
+from storage.tables.answers import AnonymousComment, RoundResponses
 from storage.tables.pulses import PulseRound, RoundState, is_pulse_round
 
 
@@ -80,26 +80,11 @@ class RoundFigures:
         self._k = k
         self._comment_k = comment_k
 
-    async def _counts(
-        self, session: AsyncSession, rounds: Collection[ClosedRound]
-    ) -> dict[str, dict[str, dict[int, int]]]:
-        """Each round's counters (question → value → count), for several rounds in one query."""
-        counts: dict[str, dict[str, dict[int, int]]] = {p.id: defaultdict(dict) for p in rounds}
-        if rounds:
-            result = await session.execute(
-                select(
-                    AnswerCount.round_id, AnswerCount.item_id, AnswerCount.value, AnswerCount.count
-                ).where(AnswerCount.round_id.in_(list(counts)))
-            )
-            for round_id, item_id, value, count in result:
-                counts[round_id][item_id][value] = int(count)
-        return counts
-
     async def of(
         self, session: AsyncSession, rounds: Collection[ClosedRound]
     ) -> dict[str, Figures]:
         """Each round's own figures, for several rounds in one query (a card and its trend)."""
-        counts = await self._counts(session, rounds)
+        counts = await round_counts(session, [p.id for p in rounds])
         return {
             p.id: figures_from(self._bank, counts[p.id], p.responses, p.eligible) for p in rounds
         }
@@ -125,7 +110,7 @@ class RoundFigures:
             )
             closed = [(ClosedRound.from_row(tuple(row[:8])), row[8]) for row in rows]
             shown = [p for p, _ in closed if round_decision(p.responses, self._k) is None]
-            counts = await self._counts(session, shown)
+            counts = await round_counts(session, [p.id for p in shown])
             talking = [p.id for p in shown if comments_shown(p.responses, self._k, self._comment_k)]
             comments: dict[str, list[str]] = {round_id: [] for round_id in talking}
             if talking:
