@@ -44,7 +44,8 @@ from storage.db.engine import create_engine, create_session_factory  # noqa: E40
 from storage.db.migrate import upgrade  # noqa: E402
 from storage.directory.hierarchy import Tree  # noqa: E402
 from storage.question_bank import default_bank  # noqa: E402
-from storage.results.summaries import Summaries, period_of  # noqa: E402
+from storage.results.summaries import Summaries  # noqa: E402
+from storage.rounds.period_versions import period_of  # noqa: E402
 from storage.tables.results import PeriodDecision, PeriodFigure  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / ".data"

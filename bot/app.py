@@ -261,7 +261,7 @@ def start_settling(
     wake_outbox: Callable[[], None],
     on_database_error: Callable[[str], None] | None = None,
 ) -> asyncio.Task[None]:
-    """Decide each month's release as the month ends and keep it (storage/results/summaries.py), so
+    """Decide each month's release as the month ends and keep it (storage/results/months.py), so
     summary cards read one kept row, and tell the leaders above the teams once it is settled
     (storage/results/month_notes.py); every replica may run it, each is written once."""
 

@@ -136,7 +136,7 @@ class QuestionBank(BaseModel):
                 raise ValueError(f"item {item.id}: unknown dimension {item.dimension!r}")
             if item.scale not in self.scales:
                 raise ValueError(f"item {item.id}: unknown scale {item.scale!r}")
-        # A dimension's answers are pooled position by position (storage/results/summaries.py), which
+        # A dimension's answers are pooled position by position (storage/results/figures.py), which
         # only means something when its questions have the same number of scale points.
         points: dict[str, int] = {}
         for item in self.all_items():

@@ -30,8 +30,9 @@ from storage.directory.baselines import Baselines
 from storage.directory.hierarchy import Hierarchy
 from storage.disclosure import Suppression
 from storage.question_bank import default_bank
-from storage.results.summaries import Summaries, Summary
+from storage.results.summaries import Summaries
 from storage.results.tab import ResultsTab
+from storage.results.values import Summary
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import Unit
 from tests.conftest import TEST_SECRET

@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-import storage.results.summaries as summaries_module
+import storage.results.choices as choices_module
 from storage.answers.pulse import submit_answer
 from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
 from storage.privacy.retention import RetentionPolicy, purge
-from storage.results.summaries import Summaries, period_of
+from storage.results.summaries import Summaries
 from storage.rounds.lifecycle import Rounds
+from storage.rounds.period_versions import period_of
 from storage.tables.results import PeriodDecision, PeriodFigure
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members
@@ -137,7 +138,7 @@ async def test_many_units_find_the_same_newest_rounds_by_time(
     summaries = Summaries(session_factory, BANK, 5, Clock(DECEMBER))
     by_unit = await summaries.choices(visible)
     latest = await summaries.latest_closed_round(visible)
-    monkeypatch.setattr(summaries_module, "MANY_UNITS", 0)
+    monkeypatch.setattr(choices_module, "MANY_UNITS", 0)
     assert await summaries.choices(visible) == by_unit
     assert await summaries.latest_closed_round(visible) == latest
     assert latest is not None and len([c for c in by_unit if c.round_id]) == 2

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage.question_bank import default_bank
+from storage.results.figures import figures_from
 from storage.results.short_form import (
     Band,
     band_of,
@@ -17,7 +18,6 @@ from storage.results.short_form import (
     short_form_items,
     tenths,
 )
-from storage.results.summaries import figures_from
 
 BANK = default_bank()
 FOUR = ["kf_tl", "kf_tk", "kf_rf", "kf_sa"]  # trust in management, colleagues, justice, cooperation

@@ -10,16 +10,12 @@ from sqlalchemy import update
 from storage.answers.pulse import submit_answer
 from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
+from storage.errors import NotAllowed
 from storage.question_bank import default_bank
-from storage.results.summaries import (
-    NotAllowed,
-    RoundStillOpen,
-    Summaries,
-    figures_from,
-    item_score,
-    period_of,
-)
+from storage.results.figures import figures_from, item_score
+from storage.results.summaries import RoundStillOpen, Summaries
 from storage.rounds.lifecycle import Rounds
+from storage.rounds.period_versions import period_of
 from storage.tables.directory import Unit
 from tests.conftest import TEST_SECRET
 from tests.support.pulse_fixtures import team_with_members

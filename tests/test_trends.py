@@ -18,7 +18,8 @@ from storage.answers.pulse import submit_answer
 from storage.db.engine import SessionFactory
 from storage.disclosure import Suppression
 from storage.question_bank import default_bank
-from storage.results.summaries import Summaries, item_score
+from storage.results.figures import item_score
+from storage.results.summaries import Summaries
 from storage.results.trends import (
     TREND_POINTS,
     Asking,

@@ -21,9 +21,10 @@ from dialogs.dates import day_and_month
 from dialogs.i18n import Language, t
 from storage.calendar.zone import COPENHAGEN
 from storage.question_bank import QuestionBank
-from storage.results.summaries import Figures, Summary
+from storage.results.figures import Figures
 from storage.results.tab.views import dimension_name, scale_labels
 from storage.results.trends import QuestionTrend
+from storage.results.values import Summary
 
 MAX_STACKED_SERIES = 4  # Teams' renderer refuses a stacked bar chart of more than four data sets
 # Least favourable red, neutral grey, most favourable blue (Teams' well-known chart colours).

@@ -26,7 +26,7 @@ from dialogs.cards.summary import (
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
-from storage.results.summaries import Summary
+from storage.results.values import Summary
 
 
 def post_body(

@@ -10,8 +10,8 @@ from typing import Any
 
 from dialogs.cards.common import paragraph, submit
 from dialogs.i18n import Language, t
-from storage.results.summaries import Summary
 from storage.results.team_share import comments_may_go
+from storage.results.values import Summary
 
 SHARE_PREVIEW_ACTION = "share.preview"
 SHARE_CONFIRM_ACTION = "share.confirm"

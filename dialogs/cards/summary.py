@@ -20,8 +20,9 @@ from dialogs.cards.short_form import short_form_section
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.question_bank import QuestionBank
+from storage.results.figures import Figures
 from storage.results.short_form import ShortFormScore
-from storage.results.summaries import Choice, Figures, ReflectionSummary, Summary
+from storage.results.values import Choice, ReflectionSummary, Summary
 
 SHOW_ACTION = "summary.show"
 RECORD_ACTION = "summary.action"

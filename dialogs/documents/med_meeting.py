@@ -31,8 +31,9 @@ from dialogs.i18n import Language, t
 from storage.calendar.zone import local_date
 from storage.comments import one_line
 from storage.question_bank import QuestionBank
+from storage.results.figures import Figures
 from storage.results.med_document import MedDocument
-from storage.results.summaries import Figures, Summary
+from storage.results.values import Summary
 
 LANGUAGE_TAGS = {"da": "da-DK", "en": "en-GB"}
 _UNSAFE_IN_FILE_NAMES = re.compile(r"[^\w\- ]+")

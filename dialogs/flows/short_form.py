@@ -6,7 +6,7 @@ from __future__ import annotations
 from dialogs.turn import Services
 from storage.errors import DomainError
 from storage.results.short_form import ShortFormScore, score_of_round
-from storage.results.summaries import Summary
+from storage.results.values import Summary
 
 
 async def short_form_of(services: Services, summary: Summary) -> ShortFormScore | None:

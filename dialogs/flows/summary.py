@@ -18,7 +18,9 @@ from dialogs.i18n import t
 from dialogs.turn import Turn
 from storage.errors import DomainError, NotAllowed, RoundNotFound, UnitNotFound
 from storage.privacy.audit import AuditWhat, Via, viewer_of
-from storage.results.summaries import EmptyAction, RoundStillOpen, Summary
+from storage.results.actions import EmptyAction
+from storage.results.summaries import RoundStillOpen
+from storage.results.values import Summary
 from storage.values import Role
 
 log = logging.getLogger(__name__)

@@ -50,6 +50,10 @@ class ActionNotFound(DomainError):
     code = "action_not_found"
 
 
+class EmptyAction(DomainError):
+    code = "empty_action"
+
+
 class InvalidAction(DomainError):
     """A field of an action that cannot be saved; `field` names it for the reply."""
 
@@ -284,6 +288,16 @@ class ActionPlan:
             await session.flush()
             action_id = row.id
         return await self.get(action_id, visible_units)
+
+    async def record(
+        self, unit_id: str, round_id: str | None, text: str, visible_units: Collection[str]
+    ) -> None:
+        """A leader records what the team agreed, in a word (the plan card says more);
+        the unit's next pulse asks about it by name."""
+        cleaned = " ".join(text.split())
+        if unit_id in visible_units and not cleaned:
+            raise EmptyAction(unit_id)
+        await self.add(unit_id, round_id, ActionIn(title=cleaned[:MAX_TITLE]), visible_units)
 
     async def update(
         self, action_id: str, changes: dict[str, Any], visible_units: Collection[str]

@@ -1,7 +1,7 @@
 """What a unit's document for the MED meeting holds for one month: the released results, and
 nothing the leader's card would not show.
 
-It is made of the same `Summary` values the summary card reads (storage/results/summaries.py), so every
+It is made of the same `Summary` values the summary card reads (storage/results/values.py), so every
 figure in it passed `storage.disclosure.release` and every hidden one is only its reason; the
 comments are there only when the card shows them (rule 6). A team's document holds each of its
 rounds that closed in the month with the trend of its last rounds; a unit above the teams (no
@@ -18,10 +18,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from storage.calendar.zone import month_bounds
 from storage.errors import DomainError, NotAllowed
 from storage.results.actions import PlannedAction
-from storage.results.summaries import Summaries, Summary, TrendPoint, period_bounds, period_of
-from storage.rounds.period_versions import PERIOD_PATTERN
+from storage.results.summaries import Summaries
+from storage.results.values import Summary, TrendPoint
+from storage.rounds.period_versions import PERIOD_PATTERN, period_of
 
 MONTHS_OF_TREND = (
     4  # as many points as a team's trend of rounds (storage.results.summaries.TREND_ROUNDS)
@@ -82,7 +84,7 @@ def _previous_months(period: str, count: int) -> list[str]:
     """`count` months up to and including `period`, oldest first."""
     months = [period]
     while len(months) < count:
-        start, _ = period_bounds(months[0])
+        start, _ = month_bounds(months[0])
         months.insert(0, period_of(start - timedelta(days=1)))
     return months
 
@@ -119,7 +121,7 @@ async def med_document(
             trend.append(
                 TrendPoint(
                     label=earlier,
-                    closes_at=period_bounds(earlier)[1],
+                    closes_at=month_bounds(earlier)[1],
                     scores={d.dimension: d.score for d in summary.figures.dimensions},
                 )
             )

@@ -31,9 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.calendar.quiet_hours import WorkingHours
+from storage.calendar.zone import month_bounds
 from storage.db.engine import SessionFactory, insert_for
 from storage.delivery.outbox import enqueue
-from storage.results.summaries import Summaries, period_bounds
+from storage.results.summaries import Summaries
 from storage.tables.directory import Recipient, RoleAssignment, Unit, utcnow
 from storage.tables.outbox import OutboxKind
 from storage.tables.pulses import PulseRound, RoundState, is_pulse_round
@@ -124,7 +125,7 @@ class MonthNotes:
     @staticmethod
     async def _units_above(session: AsyncSession, period: str) -> set[str]:
         """Every unit above a closed pulse round of the month, as the round closed."""
-        start, end = period_bounds(period)
+        start, end = month_bounds(period)
         rows = await session.execute(
             select(PulseRound.ancestry).where(
                 PulseRound.closes_at >= start,

@@ -26,7 +26,7 @@ from fractions import Fraction
 from pydantic import BaseModel, ConfigDict
 
 from storage.question_bank import SOCIAL_CAPITAL, ItemUse, QuestionBank
-from storage.results.summaries import Figures
+from storage.results.figures import Figures
 
 SCALE = "degree"
 POINTS = 5  # 0..4

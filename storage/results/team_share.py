@@ -26,7 +26,8 @@ from storage.calendar.quiet_hours import WorkingHours
 from storage.db.engine import SessionFactory
 from storage.errors import DomainError, RoundNotFound
 from storage.prompts.publishing import channel_of
-from storage.results.summaries import Summaries, Summary
+from storage.results.summaries import Summaries
+from storage.results.values import Summary
 from storage.rounds.lifecycle import unit_ancestry
 from storage.tables.directory import RoleAssignment, Unit, utcnow
 from storage.tables.outbox import DeliveryState

@@ -13,8 +13,9 @@ from storage.directory.baselines import Baselines
 from storage.directory.hierarchy import Hierarchy
 from storage.errors import NotAllowed
 from storage.question_bank import Language, QuestionBank
-from storage.results.summaries import Summaries, period_of
+from storage.results.summaries import Summaries
 from storage.results.tab.views import Heatmap, Month, UnitPage, heatmap_view, unit_page_view
+from storage.rounds.period_versions import period_of
 from storage.tables.directory import utcnow
 from storage.values import UnitInfo
 

@@ -18,7 +18,8 @@ from storage.directory.baselines import BaselineScore
 from storage.disclosure import Suppression
 from storage.question_bank import Language, QuestionBank
 from storage.results.actions import PlannedAction
-from storage.results.summaries import Figures, RoundResult
+from storage.results.figures import Figures
+from storage.results.values import RoundResult
 from storage.values import UnitInfo
 
 FigureState = Literal["shown", "hidden", "none"]  # none: no closed round in the figure at all
