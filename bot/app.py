@@ -23,7 +23,7 @@ from bot.admin.requests import ADMIN, AdminContext
 from bot.admin.routes import add_admin_routes, add_guarded_get
 from bot.connector.proactive import ProactiveSender
 from bot.delivery.bank_runtime import seed_question_bank, start_bank_refresh
-from bot.delivery.outbox_worker import OutboxWorker, WorkerConfig
+from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.periodic import run_every
 from bot.delivery.prompt_runtime import (
     build_prompt_services,
@@ -33,6 +33,7 @@ from bot.delivery.prompt_runtime import (
 from bot.delivery.rate_limit import Pacer
 from bot.delivery.scheduler import Scheduler
 from bot.delivery.status_cards import DeliveryStatusReporter
+from bot.delivery.worker_config import WorkerConfig
 from bot.documents.download import DOWNLOADS, Downloads, add_download_routes
 from bot.documents.export import DocumentExporter
 from bot.operations.metrics import (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from storage.answers.reflections import Reflections
 from storage.prompts.channel_posts import ChannelPosts
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import Publisher
+from storage.prompts.publisher import Publisher
 
 
 @dataclass(frozen=True)

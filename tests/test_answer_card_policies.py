@@ -22,7 +22,7 @@ from dialogs.cards.common import anonymous_footer
 from dialogs.cards.prompts import channel_prompt_card, reflection_card
 from dialogs.cards.pulse import pulse_card
 from dialogs.flows.replace import replace_card, replace_or_send
-from storage.prompts.publishing import PromptRoundInfo
+from storage.prompts.views import PromptRoundInfo
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import RoundInfo
 from storage.tables.prompts import Delivery, Theme

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from storage.calendar.zone import COPENHAGEN, local_date, month_bounds, month_of, month_start
 from storage.db.engine import SessionFactory
-from storage.prompts.publishing import PublicationIn, Publisher, ScheduleIn
+from storage.prompts.orders import PublicationIn, ScheduleIn
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.rounds.period_versions import period_of

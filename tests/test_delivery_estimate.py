@@ -16,7 +16,8 @@ from storage.delivery.send_control import SendControl
 from storage.delivery.status import Deliveries
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import PublicationIn, Publisher
+from storage.prompts.orders import PublicationIn
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import Conversation

@@ -27,9 +27,10 @@ from bot.delivery.failure_policy import (
     http_status,
     retry_delay,
 )
-from bot.delivery.outbox_worker import OutboxWorker, WorkerConfig
+from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.prompt_runtime import ChannelPoster
 from bot.delivery.status_cards import DeliveryStatusReporter
+from bot.delivery.worker_config import WorkerConfig
 from bot.teams.adapter import create_adapter
 from storage.delivery.outbox import OutboxJob
 from storage.prompts.channel_posts import ChannelJob

@@ -21,9 +21,10 @@ from botbuilder.schema import Activity
 from sqlalchemy import select
 
 from bot.connector.proactive import ProactiveSender
-from bot.delivery.outbox_worker import OutboxWorker, WorkerConfig
+from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.rate_limit import Pacer
 from bot.delivery.status_cards import DeliveryStatusReporter
+from bot.delivery.worker_config import WorkerConfig
 from bot.teams.adapter import create_adapter
 from storage.db.engine import SessionFactory
 from storage.delivery.outbox import Outbox, OutboxJob, enqueue

@@ -17,7 +17,8 @@ from storage.errors import AlreadyAnswered, NotAMember, UnitNotFound
 from storage.prompts.channel_posts import ChannelPosts
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import PublicationExists, PublicationIn, Publisher
+from storage.prompts.orders import PublicationExists, PublicationIn
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import Unit

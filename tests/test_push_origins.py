@@ -13,7 +13,8 @@ from storage.db.engine import SessionFactory
 from storage.delivery.status import Deliveries
 from storage.privacy.retention import RetentionPolicy, purge
 from storage.privacy.rights import Privacy
-from storage.prompts.publishing import PublicationIn, Publisher
+from storage.prompts.orders import PublicationIn
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.outbox import DeliveryWatch, OutboxKind, PushOrigin

@@ -31,7 +31,9 @@ from storage.errors import (
 )
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import PromptNotActive, PublicationIn, Publisher, is_prompt_round
+from storage.prompts.orders import PromptNotActive, PublicationIn
+from storage.prompts.prompt_rounds import is_prompt_round
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.answers import (

@@ -3,7 +3,7 @@
 Its number carries it (pulses count up from 1, prompts down from -1), and only `round_kind`,
 `PulseRound.kind`, `of_kind` and `next_sequence` read or write that. Here the Python and the SQL
 reading agree, and both agree with what each round really is: a prompt round has its
-`prompt_rounds` row (storage.prompts.publishing.is_prompt_round), a pulse has none.
+`prompt_rounds` row (storage.prompts.prompt_rounds.is_prompt_round), a pulse has none.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from sqlalchemy import select
 from storage.db.engine import SessionFactory
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import PublicationIn, Publisher, is_prompt_round
+from storage.prompts.orders import PublicationIn
+from storage.prompts.prompt_rounds import is_prompt_round
+from storage.prompts.publisher import Publisher
 from storage.question_bank import default_bank
 from storage.rounds.lifecycle import Rounds
 from storage.tables.pulses import PulseRound, RoundKind, next_sequence, of_kind, round_kind

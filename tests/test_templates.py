@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from storage.db.engine import SessionFactory
 from storage.errors import InvalidTemplate, UnitNotFound
-from storage.prompts.publishing import PublicationIn, Publisher
+from storage.prompts.orders import PublicationIn
+from storage.prompts.publisher import Publisher
 from storage.question_bank import ItemState, default_template, load_bank
 from storage.questions.store import QuestionBankStore
 from storage.questions.templates import TemplateIn, TemplateKind, TemplateRefused, Templates

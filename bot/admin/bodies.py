@@ -9,10 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storage.files.issues import Issue
 from storage.privacy.audit import AuditEntry
-from storage.prompts.publishing import (
-    PublicationView,
-)
 from storage.prompts.validation import ID_PATTERN, PromptIn, PromptView
+from storage.prompts.views import PublicationView
 from storage.question_bank import Item, ItemState
 from storage.questions.file_format import ItemIn
 from storage.values import UnitInfo

@@ -16,9 +16,7 @@ from bot.admin.requests import ADMIN_RATE_LIMIT, CLIENT, ApiError, one_issue
 from bot.admin.routing import Handler, Route
 from bot.settings import Settings
 from storage.errors import DomainError, UnitNotFound
-from storage.prompts.publishing import (
-    PublicationNotFound,
-)
+from storage.prompts.orders import PublicationNotFound
 from storage.prompts.validation import PromptNotFound
 from storage.questions.store import ItemNotFound
 

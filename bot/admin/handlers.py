@@ -31,12 +31,7 @@ from storage.errors import InvalidTemplate, UnitNotFound
 from storage.files.issues import Issue, issues_from
 from storage.privacy.audit import MAX_ENTRIES, AuditWhat, Via
 from storage.prompts.file_format import dump_library, parse_library
-from storage.prompts.publishing import (
-    NoActivePrompt,
-    PromptNotActive,
-    PublicationExists,
-    PublicationIn,
-)
+from storage.prompts.orders import NoActivePrompt, PromptNotActive, PublicationExists, PublicationIn
 from storage.prompts.validation import (
     InvalidPrompts,
     PromptExists,

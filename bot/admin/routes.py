@@ -71,12 +71,9 @@ from storage.directory.baseline_scales import SurveyScale
 from storage.directory.baselines import BaselineReport
 from storage.privacy.audit import MAX_ENTRIES
 from storage.prompts.library import ImportResult
-from storage.prompts.publishing import (
-    PublicationIn,
-    PublicationView,
-    PublishResult,
-)
+from storage.prompts.orders import PublicationIn
 from storage.prompts.validation import PromptIn, PromptPatch, PromptView
+from storage.prompts.views import PublicationView, PublishResult
 from storage.question_bank import Item
 from storage.questions.store import BankImportResult
 from storage.questions.templates import TemplateIn, UnitTemplateView

@@ -33,7 +33,7 @@ from storage.calendar.zone import COPENHAGEN
 from storage.db.engine import SessionFactory
 from storage.files.issues import issues_from
 from storage.prompts.file_format import dump_library, parse_library
-from storage.prompts.publishing import PublicationIn
+from storage.prompts.orders import PublicationIn
 from storage.prompts.validation import InvalidPrompts
 from storage.questions.templates import TemplateRefused
 from storage.rounds.lifecycle import Rounds

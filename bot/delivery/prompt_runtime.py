@@ -31,7 +31,7 @@ from storage.db.engine import SessionFactory
 from storage.prompts.channel_posts import ChannelJob, ChannelPosts
 from storage.prompts.file_format import starter_library
 from storage.prompts.library import PromptLibrary
-from storage.prompts.publishing import Publisher
+from storage.prompts.publisher import Publisher
 from storage.rounds.lifecycle import Rounds
 from storage.tables.directory import utcnow
 from storage.tables.prompts import ChannelPostKind

@@ -20,8 +20,8 @@ from dialogs.cards.common import (
 from dialogs.dates import local_datetime
 from dialogs.i18n import Language, t
 from storage.answers.reflections import MAX_REFLECTION_LENGTH, RATING_VALUES
-from storage.prompts.publishing import PromptRoundInfo
 from storage.prompts.validation import MAX_PROMPT_LENGTH, MAX_RATING_LENGTH, PromptView
+from storage.prompts.views import PromptRoundInfo
 from storage.rounds.lifecycle import RoundInfo
 from storage.tables.prompts import Delivery, Theme
 from storage.values import UnitInfo

@@ -33,8 +33,9 @@ from dialogs.turn import Turn
 from storage.errors import DomainError, UnitNotFound
 from storage.files.issues import Issue, issues_from
 from storage.prompts.library import new_prompt_id
-from storage.prompts.publishing import PublicationExists, PublicationIn, PublishResult
+from storage.prompts.orders import PublicationExists, PublicationIn
 from storage.prompts.validation import InvalidPrompts, PromptExists, validate_prompt
+from storage.prompts.views import PublishResult
 from storage.tables.outbox import OutboxKind
 from storage.tables.prompts import ContentKind, Delivery, PromptState
 

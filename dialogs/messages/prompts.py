@@ -15,7 +15,7 @@ from dialogs.i18n import language_for, t
 from dialogs.turn import Services
 from storage.delivery.outbox import OutboxJob
 from storage.errors import RoundNotFound
-from storage.prompts.publishing import PromptRoundInfo
+from storage.prompts.views import PromptRoundInfo
 from storage.tables.pulses import RoundState
 
 

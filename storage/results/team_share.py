@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.calendar.quiet_hours import WorkingHours
 from storage.db.engine import SessionFactory
 from storage.errors import DomainError, RoundNotFound
-from storage.prompts.publishing import channel_of
+from storage.prompts.occurrences import channel_of
 from storage.results.summaries import Summaries
 from storage.results.values import Summary
 from storage.rounds.lifecycle import unit_ancestry

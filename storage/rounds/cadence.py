@@ -1,7 +1,7 @@
 """The cadence grid: every N days on a weekday at a local time, moved off weekends and holidays.
 
 Both kinds of cadence walk this one grid: a unit's pulse schedule (storage/rounds/schedules.py)
-and HR's repeated publication of a prompt or a pulse (storage/prompts/publishing.py).
+and HR's repeated publication of a prompt or a pulse (storage/prompts/publisher.py).
 
 - A *slot* is where the grid says a round opens: a weekday at HH:MM Copenhagen time. Slots are
   what is stored (the planned moment) and what the grid advances from, by the cadence in whole
