@@ -43,10 +43,12 @@ def worker_process(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
         "BOT_ANONYMITY_SECRET": TEST_SECRET,
         "BOT_SEND_RATE_PER_SECOND": str(RATE),
         "BOT_SEND_CONCURRENCY": str(CONCURRENCY),
-        "BOT_SEND_TIMEOUT_SECONDS": "1",
+        # Well above an answer's time on a busy machine: only the mock's "slow" fault times out, so
+        # every duplicate comes from the kill (an ordinary answer late past 1 s was one too).
+        "BOT_SEND_TIMEOUT_SECONDS": "3",
         "BOT_SEND_RETRY_BASE_SECONDS": "0.2",
         "BOT_SEND_THROTTLE_PAUSE_SECONDS": "1",
-        "BOT_OUTBOX_LEASE_SECONDS": "3",
+        "BOT_OUTBOX_LEASE_SECONDS": "7",  # more than twice the timeout (settings refuse less)
         "BOT_OUTBOX_POLL_SECONDS": "0.1",
         "BOT_LOG_LEVEL": "INFO",
     }
@@ -71,7 +73,7 @@ async def test_a_push_to_2000_people_survives_sigkill_midway(
     mock = ThrottlingConnector(
         tenant_rate=RATE,
         retry_after=0.3,
-        slow_seconds=1.5,
+        slow_seconds=4,
         transient_rate=0.03,
         transient=("500", "502", "504", "412", "429", "slow", "drop"),
     )

@@ -201,6 +201,41 @@ class Driver {
 
   // Choose a value in an Input.ChoiceSet: expanded (radio), multi-select (checkbox) or compact
   // (combobox/listbox, or a native <select>). `choice` is the choice's title.
+  // Radio choices on one card, checked again until all of them stay checked: `choices` is a list
+  // of {group, choice} (an option's title) or {group, position} (its place); `groups` + `position`
+  // is the same option in each of the first `groups` sets. The Playground re-renders the chat when
+  // a message or a card update arrives, and a re-render clears a half-filled card: on a busy
+  // machine that can happen between two choices.
+  async answer_all(step) {
+    const wanted = step.choices
+      || Array.from({ length: step.groups }, (_, group) => ({ group, position: step.position }));
+    const deadline = Date.now() + (step.timeout || 30000);
+    let last = null;
+    while (Date.now() < deadline) {
+      try {
+        const card = await this.findCard({ card: step.card, timeout: 5000 });
+        const groups = card.getByRole('radiogroup');
+        const radio = (want) => {
+          const options = groups.nth(want.group);
+          return want.choice !== undefined
+            ? options.getByRole('radio', { name: want.choice, exact: true }).first()
+            : options.getByRole('radio').nth(want.position);
+        };
+        for (const want of wanted) {
+          if (!(await radio(want).isChecked({ timeout: 5000 }))) await radio(want).check({ timeout: 5000 });
+        }
+        await this.page.waitForTimeout(300);
+        let kept = 0;
+        for (const want of wanted) if (await radio(want).isChecked({ timeout: 5000 })) kept += 1;
+        if (kept === wanted.length) return { answered: kept };
+        last = new Error(`${kept} of ${wanted.length} choices stayed checked`);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw new Error(`could not answer the card "${step.card}": ${last && last.message}`);
+  }
+
   async choose(step) {
     const card = await this.findCard({ card: step.card, timeout: step.timeout });
     const name = step.choice;

@@ -168,12 +168,10 @@ async def test_a_pulse_arrives_is_answered_once_and_leaves_one_count(
         # re-renders the chat on each update, which clears half-filled cards: answer after it.
         {"action": "wait_text", "text": "Sending to My Team is done", "timeout": 30000},
     ]
+    choices = [{"group": n, "choice": "Somewhat agree"} for n in range(4)]
+    choices.append({"group": 4, "choice": "Strongly agree"})
     steps += [
-        {"action": "choose", "choice": "Somewhat agree", "group": n, "card": "Pulse check"}
-        for n in range(4)
-    ]
-    steps += [
-        {"action": "choose", "choice": "Strongly agree", "group": 4, "card": "Pulse check"},
+        {"action": "answer_all", "choices": choices, "card": "Pulse check"},
         {"action": "screenshot", "path": "pulse-card.png", "fullPage": True},
         {"action": "click", "text": "Send anonymously", "card": "Pulse check"},
         {
@@ -339,9 +337,7 @@ async def test_the_leader_summary_below_k_then_with_scores_and_an_action(
         # re-renders the chat on each update, which clears half-filled cards: answer after it.
         {"action": "wait_text", "text": "Sending to My Team is done", "timeout": 30000},
     ]
-    steps += [
-        {"action": "choose", "position": 1, "group": n, "card": "Pulse check"} for n in range(5)
-    ]
+    steps.append({"action": "answer_all", "position": 1, "groups": 5, "card": "Pulse check"})
     steps += [
         {"action": "click", "text": "Send anonymously", "card": "Pulse check"},
         {
