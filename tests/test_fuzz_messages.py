@@ -842,6 +842,12 @@ odd_member = st.one_of(
 
 
 @_settings(50)
+@example(  # found by this test: the SDK's member lookup URL drops a ".." id, the turn crashed
+    added=[{"id": ".."}],
+    removed=None,
+    event="teamMemberAdded",
+    team={"id": UPDATE_TEAM, "name": "Opdateringsholdet"},
+)
 @given(
     added=st.one_of(st.none(), st.lists(odd_member, max_size=4), json_value),
     removed=st.one_of(st.none(), st.lists(odd_member, max_size=4), json_value),
@@ -911,6 +917,8 @@ FOUND_AT_THE_EDGE = {
     "channelData.team without id: KeyError in the SDK": _with(("channelData", "team"), {"n": 1}),
     "channelData a list: DeserializationError in the SDK": _with(("channelData",), [1]),
     "a member without id: TypeError in the SDK": _with(("membersAdded",), [{"name": "x"}]),
+    "a member id '..': the SDK's lookup URL loses it": _with(("membersAdded",), [{"id": ".."}]),
+    "a member id '.': the SDK's lookup URL loses it": _with(("membersAdded",), [{"id": "."}]),
 }
 
 

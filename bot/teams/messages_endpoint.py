@@ -124,6 +124,12 @@ def surely_teams_channel_data(data: dict[str, Any]) -> bool:
     return isinstance(tenant, dict) and isinstance(tenant.get("id", ""), str | None)
 
 
+# The SDK looks each added member up at /v3/conversations/{id}/members/{member id}; msrest leaves
+# "." and ".." as they are, the URL normalises them away, and the answer (another route's, or a
+# plain-text 404) fails the whole turn. Teams never sends them; fuzzing did.
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def _teams_shape_problem(activity: Activity) -> str | None:
     """What the SDK's Teams handler reads without checking: channelData as TeamsChannelData, a
     team with an id, members with ids (it looks each one up by id before our code runs)."""
@@ -150,6 +156,8 @@ def _teams_shape_problem(activity: Activity) -> str | None:
             member_id = getattr(member, "id", None)
             if not member_id or len(member_id) > MAX_USER_ID:
                 return f"every member in {key} needs an id of at most {MAX_USER_ID} characters"
+            if member_id in DOT_SEGMENTS:
+                return f"a member id in {key} cannot be {member_id!r}: no address can name it"
     return None
 
 

@@ -236,22 +236,48 @@ class Driver {
     throw new Error(`could not answer the card "${step.card}": ${last && last.message}`);
   }
 
+  // One choice, tried again (on a card found afresh) until it holds: a re-render of the chat,
+  // when a message or a card update arrives, replaces the card under the locator or clears a tick.
   async choose(step) {
-    const card = await this.findCard({ card: step.card, timeout: step.timeout });
+    const deadline = Date.now() + (step.timeout || 30000);
+    let last = null;
+    while (Date.now() < deadline) {
+      try {
+        const chosen = await this.chooseOnce(step);
+        if (chosen.holds === undefined || (await this.page.waitForTimeout(300), await chosen.holds())) {
+          delete chosen.holds;
+          return chosen;
+        }
+        last = new Error(`the choice "${step.choice ?? step.position}" did not stay`);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last || new Error(`no choice "${step.choice}" on the card`);
+  }
+
+  async chooseOnce(step) {
+    const card = await this.findCard({ card: step.card, timeout: 5000 });
     const name = step.choice;
     // `group` picks the n-th choice set of the card, for cards whose questions share labels.
     const scope = step.group !== undefined ? card.getByRole('radiogroup').nth(step.group) : card;
     // `position` picks the n-th option of the group instead of a title (scales differ per question).
     if (step.position !== undefined) {
-      await scope.getByRole('radio').nth(step.position).check();
-      return { chose: step.position, kind: 'radio' };
+      const option = scope.getByRole('radio').nth(step.position);
+      await option.check({ timeout: 5000 });
+      return { chose: step.position, kind: 'radio', holds: () => option.isChecked() };
     }
     const radio = scope.getByRole('radio', { name, exact: true });
-    if (await radio.count()) { await radio.first().check(); return { chose: name, kind: 'radio' }; }
+    if (await radio.count()) {
+      await radio.first().check({ timeout: 5000 });
+      return { chose: name, kind: 'radio', holds: () => radio.first().isChecked() };
+    }
     const box = card.getByRole('checkbox', { name, exact: true });
     if (await box.count()) {
-      if (step.uncheck) await box.first().uncheck(); else await box.first().check();
-      return { chose: name, kind: 'checkbox' };
+      if (step.uncheck) await box.first().uncheck({ timeout: 5000 });
+      else await box.first().check({ timeout: 5000 });
+      const holds = async () => (await box.first().isChecked()) === !step.uncheck;
+      return { chose: name, kind: 'checkbox', holds };
     }
     const select = card.locator('select');
     if (await select.count()) {
