@@ -1,19 +1,23 @@
-"""The Bot Connector calls this bot makes on its hot paths, over one pooled aiohttp session.
+"""The Bot Connector calls this bot makes on its hot paths, over kept-alive connections.
 
 The SDK builds a new msrest configuration, connector client and credentials object for every turn
 and sends through `requests` in a thread pool. Here one `ConnectorClients` lives as long as the app
-(bot/app.py opens and closes it): one `aiohttp.ClientSession` with a pooled connector, one client
-per service URL, one token source. The client has the SDK's shape (`client.conversations.
-reply_to_activity(...)` and friends), so CloudAdapterBase, TurnContext and TeamsInfo use it
-unchanged: send, reply, update, delete and create-conversation go over aiohttp with the activity
-serialized once (bot/connector/activity_json.py); every other operation (rosters, members, team details,
-`config.credentials`) is the SDK's own msrest client, made once per service URL.
+(bot/app.py opens and closes it): one lean HTTP/1.1 pool (bot/connector/lean_http.py) for the
+five operations below, one `aiohttp.ClientSession` for the token endpoint and the outbox's
+prepared sends, one client per service URL, one token source. The client has the SDK's shape
+(`client.conversations.reply_to_activity(...)` and friends), so CloudAdapterBase, TurnContext
+and TeamsInfo use it unchanged: send, reply, update, delete and create-conversation go over the
+lean pool with the activity serialized once (bot/connector/activity_json.py); every other
+operation (rosters, members, team details, `config.credentials`) is the SDK's own msrest client,
+made once per service URL.
 
 Failures surface as the SDK's do, so callers keep their `except` clauses: an HTTP error status is
 an `ErrorResponseException` whose `.response` has `status_code`, `headers` (Retry-After) and
 `text`, and whose `.error.error.code` is Teams' error code; a transport failure is a msrest
 `ClientRequestError` (ConnectorTransportError) that says whether the request may have arrived.
-There are no retries here: every retry is the caller's decision (bot/delivery/outbox_worker.py).
+There are no retries here but aiohttp's own, kept: a PUT or DELETE whose connection dropped is
+sent once more on a new one. Every other retry is the caller's decision
+(bot/delivery/outbox_worker.py).
 """
 
 from __future__ import annotations
