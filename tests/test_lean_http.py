@@ -21,7 +21,14 @@ from botframework.connector import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
 
 from bot.connector.client import ConnectorClients, ConnectorTransportError
-from bot.connector.lean_http import HttpTransportError, LeanHttp, Origin, origin_of, split_url
+from bot.connector.lean_http import (
+    Headers,
+    HttpTransportError,
+    LeanHttp,
+    Origin,
+    origin_of,
+    split_url,
+)
 from bot.delivery.failure_policy import retry_after, transport_failure
 from bot.teams.adapter import create_adapter
 from dialogs.cards.common import card_activity
@@ -106,6 +113,8 @@ def test_urls_split_into_origin_and_the_path_as_given() -> None:
     assert origin_of("https://smba.trafficmanager.net").host_header == b"smba.trafficmanager.net"
     assert origin_of("http://127.0.0.1:3978").host_header == b"127.0.0.1:3978"
     assert origin_of("https://[::1]:8443").host_header == b"[::1]:8443"
+    repeated = Headers([("Retry-After", "7"), ("X-A", "1"), ("x-a", "2")])
+    assert (repeated["retry-after"], repeated.get("X-A"), len(repeated)) == ("7", "1, 2", 2)
     for bad in ("ftp://host", "nohost", "http://"):
         with pytest.raises(ValueError):
             origin_of(split_url(bad)[0])

@@ -27,10 +27,10 @@ import errno
 import ssl
 import zlib
 from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 KEEPALIVE_SECONDS = 15.0  # aiohttp's connector default: idle connections closed after this
@@ -38,6 +38,32 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 16 * 1024 * 1024
 IDEMPOTENT = frozenset({"PUT", "DELETE", "GET", "HEAD", "OPTIONS"})
 _NO_BODY_STATUS = frozenset({204, 304})
+
+
+class Headers(Mapping[str, str]):
+    """An answer's headers by case-insensitive name; a repeated header's values joined by ", "
+    (RFC 9110's reading of a list-valued field)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        values: dict[str, str] = {}
+        for name, value in pairs:
+            key = name.lower()
+            values[key] = f"{values[key]}, {value}" if key in values else value
+        self._values = values
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._values!r})"
 
 
 class HttpTransportError(Exception):
@@ -68,7 +94,7 @@ class Origin:
 class LeanResponse:
     status: int
     reason: str
-    headers: CIMultiDictProxy[str]
+    headers: Headers
     body: bytes
 
 
@@ -113,10 +139,8 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self._buffer = bytearray()
-        self._waiter: asyncio.Future[tuple[int, str, CIMultiDictProxy[str], bytes, bool]] | None = (
-            None
-        )
-        self._head: tuple[int, str, CIMultiDictProxy[str], int] | None = None  # ..., body start
+        self._waiter: asyncio.Future[tuple[int, str, Headers, bytes, bool]] | None = None
+        self._head: tuple[int, str, Headers, int] | None = None  # ..., body start
         self._no_body = False
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -159,7 +183,7 @@ class _Connection(asyncio.Protocol):
     # --- the request ----------------------------------------------------------------------
     def send(
         self, data: bytes, no_body: bool
-    ) -> asyncio.Future[tuple[int, str, CIMultiDictProxy[str], bytes, bool]]:
+    ) -> asyncio.Future[tuple[int, str, Headers, bytes, bool]]:
         if self.transport is None or self.closed or self._waiter is not None:
             failed = self._loop.create_future()
             failed.set_exception(_Dropped("connection not usable"))
@@ -190,13 +214,13 @@ class _Connection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
 
-    def _finish(self, answer: tuple[int, str, CIMultiDictProxy[str], bytes, bool]) -> None:
+    def _finish(self, answer: tuple[int, str, Headers, bytes, bool]) -> None:
         waiter, self._waiter = self._waiter, None
         self._buffer.clear()
         if waiter is not None and not waiter.done():
             waiter.set_result(answer)
 
-    def _parse(self, eof: bool) -> tuple[int, str, CIMultiDictProxy[str], bytes, bool] | None:
+    def _parse(self, eof: bool) -> tuple[int, str, Headers, bytes, bool] | None:
         """The whole answer once it is in the buffer (None until then); ValueError if malformed."""
         buffer = self._buffer
         while self._head is None:
@@ -240,19 +264,19 @@ class _Connection(asyncio.Protocol):
         return status, reason, headers, _decoded(bytes(buffer[start:]), headers), False
 
 
-def _parse_head(head: bytes) -> tuple[int, str, CIMultiDictProxy[str]]:
+def _parse_head(head: bytes) -> tuple[int, str, Headers]:
     lines = head.split(b"\r\n")
     parts = lines[0].split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
         raise ValueError("not an HTTP/1.x status line")
-    headers: CIMultiDict[str] = CIMultiDict()
+    pairs = []
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
         if not sep or not name or name != name.strip():
             raise ValueError("bad header line")
-        headers.add(name.decode("latin-1"), value.strip().decode("latin-1"))
+        pairs.append((name.decode("latin-1"), value.strip().decode("latin-1")))
     reason = parts[2].decode("latin-1") if len(parts) > 2 else ""
-    return int(parts[1]), reason, CIMultiDictProxy(headers)
+    return int(parts[1]), reason, Headers(pairs)
 
 
 def _dechunk(buffer: bytearray, start: int) -> tuple[bytes, int] | None:
@@ -285,7 +309,7 @@ def _dechunk(buffer: bytearray, start: int) -> tuple[bytes, int] | None:
         at += size + 2
 
 
-def _decoded(raw: bytes, headers: CIMultiDictProxy[str]) -> bytes:
+def _decoded(raw: bytes, headers: Headers) -> bytes:
     encoding = headers.get("Content-Encoding", "").lower().strip()
     if not encoding or encoding == "identity" or not raw:
         return raw
