@@ -19,6 +19,16 @@ do, and latency counts from the moment each request was due, so a queue shows; o
 less than half of what is offered, higher rates are skipped (they would only lengthen the queue). Closed loop: a
 fixed number of clients post back to back, which measures the most the pipeline can do.
 
+Authentication as in production (`--no-auth`: dev mode, as this bench ran before 2026-12-03
+evening): the bots have an app id, and every POST carries the channel's bearer token, one RS256
+token for the whole run as the Bot Framework channel sends one token until it nears expiry,
+signed by a key the orchestrator makes. In each bot process only the network fetches are
+replaced: the SDK's OpenID metadata fetch finds that key (endorsed for msteams), and its own
+credentials' token fetch (`MicrosoftAppCredentials.get_access_token`, which the stock pipeline
+calls per turn) answers a fixed token at once; our pipeline's outbound token comes from the mock
+connector's Entra ID token endpoint. The mock connector counts card updates that do not carry
+that outbound token as unauthorized.
+
 After each phase the figures are checked, not assumed: every POST answered 201, the mock
 connector received one card update per submission (and no other message), and the round's
 counters in the database equal the number of submissions so far. Nothing is asserted about speed:
@@ -57,6 +67,9 @@ PHASE_SECONDS = 5.0
 CLOSED_SECONDS = 8.0
 CLOSED_CLIENTS = 256
 WARMUP = 200
+BENCH_APP_ID = "00000000-0000-0000-0000-0000000000be"
+BENCH_PASSWORD = "bench-only-app-password"
+OUTBOUND_TOKEN = "bench-outbound-token"  # the bot's own token for the connector
 SATURATED = 0.5  # an open-loop phase that commits less than half its offered rate: no higher rates
 
 
@@ -69,15 +82,19 @@ def free_port() -> int:
 # --- the mock connector process ------------------------------------------------------------------
 
 
-def serve_connector(port: int) -> None:
-    """Counts card updates and any other message; answers as the Bot Connector does."""
+def serve_connector(port: int, expect_token: bool = False) -> None:
+    """Counts card updates and any other message; answers as the Bot Connector does. Serves the
+    bot's outbound token as Entra ID's token endpoint does (client-credentials grant)."""
     from aiohttp import web
 
-    stats = {"updates": 0, "thanks": 0, "other": 0}
+    stats = {"updates": 0, "thanks": 0, "other": 0, "unauthorized": 0}
+    expected = f"Bearer {OUTBOUND_TOKEN}"
 
     async def update(request: web.Request) -> web.Response:
         body = await request.json()
         stats["updates"] += 1
+        if expect_token and request.headers.get("Authorization") != expected:
+            stats["unauthorized"] += 1
         attachments = body.get("attachments") or []
         if (
             attachments
@@ -94,11 +111,20 @@ def serve_connector(port: int) -> None:
     async def read_stats(request: web.Request) -> web.Response:
         return web.json_response(stats)
 
+    async def token(request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("client_id") != BENCH_APP_ID or form.get("client_secret") != BENCH_PASSWORD:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN}
+        )
+
     app = web.Application()
     app.router.add_put("/v3/conversations/{cid}/activities/{aid}", update)
     app.router.add_post("/v3/conversations/{cid}/activities", other)
     app.router.add_post("/v3/conversations/{cid}/activities/{aid}", other)
     app.router.add_get("/_stats", read_stats)
+    app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -112,6 +138,8 @@ def serve_bot(
     profile: str | None,
     without_write: bool = False,
     loop: str = "uvloop",
+    auth_keys: str | None = None,
+    login_authority: str | None = None,
 ) -> None:
     from aiohttp import web
     from botbuilder.core import ConversationState
@@ -127,15 +155,26 @@ def serve_bot(
     from bot.teams.state_storage import SqlStorage
     from storage.db.engine import create_session_factory
 
+    credentials: dict[str, Any] = {"BOT_DEV_MODE": True}
+    if auth_keys:
+        replace_network_fetches(auth_keys)
+        credentials = {
+            "BOT_DEV_MODE": False,
+            "MicrosoftAppId": BENCH_APP_ID,
+            "MicrosoftAppPassword": BENCH_PASSWORD,
+            "MicrosoftAppTenantId": fanout.TENANT,
+            "BOT_LOGIN_AUTHORITY": login_authority,
+        }
     settings = load_settings(
         _env_file=None,
         BOT_DATABASE_URL=f"sqlite+aiosqlite:///{db_path}",
-        BOT_DEV_MODE=True,
         BOT_ANONYMITY_SECRET=TEST_SECRET,
         BOT_BACKGROUND_WORKERS=False,
         BOT_HOST="127.0.0.1",
         BOT_PORT=port,
+        **credentials,
     )
+    assert settings.authentication_enabled == bool(auth_keys)
     configure_logging(settings.log_level)
     # "stock-asis" is botbuilder as a user of it runs it: asyncio's own loop, Python's default GC.
     # "stock" gets our event loop and GC tuning too (a stricter baseline: only the pipeline differs).
@@ -214,6 +253,53 @@ def serve_bot(
     web.run_app(app, host="127.0.0.1", port=port, print=None, shutdown_timeout=5)
 
 
+def replace_network_fetches(keys_path: str) -> None:
+    """In the bot process: the SDK's OpenID metadata fetch finds the bench's signing key, and the
+    SDK's own credentials answer the outbound token without asking Entra ID. Everything the SDK
+    does with them (validation, endorsements, audience, serviceurl) runs unchanged."""
+    from datetime import datetime
+
+    from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
+    from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
+
+    keys = json.loads(Path(keys_path).read_text())
+    channel = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+
+    async def refresh(self: Any) -> None:
+        self.keys = list(keys) if self.url == channel else []
+        self.last_updated = datetime.now()
+
+    _OpenIdMetadata._refresh = refresh
+    MicrosoftAppCredentials.get_access_token = lambda self, force_refresh=False: OUTBOUND_TOKEN
+
+
+def make_channel_credentials(folder: Path, service_url: str) -> tuple[Path, Path]:
+    """A signing key published for msteams, and one channel token for the whole run (as the Bot
+    Framework channel sends: RS256, the channel's issuer, our app id, the serviceurl claim)."""
+    import jwt
+    from botframework.connector.auth import AuthenticationConstants
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    published = [{**jwk, "kid": "bench-key", "use": "sig", "endorsements": ["msteams"]}]
+    now = int(time.time())
+    claims = {
+        "iss": AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+        "aud": BENCH_APP_ID,
+        "serviceurl": service_url,
+        "nbf": now - 60,
+        "iat": now - 60,
+        "exp": now + 3600,
+    }
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench-key"})
+    keys_path, token_path = folder / "channel-keys.json", folder / "channel-token.txt"
+    keys_path.write_text(json.dumps(published))
+    token_path.write_text(token)
+    return keys_path, token_path
+
+
 # --- the load generator process ----------------------------------------------------------------------
 
 
@@ -253,6 +339,8 @@ async def generate(args: argparse.Namespace) -> dict[str, Any]:
     statuses: dict[int, int] = {}
     url = f"{args.bot}api/messages"
     headers = {"Content-Type": "application/json"}
+    if args.token:
+        headers["Authorization"] = f"Bearer {args.token}"
     connector = aiohttp.TCPConnector(limit=args.connections)
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -439,6 +527,7 @@ async def run_pipeline(
     profile: str | None,
     without_write: bool = False,
     loop: str = "uvloop",
+    credentials: tuple[Path, Path] | None = None,
 ) -> list[Result]:
     port = free_port()
     bot_url = f"http://127.0.0.1:{port}/"
@@ -448,6 +537,8 @@ async def run_pipeline(
     server_args += ["--loop", loop]
     if profile:
         server_args += ["--profile-out", profile]
+    if credentials:
+        server_args += ["--auth-keys", str(credentials[0]), "--login-authority", connector_url]
     log = db_path.with_suffix(".log")
     server = start(server_args, log)
     results = []
@@ -481,6 +572,8 @@ async def run_pipeline(
                 "--count",
                 str(phase.count),
             ]
+            if credentials:
+                load_args += ["--token-file", str(credentials[1])]
             if phase.rate:
                 load_args += ["--rate", str(phase.rate)]
             else:
@@ -501,6 +594,7 @@ async def run_pipeline(
             stats = await connector_stats(connector_url)
             updates = stats["thanks"] - before["thanks"]
             others = stats["other"] - before["other"]
+            others += stats["unauthorized"] - before["unauthorized"]
             in_db = counted(db_path, round_id)
             added = in_db - counted_before
             failures = failed_turns(log)
@@ -591,10 +685,14 @@ async def orchestrate(args: argparse.Namespace) -> None:
     people = WARMUP + max(sum(p.count for p in fast_phases), sum(p.count for p in stock_phases))
     connector_port = free_port()
     connector_url = f"http://127.0.0.1:{connector_port}/"
-    connector = start(["--serve-connector", "--port", str(connector_port)])
+    connector_args = ["--serve-connector", "--port", str(connector_port)]
+    if not args.no_auth:
+        connector_args.append("--expect-token")
+    connector = start(connector_args)
     folder = Path(tempfile.mkdtemp(prefix="bench-submissions-"))
     try:
         await wait_http(f"{connector_url}_stats")
+        credentials = None if args.no_auth else make_channel_credentials(folder, connector_url)
         print(f"Seeding {people} people and an open round (SQLite, WAL) ...", flush=True)
         seeded = folder / "seed.db"
         round_id, items = await seed(seeded, connector_url, people)
@@ -603,7 +701,13 @@ async def orchestrate(args: argparse.Namespace) -> None:
             "counters committed -> thanks card update_activity to the mock connector.\n"
             f"Open loop: {seconds:g} s per offered rate; closed loop: {CLOSED_CLIENTS} clients for "
             f"{CLOSED_SECONDS:g} s. Latency from when each request was due to its 201.\n"
-            f"Event loop of both bots: {args.loop}. The machine is shared: figures are noisy.\n",
+            f"Event loop of both bots: {args.loop}. Authentication: "
+            + (
+                "dev mode (no app id, no token)."
+                if args.no_auth
+                else "as in production (app id; the channel's RS256 token on every POST)."
+            )
+            + " The machine is shared: figures are noisy.\n",
             flush=True,
         )
         print(HEADER, flush=True)
@@ -628,6 +732,7 @@ async def orchestrate(args: argparse.Namespace) -> None:
                 profile,
                 args.without_write,
                 args.loop,
+                credentials,
             )
             print_timings(pipeline, db_path)
             if profile:
@@ -696,12 +801,21 @@ def main() -> None:
         "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="the bots' event loop"
     )
     parser.add_argument("--closed-clients", type=int, default=CLOSED_CLIENTS, help="closed loop")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="dev mode: no app id and no token (how this bench ran before; not production's path)",
+    )
     # internal: the child processes
     parser.add_argument("--serve-connector", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--serve-bot", choices=["fast", "stock", "stock-asis"], help=argparse.SUPPRESS
     )
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--expect-token", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--auth-keys", help=argparse.SUPPRESS)
+    parser.add_argument("--login-authority", help=argparse.SUPPRESS)
+    parser.add_argument("--token-file", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", help=argparse.SUPPRESS)
@@ -723,12 +837,20 @@ def main() -> None:
 
         use_fast_event_loop()
     if args.serve_connector:
-        serve_connector(args.port)
+        serve_connector(args.port, args.expect_token)
     elif args.serve_bot:
         serve_bot(
-            args.serve_bot, args.db, args.port, args.profile_out, args.without_write, args.loop
+            args.serve_bot,
+            args.db,
+            args.port,
+            args.profile_out,
+            args.without_write,
+            args.loop,
+            args.auth_keys,
+            args.login_authority,
         )
     elif args.generate:
+        args.token = Path(args.token_file).read_text() if args.token_file else None
         report = asyncio.run(generate(args))
         json.dump(report, sys.stdout)
     else:

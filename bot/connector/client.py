@@ -1,19 +1,23 @@
-"""The Bot Connector calls this bot makes on its hot paths, over one pooled aiohttp session.
+"""The Bot Connector calls this bot makes on its hot paths, over kept-alive connections.
 
 The SDK builds a new msrest configuration, connector client and credentials object for every turn
 and sends through `requests` in a thread pool. Here one `ConnectorClients` lives as long as the app
-(bot/app.py opens and closes it): one `aiohttp.ClientSession` with a pooled connector, one client
-per service URL, one token source. The client has the SDK's shape (`client.conversations.
-reply_to_activity(...)` and friends), so CloudAdapterBase, TurnContext and TeamsInfo use it
-unchanged: send, reply, update, delete and create-conversation go over aiohttp with the activity
-serialized once (bot/connector/activity_json.py); every other operation (rosters, members, team details,
-`config.credentials`) is the SDK's own msrest client, made once per service URL.
+(bot/app.py opens and closes it): one lean HTTP/1.1 pool (bot/connector/lean_http.py) for the
+five operations below, one `aiohttp.ClientSession` for the token endpoint and the outbox's
+prepared sends, one client per service URL, one token source. The client has the SDK's shape
+(`client.conversations.reply_to_activity(...)` and friends), so CloudAdapterBase, TurnContext
+and TeamsInfo use it unchanged: send, reply, update, delete and create-conversation go over the
+lean pool with the activity serialized once (bot/connector/activity_json.py); every other
+operation (rosters, members, team details, `config.credentials`) is the SDK's own msrest client,
+made once per service URL.
 
 Failures surface as the SDK's do, so callers keep their `except` clauses: an HTTP error status is
 an `ErrorResponseException` whose `.response` has `status_code`, `headers` (Retry-After) and
 `text`, and whose `.error.error.code` is Teams' error code; a transport failure is a msrest
 `ClientRequestError` (ConnectorTransportError) that says whether the request may have arrived.
-There are no retries here: every retry is the caller's decision (bot/delivery/outbox_worker.py).
+There are no retries here but aiohttp's own, kept: a PUT or DELETE whose connection dropped is
+sent once more on a new one. Every other retry is the caller's decision
+(bot/delivery/outbox_worker.py).
 """
 
 from __future__ import annotations
@@ -37,10 +41,10 @@ from botbuilder.schema import (
 )
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 from msrest.exceptions import ClientRequestError
-from yarl import URL
 
 from bot.connector import json_codec
 from bot.connector.activity_json import activity_body, conversation_parameters_body
+from bot.connector.lean_http import HttpTransportError, LeanHttp, Origin, origin_of, split_url
 from bot.connector.tokens import TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
@@ -49,8 +53,15 @@ OK_STATUSES = frozenset({200, 201, 202})
 DELETE_OK_STATUSES = frozenset({200, 202})
 POOL_SIZE = 100  # connections kept open in all; Teams' own limits are far below this per tenant
 MAX_CACHED_SERVICE_URLS = 256
-_HEADERS_WITHOUT_BODY = {"Accept": "application/json", "User-Agent": USER_AGENT}
-_HEADERS_WITH_BODY = {**_HEADERS_WITHOUT_BODY, "Content-Type": "application/json; charset=utf-8"}
+# The headers of every connector request after Host, as bytes: what aiohttp sent for them before
+# (Accept, the SDK's User-Agent, gzip and deflate accepted and decoded); then Authorization and
+# Content-Length (0 without a body, as `requests` sends for the SDK's DELETE).
+_FIXED_HEADERS = (
+    "\r\nAccept: application/json\r\n"
+    f"User-Agent: {USER_AGENT}\r\n"
+    "Accept-Encoding: gzip, deflate\r\n"
+).encode()
+_FIXED_HEADERS_WITH_BODY = _FIXED_HEADERS + b"Content-Type: application/json; charset=utf-8\r\n"
 SdkClientFactory = Callable[[str], Any]  # async: service URL -> the SDK's msrest ConnectorClient
 
 
@@ -248,7 +259,10 @@ class ConnectorClients:
         self.tokens = tokens
         self._sdk_client = sdk_client
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._timeout_seconds = timeout_seconds
         self._pool_size = pool_size
+        self.http = LeanHttp(limit=pool_size)  # the five operations' requests
+        self._origins: dict[str, Origin] = {}
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, FastConnectorClient] = {}
 
@@ -275,6 +289,7 @@ class ConnectorClients:
                 await client.sdk.__aexit__(None, None, None)
             except Exception as error:
                 log.debug("connector.close_failed", extra={"error": type(error).__name__})
+        await self.http.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -301,35 +316,47 @@ class ConnectorClients:
         ok: frozenset[int] = OK_STATUSES,
         timeout_seconds: float | None = None,
     ) -> Any:
-        """One request, no retries; the parsed JSON answer (None when empty)."""
+        """One request, no retries of our own; the parsed JSON answer (None when empty).
+
+        Sent by the lean HTTP/1.1 client (bot/connector/lean_http.py) on a kept-alive connection
+        per service URL: the request line, headers and body as one prebuilt byte string. As
+        aiohttp did, a PUT or DELETE whose connection dropped is sent once more on a new one."""
+        prefix, path = split_url(url)
+        if not (path.isascii() and path.isprintable()) or " " in path:
+            raise ConnectorTransportError("cannot connect", False)  # would break the request line
+        origin = self._origins.get(prefix)
+        if origin is None:
+            try:
+                origin = origin_of(prefix)
+            except ValueError as error:  # no absolute http(s) URL: nothing can be sent
+                raise ConnectorTransportError("cannot connect", False) from error
+            if len(self._origins) < MAX_CACHED_SERVICE_URLS:
+                self._origins[prefix] = origin
+        data = b"" if body is None else _dumps(body)
         try:
             token = await self.tokens.token()
-            data = None
-            if body is None:
-                headers = _HEADERS_WITHOUT_BODY
-            else:
-                data = _dumps(body)
-                headers = _HEADERS_WITH_BODY
+            head = [
+                f"{method} {path} HTTP/1.1\r\nHost: ".encode(),
+                origin.host_header,
+                _FIXED_HEADERS if body is None else _FIXED_HEADERS_WITH_BODY,
+            ]
             if token:
-                headers = {**headers, "Authorization": f"Bearer {token}"}
-            async with self.session().request(
-                method,
-                URL(url, encoded=True),
-                data=data,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=timeout_seconds)
-                if timeout_seconds
-                else self._timeout,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                if status not in ok:
-                    text = raw.decode("utf-8", errors="replace")
-                    raise ConnectorError(
-                        ConnectorResponse(status, response.headers, text, response.reason or "")
-                    )
-        except (aiohttp.ClientError, TimeoutError, TokenUnavailable) as error:
+                head.append(f"Authorization: Bearer {token}\r\n".encode())
+            head.append(b"Content-Length: %d\r\n\r\n" % len(data))
+            head.append(data)
+            response = await self.http.request(
+                method, origin, b"".join(head), timeout_seconds or self._timeout_seconds
+            )
+        except TokenUnavailable as error:
             raise _transport_error(error) from error
+        except HttpTransportError as error:
+            raise ConnectorTransportError(error.reason, error.maybe_arrived) from error
+        raw = response.body
+        if response.status not in ok:
+            text = raw.decode("utf-8", errors="replace")
+            raise ConnectorError(
+                ConnectorResponse(response.status, response.headers, text, response.reason)
+            )
         if not raw:
             return None
         try:

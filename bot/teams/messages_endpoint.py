@@ -1,6 +1,8 @@
 """POST /api/messages: our own edge, because the stock one answers 500 for bad tokens and 404 for bad JSON.
 
-Authentication is the SDK's own (`authenticate_request`); we only classify its failures correctly:
+Authentication is the SDK's own (`authenticate_request`; a token it accepted is remembered for
+the same channel and service URL for a minute at most, bot/teams/verified_tokens.py); we only
+classify its failures correctly:
 any failure to authenticate is 401, malformed input is 400, an authenticated activity from another
 tenant than MicrosoftAppTenantId is 403 before any turn, and bot crashes are handled inside the
 turn (see adapter.on_turn_error) so they never reach the client as a stack trace.
@@ -24,6 +26,7 @@ from yarl import URL
 from bot.connector.activity_json import parse_activity
 from bot.operations.metrics import Metrics, turn_kind
 from bot.teams.request_body import BodyTooLarge, parse_json, read_body, too_large_response
+from bot.teams.verified_tokens import VerifiedTokens
 from storage.db.engine import is_database_unavailable
 from storage.values import MAX_TENANT_ID, MAX_USER_ID
 
@@ -234,6 +237,8 @@ def messages_handler(
     `metrics`: every request counted by kind and outcome, turns timed (bot/operations/metrics.py);
     a counter bump and a clock read per turn, nothing else."""
     counts = metrics or Metrics()
+    # The SDK's own validation decides; a token it accepted is remembered for a minute at most.
+    verified = VerifiedTokens(adapter.bot_framework_authentication)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         parsed = await _read_activity(request)
@@ -244,9 +249,7 @@ def messages_handler(
         kind = turn_kind(activity.type, activity.value is not None)
         auth_header = request.headers.get("Authorization", "")
         try:
-            auth_result = await adapter.bot_framework_authentication.authenticate_request(
-                activity, auth_header
-            )
+            auth_result = await verified.authenticate_request(activity, auth_header)
         except Exception as error:  # PermissionError, jwt errors, KeyError from key lookup, …
             log.warning("auth.rejected", extra={"reason": type(error).__name__})
             counts.turn(kind, "unauthorized")
