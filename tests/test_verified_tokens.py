@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from botbuilder.schema import Activity
-from botframework.connector.auth import MicrosoftAppCredentials
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 
 from bot.app import create_app
 from bot.teams.adapter import create_adapter
@@ -26,31 +23,15 @@ from bot.teams.verified_tokens import VerifiedTokens
 from tests.support import activities as A
 from tests.support.mock_connector import MockConnector
 from tests.support.mock_token import MockTokenEndpoint
-from tests.test_authentication import (
+from tests.test_authentication import (  # test_key_set: the SDK finds our keys, no network
     APP_ID,
-    CHANNEL_METADATA_URL,
-    PUBLISHED_KEYS,
     from_tenant,
     secured_settings,
+    test_key_set,  # noqa: F401 - a fixture, used by name
     token,
 )
 
 URL = "https://smba.trafficmanager.net/emea/"
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As tests/test_authentication.py: the SDK finds our keys at the channel's metadata URL."""
-
-    async def refresh(self: _OpenIdMetadata) -> None:
-        self.keys = list(PUBLISHED_KEYS) if self.url == CHANNEL_METADATA_URL else []
-        self.last_updated = datetime.now()
-
-    monkeypatch.setattr(_OpenIdMetadata, "_refresh", refresh)
-    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    monkeypatch.setattr(
-        MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: "outbound"
-    )
 
 
 @pytest.fixture
@@ -61,7 +42,11 @@ async def entra() -> AsyncIterator[MockTokenEndpoint]:
 
 
 @pytest.fixture
-async def app(db_path: Path, keys: None, entra: MockTokenEndpoint) -> AsyncIterator[TestClient]:
+async def app(
+    db_path: Path,
+    test_key_set: None,  # noqa: F811 - the fixture imported above, by name
+    entra: MockTokenEndpoint,
+) -> AsyncIterator[TestClient]:
     async with TestClient(
         TestServer(create_app(secured_settings(db_path, entra)), host="127.0.0.1")
     ) as client:
@@ -82,7 +67,9 @@ def activity(service_url: str = URL, channel: str = "msteams") -> Activity:
 
 @pytest.fixture
 def verified(
-    db_path: Path, keys: None, entra: MockTokenEndpoint
+    db_path: Path,
+    test_key_set: None,  # noqa: F811 - the fixture imported above, by name
+    entra: MockTokenEndpoint,
 ) -> tuple[VerifiedTokens, Clock, Clock]:
     adapter = create_adapter(secured_settings(db_path, entra))
     monotonic, wall = Clock(1000.0), Clock(time.time())
