@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.settings import Settings
@@ -16,6 +16,7 @@ from storage.db.migrate import upgrade
 from storage.directory.roles import Roles
 from storage.errors import DomainError
 from storage.files.import_files import ImportFileError, read_import_file
+from storage.files.issues import Issue
 from storage.values import Role
 
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -64,6 +65,15 @@ def read_or_refuse(path: Path) -> str | None:
     except ImportFileError as error:
         print(f"{path}: refused, nothing was imported: {error}", file=sys.stderr)
         return None
+
+
+def refuse_issues(issues: Sequence[Issue]) -> int:
+    """Exit code 1 after one line per problem of a refused library (prompts or questions), each
+    naming its line, entry and field, so HR can mend the file and import it again."""
+    print("Refused: nothing was changed.", file=sys.stderr)
+    for issue in issues:
+        print(f"  {issue.describe()}", file=sys.stderr)
+    return 1
 
 
 AS_HELP = (

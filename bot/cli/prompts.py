@@ -22,6 +22,7 @@ from bot.cli.common import (
     add_as_argument,
     binder,
     read_or_refuse,
+    refuse_issues,
     run_on_database,
     status_card_note,
 )
@@ -65,10 +66,7 @@ def _run(
             print(f"Refused, nothing was published: {refusal}", file=sys.stderr)
             return 1
         except InvalidPrompts as error:
-            print("Refused: nothing was changed.", file=sys.stderr)
-            for issue in error.issues:
-                print(f"  {issue.describe()}", file=sys.stderr)
-            return 1
+            return refuse_issues(error.issues)
         except TemplateRefused as refused:
             print(f"Refused, nothing was published: {refused.message}", file=sys.stderr)
             return 1

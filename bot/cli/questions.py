@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.cli.common import binder, read_or_refuse, run_on_database
+from bot.cli.common import binder, read_or_refuse, refuse_issues, run_on_database
 from bot.cli.pulse import _resolve_unit
 from bot.delivery.bank_runtime import seed_question_bank
 from bot.settings import Settings
@@ -35,10 +35,7 @@ def _run(settings: Settings, work: Callable[[QuestionBankStore, Templates], Awai
         try:
             return await work(store, Templates(factory, bank))
         except InvalidBank as error:
-            print("Refused: nothing was changed.", file=sys.stderr)
-            for issue in error.issues:
-                print(f"  {issue.describe()}", file=sys.stderr)
-            return 1
+            return refuse_issues(error.issues)
         except TemplateRefused as refused:
             print(f"Refused: {refused.field}: {refused.message}", file=sys.stderr)
             return 1
