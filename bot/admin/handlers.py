@@ -19,6 +19,7 @@ from bot.admin.requests import (
     json_reply,
     one_issue,
     read_json,
+    read_model,
     read_raw,
     viewer_of,
 )
@@ -197,11 +198,7 @@ async def import_questions(request: web.Request) -> web.Response:
 
 async def change_question_state(request: web.Request) -> web.Response:
     """POST /admin/questions/{item_id}/state: draft, activate or retire one item."""
-    body = await read_json(request)
-    try:
-        change = StateChange.model_validate(body)
-    except ValidationError as error:
-        raise invalid(issues_from(error)) from None
+    change = await read_model(request, StateChange)
     try:
         item = await _questions(request).set_state(request.match_info["item_id"], change.state)
     except InvalidBank as error:
@@ -215,11 +212,7 @@ async def get_unit_template(request: web.Request) -> web.Response:
 
 async def set_unit_template(request: web.Request) -> web.Response:
     """PUT /admin/units/{unit_id}/template: the template the unit's pulses are asked from."""
-    body = await read_json(request)
-    try:
-        template = TemplateIn.model_validate(body)
-    except ValidationError as error:
-        raise invalid(issues_from(error)) from None
+    template = await read_model(request, TemplateIn)
     try:
         view = await _templates(request).set_for_unit(request.match_info["unit_id"], template)
     except TemplateRefused as refused:
@@ -237,11 +230,7 @@ async def list_units(request: web.Request) -> web.Response:
 
 async def publish(request: web.Request) -> web.Response:
     context = context_of(request)
-    body = await read_json(request)
-    try:
-        order = PublicationIn.model_validate(body)
-    except ValidationError as error:
-        raise invalid(issues_from(error)) from None
+    order = await read_model(request, PublicationIn)
     hr = await acting_as(request)  # their chat gets each push's delivery status card
     try:
         result = await context.prompts.publisher.publish(order, context.now(), requested_by=hr)

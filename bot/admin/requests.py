@@ -8,10 +8,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bot.admin.rate_limit import AdminRateLimit
 from bot.admin.routing import ACTING_AS, ACTING_AS_PATTERN
@@ -22,7 +22,7 @@ from storage.directory.baselines import Baselines
 from storage.directory.hierarchy import Hierarchy
 from storage.directory.recipients import Directory
 from storage.directory.roles import Roles
-from storage.files.issues import Issue
+from storage.files.issues import Issue, issues_from
 from storage.privacy.audit import AuditLog
 from storage.question_bank import QuestionBank
 from storage.questions.store import QuestionBankStore
@@ -96,6 +96,18 @@ async def read_json(request: web.Request) -> Any:
         return parse_json(raw, nul_ok=True)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "body is not valid JSON") from None
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def read_model(request: web.Request, model: type[Body]) -> Body:
+    """The JSON body as `model`, or a 400 naming every field that is wrong (nothing is changed)."""
+    body = await read_json(request)
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise invalid(issues_from(error)) from None
 
 
 def invalid(issues: list[Issue]) -> ApiError:
