@@ -41,7 +41,10 @@ FAST = WorkerConfig(
     rate_per_second=50,
     concurrency=4,
     poll_seconds=0.05,
-    timeout_seconds=0.5,
+    # Long enough that a loaded machine cannot miss it: a request that times out after it arrived
+    # is sent again (marked uncertain), which would read as a duplicate in tests about claiming.
+    # The timeout test sets its own.
+    timeout_seconds=5.0,
     retry_base_seconds=0.1,
     lease_seconds=10,
     throttle_pause_seconds=1.5,
@@ -304,10 +307,12 @@ async def test_timeouts_and_dropped_connections_are_retried_and_marked_uncertain
     session_factory: SessionFactory, tmp_path: Path, mock: ThrottlingConnector
 ) -> None:
     await fanout.seed_push(session_factory, mock.url, 3, new_every=0)
-    mock.slow_seconds = 1.0  # the client gives up after 0.5 s
+    mock.slow_seconds = 3.0  # the client gives up after 1 s; the others answer well within it
     mock.script[fanout.conversation_of(0, 0)] = ["slow"]
     mock.script[fanout.conversation_of(1, 0)] = ["drop"]
-    await Run(session_factory, tmp_path).until(settled(session_factory))
+    await Run(session_factory, tmp_path, replace(FAST, timeout_seconds=1.0)).until(
+        settled(session_factory)
+    )
 
     by_user = await rows(session_factory)
     for n in (0, 1):

@@ -104,11 +104,13 @@ class Driver {
     return path.join(this.artifactsDir || os.tmpdir(), name);
   }
 
-  // The last card in the chat pane, optionally one that contains `text`, or that has a button `button`.
+  // The last card in the chat pane, optionally one that contains `card` (as written: Playwright's
+  // string match ignores case, so "Pulse check" would also find HR's status card "… (pulse check)"),
+  // or that has a button `button`.
   async findCard({ card, button, timeout }) {
     await this.markPane();
     let loc = this.pane().locator(SEL.card);
-    if (card) loc = loc.filter({ hasText: card });
+    if (card) loc = loc.filter({ hasText: new RegExp(card.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) });
     if (button) loc = loc.filter({ has: this.page.getByRole('button', { name: button, exact: true }) });
     const last = loc.last();
     await last.waitFor({ state: 'visible', timeout: timeout || this.timeout });
