@@ -164,19 +164,26 @@ class Driver {
   }
 
   // Wait until `text` is visible in the chat pane (within: "page" for the whole page).
+  // `text` is one text, or a list of which any one will do (a welcome whose language is decided
+  // by whichever of the Playground's two install events arrives first).
   async wait_text(step) {
     const t0 = Date.now();
     const timeout = step.timeout || this.timeout;
+    const texts = Array.isArray(step.text) ? step.text : [step.text];
+    let found;
     try {
-      await this.page.waitForFunction(
-        ([sel, text, scope]) => (scope === 'page' ? document.body.innerText : window.__e2e.paneText(sel)).includes(text),
-        [SEL, step.text, step.within || 'chat'],
+      found = await this.page.waitForFunction(
+        ([sel, wanted, scope]) => {
+          const shown = scope === 'page' ? document.body.innerText : window.__e2e.paneText(sel);
+          return wanted.find((text) => shown.includes(text)) || false;
+        },
+        [SEL, texts, step.within || 'chat'],
         { timeout, polling: 100 },
       );
     } catch (e) {
       throw new Error(`text ${JSON.stringify(step.text)} did not appear in the ${step.within || 'chat'} pane within ${timeout} ms`);
     }
-    return { found: step.text, waitedMs: Date.now() - t0 };
+    return { found: await found.jsonValue(), waitedMs: Date.now() - t0 };
   }
 
   async wait_gone(step) {
