@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from storage.db.file_rewrite import analyse
 from storage.question_bank import default_bank, default_template
 
 SEED = 20261123
@@ -273,7 +274,7 @@ def load_sqlite(path: str, org: Org) -> int:
                 "INSERT INTO answer_counts (round_id, item_id, value, count) VALUES (?, ?, ?, ?)",
                 count_rows(rounds),
             )
-        connection.execute("ANALYZE")
+        analyse(connection)  # as the app does at every close (storage/db/file_rewrite.py)
         (total,) = connection.execute("SELECT count(*) FROM answer_counts").fetchone()
         return int(total)
     finally:

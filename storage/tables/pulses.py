@@ -29,6 +29,7 @@ class RoundState(StrEnum):
 
 
 PENDING_CONDITION = text("state IN ('scheduled', 'open')")
+FOLLOWS_UP_CONDITION = text("follow_up_action_id IS NOT NULL")
 
 
 class RoundKind(StrEnum):
@@ -111,6 +112,15 @@ class PulseRound(Base):
             "closes_at",
             sqlite_where=PENDING_CONDITION,
             postgresql_where=PENDING_CONDITION,
+        ),
+        # The rounds that ask about an agreed action (the handlingsplan on every summary card):
+        # a few among a unit's years of rounds, so only those are indexed. Without it each card
+        # scanned every round of every unit (370 ms on SQLite with 400,000 rounds).
+        Index(
+            "ix_pulse_rounds_follow_up",
+            "follow_up_action_id",
+            sqlite_where=FOLLOWS_UP_CONDITION,
+            postgresql_where=FOLLOWS_UP_CONDITION,
         ),
     )
 
