@@ -10,13 +10,14 @@ closing transaction has committed (storage/rounds/tally.py marks the rewrite due
   arrival, and no free page is left: `secure_delete` zeroes what deletes free, storage/db/engine.py),
   then `wal_checkpoint(TRUNCATE)` empties the WAL. Only then is the mark deleted, so a crash at
   any point means the rewrite runs again at the next scheduler pass.
-  Just before the `VACUUM`, `ANALYZE` (so that the statistics' own pages are compacted with the
-  rest and leave no free page): SQLite gathers no statistics by itself, and without them it takes any index for
-  selective, so a card's statement over closed rounds went through the index on `state` (every
-  closed round of every unit: 100–200 ms a card at ten years of history, against about 15 ms with
-  statistics; bench.summaries). A close is when the history grows, so the statistics follow it.
-  The anonymity tables are left out: statistics hold counts only, but a build with `STAT4` would
-  also keep sample keys (participation hashes) in `sqlite_stat4`.
+  Just before the `VACUUM`, `ANALYZE` (before, so that the statistics' own pages are compacted
+  with the rest and leave no free page). SQLite gathers no statistics by itself, and without them
+  it takes any index for selective: a card's statement over closed rounds went through the index
+  on `state`, that is every closed round of every unit (100–200 ms a card at ten years of
+  history, against about 15 ms with statistics; bench.summaries). A close is when the history
+  grows, so the statistics follow it. The anonymity tables are left out: statistics hold counts
+  only, but a build with `STAT4` would also keep sample keys (participation hashes) in
+  `sqlite_stat4`.
 - PostgreSQL: `VACUUM` of the staged answers (their sealing salt is gone already, so whatever
   dead versions still hold can never be opened), and `VACUUM FULL` of the small tables whose
   dead versions would be readable: the salts and the participation hashes.
@@ -76,9 +77,9 @@ def _vacuum(path: str) -> None:
     connection = sqlite3.connect(path, timeout=10, isolation_level=None)
     try:
         connection.execute("PRAGMA secure_delete=ON")
+        analyse(connection)
         if crash_armed("rewrite.vacuuming"):  # the crash tests' "inside the VACUUM"
             connection.set_progress_handler(_inside_vacuum(), 1)
-        analyse(connection)
         connection.execute("VACUUM")
     finally:
         connection.close()
