@@ -44,6 +44,10 @@ from storage.tables.answers import FileRewrite
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_TRIES = 100  # × 50 ms: long enough for a reader to finish, short enough for a tick
+# Each try's own wait for readers and writers (SQLite's busy handler), in seconds. The checkpoint
+# waits through the busy handler while a reader holds an old snapshot: with the usual 10 s there,
+# one stuck reader held a scheduler pass for 100 × 10 s (seen in a test run, 2026-12-04).
+CHECKPOINT_BUSY_SECONDS = 0.05
 # Never analysed (see the module's docstring): an open round's sealed answers, hashes and keys.
 NOT_ANALYSED = frozenset({"staged_answers", "participation", "round_keys"})
 
@@ -117,8 +121,9 @@ def _inside_vacuum() -> Callable[[], int]:
 
 
 def truncate_wal(path: str) -> bool:
-    """Checkpoint the WAL into the main file and cut it to zero bytes; False if readers kept it."""
-    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    """Checkpoint the WAL into the main file and cut it to zero bytes; False if readers kept it
+    (after at most CHECKPOINT_TRIES × (CHECKPOINT_BUSY_SECONDS + 50 ms): about ten seconds)."""
+    connection = sqlite3.connect(path, timeout=CHECKPOINT_BUSY_SECONDS, isolation_level=None)
     try:
         for _ in range(CHECKPOINT_TRIES):
             busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
