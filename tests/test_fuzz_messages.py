@@ -680,12 +680,12 @@ def test_bodies_that_are_not_activities_are_4xx_and_change_nothing(
 # --- size limits ---------------------------------------------------------------------------------
 
 
-async def _raw_exchange(port: int, head: bytes, chunks: list[bytes]) -> tuple[bytes, float]:
-    """Send a request head and then body chunks until the server answers; the answer's bytes and
-    the seconds it took. The server may answer before everything was sent (it then discards what
-    still comes for a while, so the answer is read by its length, not until the socket closes)."""
+async def _raw_exchange(port: int, head: bytes, chunks: list[bytes]) -> bytes:
+    """Send a request head and then body chunks until the server answers; the answer's bytes.
+    The server may answer before everything was sent (it then discards what still comes for a
+    while, so the answer is read by its length, not until the socket closes). An answer that
+    does not come within 10 s fails the test: a server waiting for body bytes that never come."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    started = asyncio.get_running_loop().time()
     try:
         writer.write(head)
         await writer.drain()
@@ -702,7 +702,7 @@ async def _raw_exchange(port: int, head: bytes, chunks: list[bytes]) -> tuple[by
         answer = head_bytes + await reader.readexactly(int(length.group(1)) if length else 0)
     finally:
         writer.close()
-    return answer, asyncio.get_running_loop().time() - started
+    return answer
 
 
 def _status(answer: bytes) -> int:
@@ -710,16 +710,15 @@ def _status(answer: bytes) -> int:
 
 
 def test_a_body_announced_over_the_limit_is_refused_before_it_is_read(world: World) -> None:
-    """Content-Length says 100 MB and only 1 KB follows: the 413 comes at once, not after a
-    wait for the rest (the server never reads the body at all)."""
+    """Content-Length says 100 MB and only 1 KB follows: the 413 comes without the rest (the
+    server never reads the body at all; one that waited for it would never answer)."""
     before = world.snapshots.current()
     head = (
         b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {100 * 1024 * 1024}\r\n\r\n".encode()
     )
-    answer, seconds = world.served.run(_raw_exchange(world.served.port, head + b"{" * 1024, []))
+    answer = world.served.run(_raw_exchange(world.served.port, head + b"{" * 1024, []))
     assert _status(answer) == 413, answer[:200]
-    assert seconds < 2, seconds
     assert b"larger than" in answer
     assert world.snapshots.current() == before
     TALLY["size limits"] = TALLY.get("size limits", 0) + 1
@@ -734,7 +733,7 @@ def test_a_chunked_body_over_the_limit_is_refused(world: World) -> None:
     piece = b'{"type": "message", "text": "' + b"x" * 16_000
     chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     chunks = [chunk] * (2 * MAX_BODY_BYTES // len(piece)) + [b"0\r\n\r\n"]
-    answer, _ = world.served.run(_raw_exchange(world.served.port, head, chunks))
+    answer = world.served.run(_raw_exchange(world.served.port, head, chunks))
     assert _status(answer) == 413, answer[:200]
     assert world.snapshots.current() == before
     # Just under the limit is read and judged on its content (here: not an activity).
