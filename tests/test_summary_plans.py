@@ -10,9 +10,9 @@ storage/db/file_rewrite.py).
 
 SQLite chooses a plan from the schema, the statement and `sqlite_stat1`: with the statistics of
 ten years of history written in, a small file is planned like the large one. So this builds a
-small history with every kind of row a card reads, runs the close's rewrite as the scheduler does,
-puts the ten-year statistics in place, captures the statements the cards run and asks SQLite how
-it would run each.
+small history with every kind of row a card reads (each close gathers the statistics, as in
+production), puts the ten-year statistics in their place, captures the statements the cards run
+and asks SQLite how it would run each.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ HISTORY = (
 UNSELECTIVE = {"state"}
 
 # What storage.db.file_rewrite.analyse wrote for bench.summaries' file (1,600 teams, 250 rounds
-# each, 10 million answer counts), plus the follow-up index for one action in 28 rounds.
+# each, 10 million answer counts), plus a figure for the follow-up index that file lacked (one
+# round in 28 asking about an action, each about its own).
 TEN_YEARS = [
     ("agreed_actions", "ix_agreed_actions_unit_id", "14400 9"),
     ("agreed_actions", "sqlite_autoindex_agreed_actions_1", "14400 1"),
